@@ -1,0 +1,45 @@
+import type { Env } from '../config/env';
+import { opsRoutes } from '../ops/ops-routes';
+import { createSlackApp } from '../slack/create-slack-app';
+import type { Runtime } from './runtime';
+
+/** Starts the Slack bot (Socket Mode or HTTP) and stops it cleanly on SIGTERM/SIGINT. */
+export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
+  const { services } = runtime;
+  let slackOk = false;
+  const routes = opsRoutes(runtime.metrics.registry, [
+    {
+      name: 'slack',
+      check: () => {
+        if (!slackOk) throw new Error('auth.test has not succeeded yet');
+      },
+    },
+  ]);
+  const slack = createSlackApp({
+    services,
+    botToken: env.SLACK_BOT_TOKEN!,
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    appToken: env.SLACK_APP_TOKEN,
+    slackApiUrl: env.SLACK_API_URL,
+    routes,
+    port: env.PORT,
+  });
+  const port = await slack.start();
+  const auth = await slack.client.auth.test().catch((err: Error) => {
+    services.log.error({ err }, 'Slack auth.test failed: check SLACK_BOT_TOKEN');
+    return undefined;
+  });
+  slackOk = auth?.ok === true;
+  services.log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port: port ?? env.PORT, team: auth?.team }, 'stemedb-chatops started');
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      services.log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await slack.stop();
+  await runtime.close();
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { parseEnv, slackModeOf } from './config/env';
+import { ConfigError, loadConfig } from './config/load-config';
+import { createLogger } from './ops/logger';
+
+const USAGE = `Usage: stemedb-chatops <command>
+  start                  the bot: Slack when credentials are set, else the local shell on the built-in simulator
+  shell [--config F]     the local shell against the configured nodes (--sim: the built-in simulator)
+  check-config [--config F]
+                         validate the YAML config and exit (0 valid, 2 invalid)
+  diagnose <node> --json [--config F]
+                         run the runbook's investigation steps 1-5 on one node and print the result as JSON`;
+
+/** Exit codes: 0 ran, 1 failed at run time, 2 bad usage or configuration. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const env = parseEnv(process.env);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, json: { type: 'boolean' }, sim: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  const configFile = values.config ?? env.STEMEDB_CHATOPS_CONFIG;
+  const log = createLogger(env.LOG_LEVEL);
+
+  switch (command) {
+    case 'start': {
+      const mode = slackModeOf(env);
+      if (mode.mode === 'local') {
+        const { runDemoShell } = await import('./app/run-demo-shell');
+        return runDemoShell({ env, reason: mode.reason });
+      }
+      const { createRuntime } = await import('./app/runtime');
+      const { runSlackBot } = await import('./app/run-slack-bot');
+      const runtime = await createRuntime({ config: loadConfig(configFile), log, secret: (name) => process.env[name] });
+      await runSlackBot(runtime, env);
+      return 0;
+    }
+    case 'shell': {
+      if (values.sim) {
+        const { runDemoShell } = await import('./app/run-demo-shell');
+        return runDemoShell({ env, reason: '--sim was given' });
+      }
+      const { runConfiguredShell } = await import('./app/run-demo-shell');
+      return runConfiguredShell({ env, config: loadConfig(configFile), configFile });
+    }
+    case 'check-config': {
+      const config = loadConfig(configFile);
+      process.stdout.write(`${configFile}: valid (${config.stemedb.nodes.length} node(s): ${config.stemedb.nodes.map((n) => n.name).join(', ')})\n`);
+      return 0;
+    }
+    case 'diagnose': {
+      const { runDiagnoseCli } = await import('./app/run-diagnose-cli');
+      return runDiagnoseCli({ env, configFile, node: positionals[0], json: values.json === true, extra: positionals.slice(1) });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`config error: ${err.message}\n`);
+      process.exit(2);
+    }
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`stemedb-chatops: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

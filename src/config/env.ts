@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ConfigError } from './load-config';
+
+/** Every environment variable the bot reads; `.env.example` lists the same. Secrets come only from here. */
+export const envSchema = z.object({
+  STEMEDB_CHATOPS_CONFIG: z.string().default('./stemedb-chatops.yml'),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
+  SLACK_API_URL: z.url().optional(),
+  ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+/** Empty strings count as unset, as in most .env tooling. */
+export function parseEnv(raw: NodeJS.ProcessEnv): Env {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError('environment', result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  return result.data;
+}
+
+/** Slack mode needs a bot token and either a signing secret (HTTP) or an app token (Socket Mode). */
+export function slackModeOf(env: Env): { mode: 'socket' | 'http' } | { mode: 'local'; reason: string } {
+  if (!env.SLACK_BOT_TOKEN) return { mode: 'local', reason: 'SLACK_BOT_TOKEN is not set' };
+  if (env.SLACK_APP_TOKEN) return { mode: 'socket' };
+  if (env.SLACK_SIGNING_SECRET) return { mode: 'http' };
+  return { mode: 'local', reason: 'neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is set' };
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** A duration written as `90s`, `5m`, `1h` or a number of seconds; parsed to milliseconds. */
+export const durationSchema = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const slackIdList = z.array(z.string().regex(/^[A-Z0-9]+$/, 'a Slack ID such as U012ABC or S012ABC')).default([]);
+
+/** Absolute paths only: they end up (quoted) in remote commands, so no relative surprises. */
+const absolutePath = z.string().min(1).regex(/^\//, 'an absolute path').refine((p) => !p.includes('\0'), 'no NUL bytes');
+
+export const nodeNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, at most 63');
+
+const sshSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  username: z.string().min(1),
+  privateKeyPath: absolutePath,
+  hostKeySha256: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'the fingerprint `ssh-keygen -lf <host key>` prints, e.g. SHA256:abc...'),
+  readyTimeout: durationSchema.default(5_000),
+});
+
+const logsSchema = z.union([
+  z.object({ journald: z.string().regex(/^[A-Za-z0-9@._-]+$/, 'a systemd unit name') }).strict(),
+  z.object({ file: absolutePath }).strict(),
+]);
+
+/** Host tools the checks call; overridable so a host with them elsewhere (or the simulator's stand-ins) works. */
+const hostToolsSchema = z
+  .object({
+    dmesg: z.string().min(1).default('dmesg'),
+    smartctl: z.string().min(1).default('smartctl'),
+    smartDevice: absolutePath.default('/dev/sda'),
+    uptimeFile: absolutePath.default('/proc/uptime'),
+  })
+  .prefault({});
+
+export const nodeSchema = z
+  .object({
+    name: nodeNameSchema,
+    apiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
+    adminTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    dataDir: absolutePath.default('/var/lib/stemedb'),
+    unit: z.string().regex(/^[A-Za-z0-9@._-]+$/).default('stemedb-api'),
+    logs: logsSchema.default({ journald: 'stemedb-api' }),
+    ssh: sshSchema.optional(),
+    /** Run host checks on this machine instead of over SSH (the bot runs on the StemeDB host, or the local demo). */
+    local: z.boolean().default(false),
+    hostTools: hostToolsSchema,
+  })
+  .strict()
+  .refine((n) => !(n.ssh && n.local), { message: 'set either ssh or local: true, not both', path: ['local'] });
+
+const levelSchema = z
+  .object({
+    name: z.string().min(1),
+    ackTimeout: durationSchema.default(300_000),
+    slack: z.object({ users: slackIdList, userGroups: slackIdList }).strict().prefault({}),
+    pagerduty: z.object({ routingKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }).strict().optional(),
+    webhook: z.object({ url: z.url({ protocol: /^https?$/ }), tokenEnv: z.string().optional() }).strict().optional(),
+  })
+  .strict();
+
+export const DEFAULT_LEVELS = [
+  { name: 'Primary on-call: Storage SRE', ackTimeout: '5m' },
+  { name: 'Secondary: Database engineer', ackTimeout: '10m' },
+  { name: 'Final: Principal engineer + on-call manager', ackTimeout: '15m' },
+];
+
+export const configSchema = z
+  .object({
+    slack: z.object({ alertChannel: z.string().regex(/^[CG][A-Z0-9]+$/, 'a Slack channel ID such as C0ALERTS').optional() }).strict().prefault({}),
+    stemedb: z
+      .object({
+        alertNodeLabel: z.string().min(1).default('instance'),
+        nodes: z.array(nodeSchema).min(1, 'configure at least one node'),
+        /** Override the metric names of SPEC section 3 if a build of StemeDB exports them under other names. */
+        metricNames: z.record(z.string(), z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)).default({}),
+        requestTimeout: durationSchema.default(5_000),
+        runbookUrl: z.url().default('https://github.com/stemedb/stemedb/blob/main/docs/operations/runbooks/storage-errors.md'),
+      })
+      .strict()
+      .superRefine((s, ctx) => {
+        const seen = new Set<string>();
+        s.nodes.forEach((n, i) => {
+          if (seen.has(n.name)) ctx.addIssue({ code: 'custom', message: `duplicate node name "${n.name}"`, path: ['nodes', i, 'name'] });
+          seen.add(n.name);
+        });
+      }),
+    prometheus: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+    alertmanager: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+    diagnosis: z
+      .object({
+        sampleSeconds: z.number().min(0.1).max(60).default(5),
+        deadlineSeconds: z.number().min(1).max(300).default(20),
+        checkTimeoutSeconds: z.number().min(0.5).max(120).default(10),
+        logWindowMinutes: z.number().int().min(1).max(1440).default(15),
+        recentRebootMinutes: z.number().int().min(1).default(60),
+      })
+      .strict()
+      .prefault({}),
+    access: z
+      .object({
+        operators: z.object({ users: slackIdList, userGroups: slackIdList }).strict().prefault({}),
+        channels: z.array(z.string().regex(/^[CGD][A-Z0-9]+$/)).default([]),
+      })
+      .strict()
+      .prefault({}),
+    escalation: z
+      .object({
+        levels: z.array(levelSchema).min(1).prefault(DEFAULT_LEVELS),
+        repeat: z.object({ every: durationSchema.default(900_000), times: z.number().int().min(0).default(3) }).strict().prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    compaction: z
+      .object({
+        maxPerNodePerHour: z.number().int().min(1).default(2),
+        progressTimeout: durationSchema.default(1_800_000),
+        progressInterval: durationSchema.default(3_000),
+        lockTtl: durationSchema.default(3_600_000),
+      })
+      .strict()
+      .prefault({}),
+    store: z.object({ sqlitePath: z.string().min(1).default('./data/stemedb-chatops.sqlite') }).strict().prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type NodeConfig = z.output<typeof nodeSchema>;
+export type EscalationLevelConfig = z.output<typeof levelSchema>;

@@ -1,0 +1,64 @@
+/** The five checks, in the runbook's order (Investigation Steps 1-5). */
+export const CHECK_IDS = ['error_metrics', 'logs', 'disk', 'lsm', 'locks'] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export const CHECK_TITLES: Record<CheckId, string> = {
+  error_metrics: '1. Error metrics',
+  logs: '2. Error patterns in logs',
+  disk: '3. Disk health',
+  lsm: '4. LSM tree health',
+  locks: '5. Lock contention',
+};
+
+export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown';
+
+export interface CheckResult {
+  id: CheckId;
+  status: CheckStatus;
+  /** One line a responder reads first. */
+  summary: string;
+  durationMs: number;
+  /** The figures behind the summary; values that could not be read are null, never guessed. */
+  data: Record<string, unknown>;
+  /** Why the check (or part of it) could not run. */
+  error?: string;
+}
+
+export const CAUSES = ['disk_full', 'disk_hardware', 'lsm_corruption', 'lock_contention', 'compaction_lag', 'unknown', 'healthy'] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export interface CauseFinding {
+  cause: Cause;
+  evidence: string[];
+}
+
+export type Severity = 'critical' | 'warning' | 'ok';
+
+export interface Verdict {
+  /** Ordered, primary first. */
+  causes: CauseFinding[];
+  severity: Severity;
+  summary: string;
+  escalate: boolean;
+  escalateReasons: string[];
+}
+
+export type BotAction = 'compact' | 'escalate' | 'slow_queries';
+
+export interface Recommendation {
+  title: string;
+  steps: string[];
+  action?: BotAction;
+}
+
+/** SPEC 4.1's JSON shape; the Slack and shell views render this same object. */
+export interface DiagnosisResult {
+  node: string;
+  startedAt: string;
+  durationMs: number;
+  /** Fraction (0.04 = 4%), or null when it could not be measured. */
+  errorRate: number | null;
+  verdict: Verdict;
+  checks: CheckResult[];
+  recommendations: Recommendation[];
+}

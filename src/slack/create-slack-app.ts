@@ -1,0 +1,113 @@
+import { App, LogLevel, SocketModeReceiver, type Logger as SlackLogger } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Services } from '../app/services';
+import { dispatchCommand } from '../dispatch/dispatch-command';
+import type { HttpRoute } from '../http/http-route';
+import type { Logger } from '../ops/logger';
+import { SlackQueue } from './slack-queue';
+import { slackReply } from './slack-reply';
+
+export interface SlackAppOptions {
+  services: Services;
+  botToken: string;
+  signingSecret?: string;
+  /** Socket Mode when set; the HTTP receiver on `port` otherwise. */
+  appToken?: string;
+  slackApiUrl?: string;
+  routes: HttpRoute[];
+  /** `{ retries: 0 }` in tests: the default policy can stall for about 30 minutes. */
+  retries?: number;
+  channelIntervalMs?: number;
+  port: number;
+}
+
+export interface SlackApp {
+  app: App;
+  client: WebClient;
+  queue: SlackQueue;
+  /** Starts listening; resolves with the bound port (HTTP mode) once ready. */
+  start(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+/** The Bolt app: `/stemedb` acks at once and dispatches after the ack; ops and webhook routes ride along. */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { services, routes } = options;
+  const clientOptions: WebClientOptions = {
+    slackApiUrl: options.slackApiUrl,
+    timeout: 10_000,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    logger: boltLogger(services.log),
+  };
+  const app = options.appToken
+    ? new App({
+        token: options.botToken,
+        receiver: new SocketModeReceiver({ appToken: options.appToken, customRoutes: routes, installerOptions: { port: options.port }, logger: boltLogger(services.log) }),
+        clientOptions,
+        logger: boltLogger(services.log),
+        deferInitialization: true,
+      })
+    : new App({
+        token: options.botToken,
+        signingSecret: options.signingSecret,
+        customRoutes: routes,
+        processBeforeResponse: false,
+        clientOptions,
+        logger: boltLogger(services.log),
+        deferInitialization: true,
+      });
+  const client = new WebClient(options.botToken, clientOptions);
+  const queue = new SlackQueue(client, {
+    channelIntervalMs: options.channelIntervalMs ?? 1_000,
+    concurrency: 4,
+    maxRetries: options.retries ?? 3,
+    log: services.log,
+    onError: (method, error) => services.metrics.slackErrors.inc({ method, error }),
+  });
+
+  app.command('/stemedb', async ({ command, ack, respond }) => {
+    await ack();
+    await dispatchCommand(command.text ?? '', {
+      surface: 'slack',
+      invoker: { userId: command.user_id, userName: command.user_name },
+      channelId: command.channel_id,
+      services,
+      reply: slackReply({ respond, queue, channel: command.channel_id }),
+    });
+  });
+
+  app.error(async (err) => {
+    services.log.error({ err }, 'unhandled Slack listener error');
+  });
+
+  return {
+    app,
+    client,
+    queue,
+    async start() {
+      await app.init();
+      const server = (await app.start(options.port)) as { address?: () => { port: number } | string | null } | undefined;
+      const address = server?.address?.();
+      return typeof address === 'object' && address ? address.port : undefined;
+    },
+    async stop() {
+      queue.close();
+      await app.stop();
+    },
+  };
+}
+
+/** Bolt and the Web API log through our pino logger, at its level. */
+function boltLogger(log: Logger): SlackLogger {
+  const child = log.child({ component: 'slack' });
+  return {
+    debug: (...msg) => child.debug(msg.map(String).join(' ')),
+    info: (...msg) => child.info(msg.map(String).join(' ')),
+    warn: (...msg) => child.warn(msg.map(String).join(' ')),
+    error: (...msg) => child.error(msg.map(String).join(' ')),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}
