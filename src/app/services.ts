@@ -1,6 +1,10 @@
 import type { Command } from '../../commands/command';
 import type { Config, NodeConfig } from '../config/schema';
 import type { DiagnosisResult } from '../diagnosis/types';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { Messenger } from '../slack/messenger';
+import type { AuditLog } from '../store/audit-log';
+import type { Db } from '../store/database';
 import type { BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { resolveMetricNames, type MetricNames } from '../stemedb/metric-names';
@@ -21,6 +25,9 @@ export interface Services {
   secret: SecretSource;
   /** The registered subcommands (for `help` and usage messages). */
   commands: readonly Command<any>[];
+  store: { db: Db; incidents: IncidentStore; audit: AuditLog };
+  /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
+  messenger: Messenger;
   stemedb(node: NodeConfig): StemedbClient;
   /** The node of the channel's open incident, when there is one (set once incidents exist). */
   incidentNodeForChannel?: (channelId: string | undefined) => Promise<string | undefined>;
@@ -34,10 +41,12 @@ export interface ServiceDeps {
   metrics: BotMetrics;
   secret: SecretSource;
   commands: readonly Command<any>[];
+  store: Services['store'];
+  messenger: Messenger;
   now?: () => Date;
 }
 
-export function createServices({ config, log, metrics, secret, commands, now = () => new Date() }: ServiceDeps): Services {
+export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date() }: ServiceDeps): Services {
   const inventory = new Inventory(config.stemedb.nodes);
   const clients = new Map<string, StemedbClient>();
   return {
@@ -49,6 +58,8 @@ export function createServices({ config, log, metrics, secret, commands, now = (
     now,
     secret,
     commands,
+    store,
+    messenger,
     stemedb(node) {
       let client = clients.get(node.name);
       if (!client) {

@@ -4,6 +4,8 @@ import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { HttpRoute } from '../http/http-route';
 import type { Logger } from '../ops/logger';
+import { INTERACTION_MODULES } from './interaction-modules';
+import { createSlackMessenger } from './messenger';
 import { SlackQueue } from './slack-queue';
 import { slackReply } from './slack-reply';
 
@@ -19,6 +21,8 @@ export interface SlackAppOptions {
   retries?: number;
   channelIntervalMs?: number;
   port: number;
+  /** Interface to listen on (HTTP mode); all interfaces when unset. */
+  host?: string;
 }
 
 export interface SlackApp {
@@ -77,6 +81,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     });
   });
 
+  // From here on, bot-initiated messages (alert threads, pages) go through Slack's paced queue.
+  services.messenger = createSlackMessenger(queue);
+  for (const register of INTERACTION_MODULES) register(app, { services, queue });
+
   app.error(async (err) => {
     services.log.error({ err }, 'unhandled Slack listener error');
   });
@@ -86,8 +94,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     client,
     queue,
     async start() {
-      await app.init();
-      const server = (await app.start(options.port)) as { address?: () => { port: number } | string | null } | undefined;
+      await initWithRetry(app, services.log);
+      const server = (await app.start(options.host ? { port: options.port, host: options.host } : options.port)) as { address?: () => { port: number } | string | null } | undefined;
       const address = server?.address?.();
       return typeof address === 'object' && address ? address.port : undefined;
     },
@@ -96,6 +104,23 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await app.stop();
     },
   };
+}
+
+/**
+ * Bolt's init calls auth.test; if that fails, Bolt caches the failure and answers 401 to every request, so
+ * retry here (Slack briefly unreachable at start-up) rather than start a bot that refuses everything.
+ */
+async function initWithRetry(app: App, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await app.init();
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      log.warn({ err, attempt }, 'Slack initialisation (auth.test) failed: retrying');
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
 }
 
 /** Bolt and the Web API log through our pino logger, at its level. */

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/database';
+
+export interface Incident {
+  id: string;
+  node: string | null;
+  title: string;
+  source: 'alert' | 'manual';
+  status: 'open' | 'resolved';
+  severity: string | null;
+  alertname: string | null;
+  fingerprint: string | null;
+  episode: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  channel: string | null;
+  threadTs: string | null;
+  openedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  lastDiagnosis: unknown;
+}
+
+export interface IncidentEvent {
+  id: number;
+  incidentId: string;
+  at: string;
+  kind: string;
+  actor: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> & Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel'>>;
+
+/**
+ * Incidents and their timelines. The interface is what flows use, so a Postgres implementation can follow;
+ * SQLite's is synchronous underneath, which keeps "record, then answer 2xx" simple and atomic.
+ */
+export interface IncidentStore {
+  /** Opens an incident, or returns the existing one for the same alert fingerprint and firing episode. */
+  openOrGet(incident: NewIncident, at: Date): { incident: Incident; created: boolean };
+  get(id: string): Incident | undefined;
+  /** The most recent open incident of a node. */
+  openForNode(node: string): Incident | undefined;
+  /** The most recent open incident threaded in a channel. */
+  openForChannel(channel: string): Incident | undefined;
+  /** The open incident of an alert fingerprint, whatever its episode (for `resolved` notifications). */
+  openForFingerprint(fingerprint: string): Incident | undefined;
+  listOpen(): Incident[];
+  setThread(id: string, channel: string, threadTs: string): void;
+  setLastDiagnosis(id: string, diagnosis: unknown): void;
+  resolve(id: string, at: Date, by: string): boolean;
+  addEvent(incidentId: string, kind: string, at: Date, actor?: string | null, detail?: Record<string, unknown>): void;
+  events(incidentId: string): IncidentEvent[];
+  /** Earlier incidents of the same alert on the same node since `since`, newest first. */
+  history(node: string, alertname: string, since: Date, excludeId?: string): Incident[];
+}
+
+interface Row {
+  id: string;
+  node: string | null;
+  title: string;
+  source: 'alert' | 'manual';
+  status: 'open' | 'resolved';
+  severity: string | null;
+  alertname: string | null;
+  fingerprint: string | null;
+  episode: string | null;
+  labels_json: string;
+  annotations_json: string;
+  channel: string | null;
+  thread_ts: string | null;
+  opened_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  last_diagnosis_json: string | null;
+}
+
+function fromRow(row: Row): Incident {
+  return {
+    id: row.id,
+    node: row.node,
+    title: row.title,
+    source: row.source,
+    status: row.status,
+    severity: row.severity,
+    alertname: row.alertname,
+    fingerprint: row.fingerprint,
+    episode: row.episode,
+    labels: JSON.parse(row.labels_json) as Record<string, string>,
+    annotations: JSON.parse(row.annotations_json) as Record<string, string>,
+    channel: row.channel,
+    threadTs: row.thread_ts,
+    openedAt: row.opened_at,
+    resolvedAt: row.resolved_at,
+    resolvedBy: row.resolved_by,
+    lastDiagnosis: row.last_diagnosis_json ? (JSON.parse(row.last_diagnosis_json) as unknown) : null,
+  };
+}
+
+/** Short, readable ids responders can type: `inc-7f3a2c`. */
+export function newIncidentId(): string {
+  return `inc-${randomBytes(3).toString('hex')}`;
+}
+
+export function createSqliteIncidentStore(db: Db): IncidentStore {
+  const one = (sql: string, ...params: unknown[]) => {
+    const row = db.prepare(sql).get(...params) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  };
+  const store: IncidentStore = {
+    openOrGet(incident, at) {
+      return db.transaction(() => {
+        if (incident.fingerprint && incident.episode) {
+          const existing = one('SELECT * FROM incidents WHERE fingerprint = ? AND episode = ?', incident.fingerprint, incident.episode);
+          if (existing) return { incident: existing, created: false };
+        }
+        const id = newIncidentId();
+        db.prepare(
+          `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at)
+           VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          id,
+          incident.node,
+          incident.title,
+          incident.source,
+          incident.severity ?? null,
+          incident.alertname ?? null,
+          incident.fingerprint ?? null,
+          incident.episode ?? null,
+          JSON.stringify(incident.labels ?? {}),
+          JSON.stringify(incident.annotations ?? {}),
+          incident.channel ?? null,
+          at.toISOString(),
+        );
+        store.addEvent(id, 'opened', at, null, { source: incident.source });
+        return { incident: store.get(id)!, created: true };
+      })();
+    },
+    get: (id) => one('SELECT * FROM incidents WHERE id = ?', id),
+    openForNode: (node) => one("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", node),
+    openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", channel),
+    openForFingerprint: (fp) => one("SELECT * FROM incidents WHERE fingerprint = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", fp),
+    listOpen: () => (db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all() as Row[]).map(fromRow),
+    setThread(id, channel, threadTs) {
+      db.prepare('UPDATE incidents SET channel = ?, thread_ts = ? WHERE id = ?').run(channel, threadTs, id);
+    },
+    setLastDiagnosis(id, diagnosis) {
+      db.prepare('UPDATE incidents SET last_diagnosis_json = ? WHERE id = ?').run(JSON.stringify(diagnosis), id);
+    },
+    resolve(id, at, by) {
+      const changed = db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at.toISOString(), by, id).changes > 0;
+      if (changed) store.addEvent(id, 'resolved', at, by);
+      return changed;
+    },
+    addEvent(incidentId, kind, at, actor = null, detail = {}) {
+      db.prepare('INSERT INTO incident_events (incident_id, at, kind, actor, detail_json) VALUES (?, ?, ?, ?, ?)').run(incidentId, at.toISOString(), kind, actor, JSON.stringify(detail));
+    },
+    events(incidentId) {
+      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as { id: number; incident_id: string; at: string; kind: string; actor: string | null; detail_json: string }[];
+      return rows.map((r) => ({ id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, detail: JSON.parse(r.detail_json) as Record<string, unknown> }));
+    },
+    history(node, alertname, since, excludeId) {
+      const rows = db
+        .prepare('SELECT * FROM incidents WHERE node = ? AND alertname = ? AND opened_at >= ? AND id != ? ORDER BY opened_at DESC')
+        .all(node, alertname, since.toISOString(), excludeId ?? '') as Row[];
+      return rows.map(fromRow);
+    },
+  };
+  return store;
+}

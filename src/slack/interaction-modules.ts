@@ -1,0 +1,15 @@
+import type { App } from '@slack/bolt';
+import type { Services } from '../app/services';
+import { diagnosisActions } from './diagnosis-actions';
+import type { SlackQueue } from './slack-queue';
+
+/** What a feature's Slack listeners (buttons, modals) get. */
+export interface SlackDeps {
+  services: Services;
+  queue: SlackQueue;
+}
+
+export type InteractionModule = (app: App, deps: SlackDeps) => void;
+
+/** Every feature's buttons and modals; a feature adds one line here. */
+export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions];

@@ -1,0 +1,63 @@
+import type { Migration } from './database';
+
+/**
+ * Every schema change, in order. Never edit an applied migration: add a new one. Version ranges per domain
+ * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts.
+ */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'incidents and their timeline',
+    sql: `
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        node TEXT,                       -- inventory node name, NULL when the alert named none we know
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,            -- 'alert' | 'manual'
+        status TEXT NOT NULL,            -- 'open' | 'resolved'
+        severity TEXT,
+        alertname TEXT,
+        fingerprint TEXT,                -- Alertmanager fingerprint (alert incidents)
+        episode TEXT,                    -- the firing episode: the alert's startsAt
+        labels_json TEXT NOT NULL DEFAULT '{}',
+        annotations_json TEXT NOT NULL DEFAULT '{}',
+        channel TEXT,                    -- Slack channel of the incident thread
+        thread_ts TEXT,                  -- the header message; the thread hangs off it
+        opened_at TEXT NOT NULL,
+        resolved_at TEXT,
+        resolved_by TEXT,
+        last_diagnosis_json TEXT,
+        UNIQUE (fingerprint, episode)
+      );
+      CREATE INDEX incidents_open_by_node ON incidents (node, status);
+      CREATE INDEX incidents_by_channel ON incidents (channel, status);
+      CREATE TABLE incident_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,              -- 'opened', 'alert_repeated', 'diagnosed', 'compacted', 'escalated', 'paged', 'acked', 'resolved', ...
+        actor TEXT,
+        detail_json TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'audit log',
+    sql: `
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,             -- Slack user id, or 'bot' / 'local-shell'
+        action TEXT NOT NULL,            -- 'compact', 'compact_refused', 'escalate', 'ack', 'resolve', 'silence', ...
+        node TEXT,
+        incident_id TEXT,
+        outcome TEXT NOT NULL,           -- 'started', 'succeeded', 'failed', 'refused', ...
+        duration_ms INTEGER,
+        detail_json TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_log_by_at ON audit_log (at);
+    `,
+  },
+];
