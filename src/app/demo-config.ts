@@ -3,25 +3,26 @@ import type { Config } from '../config/schema';
 import { parseConfig } from '../config/load-config';
 
 /**
- * A config for the simulator's nodes: host checks run locally (`local: true`) against each node's real data
- * dir, with the simulator's stand-ins for dmesg and smartctl, which a test machine cannot provide.
+ * The config document for the simulator's nodes: host checks run locally (`local: true`) against each node's
+ * real data dir, with the simulator's stand-ins for dmesg and smartctl, which a test machine cannot provide.
  */
-export function simulatorConfig(cluster: SimCluster, overrides: { sqlitePath: string; sampleSeconds?: number }): Config {
-  return parseConfig(
-    {
-      stemedb: {
-        nodes: cluster.nodes.map((n) => ({
-          name: n.name,
-          apiUrl: n.apiUrl,
-          dataDir: n.dataDir,
-          logs: { file: n.logFile },
-          local: true,
-          hostTools: n.hostTools,
-        })),
-      },
-      diagnosis: { sampleSeconds: overrides.sampleSeconds ?? 2, deadlineSeconds: 20 },
-      store: { sqlitePath: overrides.sqlitePath },
+export function simulatorConfigDocument(cluster: SimCluster, options: { sqlitePath: string; sampleSeconds?: number }): Record<string, unknown> {
+  return {
+    stemedb: {
+      nodes: cluster.nodes.map((n) => ({
+        name: n.name,
+        apiUrl: n.apiUrl,
+        dataDir: n.dataDir,
+        logs: { file: n.logFile },
+        local: true,
+        hostTools: n.hostTools,
+      })),
     },
-    'built-in simulator config',
-  );
+    diagnosis: { sampleSeconds: options.sampleSeconds ?? 2, deadlineSeconds: 20 },
+    store: { sqlitePath: options.sqlitePath },
+  };
+}
+
+export function simulatorConfig(cluster: SimCluster, options: { sqlitePath: string; sampleSeconds?: number }): Config {
+  return parseConfig(simulatorConfigDocument(cluster, options), 'built-in simulator config');
 }
