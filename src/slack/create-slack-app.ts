@@ -4,6 +4,7 @@ import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { HttpRoute } from '../http/http-route';
 import type { Logger } from '../ops/logger';
+import { createBackgroundWork } from './background-work';
 import { INTERACTION_MODULES } from './interaction-modules';
 import { createSlackMessenger } from './messenger';
 import { SlackQueue } from './slack-queue';
@@ -70,15 +71,18 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     onError: (method, error) => services.metrics.slackErrors.inc({ method, error }),
   });
 
+  const work = createBackgroundWork(4);
   app.command('/stemedb', async ({ command, ack, respond }) => {
     await ack();
-    await dispatchCommand(command.text ?? '', {
-      surface: 'slack',
-      invoker: { userId: command.user_id, userName: command.user_name },
-      channelId: command.channel_id,
-      services,
-      reply: slackReply({ respond, queue, channel: command.channel_id }),
-    });
+    work.run(() =>
+      dispatchCommand(command.text ?? '', {
+        surface: 'slack',
+        invoker: { userId: command.user_id, userName: command.user_name },
+        channelId: command.channel_id,
+        services,
+        reply: slackReply({ respond, queue, channel: command.channel_id }),
+      }),
+    );
   });
 
   // From here on, bot-initiated messages (alert threads, pages) go through Slack's paced queue.
@@ -100,6 +104,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return typeof address === 'object' && address ? address.port : undefined;
     },
     async stop() {
+      await Promise.race([work.idle(), new Promise((r) => setTimeout(r, 5_000))]);
       queue.close();
       await app.stop();
     },

@@ -61,7 +61,7 @@ export interface RecordedEphemeral {
 
 export interface RecordedResponse {
   id: string;
-  body: unknown;
+  body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
   at: number;
   status: number;
@@ -293,7 +293,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     let answer: unknown = { ok: true };
     if (failure) [status, answer] = 'status' in failure ? [failure.status, 'failed'] : [404, fail(failure.error)];
     else if (used >= RESPONSE_URL_USES) [status, answer] = [404, fail('used_url')];
-    responses.push({ id, body, headers: req.headers, at: Date.now(), status });
+    responses.push({ id, body: (body ?? { raw: text }) as Record<string, unknown>, headers: req.headers, at: Date.now(), status });
     const retryAfter = failure && 'retryAfter' in failure ? failure.retryAfter : undefined;
     send(res, status, answer, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
   }
