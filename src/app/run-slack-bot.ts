@@ -8,6 +8,7 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
   const { services } = runtime;
   let slackOk = false;
   const routes = opsRoutes(runtime.metrics.registry, [
+    { name: 'store', check: () => void services.store.db.prepare('SELECT 1').get() },
     {
       name: 'slack',
       check: () => {
