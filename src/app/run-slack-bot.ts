@@ -26,6 +26,7 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
     port: env.PORT,
   });
   const port = await slack.start();
+  await runtime.start();
   const auth = await slack.client.auth.test().catch((err: Error) => {
     services.log.error({ err }, 'Slack auth.test failed: check SLACK_BOT_TOKEN');
     return undefined;
