@@ -39,6 +39,7 @@ async function runShell(config: Config, env: Env, banner: string): Promise<numbe
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, process.stderr);
   const runtime = await createRuntime({ config, log, secret: (name) => process.env[name] });
   try {
+    await runtime.start();
     await runLocalShell({ services: runtime.services, input: process.stdin, output: process.stdout, banner });
     return 0;
   } finally {
