@@ -34,6 +34,7 @@ export async function runDiagnosisInto(ctx: CommandContext, nodeName: string, th
       message.update(diagnosisProgressView(node.name, done)).catch((err: unknown) => ctx.services.log.warn({ err }, 'progress update failed'));
     },
   });
-  await message.update(diagnosisView(result));
+  const incidentId = ctx.services.store.incidents.openForNode(node.name)?.id;
+  await message.update(diagnosisView(result, { node: node.name, incidentId }));
   await ctx.services.afterDiagnosis?.(result, { channelId: ctx.channelId, userId: ctx.invoker.userId });
 }

@@ -18,7 +18,8 @@ export async function runDiagnoseCli(options: { env: Env; configFile: string; no
     return 2;
   }
   const log = createLogger(options.env.LOG_LEVEL === 'info' ? 'warn' : options.env.LOG_LEVEL, process.stderr);
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name] });
+  // A diagnosis reads nodes and records nothing: an in-memory store keeps the CLI free of side effects.
+  const runtime = await createRuntime({ config: { ...config, store: { sqlitePath: ':memory:' } }, log, secret: (name) => process.env[name] });
   try {
     const result = await diagnoseNode(runtime.services, node);
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${diagnosisText(result)}\n`);

@@ -30,9 +30,10 @@ export function hostCommands(node: NodeConfig, options: { logWindowMinutes: numb
     dmesg: `out=$(${q(dmesg)} 2>&1); rc=$?; printf '%s\\n' "$out" | tail -n 3000; exit $rc`,
     smartctl: `${q(smartctl)} -A ${q(smartDevice)} 2>&1`,
     uptime: `cat ${q(uptimeFile)}`,
-    sst_count: `find ${q(kv)} -maxdepth 1 -type f -name '*.sst' | wc -l`,
+    // `cd` first: a missing or unreadable dir must fail, not count as 0 files through `| wc -l` (which exits 0).
+    sst_count: `cd ${q(kv)} && find . -maxdepth 1 -type f -name '*.sst' | wc -l`,
     sizes: `du -sb ${q(kv)} ${q(wal)}`,
-    wal_segments: `find ${q(wal)} -maxdepth 1 -type f -name 'segment.*.wal*' | wc -l`,
+    wal_segments: `cd ${q(wal)} && find . -maxdepth 1 -type f -name 'segment.*.wal*' | wc -l`,
   };
   return Object.fromEntries(
     Object.entries(scripts).map(([id, script]) => [id, { id, script, timeoutMs: options.timeoutMs, maxOutputBytes: id === 'logs' ? MAX_LOG_BYTES : MAX_OUTPUT_BYTES }]),

@@ -24,7 +24,8 @@ function stepsFor(cause: Cause, node: NodeConfig): Recommendation[] {
   const wal = `${data}/wal`;
   const kv = `${data}/kv`;
   const unit = node.unit;
-  const api = node.apiUrl;
+  // The API URL is pasted into commands too; quoted when it holds anything a shell would act on.
+  const api = (path: string) => p(`${node.apiUrl}${path}`);
   const journal = 'journald' in node.logs ? `journalctl -u ${node.logs.journald}` : `cat ${p(node.logs.file)}`;
   const follow = 'journald' in node.logs ? `journalctl -u ${node.logs.journald} -f` : `tail -F ${p(node.logs.file)}`;
   switch (cause) {
@@ -35,7 +36,7 @@ function stepsFor(cause: Cause, node: NodeConfig): Recommendation[] {
           steps: [
             `cd ${p(wal)} && gzip $(ls -t segment.*.wal | tail -n +20)   # compress old WAL segments`,
             `mkdir -p /backup/wal-$(date +%Y%m%d) && mv ${p(wal)}/segment.00[0-5]*.wal /backup/wal-$(date +%Y%m%d)/   # or move them to backup`,
-            `curl -X POST ${api}/v1/admin/storage/compact -H 'Content-Type: application/json' -d '{"force": true}'   # or the Compact button`,
+            `curl -X POST ${api('/v1/admin/storage/compact')} -H 'Content-Type: application/json' -d '{"force": true}'   # or the Compact button`,
             `${follow} | grep compaction   # monitor progress`,
           ],
           action: 'compact',
@@ -62,7 +63,7 @@ function stepsFor(cause: Cause, node: NodeConfig): Recommendation[] {
             `mv ${p(kv)} ${p(kv)}.corrupted.$(date +%Y%m%d)   # back up the corrupted KV store`,
             `stemedb-api --rebuild-from-wal --wal-path ${p(wal)} --kv-path ${p(kv)}`,
             `systemctl start ${unit}`,
-            `${journal} | grep -i "rebuild complete"; curl -s ${api}/metrics | grep assertions_indexed_total   # verify`,
+            `${journal} | grep -i "rebuild complete"; curl -s ${api('/metrics')} | grep assertions_indexed_total   # verify`,
             'If the rebuild fails, restore from backup: docs/operations/runbooks/restore-from-backup.md',
           ],
           action: 'escalate',
@@ -73,9 +74,9 @@ function stepsFor(cause: Cause, node: NodeConfig): Recommendation[] {
         {
           title: 'Lock contention: find long-running transactions',
           steps: [
-            `curl -s ${api}/v1/admin/slow-queries | jq   # or the Slow queries button`,
+            `curl -s ${api('/v1/admin/slow-queries')} | jq   # or the Slow queries button`,
             `Raise the lock timeout temporarily: systemctl stop ${unit}; in /etc/stemedb/api.toml set [storage] lock_timeout_ms = 10000 (default 5000); systemctl start ${unit}`,
-            `curl -s ${api}/metrics | grep lock_wait_duration   # monitor lock acquisition time`,
+            `curl -s ${api('/metrics')} | grep lock_wait_duration   # monitor lock acquisition time`,
           ],
           action: 'slow_queries',
         },
@@ -86,7 +87,7 @@ function stepsFor(cause: Cause, node: NodeConfig): Recommendation[] {
           title: 'Compaction falling behind: compact manually',
           steps: [
             'Snapshot the KV store before a manual compaction (runbook: backup before major operations)',
-            `curl -X POST ${api}/v1/admin/storage/compact -H 'Content-Type: application/json' -d '{"force": true}'   # or the Compact button`,
+            `curl -X POST ${api('/v1/admin/storage/compact')} -H 'Content-Type: application/json' -d '{"force": true}'   # or the Compact button`,
             `${follow} | grep compaction   # monitor progress`,
             'Prevention: [storage] enable_auto_compaction = true, compaction_trigger_mb = 1024 in /etc/stemedb/api.toml',
           ],

@@ -95,10 +95,16 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   const erroring = errorRate !== null && errorRate > THRESHOLDS.errorRateCritical;
   if (causes.length === 0) {
     const allUnknown = checks.every((c) => c.status === 'unknown');
-    if (erroring || allUnknown) {
+    // A rate that could not be measured (API down or hanging, metric not exported) is no sign of health.
+    const unmeasured = errorRate === null ? checks.find((c) => c.id === 'error_metrics')?.error : undefined;
+    if (erroring || allUnknown || unmeasured) {
       causes.push({
         cause: 'unknown',
-        evidence: allUnknown ? ['no check could read anything: see each check for the reason'] : [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`],
+        evidence: allUnknown
+          ? ['no check could read anything: see each check for the reason']
+          : erroring
+            ? [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`]
+            : [`the error rate could not be measured (${unmeasured}) and no runbook pattern matched in what could be read`],
       });
     } else {
       causes.push({ cause: 'healthy', evidence: healthyEvidence(errorRate, logs, lsm) });

@@ -27,9 +27,17 @@ export interface ActionContext {
   incidentId?: string;
 }
 
+/**
+ * Summaries, evidence and steps carry text from the host (paths, kernel lines, error messages): Slack's control
+ * characters are escaped so none of it becomes a mention (`<!channel>`) or a link (the runbook's `<device>`).
+ */
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function checkLine(id: CheckId, result: CheckResult | undefined): string {
   if (!result) return `${STATUS_EMOJI.running} *${CHECK_TITLES[id]}*: running…`;
-  return `${STATUS_EMOJI[result.status]} *${CHECK_TITLES[id]}*: ${result.summary} _(${(result.durationMs / 1000).toFixed(1)}s)_`;
+  return `${STATUS_EMOJI[result.status]} *${CHECK_TITLES[id]}*: ${esc(result.summary)} _(${(result.durationMs / 1000).toFixed(1)}s)_`;
 }
 
 /** The message while checks are still running: one line per step, filled in as each completes. */
@@ -49,15 +57,15 @@ export function diagnosisView(result: DiagnosisResult, ctx: ActionContext = { no
   const primary = verdict.causes[0]!;
   const blocks: KnownBlock[] = [
     header(`${SEVERITY_EMOJI[verdict.severity]} ${result.node}: ${causeLabel(primary.cause)} (${verdict.severity})`),
-    section(`*${verdict.summary}*${verdict.escalate ? `\n:rotating_light: *Escalate immediately* (runbook): ${verdict.escalateReasons.join('; ')}` : ''}`),
+    section(`*${esc(verdict.summary)}*${verdict.escalate ? `\n:rotating_light: *Escalate immediately* (runbook): ${esc(verdict.escalateReasons.join('; '))}` : ''}`),
     section(CHECK_IDS.map((id) => checkLine(id, result.checks.find((c) => c.id === id))).join('\n')),
     divider(),
   ];
   for (const cause of verdict.causes.slice(0, 4)) {
-    blocks.push(section(`*Evidence for ${causeLabel(cause.cause)}*\n${cause.evidence.map((e) => `• ${e}`).join('\n')}`));
+    blocks.push(section(`*Evidence for ${causeLabel(cause.cause)}*\n${cause.evidence.map((e) => `• ${esc(e)}`).join('\n')}`));
   }
   for (const rec of result.recommendations.slice(0, 5)) {
-    blocks.push(section(`*What to do: ${rec.title}*\n${rec.steps.map((s, i) => `${i + 1}. \`${s.replace(/`/g, "'")}\``).join('\n')}`));
+    blocks.push(section(`*What to do: ${esc(rec.title)}*\n${rec.steps.map((s, i) => `${i + 1}. \`${esc(s.replace(/`/g, "'"))}\``).join('\n')}`));
   }
   blocks.push(actions(buttonsFor(result, ctx), `diagnosis:${result.node}`));
   blocks.push(context(`Diagnosed in ${(result.durationMs / 1000).toFixed(1)}s at ${result.startedAt} · runbook: High Storage Error Rate`));

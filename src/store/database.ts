@@ -13,7 +13,7 @@ export interface Migration {
 
 /**
  * Opens the SQLite file (creating its folder), in WAL mode with a busy timeout, and applies pending
- * migrations in one transaction each. `:memory:` works for unit tests.
+ * migrations in one transaction. `:memory:` works for unit tests.
  */
 export function openDatabase(path: string, migrations: readonly Migration[]): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -27,15 +27,17 @@ export function openDatabase(path: string, migrations: readonly Migration[]): Db
 }
 
 export function applyMigrations(db: Db, migrations: readonly Migration[]): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const versions = migrations.map((m) => m.version);
   if (new Set(versions).size !== versions.length) throw new Error(`duplicate migration versions: ${versions.join(', ')}`);
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  // IMMEDIATE takes the write lock before reading what is applied: two processes opening a new file at once
+  // (a CLI run beside the bot) must not both apply the same migration.
+  db.transaction(() => {
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    })();
-  }
+    }
+  }).immediate();
 }

@@ -19,7 +19,7 @@ describe('didYouMean', () => {
     ['stast', 'stats'],
     ['slow', 'slow-queries'],
     ['compcat', 'compact'],
-    ['statsu', 'status'],
+    ['statuss', 'status'],
   ])('%s -> %s', (typo, expected) => expect(didYouMean(typo, names)).toBe(expected));
   it('suggests nothing for unrelated words', () => expect(didYouMean('reboot', names)).toBeUndefined());
 });

@@ -17,12 +17,20 @@ export type LogsData = {
   samples: Record<PatternGroup | 'storage_error', string[]>;
 };
 
+/** What journalctl prints instead of the system's entries to a user who may not read them. */
+const JOURNAL_DENIED = /You are currently not seeing messages from other users and the system|No journal files were opened due to insufficient permissions/;
+
 /** Reads the log once per diagnosis; the locks check reuses the same scan. */
 export async function readLogScan(env: CheckEnv): Promise<{ scan: LogScan; result: HostCommandResult }> {
   const result = await env.sources.host('logs');
   // The exit status is cut's (the last in the pipe): an empty read with an error message is a failure.
   if (result.stdout.trim() === '' && (result.code !== 0 || result.stderr.trim() !== '')) {
     throw new Error(`reading the log failed (exit ${result.code ?? (result.timedOut ? 'timeout' : 'none')}): ${result.stderr.trim().slice(0, 200) || 'no output'}`);
+  }
+  // journalctl's stderr is in stdout (`2>&1`): a user outside the journal groups sees none of the unit's lines,
+  // and an empty read must not pass for a clean log.
+  if (JOURNAL_DENIED.test(result.stdout)) {
+    throw new Error('journalctl may not read the system journal as this user: add the SSH user to the systemd-journal (or adm) group');
   }
   const since = new Date(env.now.getTime() - env.logWindowMinutes * 60_000);
   return { scan: scanLogLines(result.stdout.split('\n'), since), result };

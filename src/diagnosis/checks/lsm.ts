@@ -32,7 +32,8 @@ export async function lsmCheck(env: CheckEnv): Promise<CheckOutcome<LsmData>> {
   const hostNumber = (r: typeof sst, what: string) => {
     if ('reason' in r) return (unavailable.push(`${what} (${r.reason})`), null);
     const n = r.value.code === 0 ? Number.parseInt(r.value.stdout.trim(), 10) : Number.NaN;
-    return Number.isFinite(n) ? n : (unavailable.push(`${what} (exit ${r.value.code})`), null);
+    const why = r.value.stderr.trim().split('\n')[0]?.slice(0, 200) || `exit ${r.value.code}`;
+    return Number.isFinite(n) ? n : (unavailable.push(`${what} (${why})`), null);
   };
   const hostSst = hostNumber(sst, 'SST count on host');
   const walSegments = hostNumber(wal, 'WAL segments');

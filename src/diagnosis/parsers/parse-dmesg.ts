@@ -1,5 +1,9 @@
-/** Kernel lines that mean a disk I/O failure: the runbook's `grep -i "i/o error"` and `grep -i "sd[a-z].*error"`. */
-const IO_ERROR = /i\/o error|sd[a-z].*error/i;
+/**
+ * Kernel lines that mean a disk I/O failure: the runbook's `grep -i "i/o error"` and `grep -i "sd[a-z].*error"`,
+ * with "error" as a word: ext4's mount line `EXT4-fs (sda1): ... errors=remount-ro` is printed
+ * at every boot of a healthy Debian/Ubuntu host and is no I/O error.
+ */
+const IO_ERROR = /i\/o error|sd[a-z].*\berror\b/i;
 const SAMPLES_KEPT = 3;
 
 export interface DmesgScan {

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { decideVerdict } from '../../src/diagnosis/verdict';
+import type { CheckResult } from '../../src/diagnosis/types';
+import { checksWith, disk, errorMetrics, failed, freeSpace, locks, logs, lsm } from './check-builders';
+
+const verdictOf = (checks: CheckResult[]) => decideVerdict(checks, { recentRebootMinutes: 60 });
+const causesOf = (checks: CheckResult[]) => verdictOf(checks).causes.map((c) => c.cause);
+const ops = (put: number, get: number) => ({
+  put: { errors: put * 1000, operations: 1000, errorRate: put },
+  get: { errors: get * 1000, operations: 1000, errorRate: get },
+});
+
+describe('decideVerdict', () => {
+  it('calls a quiet node healthy, with evidence, severity ok and no escalation', () => {
+    const v = verdictOf(checksWith());
+    expect(v.causes).toHaveLength(1);
+    expect(v.causes[0]!.cause).toBe('healthy');
+    expect(v.causes[0]!.evidence.join(' ')).toMatch(/error rate 0\.05% .*no runbook error patterns.*40 SST files/);
+    expect(v).toMatchObject({ severity: 'ok', escalate: false, escalateReasons: [] });
+    expect(v.summary).toMatch(/^Healthy/);
+  });
+
+  it('ranks causes by the weight of their evidence, all evidence kept, the error rate on the primary', () => {
+    const checks = checksWith(
+      errorMetrics(0.03, ops(0.045, 0), 'critical'),
+      logs({ 'No space left on device': 120 }),
+      disk({ space: freeSpace(0.02) }),
+      lsm({ sstFiles: 650 }),
+    );
+    const v = verdictOf(checks);
+    expect(v.causes.map((c) => c.cause)).toEqual(['disk_full', 'compaction_lag']);
+    const [full, lag] = v.causes;
+    expect(full!.evidence).toEqual([
+      '120 log line(s) "No space left on device" in the last 15 min',
+      'data dir 2.0% free (20.0 GB left)',
+      'writes fail (put errors 4.50%) while reads do not',
+      'error rate 3.00% (worst: put)',
+    ]);
+    expect(lag!.evidence).toEqual(['650 SST files (runbook: > 500 means compaction is failing)']);
+    expect(v.summary).toBe('Likely cause: disk space exhausted (also: compaction falling behind); error rate 3.00%');
+    expect(v.severity).toBe('critical');
+  });
+
+  it('puts the heavier cause first whichever check found it', () => {
+    const checks = checksWith(
+      errorMetrics(0.02, ops(0.02, 0.02), 'critical'),
+      logs({ 'Input/output error': 5 }),
+      lsm({ sstFiles: 650, pendingCompactionBytes: 12e9, writeAmplification: 14 }),
+    );
+    expect(causesOf(checks)).toEqual(['compaction_lag', 'disk_hardware']);
+  });
+
+  it('needs evidence of weight 2 for a cause: one weak sign is not enough', () => {
+    expect(causesOf(checksWith(lsm({ sstFiles: 150 })))).toEqual(['healthy']);
+    expect(causesOf(checksWith(lsm({ sstFiles: 150, writeAmplification: 12 })))).toEqual(['compaction_lag']);
+    expect(causesOf(checksWith(disk({ space: freeSpace(0.15) })))).toEqual(['healthy']);
+    expect(causesOf(checksWith(disk({ space: freeSpace(0.03) })))).toEqual(['disk_full']);
+    expect(causesOf(checksWith(locks({ lockWaitP99Seconds: 2 })))).toEqual(['healthy']);
+    expect(causesOf(checksWith(locks({ lockWaitP99Seconds: 6 })))).toEqual(['lock_contention']);
+    expect(causesOf(checksWith(locks({ slowQueries: 3 })))).toEqual(['healthy']);
+    expect(causesOf(checksWith(disk({ smart: { available: true, reallocatedSectors: 8, pendingSectors: null } })))).toEqual(['disk_hardware']);
+    expect(causesOf(checksWith(lsm({ pendingCompactionBytes: 11e9 })))).toEqual(['compaction_lag']);
+  });
+
+  it('adds corroborating evidence only to a cause that already has some', () => {
+    const slow = verdictOf(checksWith(logs({ 'Failed to acquire write lock within timeout': 30 }), locks({ slowQueries: 1, lockWaitP99Seconds: 5.2 })));
+    expect(slow.causes[0]!.evidence).toEqual([
+      '30 log line(s) "Failed to acquire write lock within timeout" in the last 15 min',
+      'lock wait p99 5.20 s',
+      '1 slow query holding transactions open',
+      'error rate 0.05%',
+    ]);
+    const readsFailToo = verdictOf(checksWith(errorMetrics(0.03, ops(0.03, 0.03)), logs({ 'No space left on device': 3 })));
+    expect(readsFailToo.causes[0]!.evidence.join('\n')).not.toContain('while reads do not');
+  });
+
+  it('says unknown when errors exceed 1% and no runbook pattern matched ("If Errors Persist")', () => {
+    const v = verdictOf(checksWith(errorMetrics(0.05, ops(0.1, 0), 'critical')));
+    expect(v.causes).toEqual([{ cause: 'unknown', evidence: ['error rate 5.00% (> 1%) but no runbook pattern matched: runbook "If Errors Persist"'] }]);
+    expect(v.severity).toBe('critical');
+  });
+
+  it('says unknown, not healthy, when nothing could be read', () => {
+    const v = verdictOf((['error_metrics', 'logs', 'disk', 'lsm', 'locks'] as const).map((id) => failed(id, 'connection refused')));
+    expect(v.causes).toEqual([{ cause: 'unknown', evidence: ['no check could read anything: see each check for the reason'] }]);
+    expect(v.summary).toContain('error rate not available');
+  });
+
+  it('says unknown, not healthy, when the error rate could not be measured', () => {
+    const v = verdictOf(checksWith(failed('error_metrics', 'did not finish within its 3s timeout')));
+    expect(v.causes[0]!.cause).toBe('unknown');
+    expect(v.causes[0]!.evidence[0]).toContain('could not be measured (did not finish within its 3s timeout)');
+    expect(v.severity).toBe('warning');
+  });
+
+  it('stays healthy when the window simply saw no operations', () => {
+    const idle = { ...errorMetrics(null), status: 'unknown' as const, summary: 'not available: no operations in the sampling window' };
+    const v = verdictOf(checksWith(idle));
+    expect(v.causes[0]).toEqual({ cause: 'healthy', evidence: ['error rate not available', 'no runbook error patterns in the last 15 min', '40 SST files'] });
+  });
+
+  it('grades severity: critical when erroring or a check is critical, warning for a warning check or a cause', () => {
+    expect(verdictOf(checksWith(errorMetrics(0.012))).severity).toBe('critical');
+    expect(verdictOf(checksWith({ ...lsm({ sstFiles: 650 }), status: 'critical' })).severity).toBe('critical');
+    expect(verdictOf(checksWith({ ...locks({ slowQueries: 2 }), status: 'warning' })).severity).toBe('warning');
+    expect(verdictOf(checksWith(lsm({ sstFiles: 150, writeAmplification: 12 }))).severity).toBe('warning');
+  });
+
+  describe('escalation criteria (runbook "Escalate immediately if")', () => {
+    it('error rate above 10%', () => {
+      const v = verdictOf(checksWith(errorMetrics(0.15, ops(0.15, 0.15), 'critical'), logs({ 'Input/output error': 10 })));
+      expect(v.escalate).toBe(true);
+      expect(v.escalateReasons).toEqual(['error rate 15.00% exceeds 10% (critical data loss risk)']);
+      expect(verdictOf(checksWith(errorMetrics(0.05))).escalate).toBe(false);
+      expect(verdictOf(checksWith(errorMetrics(0.1))).escalateReasons).toEqual([]);
+    });
+
+    it('LSM corruption', () => {
+      const v = verdictOf(checksWith(logs({ 'invalid SST file header': 2 })));
+      expect(v.causes[0]!.cause).toBe('lsm_corruption');
+      expect(v.escalateReasons).toEqual(['LSM corruption detected: escalate if the rebuild from WAL does not repair it']);
+    });
+
+    it('disk I/O errors in dmesg on a host that rebooted recently, and only then', () => {
+      const ioErrors = (uptimeSeconds: number | null) => checksWith(disk({ dmesg: { available: true, ioErrors: 12, samples: ['[ 590.1] Buffer I/O error on dev sda1'] }, uptimeSeconds }));
+      expect(verdictOf(ioErrors(600)).escalateReasons).toEqual(['disk I/O errors persist after a reboot 10 min ago (hardware failure)']);
+      expect(verdictOf(ioErrors(600)).causes[0]!.cause).toBe('disk_hardware');
+      expect(verdictOf(ioErrors(864_000)).escalateReasons).toEqual([]);
+      expect(verdictOf(ioErrors(null)).escalateReasons).toEqual([]);
+      expect(verdictOf(checksWith(disk({ uptimeSeconds: 600 }))).escalateReasons).toEqual([]);
+    });
+
+    it('deadlocks, not mere lock timeouts', () => {
+      expect(verdictOf(checksWith(logs({ 'Deadlock detected': 4, 'Failed to acquire write lock within timeout': 9 }))).escalateReasons).toEqual([
+        'deadlock detected in the KV store (4 line(s)): lock contention is cascading',
+      ]);
+      expect(verdictOf(checksWith(logs({ 'Failed to acquire write lock within timeout': 9 }))).escalate).toBe(false);
+    });
+
+    it('lists every reason that applies', () => {
+      const v = verdictOf(checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 })));
+      expect(v.escalateReasons).toHaveLength(3);
+    });
+  });
+
+  it('is pure: the same checks give the same verdict and are left unchanged', () => {
+    const checks = checksWith(errorMetrics(0.03, ops(0.045, 0)), logs({ 'No space left on device': 4 }), lsm({ sstFiles: 700 }));
+    const before = structuredClone(checks);
+    expect(verdictOf(checks)).toEqual(verdictOf(checks));
+    expect(checks).toEqual(before);
+  });
+});
