@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/database';
+import { breakerDecision, breakerWindowStart, type BreakerDecision } from './circuit-breaker';
+import { lsmFiguresSchema, runBeforeSchema, type LsmFigures, type RunBefore, type RunOutcome } from './compaction-types';
+
+/** One node's compaction, held in the store so a restarted bot finds it. */
+export interface CompactionLock {
+  node: string;
+  /** Changes with every acquisition: only its holder may update or release the lock. */
+  token: string;
+  holder: string;
+  holderName: string | null;
+  force: boolean;
+  incidentId: string | null;
+  auditId: number | null;
+  runId: number;
+  /** `starting` until the node accepted the POST, then `running`. */
+  phase: 'starting' | 'running';
+  acquiredAt: string;
+  startedAt: string | null;
+  /** Pushed forward by every progress read; a lock whose holder died expires. */
+  expiresAt: string;
+  channel: string | null;
+  messageTs: string | null;
+  threadTs: string | null;
+  before: RunBefore;
+  last: LsmFigures | null;
+  lastError: string | null;
+}
+
+export interface AcquireRequest {
+  node: string;
+  holder: string;
+  holderName?: string;
+  force: boolean;
+  incidentId?: string;
+  /** The confirmation being used: each can start at most one compaction. */
+  requestId: string;
+  before: RunBefore;
+  at: Date;
+  ttlMs: number;
+  maxPerHour: number;
+}
+
+export type AcquireResult =
+  | { ok: true; lock: CompactionLock; tookOverExpired?: CompactionLock }
+  | { ok: false; reason: 'duplicate'; usedAt: string }
+  | { ok: false; reason: 'held'; lock: CompactionLock }
+  | { ok: false; reason: 'breaker'; decision: Extract<BreakerDecision, { allowed: false }> };
+
+export type LockPatch = Partial<Pick<CompactionLock, 'phase' | 'startedAt' | 'expiresAt' | 'channel' | 'messageTs' | 'threadTs' | 'last' | 'lastError' | 'auditId' | 'before'>>;
+
+/** The per-node lock, the confirmations used, and the run history the circuit breaker counts. */
+export interface CompactionLockStore {
+  /** The node's lock if one is held and not expired at `at`. */
+  current(node: string, at: Date): CompactionLock | undefined;
+  /**
+   * Atomically: uses up the confirmation, then takes the node's lock (free or expired) if the breaker allows,
+   * and records the run. Two confirmations at once: exactly one gets `ok`.
+   */
+  acquire(request: AcquireRequest): AcquireResult;
+  /** Updates the lock if `token` still holds it; false when it does not. */
+  update(node: string, token: string, patch: LockPatch): boolean;
+  release(node: string, token: string): boolean;
+  /** Every lock row, expired or not (start-up: resume or report). */
+  all(): CompactionLock[];
+  finishRun(runId: number, outcome: RunOutcome, at: Date, detail?: Record<string, unknown>): void;
+  /** Start times of the node's runs within the breaker's hour. */
+  recentStarts(node: string, at: Date): Date[];
+}
+
+interface LockRow {
+  node: string;
+  token: string;
+  holder: string;
+  holder_name: string | null;
+  force: number;
+  incident_id: string | null;
+  audit_id: number | null;
+  run_id: number;
+  phase: 'starting' | 'running';
+  acquired_at: string;
+  started_at: string | null;
+  expires_at: string;
+  channel: string | null;
+  message_ts: string | null;
+  thread_ts: string | null;
+  before_json: string;
+  last_json: string | null;
+  last_error: string | null;
+}
+
+function fromRow(row: LockRow): CompactionLock {
+  const last = row.last_json ? lsmFiguresSchema.safeParse(JSON.parse(row.last_json)) : undefined;
+  const before = runBeforeSchema.safeParse(JSON.parse(row.before_json));
+  return {
+    node: row.node,
+    token: row.token,
+    holder: row.holder,
+    holderName: row.holder_name,
+    force: row.force === 1,
+    incidentId: row.incident_id,
+    auditId: row.audit_id,
+    runId: row.run_id,
+    phase: row.phase,
+    acquiredAt: row.acquired_at,
+    startedAt: row.started_at,
+    expiresAt: row.expires_at,
+    channel: row.channel,
+    messageTs: row.message_ts,
+    threadTs: row.thread_ts,
+    before: before.success ? before.data : { lsm: null, errorRate: null, errorRateSource: null },
+    last: last?.success ? last.data : null,
+    lastError: row.last_error,
+  };
+}
+
+const COLUMNS: Record<keyof LockPatch, string> = {
+  phase: 'phase',
+  startedAt: 'started_at',
+  expiresAt: 'expires_at',
+  channel: 'channel',
+  messageTs: 'message_ts',
+  threadTs: 'thread_ts',
+  last: 'last_json',
+  lastError: 'last_error',
+  auditId: 'audit_id',
+  before: 'before_json',
+};
+
+/** SQLite implementation; timestamps are ISO strings in UTC, so text comparison is time order. */
+export function createSqliteCompactionLockStore(db: Db): CompactionLockStore {
+  const row = (node: string) => db.prepare('SELECT * FROM compaction_locks WHERE node = ?').get(node) as LockRow | undefined;
+  const recentStarts = (node: string, at: Date) =>
+    (db.prepare('SELECT started_at FROM compaction_runs WHERE node = ? AND started_at > ? ORDER BY started_at').all(node, breakerWindowStart(at).toISOString()) as { started_at: string }[]).map(
+      (r) => new Date(r.started_at),
+    );
+
+  const acquire = db.transaction((req: AcquireRequest): AcquireResult => {
+    const at = req.at.toISOString();
+    const used = db.prepare('SELECT used_at FROM compaction_confirmations WHERE request_id = ?').get(req.requestId) as { used_at: string } | undefined;
+    if (used) return { ok: false, reason: 'duplicate', usedAt: used.used_at };
+    // Used up whatever happens next: an old confirmation never starts a compaction later.
+    db.prepare('INSERT INTO compaction_confirmations (request_id, node, user_id, used_at) VALUES (?, ?, ?, ?)').run(req.requestId, req.node, req.holder, at);
+    const existing = row(req.node);
+    if (existing && existing.expires_at > at) return { ok: false, reason: 'held', lock: fromRow(existing) };
+    const decision = breakerDecision(recentStarts(req.node, req.at), req.at, req.maxPerHour);
+    if (!decision.allowed) return { ok: false, reason: 'breaker', decision };
+    const runId = Number(
+      db.prepare("INSERT INTO compaction_runs (node, holder, force, started_at, outcome, detail_json) VALUES (?, ?, ?, ?, 'running', '{}')").run(req.node, req.holder, req.force ? 1 : 0, at).lastInsertRowid,
+    );
+    const token = randomBytes(12).toString('hex');
+    const expires = new Date(req.at.getTime() + req.ttlMs).toISOString();
+    const changed = db
+      .prepare(
+        `INSERT INTO compaction_locks (node, token, holder, holder_name, force, incident_id, run_id, phase, acquired_at, expires_at, before_json)
+         VALUES (@node, @token, @holder, @holderName, @force, @incidentId, @runId, 'starting', @at, @expires, @before)
+         ON CONFLICT (node) DO UPDATE SET token = excluded.token, holder = excluded.holder, holder_name = excluded.holder_name,
+           force = excluded.force, incident_id = excluded.incident_id, audit_id = NULL, run_id = excluded.run_id, phase = 'starting',
+           acquired_at = excluded.acquired_at, started_at = NULL, expires_at = excluded.expires_at, channel = NULL, message_ts = NULL,
+           thread_ts = NULL, before_json = excluded.before_json, last_json = NULL, last_error = NULL
+         WHERE compaction_locks.expires_at <= excluded.acquired_at`,
+      )
+      .run({ node: req.node, token, holder: req.holder, holderName: req.holderName ?? null, force: req.force ? 1 : 0, incidentId: req.incidentId ?? null, runId, at, expires, before: JSON.stringify(req.before) }).changes;
+    if (changed !== 1) throw new Error(`compaction lock for ${req.node} changed during acquisition`);
+    return { ok: true, lock: fromRow(row(req.node)!), ...(existing ? { tookOverExpired: fromRow(existing) } : {}) };
+  });
+
+  return {
+    current(node, at) {
+      const r = row(node);
+      return r && r.expires_at > at.toISOString() ? fromRow(r) : undefined;
+    },
+    acquire: (req) => acquire.immediate(req),
+    update(node, token, patch) {
+      const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
+      if (entries.length === 0) return row(node)?.token === token;
+      const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`).join(', ');
+      const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
+      return db.prepare(`UPDATE compaction_locks SET ${sets} WHERE node = ? AND token = ?`).run(...values, node, token).changes === 1;
+    },
+    release(node, token) {
+      return db.prepare('DELETE FROM compaction_locks WHERE node = ? AND token = ?').run(node, token).changes === 1;
+    },
+    all() {
+      return (db.prepare('SELECT * FROM compaction_locks ORDER BY acquired_at').all() as LockRow[]).map(fromRow);
+    },
+    finishRun(runId, outcome, at, detail = {}) {
+      db.prepare('UPDATE compaction_runs SET outcome = ?, finished_at = ?, detail_json = ? WHERE id = ?').run(outcome, at.toISOString(), JSON.stringify(detail), runId);
+    },
+    recentStarts,
+  };
+}

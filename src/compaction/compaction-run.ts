@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import type { Services } from '../app/services';
+import { StemedbError } from '../stemedb/stemedb-client';
+import type { PostedMessage, View } from '../surfaces/view';
+import { conditionAfter, errorRateBetween, type ErrorRateReading } from './closed-loop';
+import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
+import { pause, watchCompaction } from './compaction-watch';
+import type { LsmFigures, RunBefore, RunOutcome } from './compaction-types';
+import { closedLoopView, failedView, interruptedView, progressView, summaryView, timedOutView, type RunInfo } from './progress-views';
+import { readCounters, readLsmFigures } from './read-figures';
+import type { RunOutput } from './run-output';
+
+/**
+ * The lock's time to live, pushed forward by every progress read: never shorter than three reads, so a live
+ * watcher's lock cannot expire between two of them whatever `compaction.lockTtl` says.
+ */
+export function effectiveLockTtl(compaction: { lockTtl: number; progressInterval: number }): number {
+  return Math.max(compaction.lockTtl, 3 * compaction.progressInterval);
+}
+
+export interface RunDeps {
+  services: Services;
+  store: CompactionLockStore;
+  /** Aborted when the bot stops: watching ends, the lock stays for the next start to resume. */
+  signal: AbortSignal;
+}
+
+/** The run a lock describes, for the views. */
+export function runInfoOf(lock: CompactionLock): RunInfo {
+  return { node: lock.node, force: lock.force, holder: lock.holder, incidentId: lock.incidentId, startedAt: lock.startedAt ?? lock.acquiredAt, before: lock.before.lsm };
+}
+
+/**
+ * Sends the POST for an acquired lock, then watches it to the end. Every failure ends in the message, the
+ * audit log and the run history, and releases the lock.
+ */
+export async function startAcquiredRun(deps: RunDeps, lock: CompactionLock, message: PostedMessage, output: RunOutput): Promise<void> {
+  const { services, store } = deps;
+  const node = services.inventory.get(lock.node)!;
+  const client = services.stemedb(node);
+  try {
+    await client.startCompaction(lock.force, deps.signal);
+  } catch (err) {
+    const timedOut = err instanceof StemedbError && err.code === 'TIMEOUT';
+    const reason = `${err instanceof Error ? err.message : String(err)}${timedOut ? ' (it may have started anyway: check `/stemedb stats` before retrying)' : ''}`;
+    services.log.warn({ err, node: lock.node }, 'starting a compaction failed');
+    await message.update(failedView(runInfoOf(lock), reason)).catch((e: unknown) => services.log.warn({ err: e }, 'compaction message update failed'));
+    finish(deps, lock, 'failed', { error: reason });
+    return;
+  }
+  const startedAt = services.now().toISOString();
+  store.update(lock.node, lock.token, { phase: 'running', startedAt });
+  await watchAndFinish(deps, { ...lock, phase: 'running', startedAt }, message, output);
+}
+
+/** Watches a running compaction until it ends, then reports, releases the lock and re-checks the alert. */
+export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, message: PostedMessage, output: RunOutput, note?: string): Promise<void> {
+  const { services, store } = deps;
+  const { compaction } = services.config;
+  const node = services.inventory.get(lock.node);
+  const run = runInfoOf(lock);
+  if (!node) {
+    await report(deps, message, interruptedView(run, lock.last, `${lock.node} is no longer in the configuration`, services.now()));
+    finish(deps, lock, 'interrupted', { reason: 'node no longer configured' });
+    return;
+  }
+  const client = services.stemedb(node);
+  const result = await watchCompaction({
+    read: (signal) => readLsmFigures(client, services.now, signal),
+    intervalMs: compaction.progressInterval,
+    deadline: new Date(new Date(run.startedAt).getTime() + compaction.progressTimeout),
+    now: services.now,
+    signal: deps.signal,
+    last: lock.last,
+    async onProgress(last, lastError) {
+      const expiresAt = new Date(services.now().getTime() + effectiveLockTtl(compaction)).toISOString();
+      if (!store.update(lock.node, lock.token, { last, lastError, expiresAt })) return false;
+      await report(deps, message, progressView(run, last, lastError, services.now(), note));
+      return true;
+    },
+  });
+  if (result.outcome === 'aborted') return;
+  if (result.outcome === 'lost') {
+    services.log.warn({ node: lock.node }, 'compaction lock expired and was taken over while watching');
+    await report(deps, message, interruptedView(run, result.last, 'its lock expired (`compaction.lockTtl` shorter than a progress interval?) and another run took over', services.now()));
+    return;
+  }
+  const durationMs = services.now().getTime() - new Date(run.startedAt).getTime();
+  if (result.outcome === 'timeout') {
+    await report(deps, message, timedOutView(run, result.last, result.lastError, compaction.progressTimeout));
+    finish(deps, lock, 'timed_out', { after: result.last, error: result.lastError }, durationMs);
+    return;
+  }
+  store.update(lock.node, lock.token, { last: result.last });
+  await report(deps, message, summaryView(run, result.last, durationMs, note));
+  finish(deps, lock, 'succeeded', { after: result.last }, durationMs);
+  await closeTheLoop(deps, lock, result.last, message, output);
+}
+
+/** What a restarted bot does with a lock it finds: resume watching, or say what it last saw. */
+export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: PostedMessage, output: RunOutput): Promise<void> {
+  const { services } = deps;
+  const now = services.now();
+  const run = runInfoOf(lock);
+  if (lock.expiresAt <= now.toISOString()) {
+    const reason = 'the bot was stopped longer than `compaction.lockTtl`, so the lock expired; the outcome is unknown';
+    await report(deps, message, interruptedView(run, lock.last, reason, now));
+    finish(deps, lock, 'interrupted', { reason: 'lock expired while the bot was down', after: lock.last });
+    return;
+  }
+  if (lock.phase === 'starting') {
+    const node = services.inventory.get(lock.node);
+    const lsm = node ? await readLsmFigures(services.stemedb(node), services.now, deps.signal).catch(() => null) : null;
+    if (lsm?.running !== true) {
+      const reason = `the bot restarted while starting it, and ${lock.node} ${lsm ? 'reports no compaction running' : 'could not be read'}`;
+      await report(deps, message, interruptedView(run, lsm ?? lock.last, reason, now));
+      finish(deps, lock, 'interrupted', { reason: 'restarted while starting', after: lsm });
+      return;
+    }
+    deps.store.update(lock.node, lock.token, { phase: 'running', startedAt: lock.acquiredAt });
+    lock = { ...lock, phase: 'running', startedAt: lock.acquiredAt };
+  }
+  await watchAndFinish(deps, lock, message, output, `resumed after a bot restart at ${now.toISOString().slice(11, 19)} UTC`);
+}
+
+async function report(deps: RunDeps, message: PostedMessage, view: View): Promise<void> {
+  await message.update(view).catch((err: unknown) => deps.services.log.warn({ err, view: view.text.slice(0, 80) }, 'compaction message update failed'));
+}
+
+/** Ends a run everywhere it is recorded: audit log, run history, incident timeline; releases the lock. */
+export function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome, detail: Record<string, unknown>, durationMs: number | null = null): void {
+  const { services, store } = deps;
+  const at = services.now();
+  const full = { force: lock.force, before: lock.before.lsm, ...detail };
+  if (lock.auditId !== null) services.store.audit.finish(lock.auditId, outcome, durationMs, full);
+  store.finishRun(lock.runId, outcome, at, { durationMs, ...full });
+  if (lock.incidentId) services.store.incidents.addEvent(lock.incidentId, 'compacted', at, lock.holder, { outcome, durationMs, ...full });
+  store.release(lock.node, lock.token);
+  services.log.info({ node: lock.node, outcome, durationMs, holder: lock.holder }, 'compaction finished');
+}
+
+/** After a successful compaction: is the alert's condition gone? Measured like the diagnosis measures it. */
+async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures, message: PostedMessage, output: RunOutput): Promise<void> {
+  const { services } = deps;
+  const node = services.inventory.get(lock.node)!;
+  const client = services.stemedb(node);
+  let after: ErrorRateReading | { error: string };
+  let lsmAfter: LsmFigures | null = lsm;
+  try {
+    const first = await readCounters(client, services.metricNames, deps.signal);
+    if (!(await pause(services.config.diagnosis.sampleSeconds * 1000, deps.signal))) return;
+    const second = await readCounters(client, services.metricNames, deps.signal);
+    after = errorRateBetween(first, second);
+    lsmAfter = await readLsmFigures(client, services.now, deps.signal).catch(() => lsm);
+  } catch (err) {
+    if (deps.signal.aborted) return;
+    after = { error: err instanceof Error ? err.message : String(err) };
+  }
+  const state = conditionAfter(lock.before.errorRate, 'error' in after ? null : after.errorRate);
+  const view = closedLoopView(runInfoOf(lock), state, { errorRate: lock.before.errorRate, source: lock.before.errorRateSource }, after, lsmAfter);
+  await output.followUp(view, message).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
+  if (lock.incidentId) {
+    services.store.incidents.addEvent(lock.incidentId, 'compaction_recheck', services.now(), 'bot', {
+      condition: state,
+      errorRateBefore: lock.before.errorRate,
+      errorRateAfter: 'error' in after ? null : after.errorRate,
+    });
+  }
+}
+
+const lastDiagnosisSchema = z.object({ errorRate: z.number().nullable() }).loose();
+
+/** Shortest window the before-rate is measured over; the shell confirms instantly, so it waits this long. */
+const MIN_BEFORE_WINDOW_MS = 1_000;
+
+/**
+ * The error rate just before the run: measured from the counters read with the confirmation's figures to
+ * now, else the incident's last diagnosis, else unknown.
+ */
+export async function errorRateBefore(services: Services, lock: Pick<CompactionLock, 'node' | 'incidentId'>, counters: Parameters<typeof errorRateBetween>[0] | undefined, signal: AbortSignal): Promise<Pick<RunBefore, 'errorRate' | 'errorRateSource'>> {
+  const node = services.inventory.get(lock.node)!;
+  if (counters) {
+    try {
+      if (!(await pause(MIN_BEFORE_WINDOW_MS - (Date.now() - counters.atMs), signal))) return { errorRate: null, errorRateSource: null };
+      const reading = errorRateBetween(counters, await readCounters(services.stemedb(node), services.metricNames, signal));
+      if (reading.errorRate !== null) return { errorRate: reading.errorRate, errorRateSource: `measured over ${reading.windowSeconds.toFixed(1)}s before the run` };
+    } catch (err) {
+      services.log.info({ err, node: lock.node }, 'could not measure the error rate before compacting');
+    }
+  }
+  const incident = lock.incidentId ? services.store.incidents.get(lock.incidentId) : undefined;
+  const diagnosis = lastDiagnosisSchema.safeParse(incident?.lastDiagnosis);
+  if (diagnosis.success && diagnosis.data.errorRate !== null) return { errorRate: diagnosis.data.errorRate, errorRateSource: "the incident's last diagnosis" };
+  return { errorRate: null, errorRateSource: null };
+}

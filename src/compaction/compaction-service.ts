@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import type { Services } from '../app/services';
+import type { NodeConfig } from '../config/schema';
+import type { PostedMessage, Reply, View } from '../surfaces/view';
+import { breakerDecision } from './circuit-breaker';
+import { authorizeCompaction } from './compaction-authorization';
+import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
+import { effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps } from './compaction-run';
+import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
+import { blockedView, confirmView, dryRunView, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
+import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
+import { failedView, startingView } from './progress-views';
+import { readCounters, readDiskFigures, readLsmFigures } from './read-figures';
+import { logOutput, messengerOutput, replyOutput, type RunOutput } from './run-output';
+import { formatClock } from './time-text';
+
+/** A confirmation older than this shows stale figures: it is refused, and the user asks again. */
+export const CONFIRMATION_TTL_MS = 10 * 60_000;
+
+export interface CompactionRequest {
+  node: NodeConfig;
+  force: boolean;
+  dryRun: boolean;
+  /** Shell only: go ahead without a confirm step (the user typed `--yes`). */
+  yes: boolean;
+  incidentId?: string;
+  actor: CompactionActor;
+  channelId?: string;
+  threadTs?: string;
+}
+
+/** Answers to a click on the confirmation: they replace it (Slack: the ephemeral with the buttons). */
+export type ReplaceConfirmation = (view: View) => Promise<void>;
+
+/**
+ * The guarded compaction flow (SPEC 4.3): access -> preconditions -> confirmation -> one run per node ->
+ * progress -> summary -> closed loop. Runs survive a restart through the lock store.
+ */
+export interface CompactionService {
+  /** `/stemedb compact` and the Compact button: check, then offer the confirmation (or run, in the shell with --yes). */
+  request(req: CompactionRequest, reply: Reply): Promise<void>;
+  /** The Confirm button. Resolves when the run (and its re-check) ended. */
+  confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
+  cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
+  /** At start-up: resume watching the runs found in the store, or report what they last showed. */
+  resume(): void;
+  /** Stops watching (locks stay, for the next start); waits for the watchers to return. */
+  stop(): Promise<void>;
+}
+
+export function createCompactionService(services: Services, store: CompactionLockStore): CompactionService {
+  const abort = new AbortController();
+  const deps: RunDeps = { services, store, signal: abort.signal };
+  // Every flow in progress (stop() waits for them) and the locks they hold (resume() leaves those alone).
+  const active = new Set<Promise<void>>();
+  const heldTokens = new Set<string>();
+  const track = (node: string, work: Promise<void>) => {
+    const tracked = work.catch((err: unknown) => services.log.error({ err, node }, 'compaction flow failed')).finally(() => active.delete(tracked));
+    active.add(tracked);
+    return tracked;
+  };
+  const audit = (actor: CompactionActor, node: string, incidentId: string | undefined, outcome: string, detail: Record<string, unknown>) =>
+    services.store.audit.record({ actor: auditActor(actor), action: 'compact', node, incidentId, outcome, detail: { surface: actor.surface, ...detail } }, services.now());
+
+  async function preconditions(node: NodeConfig): Promise<{ pre: Preconditions; counters?: CounterSnapshot }> {
+    const client = services.stemedb(node);
+    const [stats, disk, counters] = await Promise.all([
+      readLsmFigures(client, services.now).then(
+        (lsm) => ({ ok: true as const, lsm }),
+        (err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }),
+      ),
+      readDiskFigures(node, { timeoutMs: services.config.diagnosis.checkTimeoutSeconds * 1000, log: services.log }),
+      readCounters(client, services.metricNames).catch(() => undefined),
+    ]);
+    const at = services.now();
+    const breaker = breakerDecision(store.recentStarts(node.name, at), at, services.config.compaction.maxPerNodePerHour);
+    return { pre: evaluatePreconditions({ node: node.name, stats, disk, lock: store.current(node.name, at), breaker, now: at }), counters };
+  }
+
+  async function runConfirmed(value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
+    const { compaction } = services.config;
+    const acquired = store.acquire({
+      node: value.node,
+      holder: auditActor(actor),
+      holderName: actor.userName,
+      force: value.force,
+      incidentId: value.incidentId,
+      requestId: value.requestId,
+      before: { lsm: null, errorRate: null, errorRateSource: null },
+      at: services.now(),
+      ttlMs: effectiveLockTtl(compaction),
+      maxPerHour: compaction.maxPerNodePerHour,
+    });
+    if (!acquired.ok) {
+      const text =
+        acquired.reason === 'duplicate'
+          ? `This confirmation was already used at ${formatClock(acquired.usedAt)}: one confirmation starts at most one compaction.`
+          : acquired.reason === 'held'
+            ? `:no_entry: Not started: ${busyText(acquired.lock, services.now())}.`
+            : `:no_entry: Not started: ${breakerText(value.node, acquired.decision)}`;
+      audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: acquired.reason, requestId: value.requestId });
+      await replace(plainView(text));
+      return;
+    }
+    const { lock } = acquired;
+    heldTokens.add(lock.token);
+    try {
+      await runAcquired(lock, acquired.tookOverExpired, value, actor, output, replace, via);
+    } finally {
+      heldTokens.delete(lock.token);
+    }
+  }
+
+  /** From the acquired lock to the end: audit, progress message, figures before, then the POST and the watch. */
+  async function runAcquired(acquiredLock: CompactionLock, tookOver: CompactionLock | undefined, value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
+    let lock = acquiredLock;
+    if (tookOver) finish(deps, tookOver, 'interrupted', { reason: 'lock expired; taken over by a new run' });
+    const auditId = audit(actor, value.node, value.incidentId, 'started', { force: value.force, via, requestId: value.requestId });
+    store.update(lock.node, lock.token, { auditId });
+    lock = { ...lock, auditId };
+    await replace(plainView(`:gear: Compaction of ${value.node} confirmed (force: ${value.force ? 'yes' : 'no'}); progress follows${actor.surface === 'slack' ? ' in the thread' : ''}.`)).catch((err: unknown) =>
+      services.log.warn({ err }, 'replacing the confirmation failed'),
+    );
+    let message: PostedMessage;
+    try {
+      message = await output.post(startingView(runInfoOf(lock)));
+    } catch (err) {
+      finish(deps, lock, 'failed', { error: `could not post the progress message: ${err instanceof Error ? err.message : String(err)}` });
+      await replace(plainView(`:x: Compaction of ${value.node} not started: the bot could not post in this channel (is it invited?).`)).catch(() => undefined);
+      return;
+    }
+    store.update(lock.node, lock.token, { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null });
+    const node = services.inventory.get(value.node)!;
+    const [lsm, rate] = await Promise.all([
+      readLsmFigures(services.stemedb(node), services.now, abort.signal).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+      errorRateBefore(services, lock, value.counters, abort.signal),
+    ]);
+    if (lsm instanceof Error) {
+      await message.update(failedView(runInfoOf(lock), `${value.node} is not reachable: ${lsm.message}`)).catch(() => undefined);
+      finish(deps, lock, 'failed', { error: lsm.message });
+      return;
+    }
+    const before = { lsm, ...rate };
+    store.update(lock.node, lock.token, { before });
+    await startAcquiredRun(deps, { ...lock, before }, message, output);
+  }
+
+  return {
+    async request(req, reply) {
+      const { node, actor, force } = req;
+      const auth = await authorizeCompaction(services, actor, node.name, req.incidentId);
+      if (!auth.allowed) {
+        audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'not allowed' });
+        await reply.private(plainView(auth.refusal));
+        return;
+      }
+      const { pre, counters } = await preconditions(node);
+      if (req.dryRun) {
+        audit(actor, node.name, req.incidentId, 'dry_run', { force, ready: pre.ready, blockers: pre.blockers });
+        await reply.private(dryRunView(pre, node.name, force));
+        return;
+      }
+      if (!pre.ready) {
+        audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'preconditions', blockers: pre.blockers });
+        await reply.private(blockedView(pre, node.name, force));
+        return;
+      }
+      const value: ConfirmValue = {
+        requestId: randomBytes(9).toString('hex'),
+        node: node.name,
+        force,
+        ...(req.incidentId ? { incidentId: req.incidentId } : {}),
+        ...(req.channelId ? { channel: req.channelId } : {}),
+        ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+        issuedAtMs: services.now().getTime(),
+        ...(counters ? { counters } : {}),
+      };
+      if (actor.surface === 'slack') return void (await reply.private(confirmView(pre, value)));
+      if (!req.yes) return void (await reply.private(shellConfirmView(pre, node.name, force)));
+      await track(node.name, runConfirmed(value, actor, replyOutput(reply), (view) => reply.private(view), auth.via));
+    },
+
+    async confirm(value, actor, replace) {
+      const node = services.inventory.get(value.node);
+      if (!node) return void (await replace(plainView(`\`${value.node}\` is no longer a configured node: nothing was started.`)));
+      if (services.now().getTime() - value.issuedAtMs > CONFIRMATION_TTL_MS) {
+        audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'confirmation expired', requestId: value.requestId });
+        return void (await replace(plainView(`This confirmation is more than ${CONFIRMATION_TTL_MS / 60_000} minutes old and its figures are stale: run \`/stemedb compact ${value.node}\` again.`)));
+      }
+      const auth = await authorizeCompaction(services, actor, value.node, value.incidentId);
+      if (!auth.allowed) {
+        audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'not allowed', requestId: value.requestId });
+        return void (await replace(plainView(auth.refusal)));
+      }
+      if (!value.channel) return void (await replace(plainView('The bot cannot tell which channel to report progress in: run `/stemedb compact` in a channel.')));
+      await track(value.node, runConfirmed(value, actor, messengerOutput(services, value.channel, value.threadTs), replace, auth.via));
+    },
+
+    async cancel(value, actor, replace) {
+      audit(actor, value.node, value.incidentId, 'cancelled', { force: value.force, requestId: value.requestId });
+      await replace(plainView(`Compaction of ${value.node} cancelled: nothing was changed.`));
+    },
+
+    resume() {
+      for (const lock of store.all()) {
+        if (heldTokens.has(lock.token)) continue;
+        const output = lock.channel ? messengerOutput(services, lock.channel, lock.threadTs ?? undefined) : logOutput(services);
+        const message: PostedMessage =
+          lock.channel && lock.messageTs
+            ? { channel: lock.channel, ts: lock.messageTs, update: (view) => services.messenger.update(lock.channel!, lock.messageTs!, view) }
+            : { update: async (view) => void (view.progress || services.log.warn({ node: lock.node, text: view.text }, 'compaction (resumed, no message to update)')) };
+        services.log.info({ node: lock.node, phase: lock.phase, expiresAt: lock.expiresAt }, 'resuming a compaction found in the store');
+        heldTokens.add(lock.token);
+        void track(lock.node, resumeLock(deps, lock, message, output).finally(() => heldTokens.delete(lock.token)));
+      }
+    },
+
+    async stop() {
+      abort.abort();
+      await Promise.allSettled([...active]);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/** The local shell on the built-in simulator, as `npm start` runs it without Slack credentials. */
+function runShell(input: string): Promise<{ code: number | null; stdout: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'error' };
+  for (const key of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) delete env[key];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'start'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout }));
+    child.stdin.end(input);
+  });
+}
+
+describe('compact in the local shell', () => {
+  it('shows the figures without --yes, compacts the simulator with it, and audits the run', async () => {
+    const { code, stdout } = await runShell('compact stemedb-1\ncompact stemedb-1 --yes\naudit\nexit\n');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Compact stemedb-1\? Figures read just now:\n• Node: stemedb-1/);
+    expect(stdout).toContain('To go ahead, run: compact stemedb-1 --yes');
+    expect(stdout).toMatch(/Compaction of stemedb-1 finished in [\d.]+s \(run by the local shell\)\n• SST files: 85 → 30/);
+    expect(stdout).toContain("The alert's condition has cleared");
+    expect(stdout).toMatch(/local shell · compact stemedb-1 · succeeded in \d/);
+    expect(stdout).not.toContain('▓');
+  }, 90_000);
+});
