@@ -34,3 +34,22 @@ export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {
 export function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A promise's value or the reason it failed, so one missing source never fails a whole check. */
+export function settle<T>(promise: Promise<T>): Promise<{ value: T } | { reason: string }> {
+  return promise.then(
+    (value) => ({ value }),
+    (err: unknown) => ({ reason: reasonOf(err) }),
+  );
+}
+
+/** The outcome of a check assembled from parts, some of which could not be read ("not available: ..."). */
+export function partialOutcome<D extends Record<string, unknown>>(statuses: readonly CheckStatus[], parts: readonly string[], unavailable: readonly string[], data: D): CheckOutcome<D> {
+  const missing = unavailable.length > 0 ? `not available: ${unavailable.join(', ')}` : '';
+  return {
+    status: worstStatus(statuses),
+    summary: [parts.join('; ') || 'nothing could be read', missing].filter(Boolean).join('; '),
+    data,
+    ...(missing ? { error: missing } : {}),
+  };
+}

@@ -5,7 +5,7 @@ import { dmesgDenied, scanDmesg } from '../parsers/parse-dmesg';
 import { parseSmartctl, parseUptime } from '../parsers/parse-smartctl';
 import { THRESHOLDS } from '../thresholds';
 import type { CheckStatus } from '../types';
-import { reasonOf, worstStatus, type CheckEnv, type CheckOutcome } from './check';
+import { partialOutcome, settle, type CheckEnv, type CheckOutcome } from './check';
 
 type Part<T> = ({ available: true } & T) | { available: false; reason: string };
 
@@ -19,14 +19,14 @@ export type DiskData = {
 
 /** Step 3: free space of the data dir, kernel I/O errors, SMART sector counts. Each part may be unavailable. */
 export async function diskCheck(env: CheckEnv): Promise<CheckOutcome<DiskData>> {
-  const run = (id: 'df' | 'dmesg' | 'smartctl' | 'uptime') => env.sources.host(id).then((r) => ({ ok: true as const, r }), (err: unknown) => ({ ok: false as const, reason: reasonOf(err) }));
-  const [df, dmesg, smart, uptime] = await Promise.all([run('df'), run('dmesg'), run('smartctl'), run('uptime')]);
+  const host = (id: 'df' | 'dmesg' | 'smartctl' | 'uptime') => settle(env.sources.host(id));
+  const [df, dmesg, smart, uptime] = await Promise.all([host('df'), host('dmesg'), host('smartctl'), host('uptime')]);
   const data: DiskData = {
     path: env.sources.node.dataDir,
-    space: df.ok ? readSpace(df.r) : { available: false, reason: df.reason },
-    dmesg: dmesg.ok ? readDmesg(dmesg.r) : { available: false, reason: dmesg.reason },
-    smart: smart.ok ? readSmart(smart.r) : { available: false, reason: smart.reason },
-    uptimeSeconds: uptime.ok && uptime.r.code === 0 ? parseUptime(uptime.r.stdout) : null,
+    space: 'value' in df ? readSpace(df.value) : { available: false, reason: df.reason },
+    dmesg: 'value' in dmesg ? readDmesg(dmesg.value) : { available: false, reason: dmesg.reason },
+    smart: 'value' in smart ? readSmart(smart.value) : { available: false, reason: smart.reason },
+    uptimeSeconds: 'value' in uptime && uptime.value.code === 0 ? parseUptime(uptime.value.stdout) : null,
   };
   return assessDisk(data);
 }
@@ -79,12 +79,5 @@ export function assessDisk(data: DiskData): CheckOutcome<DiskData> {
     statuses.push(bad > 0 ? 'warning' : 'ok');
     parts.push(`SMART reallocated ${data.smart.reallocatedSectors ?? 'n/a'}, pending ${data.smart.pendingSectors ?? 'n/a'}`);
   } else unavailable.push(`SMART (${data.smart.reason})`);
-  const status = worstStatus(statuses);
-  const notAvailable = unavailable.length > 0 ? `; not available: ${unavailable.join(', ')}` : '';
-  return {
-    status,
-    summary: `${parts.join('; ') || 'nothing could be read'}${notAvailable}`,
-    data,
-    ...(unavailable.length > 0 ? { error: `not available: ${unavailable.join(', ')}` } : {}),
-  };
+  return partialOutcome(statuses, parts, unavailable, data);
 }

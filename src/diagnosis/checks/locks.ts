@@ -4,7 +4,7 @@ import type { ParsedExposition } from '../../prometheus/parse-exposition';
 import { formatSeconds } from '../../render/format';
 import { THRESHOLDS } from '../thresholds';
 import type { CheckStatus } from '../types';
-import { reasonOf, worstStatus, type CheckEnv, type CheckOutcome } from './check';
+import { partialOutcome, settle, type CheckEnv, type CheckOutcome } from './check';
 import { readLogScan } from './logs';
 
 export type LocksData = {
@@ -21,7 +21,6 @@ export type LocksData = {
 
 /** Step 5: lock-timeout and deadlock log lines, put latency and lock wait p99 from histograms, slow queries. */
 export async function locksCheck(env: CheckEnv): Promise<CheckOutcome<LocksData>> {
-  const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ reason: reasonOf(err) }));
   const [logs, pair, slow] = await Promise.all([settle(readLogScan(env)), settle(env.sources.scrapePair()), settle(env.sources.slowQueries())]);
   const unavailable: string[] = [];
   const data: LocksData = { lockTimeouts: null, deadlocks: null, samples: [], putP99Seconds: null, lockWaitP99Seconds: null, latencyWindow: null, slowQueries: null, unavailable };
@@ -79,11 +78,5 @@ export function assessLocks(data: LocksData): CheckOutcome<LocksData> {
     statuses.push(data.slowQueries > 0 ? 'warning' : 'ok');
     parts.push(`${data.slowQueries} slow quer${data.slowQueries === 1 ? 'y' : 'ies'}`);
   }
-  const notAvailable = data.unavailable.length > 0 ? `; not available: ${data.unavailable.join(', ')}` : '';
-  return {
-    status: worstStatus(statuses),
-    summary: `${parts.join('; ') || 'nothing could be read'}${notAvailable}`,
-    data,
-    ...(data.unavailable.length > 0 ? { error: `not available: ${data.unavailable.join(', ')}` } : {}),
-  };
+  return partialOutcome(statuses, parts, data.unavailable, data);
 }

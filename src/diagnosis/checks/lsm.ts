@@ -2,7 +2,7 @@ import { lookupValue } from '../../prometheus/metric-queries';
 import { formatBytes, formatCount } from '../../render/format';
 import { THRESHOLDS } from '../thresholds';
 import type { CheckStatus } from '../types';
-import { reasonOf, worstStatus, type CheckEnv, type CheckOutcome } from './check';
+import { partialOutcome, settle, type CheckEnv, type CheckOutcome } from './check';
 
 export type LsmData = {
   /** Counted on the host (`find kv -name '*.sst'`), else from the API. */
@@ -20,7 +20,6 @@ export type LsmData = {
 
 /** Step 4: SST file count (< 100 expected, > 500 failing), kv/wal sizes, pending compaction, write amplification. */
 export async function lsmCheck(env: CheckEnv): Promise<CheckOutcome<LsmData>> {
-  const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (err: unknown) => ({ reason: reasonOf(err) }));
   const [sst, sizes, wal, stats, scrape] = await Promise.all([
     settle(env.sources.host('sst_count')),
     settle(env.sources.host('sizes')),
@@ -78,11 +77,5 @@ export function assessLsm(data: LsmData): CheckOutcome<LsmData> {
   }
   if (data.kvBytes !== null || data.walBytes !== null) parts.push(`kv ${formatBytes(data.kvBytes)}, wal ${formatBytes(data.walBytes)} in ${formatCount(data.walSegments)} segments`);
   if (data.compactionRunning) parts.push('a compaction is running');
-  const notAvailable = data.unavailable.length > 0 ? `; not available: ${data.unavailable.join(', ')}` : '';
-  return {
-    status: worstStatus(statuses),
-    summary: `${parts.join('; ') || 'nothing could be read'}${notAvailable}`,
-    data,
-    ...(data.unavailable.length > 0 ? { error: `not available: ${data.unavailable.join(', ')}` } : {}),
-  };
+  return partialOutcome(statuses, parts, data.unavailable, data);
 }
