@@ -7,15 +7,20 @@ import type { Runtime } from './runtime';
 export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
   const { services } = runtime;
   let slackOk = false;
-  const routes = opsRoutes(runtime.metrics.registry, [
-    { name: 'store', check: () => void services.store.db.prepare('SELECT 1').get() },
-    {
-      name: 'slack',
-      check: () => {
-        if (!slackOk) throw new Error('auth.test has not succeeded yet');
+  const routes = [
+    ...opsRoutes(runtime.metrics.registry, [
+      { name: 'store', check: () => void services.store.db.prepare('SELECT 1').get() },
+      {
+        name: 'slack',
+        check: () => {
+          if (!slackOk) throw new Error('auth.test has not succeeded yet');
+        },
       },
-    },
-  ]);
+    ]),
+    // Mounted even without a token: it answers 503 "set ALERTMANAGER_TOKEN", so the misconfiguration shows.
+    runtime.alerts.route(env.ALERTMANAGER_TOKEN),
+  ];
+  if (!env.ALERTMANAGER_TOKEN) services.log.warn('ALERTMANAGER_TOKEN is not set: POST /alertmanager answers 503 until it is');
   const slack = createSlackApp({
     services,
     botToken: env.SLACK_BOT_TOKEN!,

@@ -1,6 +1,11 @@
 import type { Command } from '../../commands/command';
+import { createAccessControl, type AccessControl } from '../access/access-control';
+import { createUserGroupCache } from '../access/user-group-cache';
+import type { CompactionService } from '../compaction/compaction-service';
 import type { Config, NodeConfig } from '../config/schema';
 import type { DiagnosisResult } from '../diagnosis/types';
+import type { EscalationService } from '../escalation/escalation-service';
+import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../config/env';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { Messenger } from '../slack/messenger';
 import type { AuditLog } from '../store/audit-log';
@@ -29,8 +34,19 @@ export interface Services {
   /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
   messenger: Messenger;
   stemedb(node: NodeConfig): StemedbClient;
+  /** RBAC: `access.operators`, user groups resolved through the messenger and cached for a minute. */
+  access: AccessControl;
+  /** Guarded compaction (SPEC 4.3); set by the runtime, which starts and stops its watchers. */
+  compaction?: CompactionService;
   /** The node of the channel's open incident, when there is one (set once incidents exist). */
   incidentNodeForChannel?: (channelId: string | undefined) => Promise<string | undefined>;
+  /**
+   * Escalation paging (SPEC 4.4), set by the runtime. Alert-thread code calls `resolveIncident(id, by)` on
+   * `resolved`: it stops the chain and sends PagerDuty `resolve`.
+   */
+  escalations?: EscalationService;
+  /** PagerDuty Events API v2 URL (`PAGERDUTY_EVENTS_URL`; tests point it at a capture server). */
+  pagerdutyEventsUrl: string;
   /** Runs after every diagnosis: records it for the incident, escalates on the runbook's criteria. */
   afterDiagnosis?: (result: DiagnosisResult, origin: { channelId?: string; userId?: string }) => Promise<void>;
 }
@@ -44,12 +60,15 @@ export interface ServiceDeps {
   store: Services['store'];
   messenger: Messenger;
   now?: () => Date;
+  pagerdutyEventsUrl?: string;
 }
 
-export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date() }: ServiceDeps): Services {
+export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date(), pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL }: ServiceDeps): Services {
   const inventory = new Inventory(config.stemedb.nodes);
   const clients = new Map<string, StemedbClient>();
-  return {
+  // The messenger is swapped for Slack's once the app exists, so group lookups read it at call time.
+  const groups = createUserGroupCache((group) => services.messenger.userGroupMembers(group));
+  const services: Services = {
     config,
     inventory,
     metricNames: resolveMetricNames(config.stemedb.metricNames),
@@ -60,6 +79,8 @@ export function createServices({ config, log, metrics, secret, commands, store, 
     commands,
     store,
     messenger,
+    pagerdutyEventsUrl,
+    access: createAccessControl({ operators: config.access.operators, groups, log }),
     stemedb(node) {
       let client = clients.get(node.name);
       if (!client) {
@@ -74,4 +95,5 @@ export function createServices({ config, log, metrics, secret, commands, store, 
       return client;
     },
   };
+  return services;
 }

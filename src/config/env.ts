@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ConfigError } from './load-config';
 
+/** PagerDuty Events API v2; `PAGERDUTY_EVENTS_URL` overrides it (tests point it at a capture server). */
+export const DEFAULT_PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
 /** Every environment variable the bot reads; `.env.example` lists the same. Secrets come only from here. */
 export const envSchema = z.object({
   STEMEDB_CHATOPS_CONFIG: z.string().default('./stemedb-chatops.yml'),
@@ -9,7 +12,7 @@ export const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
   SLACK_API_URL: z.url().optional(),
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
-  PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+  PAGERDUTY_EVENTS_URL: z.url().default(DEFAULT_PAGERDUTY_EVENTS_URL),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -13,7 +13,7 @@ export const durationSchema = z
     return ms;
   });
 
-const slackIdList = z.array(z.string().regex(/^[A-Z0-9]+$/, 'a Slack ID such as U012ABC or S012ABC')).default([]);
+const slackIdList = z.array(z.string().regex(/^[A-Z0-9_]+$/, 'a Slack ID such as U012ABC or S012ABC')).default([]);
 
 /** Absolute paths only: they end up (quoted) in remote commands, so no relative surprises. */
 const absolutePath = z.string().min(1).regex(/^\//, 'an absolute path').refine((p) => !p.includes('\0'), 'no NUL bytes');
@@ -98,6 +98,21 @@ export const configSchema = z
       }),
     prometheus: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
     alertmanager: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+    /** Alert threads (SPEC 4.2): storm mode, incident memory, the Silence button, diagnoses at once. */
+    alerts: z
+      .object({
+        /** Past this many new alerts within `stormWindow`, alerts go into one summary per alert name. */
+        stormThreshold: z.number().int().min(1).default(20),
+        stormWindow: durationSchema.default(60_000),
+        /** How far back the thread's incident memory looks. */
+        memoryDays: z.number().int().min(1).max(365).default(30),
+        /** Length of the header's Silence button (needs `alertmanager.url`). */
+        silenceDuration: durationSchema.default(3_600_000),
+        /** Nodes diagnosed at once for alerts (one diagnosis per node at a time in any case). */
+        diagnoseConcurrency: z.number().int().min(1).max(32).default(4),
+      })
+      .strict()
+      .prefault({}),
     diagnosis: z
       .object({
         sampleSeconds: z.number().min(0.1).max(60).default(5),
@@ -119,6 +134,17 @@ export const configSchema = z
       .object({
         levels: z.array(levelSchema).min(1).prefault(DEFAULT_LEVELS),
         repeat: z.object({ every: durationSchema.default(900_000), times: z.number().int().min(0).default(3) }).strict().prefault({}),
+        /** A page that failed to send (429, 5xx, network) is retried from the outbox with backoff and jitter. */
+        retry: z
+          .object({ attempts: z.number().int().min(1).max(20).default(5), initialDelay: durationSchema.default(2_000), maxDelay: durationSchema.default(60_000) })
+          .strict()
+          .prefault({}),
+        /** How often the auditor looks for due steps and pages whose timer was lost. */
+        auditInterval: durationSchema.default(10_000),
+        /** The chain check runs at start-up and this often (posting only when a level has nobody reachable); 0 = start-up only. */
+        chainCheckInterval: durationSchema.default(86_400_000),
+        /** Timeout of one PagerDuty or webhook request. */
+        requestTimeout: durationSchema.default(10_000),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Services } from '../app/services';
+import { compactionActions } from '../compaction/compaction-actions';
+import { silenceAction } from '../alerts/silence-action';
+import { escalationActions } from '../escalation/escalation-actions';
 import { diagnosisActions } from './diagnosis-actions';
 import type { SlackQueue } from './slack-queue';
 
@@ -12,4 +15,4 @@ export interface SlackDeps {
 export type InteractionModule = (app: App, deps: SlackDeps) => void;
 
 /** Every feature's buttons and modals; a feature adds one line here. */
-export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions];
+export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions, silenceAction, compactionActions, escalationActions];

@@ -5,7 +5,16 @@ import type { Logger } from '../ops/logger';
 export type SlackPriority = 'page' | 'status' | 'detail';
 const RANK: Record<SlackPriority, number> = { page: 0, status: 1, detail: 2 };
 
-export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'conversations.open' | 'usergroups.users.list' | 'users.info' | 'views.open';
+export type SlackMethod =
+  | 'chat.postMessage'
+  | 'chat.update'
+  | 'chat.postEphemeral'
+  | 'conversations.open'
+  | 'conversations.history'
+  | 'conversations.replies'
+  | 'usergroups.users.list'
+  | 'users.info'
+  | 'views.open';
 
 export interface SlackJob {
   method: SlackMethod;

@@ -1,3 +1,5 @@
+import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
+import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import type { Migration } from './database';
 
 /**
@@ -60,4 +62,49 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX audit_log_by_at ON audit_log (at);
     `,
   },
+  {
+    version: 10,
+    name: 'compaction locks, runs and confirmations',
+    sql: `
+      CREATE TABLE compaction_locks (
+        node TEXT PRIMARY KEY,           -- one compaction per node at a time
+        token TEXT NOT NULL,             -- new per acquisition: only the holder updates or releases
+        holder TEXT NOT NULL,            -- Slack user id or 'local-shell'
+        holder_name TEXT,
+        force INTEGER NOT NULL,
+        incident_id TEXT,
+        audit_id INTEGER,
+        run_id INTEGER NOT NULL,
+        phase TEXT NOT NULL,             -- 'starting' (POST in flight) | 'running'
+        acquired_at TEXT NOT NULL,
+        started_at TEXT,                 -- when the node accepted the compaction
+        expires_at TEXT NOT NULL,        -- pushed forward while watched; a dead holder's lock expires
+        channel TEXT,                    -- the progress message, updated after a restart
+        message_ts TEXT,
+        thread_ts TEXT,
+        before_json TEXT NOT NULL,
+        last_json TEXT,                  -- the last figures read
+        last_error TEXT
+      );
+      CREATE TABLE compaction_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        node TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        force INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,           -- 'running', 'succeeded', 'failed', 'timed_out', 'interrupted'
+        detail_json TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX compaction_runs_by_node ON compaction_runs (node, started_at);
+      CREATE TABLE compaction_confirmations (
+        request_id TEXT PRIMARY KEY,     -- each confirmation starts at most one compaction
+        node TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        used_at TEXT NOT NULL
+      );
+    `,
+  },
+  ...ESCALATION_MIGRATIONS,
+  ...ALERT_MIGRATIONS,
 ];
