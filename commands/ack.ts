@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { ackReply } from '../src/escalation/escalation-replies';
+import { pickIncident } from '../src/escalation/pick-incident';
+import { textView } from '../src/render/blocks';
+import { argsOf, defineCommand } from './command';
+
+export const incidentArg = z.string().regex(/^[a-z0-9-]{1,64}$/, 'an incident id such as inc-7f3a2c');
+
+export const ack = defineCommand({
+  name: 'ack',
+  usage: 'ack [incident]',
+  summary: 'Acknowledge an escalation: paging stops and the incident thread says who acked',
+  args: argsOf(z.array(incidentArg).max(1), {}),
+  sideEffects: false,
+  async run(ctx, { positionals: [named] }) {
+    const escalations = ctx.services.escalations;
+    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    const pick = pickIncident(ctx.services, named, ctx.channelId, escalations.activeIncidents(), 'escalating');
+    if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
+    await ctx.reply.private(ackReply(escalations.acknowledge(pick.incident.id, ctx.invoker.userId)));
+  },
+});

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { didYouMean } from '../src/dispatch/did-you-mean';
+import { escalateReply } from '../src/escalation/escalation-replies';
+import { textView } from '../src/render/blocks';
+import { argsOf, defineCommand, nodeArg } from './command';
+import { resolveNode } from './resolve-node';
+
+const MAX_REASON = 300;
+
+/**
+ * Not `sideEffects`: typing it is the deliberate act, paging only adds (a second request joins the running
+ * chain, nobody is paged twice), and the runbook says "escalate immediately". `resolve`, which ends paging
+ * everywhere, does confirm.
+ */
+export const escalate = defineCommand({
+  name: 'escalate',
+  usage: 'escalate [node] [reason...]',
+  summary: "Page the runbook's escalation chain (Storage SRE, then database engineer, then principal engineer + manager) until someone acknowledges",
+  args: argsOf(z.array(z.string()), {}),
+  sideEffects: false,
+  async run(ctx, { positionals }) {
+    const { services } = ctx;
+    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    const [first, ...rest] = positionals;
+    let node = first && services.inventory.get(first) ? first : undefined;
+    let words = node ? rest : positionals;
+    if (!node) {
+      // A near miss of a node name is a typo, not the first word of the reason.
+      const typo = first !== undefined && nodeArg.safeParse(first).success && didYouMean(first, services.inventory.names()) !== undefined;
+      node = typo ? undefined : await services.incidentNodeForChannel?.(ctx.channelId);
+      if (!node) {
+        if (first && nodeArg.safeParse(first).success) return void (await resolveNode(ctx, first));
+        return void (await ctx.reply.private(textView('Usage: `/stemedb escalate <node> [reason...]` (no open incident in this channel to take the node from)')));
+      }
+      words = positionals;
+    }
+    const reason = words.join(' ').slice(0, MAX_REASON).trim();
+    const outcome = services.escalations.escalate({
+      node,
+      by: ctx.invoker.userId,
+      trigger: 'command',
+      reasons: reason ? [`${reason} (${ctx.invoker.userName ?? ctx.invoker.userId})`] : [],
+      originChannel: ctx.channelId,
+    });
+    await ctx.reply.private(escalateReply(outcome));
+  },
+});

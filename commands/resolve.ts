@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { resolveConfirmView } from '../src/escalation/resolve-confirm';
+import { resolveReply } from '../src/escalation/escalation-replies';
+import { pickIncident } from '../src/escalation/pick-incident';
+import { textView } from '../src/render/blocks';
+import { incidentArg } from './ack';
+import { argsOf, booleanFlag, defineCommand } from './command';
+
+export const resolve = defineCommand({
+  name: 'resolve',
+  usage: 'resolve [incident] [--confirm]',
+  summary: 'Resolve an incident: ends its escalation everywhere (PagerDuty gets `resolve`)',
+  args: argsOf(z.array(incidentArg).max(1), { confirm: booleanFlag }),
+  sideEffects: true,
+  async run(ctx, { positionals: [named], flags }) {
+    const { services } = ctx;
+    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    const pick = pickIncident(services, named, ctx.channelId, services.store.incidents.listOpen(), 'open');
+    if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
+    const { incident } = pick;
+    if (!flags.confirm) return void (await ctx.reply.private(resolveConfirmView(incident, services.escalations.summary(incident.id), ctx.surface)));
+    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, ctx.invoker.userId), incident.id));
+  },
+});

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../store/database';
+import { chainSnapshotSchema, type ChainSnapshot } from './chain-snapshot';
+import type { EscalationState, EscalationStatus } from './escalation-machine';
+
+export type EscalationTrigger = 'command' | 'button' | 'auto';
+
+export interface EscalationRecord {
+  id: string;
+  incidentId: string;
+  seq: number;
+  chain: ChainSnapshot;
+  state: EscalationState;
+  token: string;
+  trigger: EscalationTrigger;
+  reasons: string[];
+  originChannel: string | null;
+  startedBy: string;
+  startedAt: number;
+  ackedBy: string | null;
+  ackedAt: number | null;
+  endedBy: string | null;
+  endedAt: number | null;
+}
+
+export type NewEscalation = Omit<EscalationRecord, 'id' | 'seq' | 'token' | 'ackedBy' | 'ackedAt' | 'endedBy' | 'endedAt'>;
+
+/** Escalation rows. Synchronous (better-sqlite3), so a caller can wrap several calls in one transaction. */
+export interface EscalationStore {
+  /** Runs `fn` in an IMMEDIATE transaction: ticks, acks and page outcomes never interleave. */
+  transaction<T>(fn: () => T): T;
+  create(escalation: NewEscalation): EscalationRecord;
+  get(id: string): EscalationRecord | undefined;
+  active(incidentId: string): EscalationRecord | undefined;
+  latest(incidentId: string): EscalationRecord | undefined;
+  listActive(): EscalationRecord[];
+  ofIncident(incidentId: string): EscalationRecord[];
+  /** Active escalations whose next step is due: id and the token the tick must still hold. */
+  due(now: number): { id: string; token: string }[];
+  nextDueAt(): number | null;
+  /** Writes the new state under a fresh token (older ticks become stale); returns the token. */
+  save(id: string, state: EscalationState, extra?: { ackedBy?: string; ackedAt?: number; endedBy?: string; endedAt?: number }): string;
+  /** The latest diagnosis of each node, for the packet of an escalation without one on its incident. */
+  saveDiagnosis(node: string, at: number, result: unknown): void;
+  latestDiagnosis(node: string): { at: number; result: unknown } | undefined;
+}
+
+interface Row {
+  id: string;
+  incident_id: string;
+  seq: number;
+  status: EscalationStatus;
+  chain_json: string;
+  step_index: number;
+  round: number;
+  round_started_at: number | null;
+  waiting_level: number | null;
+  next_due_at: number | null;
+  token: string;
+  trigger: EscalationTrigger;
+  reasons_json: string;
+  origin_channel: string | null;
+  started_by: string;
+  started_at: number;
+  acked_by: string | null;
+  acked_at: number | null;
+  ended_by: string | null;
+  ended_at: number | null;
+}
+
+const newToken = () => randomBytes(8).toString('hex');
+
+function fromRow(r: Row): EscalationRecord {
+  return {
+    id: r.id,
+    incidentId: r.incident_id,
+    seq: r.seq,
+    chain: chainSnapshotSchema.parse(JSON.parse(r.chain_json)),
+    state: { status: r.status, stepIndex: r.step_index, round: r.round, roundStartedAt: r.round_started_at, waitingLevel: r.waiting_level, nextDueAt: r.next_due_at },
+    token: r.token,
+    trigger: r.trigger,
+    reasons: z.array(z.string()).parse(JSON.parse(r.reasons_json)),
+    originChannel: r.origin_channel,
+    startedBy: r.started_by,
+    startedAt: r.started_at,
+    ackedBy: r.acked_by,
+    ackedAt: r.acked_at,
+    endedBy: r.ended_by,
+    endedAt: r.ended_at,
+  };
+}
+
+export function createSqliteEscalationStore(db: Db): EscalationStore {
+  const one = (sql: string, ...params: unknown[]) => {
+    const row = db.prepare(sql).get(...params) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  };
+  return {
+    transaction: (fn) => db.transaction(fn).immediate(),
+    create(e) {
+      const seq = ((db.prepare('SELECT MAX(seq) AS seq FROM escalations WHERE incident_id = ?').get(e.incidentId) as { seq: number | null }).seq ?? 0) + 1;
+      const id = `${e.incidentId}.e${seq}`;
+      db.prepare(
+        `INSERT INTO escalations (id, incident_id, seq, status, chain_json, step_index, round, round_started_at, waiting_level, next_due_at, token, trigger, reasons_json, origin_channel, started_by, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, e.incidentId, seq, e.state.status, JSON.stringify(e.chain), e.state.stepIndex, e.state.round, e.state.roundStartedAt, e.state.waitingLevel, e.state.nextDueAt, newToken(), e.trigger, JSON.stringify(e.reasons), e.originChannel, e.startedBy, e.startedAt);
+      return one('SELECT * FROM escalations WHERE id = ?', id)!;
+    },
+    get: (id) => one('SELECT * FROM escalations WHERE id = ?', id),
+    active: (incidentId) => one("SELECT * FROM escalations WHERE incident_id = ? AND status = 'active'", incidentId),
+    latest: (incidentId) => one('SELECT * FROM escalations WHERE incident_id = ? ORDER BY seq DESC LIMIT 1', incidentId),
+    ofIncident: (incidentId) => (db.prepare('SELECT * FROM escalations WHERE incident_id = ? ORDER BY seq').all(incidentId) as Row[]).map(fromRow),
+    listActive: () => (db.prepare("SELECT * FROM escalations WHERE status = 'active' ORDER BY started_at").all() as Row[]).map(fromRow),
+    due: (now) => db.prepare("SELECT id, token FROM escalations WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT 100").all(now) as { id: string; token: string }[],
+    nextDueAt: () => (db.prepare("SELECT MIN(next_due_at) AS at FROM escalations WHERE status = 'active'").get() as { at: number | null }).at,
+    save(id, s, extra = {}) {
+      const token = newToken();
+      db.prepare(
+        `UPDATE escalations SET status = ?, step_index = ?, round = ?, round_started_at = ?, waiting_level = ?, next_due_at = ?, token = ?,
+           acked_by = COALESCE(?, acked_by), acked_at = COALESCE(?, acked_at), ended_by = COALESCE(?, ended_by), ended_at = COALESCE(?, ended_at)
+         WHERE id = ?`,
+      ).run(s.status, s.stepIndex, s.round, s.roundStartedAt, s.waitingLevel, s.nextDueAt, token, extra.ackedBy ?? null, extra.ackedAt ?? null, extra.endedBy ?? null, extra.endedAt ?? null, id);
+      return token;
+    },
+    saveDiagnosis(node, at, result) {
+      db.prepare('INSERT INTO node_diagnoses (node, at, result_json) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET at = excluded.at, result_json = excluded.result_json').run(node, at, JSON.stringify(result));
+    },
+    latestDiagnosis(node) {
+      const row = db.prepare('SELECT at, result_json FROM node_diagnoses WHERE node = ?').get(node) as { at: number; result_json: string } | undefined;
+      return row ? { at: row.at, result: JSON.parse(row.result_json) as unknown } : undefined;
+    },
+  };
+}

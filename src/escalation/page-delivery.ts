@@ -1,0 +1,180 @@
+import type { Services } from '../app/services';
+import type { DeliveryResult } from '../pagers/delivery-result';
+import type { SlackDirectory } from '../pagers/slack-directory';
+import { slackUpdate } from '../pagers/slack-pager';
+import type { EscalationEngine } from './escalation-engine';
+import type { EscalationStore } from './escalation-store';
+import { escalationHeaderView, levelPostView, type TargetOutcome } from './escalation-views';
+import { markerOf, type OutboxRow } from './outbox-rows';
+import type { PageOutbox } from './page-outbox';
+import type { RetryPolicy } from './retry-policy';
+import { recordDelivery, targetText } from './record-delivery';
+import { sendOutboxRow, type Thread } from './send-outbox-row';
+
+/**
+ * Deliveries in flight per pool. Pages to people have their own pool, so a backlog of thread posts (Slack
+ * paces a channel to about one message a second, and every incident thread lives in the alert channel)
+ * never holds a page back.
+ */
+const MAX_IN_FLIGHT = { pages: 32, thread: 32 } as const;
+type Pool = keyof typeof MAX_IN_FLIGHT;
+const TRIGGER_WAIT_MS = 200;
+const poolOf = (row: OutboxRow): Pool => (row.reachesHuman || row.kind === 'slack_group' ? 'pages' : 'thread');
+
+export interface DeliveryDeps {
+  services: Services;
+  engine: EscalationEngine;
+  escalations: EscalationStore;
+  outbox: PageOutbox;
+  retry: RetryPolicy;
+  pagerdutyUrl: string;
+  requestTimeoutMs: number;
+  /** Called after each outcome is recorded (the scheduler re-arms). */
+  onSettled: () => void;
+}
+
+/**
+ * Sends outbox rows: claims a row (pending -> sending, committed before anything leaves the process), calls
+ * the pager, then records the outcome in one transaction: sent, retry later with backoff, or failed (a
+ * note in the thread, and the level may be given up on at once).
+ */
+export class PageDelivery {
+  directory: SlackDirectory | undefined;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly poolSize: Record<Pool, number> = { pages: 0, thread: 0 };
+  private readonly threads = new Map<string, Promise<Thread | undefined>>();
+  private stopped = false;
+
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  /** Starts delivering every due row not already in flight. */
+  deliverDue(now: number): number {
+    if (this.stopped) return 0;
+    let started = 0;
+    for (const row of this.deps.outbox.due(now, 500)) {
+      const pool = poolOf(row);
+      if (this.inFlight.has(row.id) || this.poolSize[pool] >= MAX_IN_FLIGHT[pool]) continue;
+      this.poolSize[pool]++;
+      const run = this.deliver(row).finally(() => {
+        this.poolSize[pool]--;
+        this.inFlight.delete(row.id);
+      });
+      this.inFlight.set(row.id, run);
+      started++;
+    }
+    return started;
+  }
+
+  /**
+   * Rows left `sending` by a process that died: back to pending, attempt counted. A Slack post among them is
+   * looked for in Slack before it is sent again; PagerDuty and webhooks get the same dedup/idempotency key.
+   */
+  recoverInFlight(now: number): number {
+    const rows = this.deps.outbox.inFlight();
+    for (const row of rows) this.deps.outbox.markRetry(row.id, now, 'in flight when the bot stopped', false);
+    return rows.length;
+  }
+
+  /** Stops starting deliveries and waits (up to `timeoutMs`) for those in flight to be recorded. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { services, outbox } = this.deps;
+    if (this.triggerInFlight(row)) {
+      // PagerDuty must see the trigger before its acknowledge or resolve.
+      outbox.markRetry(row.id, services.now().getTime() + TRIGGER_WAIT_MS, 'waiting for the trigger in flight', false);
+      return;
+    }
+    if (!outbox.claim(row.id, services.now().getTime())) return;
+    let result: DeliveryResult;
+    try {
+      result = await sendOutboxRow(row, {
+        services,
+        directory: this.directory,
+        pagerdutyUrl: this.deps.pagerdutyUrl,
+        requestTimeoutMs: this.deps.requestTimeoutMs,
+        thread: (r) => this.thread(r),
+        knownThread: (r) => {
+          const incident = services.store.incidents.get(r.incidentId);
+          return incident?.channel && incident.threadTs ? { channel: incident.channel, ts: incident.threadTs } : undefined;
+        },
+        outcomes: (r) => this.outcomes(r),
+      });
+    } catch (err) {
+      services.log.error({ err, key: row.key }, 'sending a page threw');
+      result = { ok: false, retryable: true, error: (err as Error).message ?? String(err) };
+    }
+    try {
+      recordDelivery(this.deps, row, result, services.now().getTime());
+    } catch (err) {
+      // The store is closing (shutdown): the row stays `sending` and is recovered at the next start.
+      services.log.warn({ err, key: row.key }, 'could not record a page outcome');
+      return;
+    }
+    if (row.level !== null) void this.refreshLevelPost(row);
+    this.deps.onSettled();
+  }
+
+  private triggerInFlight(row: OutboxRow): boolean {
+    if (row.payload.kind !== 'pagerduty' || row.payload.action === 'trigger') return false;
+    return this.deps.outbox.ofEscalation(row.escalationId).some((r) => r.kind === 'pagerduty' && r.level !== null && r.target === row.target && r.status === 'sending');
+  }
+
+  /** The incident's thread; an incident opened by escalation gets a header in the alert channel first. */
+  private thread(row: OutboxRow): Promise<Thread | undefined> {
+    const incident = this.deps.services.store.incidents.get(row.incidentId);
+    if (incident?.channel && incident.threadTs) return Promise.resolve({ channel: incident.channel, ts: incident.threadTs });
+    let pending = this.threads.get(row.incidentId);
+    if (!pending) {
+      pending = this.postHeader(row).finally(() => this.threads.delete(row.incidentId));
+      this.threads.set(row.incidentId, pending);
+    }
+    return pending;
+  }
+
+  private async postHeader(row: OutboxRow): Promise<Thread | undefined> {
+    const { services, escalations } = this.deps;
+    const incident = services.store.incidents.get(row.incidentId);
+    const escalation = escalations.get(row.escalationId);
+    const channel = services.config.slack.alertChannel ?? escalation?.originChannel ?? undefined;
+    if (!incident || !channel) return undefined;
+    const marker = markerOf(`${incident.id}:header`);
+    const found = await this.directory?.findMarked({ channel }, marker, Date.parse(incident.openedAt));
+    const thread = found ?? (await services.messenger.post(channel, escalationHeaderView({ incidentId: incident.id, node: incident.node, by: escalation?.startedBy ?? 'bot', reasons: escalation?.reasons ?? [], marker }), { priority: 'page', mentionsOk: false }));
+    services.store.incidents.setThread(incident.id, thread.channel, thread.ts);
+    return { channel: thread.channel, ts: thread.ts };
+  }
+
+  private outcomes(row: OutboxRow): TargetOutcome[] {
+    if (row.level === null || row.round === null) return [];
+    return this.deps.outbox
+      .ofLevel(row.escalationId, row.level, row.round)
+      .filter((r) => r.reachesHuman || (r.kind === 'slack_group' && (r.status === 'failed' || (r.status === 'sent' && ((r.result?.members as unknown[] | undefined)?.length ?? 0) === 0))))
+      .map((r) => ({
+        label: targetText(r),
+        status: r.kind === 'slack_group' && r.status === 'sent' ? 'failed' : r.status,
+        at: r.sentAt,
+        error: r.kind === 'slack_group' && r.status === 'sent' ? 'the group has no members' : r.lastError,
+      }));
+  }
+
+  /**
+   * Re-renders the level's post with how every page went, once they all have an outcome (best effort: the
+   * thread is a view; the outbox is the record). One update per level keeps the alert channel's pace free.
+   */
+  private async refreshLevelPost(row: OutboxRow): Promise<void> {
+    if (row.level === null || row.round === null) return;
+    const rows = this.deps.outbox.ofLevel(row.escalationId, row.level, row.round);
+    if (rows.some((r) => (r.reachesHuman || r.kind === 'slack_group' || r.kind === 'slack_thread') && (r.status === 'pending' || r.status === 'sending'))) return;
+    const post = rows.find((r) => r.kind === 'slack_thread' && r.status === 'sent');
+    const channel = post?.result?.channel;
+    const ts = post?.result?.ts;
+    if (!post || post.payload.kind !== 'slack_thread' || typeof channel !== 'string' || typeof ts !== 'string') return;
+    const view = levelPostView(post.payload, this.outcomes(post), { marker: markerOf(post.key), pagedAt: post.createdAt });
+    const result = await slackUpdate(this.deps.services.messenger, channel, ts, view);
+    if (!result.ok) this.deps.services.log.debug({ error: result.error }, 'refreshing the level post failed');
+  }
+}

@@ -1,0 +1,22 @@
+import type { Services } from '../app/services';
+import type { Incident } from '../incidents/incident-store';
+
+export type Pick = { incident: Incident } | { problem: string };
+
+/**
+ * The incident a command means: the one named, else the open incident threaded in this channel among the
+ * candidates, else the only candidate. Never a guess between several: the answer lists them instead.
+ * @example pickIncident(services, undefined, 'C0ALERTS', services.store.incidents.listOpen(), 'open')
+ */
+export function pickIncident(services: Services, named: string | undefined, channelId: string | undefined, candidates: readonly Incident[], what: string): Pick {
+  if (named) {
+    const incident = services.store.incidents.get(named);
+    return incident ? { incident } : { problem: `No incident \`${named}\`. \`/stemedb status\` lists the open ones.` };
+  }
+  if (candidates.length === 0) return { problem: `No ${what} incident.` };
+  const inChannel = channelId ? candidates.filter((i) => i.channel === channelId) : [];
+  if (candidates.length === 1) return { incident: candidates[0]! };
+  if (inChannel.length === 1) return { incident: inChannel[0]! };
+  const list = candidates.slice(0, 10).map((i) => `\`${i.id}\` (${i.node ?? 'no node'})`).join(', ');
+  return { problem: `Several ${what} incidents: ${list}. Name one, e.g. \`${candidates[0]!.id}\`.` };
+}

@@ -1,0 +1,93 @@
+import type { DeliveryResult } from '../pagers/delivery-result';
+import type { EscalationEngine } from './escalation-engine';
+import type { EscalationStore } from './escalation-store';
+import { pageKey, type OutboxRow } from './outbox-rows';
+import type { PageOutbox } from './page-outbox';
+import { actorText, closePageRow } from './plan-effects';
+import { nextAttemptDelay, type RetryPolicy } from './retry-policy';
+import type { Services } from '../app/services';
+
+export interface RecordDeps {
+  services: Services;
+  engine: EscalationEngine;
+  escalations: EscalationStore;
+  outbox: PageOutbox;
+  retry: RetryPolicy;
+}
+
+/**
+ * Records how one delivery went, in one transaction: sent (a group becomes one DM row per member, the
+ * incident timeline gets 'paged'), back to pending with backoff, or failed for good (a note in the thread,
+ * and the level is given up on at once when nobody at it can be reached any more).
+ */
+export function recordDelivery(deps: RecordDeps, row: OutboxRow, result: DeliveryResult, now: number): void {
+  const { outbox, engine, escalations, services } = deps;
+  const level = row.level === null ? 'none' : String(row.level + 1);
+  escalations.transaction(() => {
+    const escalation = escalations.get(row.escalationId);
+    const stopped = escalation !== undefined && escalation.state.status !== 'active' && escalation.state.status !== 'exhausted';
+    if (result.ok) {
+      if (row.kind === 'slack_group' && row.payload.kind === 'slack_group' && !stopped) {
+        const members = (result.detail.members as string[] | undefined) ?? [];
+        const page = row.payload.page;
+        outbox.insert(
+          members.map((user) => ({ key: pageKey(row.escalationId, page.level, page.round, 'slack_dm', user), escalationId: row.escalationId, incidentId: row.incidentId, level: row.level, round: row.round, target: user, payload: { kind: 'slack_dm' as const, page, viaGroup: row.target }, dueAt: row.dueAt })),
+          now,
+        );
+      }
+      outbox.markSent(row.id, now, result.detail);
+      // A page that was in flight when someone acknowledged: close it too.
+      const closer = stopped && row.kind === 'slack_dm' ? (escalation?.ackedBy ?? escalation?.endedBy) : null;
+      const close = closer ? closePageRow({ ...row, status: 'sent', result: result.detail }, escalation?.ackedBy ? 'acked' : 'resolved', closer, now) : undefined;
+      if (close) outbox.insert([close], now);
+      if (row.reachesHuman) {
+        services.store.incidents.addEvent(row.incidentId, 'paged', new Date(now), null, { userIds: row.kind === 'slack_dm' ? [row.target] : [], channel: row.kind, level: row.level, round: row.round, escalationId: row.escalationId, key: row.key });
+      }
+      if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'sent' });
+      if (row.kind === 'slack_group' && row.level !== null && row.round !== null) engine.checkLevelReached(row.escalationId, row.level, row.round, now);
+      return;
+    }
+    const attemptsMade = row.attempts + (result.notAttempted ? 0 : 1);
+    const delay = result.retryable ? nextAttemptDelay(deps.retry, attemptsMade, Math.random, result.retryAfterMs) : undefined;
+    if (delay !== undefined) {
+      outbox.markRetry(row.id, now + delay, result.error, result.notAttempted === true);
+      services.log.warn({ key: row.key, error: result.error, attempt: attemptsMade, retryInMs: delay }, 'page failed: retrying');
+      return;
+    }
+    outbox.markFailed(row.id, result.error);
+    services.log.warn({ key: row.key, error: result.error, attempts: attemptsMade }, 'page failed for good');
+    if (row.level === null && (row.payload.kind === 'pagerduty' || row.payload.kind === 'webhook')) {
+      const text = `:warning: Telling ${targetText(row)} "${row.payload.action}" failed: ${result.error}.`;
+      outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text, ackButton: false }, dueAt: now }], now);
+    }
+    if (row.level === null || row.kind === 'slack_thread') return;
+    services.metrics.pages.inc({ level, channel: row.kind, outcome: 'failed' });
+    const tries = result.retryable ? ` after ${attemptsMade} attempts` : '';
+    outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text: `:x: Paging ${targetText(row)} failed${tries}: ${result.error}.`, ackButton: false }, dueAt: now }], now);
+    if (row.round !== null) engine.checkLevelReached(row.escalationId, row.level, row.round, now);
+  });
+}
+
+/** How a page's target reads in the thread: a mention, PagerDuty's key name, the webhook's host. */
+export function targetText(row: OutboxRow): string {
+  switch (row.kind) {
+    case 'slack_dm':
+      return `${actorText(row.target)}${row.payload.kind === 'slack_dm' && row.payload.viaGroup ? ` (via user group \`${row.payload.viaGroup}\`)` : ''}`;
+    case 'slack_group':
+      return `user group \`${row.target}\``;
+    case 'pagerduty':
+      return `PagerDuty (\`${row.target}\`)`;
+    case 'webhook':
+      return `the webhook (${safeHost(row.target)})`;
+    default:
+      return row.target;
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'webhook';
+  }
+}
