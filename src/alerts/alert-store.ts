@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import type { Db } from '../store/database';
+
+/**
+ * Where an incident's diagnosis stands. `wanted`: post "diagnosing..."; `posting`: being posted; `awaiting`:
+ * posted, waiting for the node's diagnosis; `running`: a diagnosis claimed it; `done`; `shared`: a storm member
+ * whose node's diagnosis is shown through a sibling; `unknown_node`: post the "not in the inventory" note;
+ * `none`: nothing to do.
+ */
+export type DiagState = 'wanted' | 'posting' | 'awaiting' | 'running' | 'done' | 'shared' | 'unknown_node' | 'none';
+
+/** The parts of an Alertmanager alert the thread shows (read back from SQLite through zod). */
+export const storedAlertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  generatorURL: z.string(),
+});
+export type StoredAlert = z.output<typeof storedAlertSchema>;
+
+export interface AlertThread {
+  incidentId: string;
+  nodeLabel: string | null;
+  alert: StoredAlert;
+  createdAt: string;
+  lastSeenAt: string;
+  repeats: number;
+  summaryId: number | null;
+  diagState: DiagState;
+  diagTs: string | null;
+  headerHash: string | null;
+  resolvedTs: string | null;
+  escalationClosed: boolean;
+}
+
+export interface AlertSummary {
+  id: number;
+  alertname: string;
+  channel: string;
+  ts: string | null;
+  hash: string | null;
+  createdAt: string;
+  lastAddedAt: string;
+}
+
+export type ThreadPatch = Partial<Pick<AlertThread, 'diagState' | 'diagTs' | 'headerHash' | 'resolvedTs' | 'escalationClosed'>>;
+
+/**
+ * The alert-specific state beside the incident (SQLite now; the interface is what a Postgres version implements).
+ * Synchronous like the incident store, so intake records everything in one transaction before answering.
+ */
+export interface AlertStore {
+  transaction<T>(fn: () => T): T;
+  thread(incidentId: string): AlertThread | undefined;
+  addThread(thread: Pick<AlertThread, 'incidentId' | 'nodeLabel' | 'alert' | 'summaryId' | 'diagState'>, at: Date): void;
+  /** Records a re-sent copy; true when its content (not just its timestamps) changed. */
+  touchThread(incidentId: string, alert: StoredAlert, at: Date): boolean;
+  update(incidentId: string, patch: ThreadPatch): void;
+  /** Moves the diagnosis state only from one of `from`: the atomic claim two jobs cannot both win. */
+  casDiagState(incidentId: string, from: readonly DiagState[], to: DiagState): boolean;
+  /** Alert threads opened since `since` (storm detection). */
+  createdSince(since: Date): number;
+  /** Threads of the node's open incidents in these diagnosis states. */
+  openThreadsOfNode(node: string, states: readonly DiagState[]): AlertThread[];
+  /** Claims the node's incidents awaiting a diagnosis (awaiting -> running). */
+  claimForDiagnosis(node: string): AlertThread[];
+  /** The alert name's summary still collecting members (added to since `activeSince`), or a new one. */
+  summaryFor(alertname: string, channel: string, at: Date, activeSince: Date): AlertSummary;
+  summary(id: number): AlertSummary | undefined;
+  setSummaryMessage(id: number, ts: string, hash: string | null): void;
+  setSummaryHash(id: number, hash: string): void;
+  summaryMembers(id: number): AlertThread[];
+  /** After a restart: claims a dead process held are released. */
+  resetInterrupted(): void;
+  /** The node's latest diagnosis for alerts (a DiagnosisResult as JSON), shared by all its alerts. */
+  saveNodeDiagnosis(node: string, startedAt: string, result: unknown): void;
+  nodeDiagnosis(node: string): { startedAt: string; result: unknown } | undefined;
+}
+
+interface ThreadRow {
+  incident_id: string;
+  node_label: string | null;
+  alert_json: string;
+  created_at: string;
+  last_seen_at: string;
+  repeats: number;
+  summary_id: number | null;
+  diag_state: DiagState;
+  diag_ts: string | null;
+  header_hash: string | null;
+  resolved_ts: string | null;
+  escalation_closed: number;
+}
+
+interface SummaryRow {
+  id: number;
+  alertname: string;
+  channel: string;
+  ts: string | null;
+  hash: string | null;
+  created_at: string;
+  last_added_at: string;
+}
+
+const fromThreadRow = (r: ThreadRow): AlertThread => ({
+  incidentId: r.incident_id,
+  nodeLabel: r.node_label,
+  alert: storedAlertSchema.parse(JSON.parse(r.alert_json)),
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+  repeats: r.repeats,
+  summaryId: r.summary_id,
+  diagState: r.diag_state,
+  diagTs: r.diag_ts,
+  headerHash: r.header_hash,
+  resolvedTs: r.resolved_ts,
+  escalationClosed: r.escalation_closed === 1,
+});
+
+const fromSummaryRow = (r: SummaryRow): AlertSummary => ({
+  id: r.id,
+  alertname: r.alertname,
+  channel: r.channel,
+  ts: r.ts,
+  hash: r.hash,
+  createdAt: r.created_at,
+  lastAddedAt: r.last_added_at,
+});
+
+/** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
+const contentOf = (a: StoredAlert) => JSON.stringify([a.status, a.labels, a.annotations, a.generatorURL]);
+
+const COLUMNS: Record<keyof ThreadPatch, string> = {
+  diagState: 'diag_state',
+  diagTs: 'diag_ts',
+  headerHash: 'header_hash',
+  resolvedTs: 'resolved_ts',
+  escalationClosed: 'escalation_closed',
+};
+
+/** The alert store on the bot's SQLite store (tables `alert_threads`, `alert_summaries`, migration 30). */
+export function createSqliteAlertStore(db: Db): AlertStore {
+  const getThread = db.prepare('SELECT * FROM alert_threads WHERE incident_id = ?');
+  const openOfNode = `SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND i.status = 'open'`;
+  const store: AlertStore = {
+    transaction: (fn) => db.transaction(fn)(),
+    thread(incidentId) {
+      const row = getThread.get(incidentId) as ThreadRow | undefined;
+      return row ? fromThreadRow(row) : undefined;
+    },
+    addThread(t, at) {
+      db.prepare(
+        'INSERT INTO alert_threads (incident_id, node_label, alert_json, created_at, last_seen_at, summary_id, diag_state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(t.incidentId, t.nodeLabel, JSON.stringify(t.alert), at.toISOString(), at.toISOString(), t.summaryId, t.diagState);
+    },
+    touchThread(incidentId, alert, at) {
+      const before = store.thread(incidentId);
+      db.prepare('UPDATE alert_threads SET alert_json = ?, last_seen_at = ?, repeats = repeats + 1 WHERE incident_id = ?').run(JSON.stringify(alert), at.toISOString(), incidentId);
+      return !before || contentOf(before.alert) !== contentOf(alert);
+    },
+    update(incidentId, patch) {
+      const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof ThreadPatch, unknown][];
+      if (entries.length === 0) return;
+      const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`).join(', ');
+      const values = entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+      db.prepare(`UPDATE alert_threads SET ${sets} WHERE incident_id = ?`).run(...values, incidentId);
+    },
+    casDiagState(incidentId, from, to) {
+      const marks = from.map(() => '?').join(', ');
+      return db.prepare(`UPDATE alert_threads SET diag_state = ? WHERE incident_id = ? AND diag_state IN (${marks})`).run(to, incidentId, ...from).changes > 0;
+    },
+    createdSince: (since) => (db.prepare('SELECT COUNT(*) AS n FROM alert_threads WHERE created_at >= ?').get(since.toISOString()) as { n: number }).n,
+    openThreadsOfNode(node, states) {
+      const marks = states.map(() => '?').join(', ');
+      return (db.prepare(`${openOfNode} AND t.diag_state IN (${marks}) ORDER BY t.created_at`).all(node, ...states) as ThreadRow[]).map(fromThreadRow);
+    },
+    claimForDiagnosis(node) {
+      return db.transaction(() => {
+        // Resolved ones too: a diagnosis that arrives after the alert cleared still explains it.
+        const rows = db.prepare("SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND t.diag_state = 'awaiting' ORDER BY t.created_at").all(node) as ThreadRow[];
+        const claimed = rows.map(fromThreadRow);
+        for (const t of claimed) store.casDiagState(t.incidentId, ['awaiting'], 'running');
+        return claimed;
+      })();
+    },
+    summaryFor(alertname, channel, at, activeSince) {
+      const row = db
+        .prepare('SELECT * FROM alert_summaries WHERE alertname = ? AND channel = ? AND last_added_at >= ? ORDER BY id DESC LIMIT 1')
+        .get(alertname, channel, activeSince.toISOString()) as SummaryRow | undefined;
+      if (row) {
+        db.prepare('UPDATE alert_summaries SET last_added_at = ? WHERE id = ?').run(at.toISOString(), row.id);
+        return fromSummaryRow({ ...row, last_added_at: at.toISOString() });
+      }
+      const id = Number(
+        db.prepare('INSERT INTO alert_summaries (alertname, channel, created_at, last_added_at) VALUES (?, ?, ?, ?)').run(alertname, channel, at.toISOString(), at.toISOString()).lastInsertRowid,
+      );
+      return store.summary(id)!;
+    },
+    summary(id) {
+      const row = db.prepare('SELECT * FROM alert_summaries WHERE id = ?').get(id) as SummaryRow | undefined;
+      return row ? fromSummaryRow(row) : undefined;
+    },
+    setSummaryMessage(id, ts, hash) {
+      db.prepare('UPDATE alert_summaries SET ts = ?, hash = ? WHERE id = ?').run(ts, hash, id);
+    },
+    setSummaryHash(id, hash) {
+      db.prepare('UPDATE alert_summaries SET hash = ? WHERE id = ?').run(hash, id);
+    },
+    summaryMembers: (id) => (db.prepare('SELECT * FROM alert_threads WHERE summary_id = ? ORDER BY created_at').all(id) as ThreadRow[]).map(fromThreadRow),
+    saveNodeDiagnosis(node, startedAt, result) {
+      db.prepare(
+        'INSERT INTO alert_node_diagnoses (node, started_at, result_json) VALUES (?, ?, ?) ON CONFLICT (node) DO UPDATE SET started_at = excluded.started_at, result_json = excluded.result_json WHERE excluded.started_at >= started_at',
+      ).run(node, startedAt, JSON.stringify(result));
+    },
+    nodeDiagnosis(node) {
+      const row = db.prepare('SELECT started_at, result_json FROM alert_node_diagnoses WHERE node = ?').get(node) as { started_at: string; result_json: string } | undefined;
+      return row ? { startedAt: row.started_at, result: JSON.parse(row.result_json) as unknown } : undefined;
+    },
+    resetInterrupted() {
+      db.transaction(() => {
+        db.prepare("UPDATE alert_threads SET diag_state = 'wanted' WHERE diag_state = 'posting'").run();
+        db.prepare("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running'").run();
+      })();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,108 @@
+import { Gauge } from 'prom-client';
+import type { Services } from '../app/services';
+import type { NodeConfig } from '../config/schema';
+import { diagnoseNode } from '../diagnosis/diagnose-node';
+import type { DiagnosisResult } from '../diagnosis/types';
+import type { HttpRoute } from '../http/http-route';
+import type { AlertContext } from './alert-context';
+import { createSqliteJobQueue, type JobQueue } from './alert-jobs';
+import { createSqliteAlertStore, type AlertStore } from './alert-store';
+import { AlertWorker } from './alert-worker';
+import { alertmanagerRoute } from './alertmanager-route';
+import { diagnoseAlertNode } from './diagnose-alert-node';
+import { KeyedLock } from './keyed-lock';
+import { recordAlerts } from './record-alerts';
+import { refreshSummary } from './refresh-summary';
+import { syncIncident } from './sync-incident';
+
+export interface AlertsFeature {
+  store: AlertStore;
+  jobs: JobQueue;
+  worker: AlertWorker;
+  /** `POST /alertmanager`, authenticated with `token` (`ALERTMANAGER_TOKEN`). */
+  route(token: string | undefined): HttpRoute;
+  /** Resumes work a previous process left (call once Slack's messenger is in place). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface AlertsFeatureOptions {
+  /** Replaces the diagnosis (benchmarks); the real one by default. */
+  diagnose?: (node: NodeConfig) => Promise<DiagnosisResult>;
+}
+
+/** Alert threads (SPEC 4.2): the webhook, the durable work queue and the worker that posts and diagnoses. */
+export function createAlertsFeature(services: Services, options: AlertsFeatureOptions = {}): AlertsFeature {
+  const { db } = services.store;
+  const store = createSqliteAlertStore(db);
+  const jobs = createSqliteJobQueue(db);
+  const settings = services.config.alerts;
+  const ctx: AlertContext = {
+    services,
+    alerts: store,
+    jobs,
+    locks: new KeyedLock(),
+    diagnose: options.diagnose ?? ((node) => diagnoseNode(services, node)),
+    kick: () => worker.kick(),
+  };
+  const worker: AlertWorker = new AlertWorker({
+    jobs,
+    handlers: {
+      sync: (id) => syncIncident(ctx, id),
+      diagnose: (node) => diagnoseAlertNode(ctx, node),
+      summary: (id) => refreshSummary(ctx, Number(id)),
+    },
+    log: services.log.child({ component: 'alerts' }),
+    now: () => services.now(),
+    diagnoseConcurrency: settings.diagnoseConcurrency,
+    concurrency: 16,
+    maxAttempts: 30,
+  });
+  registerJobGauge(services, jobs);
+  return {
+    store,
+    jobs,
+    worker,
+    route: (token) =>
+      alertmanagerRoute({
+        token,
+        unavailable: () => (services.config.slack.alertChannel ? undefined : 'slack.alertChannel is not configured: alerts have nowhere to go'),
+        record: (payload, at) => {
+          const result = recordAlerts({ services, alerts: store, jobs }, payload, at);
+          for (const alert of payload.alerts) services.metrics.alertsReceived.inc({ status: alert.status });
+          services.log.info({ groupKey: payload.groupKey, ...result }, 'alerts recorded');
+          return result;
+        },
+        afterReply: () => worker.kick(),
+        log: services.log,
+        now: () => services.now(),
+      }),
+    start() {
+      store.resetInterrupted();
+      worker.start();
+    },
+    stop: () => worker.stop(),
+  };
+}
+
+const JOB_GAUGE = 'stemedb_chatops_alert_jobs';
+
+/** Alert work waiting (pending, running) and given up (failed): a growing backlog means Slack is not keeping up. */
+function registerJobGauge(services: Services, jobs: JobQueue): void {
+  const registry = services.metrics.registry;
+  if (registry.getSingleMetric(JOB_GAUGE)) return;
+  new Gauge({
+    name: JOB_GAUGE,
+    help: 'Alert thread work items by status (pending includes running; failed were given up after retries)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    collect() {
+      try {
+        this.set({ status: 'pending' }, jobs.pendingCount());
+        this.set({ status: 'failed' }, jobs.failedCount());
+      } catch {
+        // The store is closing: keep the last values.
+      }
+    },
+  });
+}

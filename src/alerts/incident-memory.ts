@@ -1,0 +1,62 @@
+import type { Incident, IncidentEvent } from '../incidents/incident-store';
+import { formatDuration, mention } from './alert-format';
+
+export interface MemoryInput {
+  alertname: string;
+  /** The node's name, or the raw label when it is not in the inventory. */
+  node: string;
+  days: number;
+  /** Earlier incidents of the same alert on the same node within `days`, newest first. */
+  history: readonly Incident[];
+  /** The timeline of `history[0]`. */
+  lastEvents: readonly IncidentEvent[];
+  now: Date;
+}
+
+/** Kinds other features write and what they tell the next responder. */
+const REMEMBERED = ['compacted', 'escalated', 'acked', 'silenced'] as const;
+
+/**
+ * The thread's "incident memory": how often the alert fired on this node lately, what was done last time and
+ * how it ended. Pure: the store supplies the history.
+ * @example incidentMemory({alertname: 'HighStorageErrorRate', node: 'stemedb-1', days: 30, history: [], lastEvents: [], now})
+ * // ["First time HighStorageErrorRate fired on stemedb-1 in the last 30 days."]
+ */
+export function incidentMemory(input: MemoryInput): string[] {
+  const { alertname, node, days, history } = input;
+  if (history.length === 0) return [`First time ${alertname} fired on ${node} in the last ${days} days.`];
+  const times = history.length === 1 ? 'once before' : `${history.length} times before`;
+  const lines = [`${alertname} fired ${times} on ${node} in the last ${days} days.`];
+  const last = history[0]!;
+  const done = REMEMBERED.flatMap((kind) => {
+    const event = [...input.lastEvents].reverse().find((e) => e.kind === kind);
+    return event ? [describeEvent(event)] : [];
+  });
+  const ago = formatDuration(input.now.getTime() - Date.parse(last.openedAt));
+  const action = done.length > 0 ? done.join(', ') : 'no action recorded';
+  lines.push(`Last time (${ago} ago): ${action}; ${endingOf(last)}.`);
+  return lines;
+}
+
+function endingOf(incident: Incident): string {
+  if (incident.status === 'open' || !incident.resolvedAt) return 'it is still open';
+  const lasted = formatDuration(Date.parse(incident.resolvedAt) - Date.parse(incident.episode ?? incident.openedAt));
+  return `resolved${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ''} after ${lasted}`;
+}
+
+function describeEvent(event: IncidentEvent): string {
+  const by = event.actor ? ` by ${mention(event.actor)}` : '';
+  const outcome = typeof event.detail.outcome === 'string' ? ` (${event.detail.outcome})` : '';
+  switch (event.kind) {
+    case 'compacted':
+      return `compacted${by}${outcome}`;
+    case 'escalated': {
+      const level = event.detail.levelName ?? event.detail.level;
+      return `escalated${typeof level === 'string' || typeof level === 'number' ? ` to ${String(level)}` : ''}${by}`;
+    }
+    case 'acked':
+      return `acknowledged${by}`;
+    default:
+      return `${event.kind}${by}${outcome}`;
+  }
+}

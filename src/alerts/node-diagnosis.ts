@@ -1,0 +1,28 @@
+import type { DiagnosisResult } from '../diagnosis/types';
+import type { Incident } from '../incidents/incident-store';
+import type { AlertContext } from './alert-context';
+import { diagnosisGistOf } from './alert-views';
+
+/** A node's diagnosis answers its alerts that arrive up to this long after it started (a storm: one per node). */
+export const DIAGNOSIS_REUSE_MS = 60_000;
+
+/** The node's latest diagnosis when it answers this incident: it started after the incident opened, or just before. */
+export function reusableDiagnosis(ctx: AlertContext, incident: Incident): DiagnosisResult | undefined {
+  if (!incident.node) return undefined;
+  const latest = ctx.alerts.nodeDiagnosis(incident.node);
+  if (!latest || Date.parse(latest.startedAt) < Date.parse(incident.openedAt) - DIAGNOSIS_REUSE_MS) return undefined;
+  return latest.result as DiagnosisResult;
+}
+
+/** Puts a diagnosis on an incident once (its header, summary line and escalation packet show it). */
+export function applyDiagnosis(ctx: AlertContext, incident: Incident, result: DiagnosisResult): void {
+  if (diagnosisGistOf(incident)?.startedAt === result.startedAt) return;
+  const incidents = ctx.services.store.incidents;
+  incidents.setLastDiagnosis(incident.id, result);
+  incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', {
+    startedAt: result.startedAt,
+    causes: result.verdict.causes.map((c) => c.cause),
+    severity: result.verdict.severity,
+    errorRate: result.errorRate,
+  });
+}

@@ -1,0 +1,111 @@
+import type { Services } from '../app/services';
+import type { JobQueue } from './alert-jobs';
+import type { AlertStore, StoredAlert } from './alert-store';
+import { endedAt, episodeOf, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
+
+export interface IntakeResult {
+  received: number;
+  opened: number;
+  repeated: number;
+  resolved: number;
+  /** Resolved notifications for alerts with no open incident (never seen firing, or already resolved). */
+  ignored: number;
+  stormed: number;
+}
+
+export interface IntakeDeps {
+  services: Pick<Services, 'config' | 'inventory' | 'store'>;
+  alerts: AlertStore;
+  jobs: JobQueue;
+}
+
+/** A storm's summary keeps collecting its alert name's alerts while they keep coming. */
+const SUMMARY_ACTIVE_MS = 30 * 60_000;
+
+/**
+ * Records a webhook's alerts in ONE transaction: incidents (one per fingerprint and firing episode, so re-sent
+ * copies land on the same one), their alert threads, and the work that will post them. When this returns, the
+ * alerts survive a crash; when it throws, nothing was written.
+ */
+export function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayload, at: Date): IntakeResult {
+  const channel = deps.services.config.slack.alertChannel;
+  if (!channel) throw new Error('slack.alertChannel is not configured');
+  const result: IntakeResult = { received: payload.alerts.length, opened: 0, repeated: 0, resolved: 0, ignored: 0, stormed: 0 };
+  deps.alerts.transaction(() => {
+    for (const alert of payload.alerts) {
+      if (alert.status === 'firing') recordFiring(deps, alert, channel, at, result);
+      else recordResolved(deps, alert, at, result);
+    }
+  });
+  return result;
+}
+
+function stored(alert: AlertmanagerAlert): StoredAlert {
+  const { status, labels, annotations, startsAt, endsAt, generatorURL } = alert;
+  return { status, labels, annotations, startsAt, endsAt, generatorURL };
+}
+
+function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: string, at: Date, result: IntakeResult): void {
+  const { config, inventory, store } = deps.services;
+  const nodeLabel = alert.labels[config.stemedb.alertNodeLabel] ?? null;
+  const node = nodeFor(inventory, nodeLabel);
+  const { incident, created } = store.incidents.openOrGet(
+    {
+      node: node?.name ?? null,
+      title: alert.annotations.summary ?? alert.labels.alertname,
+      source: 'alert',
+      severity: alert.labels.severity ?? null,
+      alertname: alert.labels.alertname,
+      fingerprint: alert.fingerprint,
+      episode: episodeOf(alert),
+      labels: alert.labels,
+      annotations: alert.annotations,
+      channel,
+    },
+    at,
+  );
+  const thread = deps.alerts.thread(incident.id);
+  if (created || !thread) {
+    const { stormThreshold, stormWindow } = config.alerts;
+    const storm = deps.alerts.createdSince(new Date(at.getTime() - stormWindow)) >= stormThreshold;
+    const summary = storm ? deps.alerts.summaryFor(alert.labels.alertname, channel, at, new Date(at.getTime() - SUMMARY_ACTIVE_MS)) : undefined;
+    deps.alerts.addThread({ incidentId: incident.id, nodeLabel, alert: stored(alert), summaryId: summary?.id ?? null, diagState: node ? 'wanted' : 'unknown_node' }, at);
+    deps.jobs.enqueue('sync', incident.id, at);
+    // The diagnosis starts at once (after the reply), not after Slack has taken the header.
+    if (node) deps.jobs.enqueue('diagnose', node.name, at);
+    if (summary) result.stormed++;
+    result.opened++;
+    return;
+  }
+  result.repeated++;
+  // A late retry of a firing notification must not touch an incident that already resolved.
+  if (incident.status !== 'open') return;
+  if (deps.alerts.touchThread(incident.id, stored(alert), at)) {
+    store.incidents.addEvent(incident.id, 'alert_updated', at, 'alertmanager', { annotations: alert.annotations });
+    deps.jobs.enqueue('sync', incident.id, at);
+  }
+}
+
+/**
+ * The node a label names (name, or API host:port); for another exporter's target on the node's host
+ * (`10.0.0.11:9100` from node_exporter), the node on that host.
+ */
+export function nodeFor(inventory: Services['inventory'], label: string | null) {
+  if (!label) return undefined;
+  return inventory.matchLabel(label) ?? (/:\d+$/.test(label) ? inventory.matchLabel(label.replace(/:\d+$/, '')) : undefined);
+}
+
+function recordResolved(deps: IntakeDeps, alert: AlertmanagerAlert, at: Date, result: IntakeResult): void {
+  const incidents = deps.services.store.incidents;
+  const incident = incidents.openForFingerprint(alert.fingerprint);
+  if (!incident) {
+    result.ignored++;
+    return;
+  }
+  const ended = endedAt(alert);
+  const resolvedAt = ended && ended.getTime() <= at.getTime() ? ended : at;
+  incidents.resolve(incident.id, resolvedAt, 'alertmanager');
+  if (deps.alerts.thread(incident.id)) deps.alerts.touchThread(incident.id, stored(alert), at);
+  deps.jobs.enqueue('sync', incident.id, at);
+  result.resolved++;
+}

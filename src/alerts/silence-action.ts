@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { describePrincipals, refusalText } from '../access/access-control';
+import { clickedButton, interactionContext } from '../slack/interaction-context';
+import type { InteractionModule } from '../slack/interaction-modules';
+import { textView } from '../render/blocks';
+import { formatDuration, formatUtc } from './alert-format';
+import { ALERT_ACTIONS } from './alert-views';
+import { createSilence } from './alertmanager-silences';
+
+const valueSchema = z.object({ incidentId: z.string().min(1) });
+
+/**
+ * "Silence 1h" on an alert header: an operator silences exactly this alert's labels in Alertmanager
+ * (v2 API), audited, and the thread says who, until when and the silence id.
+ */
+export const silenceAction: InteractionModule = (app, { services, queue }) => {
+  app.action(ALERT_ACTIONS.silence, async ({ ack, body, respond }) => {
+    await ack();
+    const button = clickedButton(body);
+    const ctx = interactionContext(button, respond, services, queue);
+    const { config, store, access } = services;
+    let parsed: z.infer<typeof valueSchema> | undefined;
+    try {
+      parsed = valueSchema.parse(JSON.parse(button.value));
+    } catch {
+      parsed = undefined;
+    }
+    const incident = parsed ? store.incidents.get(parsed.incidentId) : undefined;
+    if (!incident) return void (await ctx.reply.private(textView('That button refers to an incident the bot no longer knows.')));
+    if (!config.alertmanager) return void (await ctx.reply.private(textView('Silences need `alertmanager.url` in the config.')));
+    const now = services.now();
+    const base = { actor: button.userId, action: 'silence', node: incident.node, incidentId: incident.id };
+    if (!(await access.isOperator(button.userId))) {
+      store.audit.record({ ...base, outcome: 'refused' }, now);
+      const who = describePrincipals(access.operators);
+      return void (await ctx.reply.private(textView(refusalText(`silence ${incident.alertname ?? 'this alert'}`, who ? [`operators (${who})`] : []))));
+    }
+    const duration = config.alerts.silenceDuration;
+    const endsAt = new Date(now.getTime() + duration);
+    const auditId = store.audit.record({ ...base, outcome: 'started', detail: { labels: incident.labels, endsAt: endsAt.toISOString() } }, now);
+    try {
+      const silenceId = await createSilence(
+        config.alertmanager.url,
+        {
+          labels: incident.labels,
+          startsAt: now,
+          endsAt,
+          createdBy: `stemedb-chatops: ${button.userName ?? button.userId}`,
+          comment: `Silenced from Slack by ${button.userName ?? button.userId} for incident ${incident.id}`,
+        },
+        config.stemedb.requestTimeout,
+      );
+      store.audit.finish(auditId, 'succeeded', Date.now() - now.getTime(), { silenceId, endsAt: endsAt.toISOString() });
+      store.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
+      await ctx.reply.public(
+        textView(`:no_bell: <@${button.userId}> silenced ${incident.alertname ?? 'this alert'} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`),
+      );
+    } catch (err) {
+      services.log.warn({ err, incidentId: incident.id }, 'creating the Alertmanager silence failed');
+      store.audit.finish(auditId, 'failed', Date.now() - now.getTime(), { error: (err as Error).message });
+      await ctx.reply.private(textView(`:warning: Could not create the silence: ${(err as Error).message}`));
+    }
+  });
+};

@@ -1,0 +1,126 @@
+import type { Incident } from '../incidents/incident-store';
+import { diagnosisView } from '../render/diagnosis-blocks';
+import { alertChannel, currentHeader, viewHash, type AlertContext } from './alert-context';
+import type { AlertThread } from './alert-store';
+import { diagnosingView, resolvedNoteView, unknownNodeView } from './alert-views';
+import { applyDiagnosis, reusableDiagnosis } from './node-diagnosis';
+import { ensureSummaryPosted } from './refresh-summary';
+
+const SUMMARY_REFRESH_DELAY_MS = 2_000;
+
+/**
+ * Brings one incident's Slack messages in line with the store: header (or its storm summary's thread),
+ * "diagnosing..." in the thread, the header's current state, the resolved note. Idempotent and resumable:
+ * every post is followed at once by storing its ts, and a step whose ts is stored is never posted again.
+ */
+export async function syncIncident(ctx: AlertContext, incidentId: string): Promise<void> {
+  const { services, alerts } = ctx;
+  const incidents = services.store.incidents;
+  let incident = incidents.get(incidentId);
+  let thread = alerts.thread(incidentId);
+  if (!incident || !thread) return;
+
+  if (incident.status === 'resolved' && !thread.escalationClosed) {
+    // Before any Slack call: an outage of Slack must not keep the pager going.
+    await services.escalations?.resolveIncident(incidentId, 'alertmanager');
+    alerts.update(incidentId, { escalationClosed: true });
+  }
+
+  if (!incident.threadTs) {
+    await openThread(ctx, incident, thread);
+    incident = incidents.get(incidentId)!;
+    thread = alerts.thread(incidentId)!;
+  }
+
+  await postDiagnosisPlaceholder(ctx, incident, thread);
+  incident = incidents.get(incidentId)!;
+  thread = alerts.thread(incidentId)!;
+
+  if (thread.summaryId !== null) {
+    // A storm changes its summary many times a second: one update per short while says the same at Slack's pace.
+    const now = services.now();
+    ctx.jobs.enqueue('summary', String(thread.summaryId), now, new Date(now.getTime() + SUMMARY_REFRESH_DELAY_MS));
+    ctx.kick();
+    return;
+  }
+  const header = currentHeader(ctx, incident, thread);
+  const hash = viewHash(header);
+  if (hash !== thread.headerHash) {
+    await services.messenger.update(incident.channel!, incident.threadTs!, header, 'status');
+    alerts.update(incidentId, { headerHash: hash });
+  }
+  if (incident.status === 'resolved' && !thread.resolvedTs) {
+    const note = await services.messenger.post(incident.channel!, resolvedNoteView(incident, incident.alertname ?? 'alert'), { threadTs: incident.threadTs!, priority: 'status' });
+    alerts.update(incidentId, { resolvedTs: note.ts });
+  }
+}
+
+/** Posts the header, or joins the storm summary; the thread ts is stored before anything goes in the thread. */
+async function openThread(ctx: AlertContext, incident: Incident, thread: AlertThread): Promise<void> {
+  const incidents = ctx.services.store.incidents;
+  const now = ctx.services.now();
+  if (thread.summaryId !== null) {
+    const summary = await ensureSummaryPosted(ctx, thread.summaryId);
+    incidents.setThread(incident.id, summary.channel, summary.ts);
+    incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: summary.channel, ts: summary.ts, storm: true });
+    return;
+  }
+  const header = currentHeader(ctx, incident, thread);
+  const posted = await ctx.services.messenger.post(alertChannel(ctx), header, { priority: 'status' });
+  incidents.setThread(incident.id, posted.channel, posted.ts);
+  ctx.alerts.update(incident.id, { headerHash: viewHash(header) });
+  incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: posted.channel, ts: posted.ts });
+}
+
+/** The node's diagnosis, or "diagnosing..." (replaced by it later), or the "not in the inventory" note. */
+async function postDiagnosisPlaceholder(ctx: AlertContext, incident: Incident, thread: AlertThread): Promise<void> {
+  const { services, alerts } = ctx;
+  const { config, inventory } = services;
+  if (thread.diagState === 'unknown_node') {
+    // A storm's summary line already says so; one note per alert would flood its thread.
+    if (thread.summaryId !== null) return void alerts.casDiagState(incident.id, ['unknown_node'], 'none');
+    const note = unknownNodeView({ nodeLabel: thread.nodeLabel, nodeLabelName: config.stemedb.alertNodeLabel, known: inventory.names(), runbookUrl: config.stemedb.runbookUrl });
+    if (!alerts.casDiagState(incident.id, ['unknown_node'], 'posting')) return;
+    const posted = await postOrRelease(ctx, incident, 'unknown_node', () => services.messenger.post(incident.channel!, note, { threadTs: incident.threadTs!, priority: 'status' }));
+    alerts.update(incident.id, { diagTs: posted.ts, diagState: 'none' });
+    return;
+  }
+  if (thread.diagState !== 'wanted' || !incident.node) return;
+  if (incident.status === 'resolved') {
+    alerts.casDiagState(incident.id, ['wanted'], 'none');
+    return;
+  }
+  if (thread.summaryId !== null && stormSiblingDiagnosing(ctx, incident.node, thread)) {
+    alerts.casDiagState(incident.id, ['wanted'], 'shared');
+    return;
+  }
+  if (!alerts.casDiagState(incident.id, ['wanted'], 'posting')) return;
+  // The node's diagnosis (queued at intake) often answers already: then post it, not a placeholder.
+  const answer = reusableDiagnosis(ctx, incident);
+  const view = answer ? diagnosisView(answer, { node: incident.node, incidentId: incident.id }) : diagnosingView(incident.node);
+  const posted = await postOrRelease(ctx, incident, 'wanted', () => services.messenger.post(incident.channel!, view, { threadTs: incident.threadTs!, priority: 'detail' }));
+  alerts.update(incident.id, { diagTs: posted.ts, diagState: answer ? 'done' : 'awaiting' });
+  if (answer) return applyDiagnosis(ctx, incident, answer);
+  ctx.jobs.enqueue('diagnose', incident.node, services.now());
+  ctx.kick();
+}
+
+/** A failed post gives the claim back, so the job's retry posts it. */
+async function postOrRelease<T>(ctx: AlertContext, incident: Incident, previous: 'wanted' | 'unknown_node', post: () => Promise<T>): Promise<T> {
+  try {
+    return await post();
+  } catch (err) {
+    ctx.alerts.casDiagState(incident.id, ['posting'], previous);
+    throw err;
+  }
+}
+
+/**
+ * In a storm a node's diagnosis is posted once, in the summary thread of whichever of its alerts got there first;
+ * every summary line of the node shows its verdict.
+ */
+function stormSiblingDiagnosing(ctx: AlertContext, node: string, thread: AlertThread): boolean {
+  return ctx.alerts
+    .openThreadsOfNode(node, ['posting', 'awaiting', 'running', 'done'])
+    .some((t) => t.summaryId !== null && t.incidentId !== thread.incidentId);
+}

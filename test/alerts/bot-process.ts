@@ -1,0 +1,26 @@
+/**
+ * The bot in a process of its own, for crash tests: `node --import tsx test/alerts/bot-process.ts <json>` with
+ * `{config, slackApiUrl, token}`; prints `PORT <n>` once it listens. The parent kills it with SIGKILL.
+ */
+import { createRuntime } from '../../src/app/runtime';
+import { parseConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/ops/logger';
+import { createSlackApp } from '../../src/slack/create-slack-app';
+import { BOT_TOKEN, SIGNING_SECRET } from '../harness/start-bot';
+
+const { config, slackApiUrl, token } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string };
+const runtime = await createRuntime({ config: parseConfig(config, 'crash test config'), log: createLogger('silent'), secret: () => undefined });
+const slack = createSlackApp({
+  services: runtime.services,
+  botToken: BOT_TOKEN,
+  signingSecret: SIGNING_SECRET,
+  slackApiUrl,
+  routes: [runtime.alerts.route(token)],
+  retries: 0,
+  channelIntervalMs: 20,
+  port: 0,
+  host: '127.0.0.1',
+});
+const port = await slack.start();
+await runtime.start();
+process.stdout.write(`PORT ${port}\n`);
