@@ -44,8 +44,8 @@ export async function startAcquiredRun(deps: RunDeps, lock: CompactionLock, mess
     const timedOut = err instanceof StemedbError && err.code === 'TIMEOUT';
     const reason = `${err instanceof Error ? err.message : String(err)}${timedOut ? ' (it may have started anyway: check `/stemedb stats` before retrying)' : ''}`;
     services.log.warn({ err, node: lock.node }, 'starting a compaction failed');
-    await message.update(failedView(runInfoOf(lock), reason)).catch((e: unknown) => services.log.warn({ err: e }, 'compaction message update failed'));
     finish(deps, lock, 'failed', { error: reason });
+    await message.update(failedView(runInfoOf(lock), reason)).catch((e: unknown) => services.log.warn({ err: e }, 'compaction message update failed'));
     return;
   }
   const startedAt = services.now().toISOString();
@@ -60,8 +60,8 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   const node = services.inventory.get(lock.node);
   const run = runInfoOf(lock);
   if (!node) {
-    await report(deps, message, interruptedView(run, lock.last, `${lock.node} is no longer in the configuration`, services.now()));
     finish(deps, lock, 'interrupted', { reason: 'node no longer configured' });
+    await report(deps, message, interruptedView(run, lock.last, `${lock.node} is no longer in the configuration`, services.now()));
     return;
   }
   const client = services.stemedb(node);
@@ -87,13 +87,14 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   }
   const durationMs = services.now().getTime() - new Date(run.startedAt).getTime();
   if (result.outcome === 'timeout') {
-    await report(deps, message, timedOutView(run, result.last, result.lastError, compaction.progressTimeout));
+    // The audit record comes first: it is the durable truth, the message only shows it.
     finish(deps, lock, 'timed_out', { after: result.last, error: result.lastError }, durationMs);
+    await report(deps, message, timedOutView(run, result.last, result.lastError, compaction.progressTimeout));
     return;
   }
   store.update(lock.node, lock.token, { last: result.last });
-  await report(deps, message, summaryView(run, result.last, durationMs, note));
   finish(deps, lock, 'succeeded', { after: result.last }, durationMs);
+  await report(deps, message, summaryView(run, result.last, durationMs, note));
   await closeTheLoop(deps, lock, result.last, message, output);
 }
 
@@ -104,8 +105,8 @@ export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: P
   const run = runInfoOf(lock);
   if (lock.expiresAt <= now.toISOString()) {
     const reason = 'the bot was stopped longer than `compaction.lockTtl`, so the lock expired; the outcome is unknown';
-    await report(deps, message, interruptedView(run, lock.last, reason, now));
     finish(deps, lock, 'interrupted', { reason: 'lock expired while the bot was down', after: lock.last });
+    await report(deps, message, interruptedView(run, lock.last, reason, now));
     return;
   }
   if (lock.phase === 'starting') {
@@ -113,8 +114,8 @@ export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: P
     const lsm = node ? await readLsmFigures(services.stemedb(node), services.now, deps.signal).catch(() => null) : null;
     if (lsm?.running !== true) {
       const reason = `the bot restarted while starting it, and ${lock.node} ${lsm ? 'reports no compaction running' : 'could not be read'}`;
-      await report(deps, message, interruptedView(run, lsm ?? lock.last, reason, now));
       finish(deps, lock, 'interrupted', { reason: 'restarted while starting', after: lsm });
+      await report(deps, message, interruptedView(run, lsm ?? lock.last, reason, now));
       return;
     }
     deps.store.update(lock.node, lock.token, { phase: 'running', startedAt: lock.acquiredAt });

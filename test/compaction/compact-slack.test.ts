@@ -50,7 +50,7 @@ describe('/stemedb compact over signed Slack requests', () => {
     const { body, value } = await requestConfirmation(bot, 'stemedb-1');
     expect(body.text).toContain(`SST files: *${before.sst_file_count}*`);
     expect(body.text).toMatch(/Disk free: \*\d+\.\d% \(/);
-    expect(body.text).toContain('Pending compaction: *12');
+    expect(body.text).toMatch(/Pending compaction: \*1[12]\.\d GB\*/);
     expect(body.text).toContain('Force: *no*');
 
     const confirmId = await clickEphemeral(bot, 'compaction_confirm', value);
@@ -62,7 +62,7 @@ describe('/stemedb compact over signed Slack requests', () => {
     const after = await simStats(bot, 'stemedb-1');
     expect(after.sst_file_count).toBe(30);
     expect(done.text).toContain(`SST files: ${before.sst_file_count} → ${after.sst_file_count}`);
-    expect(done.text).toMatch(/Pending compaction: 12\.\d GB → 0 B/);
+    expect(done.text).toMatch(/Pending compaction: 1[12]\.\d GB → 0 B/);
     expect(done.text).toContain('run by <@U0OPS>');
     const updates = bot.fake.calls('chat.update').filter((c) => c.body.ts === done.ts);
     expect(updates.some((c) => String(c.body.text).includes('▓'))).toBe(true);
