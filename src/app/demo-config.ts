@@ -23,6 +23,15 @@ export function simulatorConfigDocument(cluster: SimCluster, options: { sqlitePa
   };
 }
 
+/** The local demo also pages a chain of stand-in people, so `escalate` and `ack` show what Slack would carry. */
+const DEMO_ESCALATION = {
+  levels: [
+    { name: 'Primary on-call: Storage SRE', ackTimeout: '5m', slack: { users: ['U0DEMOSRE'] } },
+    { name: 'Secondary: Database engineer', ackTimeout: '10m', slack: { users: ['U0DEMODBE'] } },
+    { name: 'Final: Principal engineer + on-call manager', ackTimeout: '15m', slack: { users: ['U0DEMOPE', 'U0DEMOMGR'] } },
+  ],
+};
+
 export function simulatorConfig(cluster: SimCluster, options: { sqlitePath: string; sampleSeconds?: number }): Config {
-  return parseConfig(simulatorConfigDocument(cluster, options), 'built-in simulator config');
+  return parseConfig({ ...simulatorConfigDocument(cluster, options), slack: { alertChannel: 'C0DEMO' }, escalation: DEMO_ESCALATION }, 'built-in simulator config');
 }

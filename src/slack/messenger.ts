@@ -1,3 +1,4 @@
+import { toPlainText } from '../shell/plain-text';
 import type { View } from '../surfaces/view';
 import type { SlackPriority, SlackQueue } from './slack-queue';
 
@@ -44,7 +45,8 @@ export function createSlackMessenger(queue: SlackQueue): Messenger {
 }
 
 /** The local shell's messenger: prints what would go to Slack, so flows behave the same without it. */
-export function createConsoleMessenger(print: (text: string) => void): Messenger {
+export function createConsoleMessenger(printRaw: (text: string) => void): Messenger {
+  const print = (text: string) => printRaw(toPlainText(text));
   let seq = 0;
   const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
   return {

@@ -29,3 +29,9 @@ describe('toPlainText', () => {
     expect(toPlainText('*Disk* <https://x.io|runbook> in <#C0ALERTS> for <@U1> _now_')).toBe('Disk runbook (https://x.io) in #C0ALERTS for @U1 now');
   });
 });
+
+describe('toPlainText emoji', () => {
+  it('turns status emoji into tags and keeps times intact', () => {
+    expect(toPlainText(':red_circle: *1. Error metrics* at 22:20:08 :mag:')).toBe('[CRIT] 1. Error metrics at 22:20:08 ');
+  });
+});
