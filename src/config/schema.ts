@@ -159,7 +159,13 @@ export const configSchema = z
       .prefault({}),
     store: z.object({ sqlitePath: z.string().min(1).default('./data/stemedb-chatops.sqlite') }).strict().prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A StemeDB call that may outlive its check makes the whole check unknown and loses what the host showed.
+    if (c.stemedb.requestTimeout >= c.diagnosis.checkTimeoutSeconds * 1000) {
+      ctx.addIssue({ code: 'custom', path: ['stemedb', 'requestTimeout'], message: `must be shorter than diagnosis.checkTimeoutSeconds (${c.diagnosis.checkTimeoutSeconds}s)` });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
 export type NodeConfig = z.output<typeof nodeSchema>;

@@ -87,3 +87,11 @@ describe('environment', () => {
     expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user-token' })).toThrow(/environment: SLACK_BOT_TOKEN: a bot token starts with xoxb-/);
   });
 });
+
+describe('timeouts', () => {
+  it('requires StemeDB calls to time out before the diagnosis check does', () => {
+    expect(problemsOf({ stemedb: { nodes: [node], requestTimeout: '10s' }, diagnosis: { checkTimeoutSeconds: 10 } }).join('\n')).toContain(
+      'stemedb.requestTimeout: must be shorter than diagnosis.checkTimeoutSeconds (10s)',
+    );
+  });
+});
