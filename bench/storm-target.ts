@@ -11,7 +11,7 @@ import { createLogger } from '../src/ops/logger';
 import { createSlackApp } from '../src/slack/create-slack-app';
 
 const { config, slackApiUrl, token, paceMs } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string; paceMs: number };
-const runtime = await createRuntime({ config: parseConfig(config, 'storm bench config'), log: createLogger('silent'), secret: () => undefined });
+const runtime = await createRuntime({ config: parseConfig(config, 'storm bench config'), log: createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr), secret: () => undefined });
 const services = runtime.services;
 
 const alerts = createAlertsFeature(services, {

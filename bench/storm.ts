@@ -85,13 +85,22 @@ export async function benchStorm(): Promise<Record<string, unknown>> {
     const startsAt = new Date().toISOString();
     const latencies: number[] = [];
     const statuses: number[] = [];
+    const failures: string[] = [];
+    // Like Alertmanager: retry 5xx and connection errors (never 4xx); each attempt's latency and status counts.
     const send = async (i: number) => {
       const body = JSON.stringify(group(i, startsAt));
-      const started = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
-      await res.arrayBuffer();
-      latencies.push(performance.now() - started);
-      statuses.push(res.status);
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const started = performance.now();
+        const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body }).catch((err: Error) => err);
+        const status = res instanceof Error ? 0 : res.status;
+        const text = res instanceof Error ? res.message : await res.text();
+        latencies.push(performance.now() - started);
+        statuses.push(status);
+        if (status >= 200 && status < 300) return;
+        failures.push(`${status}: ${text.slice(0, 200)}`);
+        if (status >= 400 && status < 500) return;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
     };
     const began = Date.now();
     const sends: Promise<void>[] = [];
@@ -110,7 +119,7 @@ export async function benchStorm(): Promise<Record<string, unknown>> {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    return { bench: 'storm', paceMsPerChannel: PACE_MS, sentInMs, drainedInMs, intake: intakeFigures(latencies, statuses), ...outcome(fake, sqlitePath), peakRssMb: rss };
+    return { bench: 'storm', paceMsPerChannel: PACE_MS, sentInMs, drainedInMs, intake: { ...intakeFigures(latencies, statuses), failures: failures.slice(0, 5) }, ...outcome(fake, sqlitePath), peakRssMb: rss };
   } finally {
     clearInterval(rateLimits);
     child.kill('SIGKILL');
