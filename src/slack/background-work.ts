@@ -1,16 +1,34 @@
+export interface BackgroundWorkOptions {
+  /** Tasks running at once. */
+  concurrency: number;
+  /** While requests keep arriving less than this apart, new tasks wait (acks come first)... */
+  quietMs?: number;
+  /** ...but never longer than this: under steady traffic the work still gets done. */
+  maxDelayMs?: number;
+}
+
 /**
- * Work that runs after a Slack ack. Tasks start from `setImmediate`, after Node has read pending sockets, and
- * at most `concurrency` run at once, so a burst of commands cannot delay the next command's ack (Slack's hard
- * limit is 3 s). Tasks never reject: each catches its own errors.
+ * Work that runs after a Slack ack. Slack's hard limit is on the ack (3 s), not on the work, so new tasks wait
+ * while a burst of requests is arriving (up to `maxDelayMs`), start from `setImmediate` (after Node has read
+ * pending sockets), and at most `concurrency` run at once. Tasks never reject: each catches its own errors.
  */
-export function createBackgroundWork(concurrency: number) {
-  const waiting: (() => Promise<unknown>)[] = [];
+export function createBackgroundWork({ concurrency, quietMs = 15, maxDelayMs = 250 }: BackgroundWorkOptions) {
+  const waiting: { task: () => Promise<unknown>; queuedAt: number }[] = [];
   let running = 0;
-  let idle: (() => void)[] = [];
+  let lastArrival = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const idle: (() => void)[] = [];
 
   const pump = () => {
+    timer = undefined;
     while (running < concurrency && waiting.length > 0) {
-      const task = waiting.shift()!;
+      const now = Date.now();
+      const burst = now - lastArrival < quietMs && now - waiting[0]!.queuedAt < maxDelayMs;
+      if (burst) {
+        timer ??= setTimeout(pump, quietMs);
+        return;
+      }
+      const { task } = waiting.shift()!;
       running++;
       setImmediate(() => {
         void task()
@@ -25,8 +43,12 @@ export function createBackgroundWork(concurrency: number) {
   };
 
   return {
+    /** Call when a request arrives, before its ack: it holds new work back while a burst lasts. */
+    noteArrival(): void {
+      lastArrival = Date.now();
+    },
     run(task: () => Promise<unknown>): void {
-      waiting.push(task);
+      waiting.push({ task, queuedAt: Date.now() });
       pump();
     },
     /** Resolves when nothing is queued or running (graceful shutdown, tests). */

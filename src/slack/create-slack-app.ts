@@ -71,8 +71,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     onError: (method, error) => services.metrics.slackErrors.inc({ method, error }),
   });
 
-  const work = createBackgroundWork(4);
+  const work = createBackgroundWork({ concurrency: 4 });
   app.command('/stemedb', async ({ command, ack, respond }) => {
+    work.noteArrival();
     await ack();
     work.run(() =>
       dispatchCommand(command.text ?? '', {
