@@ -1,12 +1,10 @@
 import { stringify } from 'yaml';
 import type { SimCluster } from './cluster';
 
-/**
- * The `stemedb:` block of the bot's config for a running simulated cluster: every node `local: true`, with
- * its data dir, log file and stand-in host tools. Paste it into stemedb-chatops.yml.
- */
-export function clusterConfigYaml(cluster: SimCluster): string {
-  const nodes = cluster.nodes.map((n) => ({
+/** The bot's `stemedb.nodes` entries for a running simulated cluster: every node `local: true`, with its data
+ * dir, log file and stand-in host tools. */
+export function clusterNodesConfig(cluster: SimCluster) {
+  return cluster.nodes.map((n) => ({
     name: n.name,
     apiUrl: n.apiUrl,
     dataDir: n.dataDir,
@@ -14,5 +12,9 @@ export function clusterConfigYaml(cluster: SimCluster): string {
     local: true,
     hostTools: n.hostTools,
   }));
-  return stringify({ stemedb: { nodes } });
+}
+
+/** The `stemedb:` block of the bot's config for a running simulated cluster; paste it into stemedb-chatops.yml. */
+export function clusterConfigYaml(cluster: SimCluster): string {
+  return stringify({ stemedb: { nodes: clusterNodesConfig(cluster) } });
 }

@@ -1,4 +1,4 @@
-import type { SimCluster } from '../../sim';
+import { clusterNodesConfig, type SimCluster } from '../../sim';
 import type { Config } from '../config/schema';
 import { parseConfig } from '../config/load-config';
 
@@ -8,16 +8,7 @@ import { parseConfig } from '../config/load-config';
  */
 export function simulatorConfigDocument(cluster: SimCluster, options: { sqlitePath: string; sampleSeconds?: number }): Record<string, unknown> {
   return {
-    stemedb: {
-      nodes: cluster.nodes.map((n) => ({
-        name: n.name,
-        apiUrl: n.apiUrl,
-        dataDir: n.dataDir,
-        logs: { file: n.logFile },
-        local: true,
-        hostTools: n.hostTools,
-      })),
-    },
+    stemedb: { nodes: clusterNodesConfig(cluster) },
     diagnosis: { sampleSeconds: options.sampleSeconds ?? 2, deadlineSeconds: 20 },
     store: { sqlitePath: options.sqlitePath },
   };

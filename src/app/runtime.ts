@@ -61,11 +61,8 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
   stoppers.push(() => alerts.stop());
   const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl });
   services.escalations = escalations;
-  const previousAfterDiagnosis = services.afterDiagnosis;
-  services.afterDiagnosis = async (result, origin) => {
-    await previousAfterDiagnosis?.(result, origin);
-    await escalations.afterDiagnosis(result, origin);
-  };
+  // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
+  services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));
   stoppers.push(() => escalations.stop());
   return {
     services,
