@@ -33,7 +33,7 @@ describe('delivery failures escalate instead of waiting (level 1 ack timeout: 20
     capture.answerNext([{ status: 500 }, { status: 500 }, { status: 500 }], '/hook');
     const started = Date.now();
     await bot.command('escalate stemedb-1');
-    const id = incidentOf(bot, 'stemedb-1');
+    const id = await incidentOf(bot, 'stemedb-1');
 
     const level2 = await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0], 10_000);
     expect(level2.at - started).toBeLessThan(20_000);

@@ -39,7 +39,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it('walks all three levels, repeats the chain once, then stops and says so', async () => {
     await bot.command('escalate stemedb-1 disk errors keep growing', {}, 'walk');
     expect((await reply('walk')).text).toMatch(/Escalating inc-[0-9a-f]+ \(stemedb-1\): paging \*Primary on-call: Storage SRE\* now/);
-    const id = incidentOf(bot, 'stemedb-1');
+    const id = await incidentOf(bot, 'stemedb-1');
     await fake.waitFor(() => threadPosts(bot, id).find((c) => textOf(c).includes('Nobody acknowledged after 2 round(s)')), 25_000);
 
     for (const user of ['USRE1', 'USRE2', 'UDBE1', 'UPE1', 'UMGR1']) expect(dmsTo(fake, user, id).map(markerOf)).toHaveLength(2);
@@ -72,7 +72,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
 
   it('an ack at level 2 stops level 3; a reaction emoji on the page does not acknowledge', async () => {
     await bot.command('escalate stemedb-2');
-    const id = incidentOf(bot, 'stemedb-2');
+    const id = await incidentOf(bot, 'stemedb-2');
     const page1 = await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0]);
     const reaction = { type: 'event_callback', token: 'x', team_id: 'T0STEMEDB', api_app_id: 'A0STEMEDB', event_id: 'Ev1', event_time: Math.floor(Date.now() / 1000), event: { type: 'reaction_added', user: 'USRE1', reaction: 'white_check_mark', item: { type: 'message', channel: 'DUSRE1', ts: (page1.response as { ts: string }).ts }, event_ts: '1.1' } };
     expect((await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, JSON.stringify(reaction), { contentType: 'application/json' })).status).toBe(200);
@@ -99,7 +99,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it('PagerDuty answering 500, then 429, then 202 gives exactly one accepted event per page', async () => {
     capture.answerNext([{ status: 500 }, { status: 429, headers: { 'retry-after': '0' } }], PD);
     await bot.command('escalate stemedb-3');
-    const id = incidentOf(bot, 'stemedb-3');
+    const id = await incidentOf(bot, 'stemedb-3');
     await capture.waitFor(() => pdEvents(id, 'trigger')[0]);
     bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
     await capture.waitFor(() => pdEvents(id, 'acknowledge')[0]);
@@ -110,7 +110,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
 
   it('resolving sends PagerDuty resolve and stops the chain; resolve asks to confirm first', async () => {
     await bot.command('escalate stemedb-4');
-    const id = incidentOf(bot, 'stemedb-4');
+    const id = await incidentOf(bot, 'stemedb-4');
     await capture.waitFor(() => pdEvents(id, 'trigger')[0]);
     await bot.command(`resolve ${id}`, {}, 'res1');
     expect((await reply('res1')).text).toContain(`/stemedb resolve ${id} --confirm`);
@@ -128,7 +128,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it('a chain whose incident was resolved elsewhere stops at its next step instead of paging', async () => {
     await bot.command('escalate stemedb-4 back again', {}, 'again');
     await reply('again');
-    const id = incidentOf(bot, 'stemedb-4');
+    const id = await incidentOf(bot, 'stemedb-4');
     bot.runtime.services.store.incidents.resolve(id, new Date(), 'UOTHER');
     await capture.waitFor(() => pdEvents(id, 'resolve')[0], 5_000);
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it('a double click on Escalate starts one chain and pages each person once', async () => {
     const value = JSON.stringify({ node: 'stemedb-5' });
     await Promise.all([bot.click(DIAGNOSIS_ACTIONS.escalate, value), bot.click(DIAGNOSIS_ACTIONS.escalate, value)]);
-    const id = incidentOf(bot, 'stemedb-5');
+    const id = await incidentOf(bot, 'stemedb-5');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0] && dmsTo(fake, 'USRE2', id)[0]);
     await capture.waitFor(() => pdEvents(id, 'trigger')[0]);
     bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
@@ -153,7 +153,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it('honours Slack 429 Retry-After without losing or doubling a page', async () => {
     fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     await bot.command('escalate stemedb-5 still failing');
-    const id = incidentOf(bot, 'stemedb-5');
+    const id = await incidentOf(bot, 'stemedb-5');
     const mine = (user: string) => dmsTo(fake, user).filter((c) => markerOf(c)?.startsWith(`page:${id}.e2:`));
     await fake.waitFor(() => mine('USRE1')[0] && mine('USRE2')[0], 8_000);
     bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
@@ -182,7 +182,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it('status shows level, who was paged, who acked; oncall walks the chain without paging', async () => {
     await bot.command('status', {}, 'status');
     const status = (await reply('status')).text;
-    const acked = incidentOf(bot, 'stemedb-2');
+    const acked = await incidentOf(bot, 'stemedb-2');
     expect(status).toContain(`*${acked}* stemedb-2`);
     expect(status).toMatch(new RegExp(`${acked}[^]*Escalation: level 2 of 3 \\(Secondary: Database engineer\\), acknowledged by <@UDBE1>`));
     expect(status).toMatch(/Paged: .*<@USRE1> :white_check_mark: \d\d:\d\d:\d\d UTC/);

@@ -38,11 +38,15 @@ export function textOf(call: RecordedCall): string {
   return String(call.body.text ?? '');
 }
 
-/** The incident an escalation of `node` opened or joined. */
-export function incidentOf(bot: TestBot, node: string): string {
-  const incident = bot.runtime.services.store.incidents.openForNode(node);
-  if (!incident) throw new Error(`no open incident for ${node}`);
-  return incident.id;
+/** The incident an escalation of `node` opened or joined; the command's work runs after its ack, so wait for it. */
+export async function incidentOf(bot: TestBot, node: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const incident = bot.runtime.services.store.incidents.openForNode(node);
+    if (incident) return incident.id;
+    if (Date.now() > deadline) throw new Error(`no open incident for ${node}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
