@@ -21,8 +21,8 @@ export function openDatabase(path: string, migrations: readonly Migration[]): Db
   db.pragma('journal_mode = WAL');
   // NORMAL (WAL): a commit survives a crash of the process, not of the machine. FULL would fsync on every
   // commit, and better-sqlite3 is synchronous, so each fsync blocks the event loop that must ack Slack within
-  // 3 s (measured: storm intake p99 32 -> 122 ms, page lateness p99 84 -> 528 ms). Alertmanager re-sends a
-  // firing alert, so a power loss costs a repeat, not an incident.
+  // 3 s (measured: storm intake p99 32 -> 122 ms). Alertmanager re-sends a firing alert, so a power loss costs
+  // a repeat, not an incident.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
