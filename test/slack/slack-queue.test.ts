@@ -56,11 +56,12 @@ describe('SlackQueue', () => {
 
   it('paces calls to one channel', async () => {
     fake.reset();
-    const q = queue(150, 4);
+    const q = queue(300, 4);
     await Promise.all([1, 2, 3].map((i) => q.send({ method: 'chat.postMessage', args: { channel: 'C4', text: `m${i}` }, priority: 'status', channel: 'C4' })));
+    // Measured where the calls arrive, so allow for each request's own transit time; unpaced, they arrive together.
     const at = fake.calls('chat.postMessage').map((c) => c.at);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(140);
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(140);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(200);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(200);
     q.close();
   });
 
