@@ -70,7 +70,7 @@ export const FAULT_PROFILES: Record<FaultScenario, Partial<ScenarioProfile>> = {
     slowQueries: true,
   },
   compaction_lag: {
-    errors: { put: 0.015, get: 0, delete: 0.015 },
+    errors: { put: 0.02, get: 0, delete: 0.02 },
     sstFiles: 650,
     pendingBytes: 12e9,
     writeAmplification: 14,
@@ -94,7 +94,7 @@ const slowest = (a: LatencyCurve, b: LatencyCurve): LatencyCurve => ((b.at(-1)?.
 /**
  * The profile of a node with several faults at once: failures combine as independent causes, sizes and
  * latencies take the worst of the faults.
- * @example combineProfiles(['disk_full', 'compaction_lag']).errors.put // 1 - 0.9995 * 0.97 * 0.985
+ * @example combineProfiles(['disk_full', 'compaction_lag']).errors.put // 1 - 0.9995 * 0.97 * 0.98
  */
 export function combineProfiles(scenarios: readonly Scenario[], options: ProfileOptions = {}): ScenarioProfile {
   const faults = normalizeScenarios(scenarios);

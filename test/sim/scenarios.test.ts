@@ -15,7 +15,7 @@ describe('scenario profiles', () => {
 
   it('combines faults as independent causes and takes the worst sizes', () => {
     const p = combineProfiles(['disk_full', 'compaction_lag']);
-    expect(p.errors.put).toBeCloseTo(1 - 0.9995 * 0.97 * 0.985, 10);
+    expect(p.errors.put).toBeCloseTo(1 - 0.9995 * 0.97 * 0.98, 10);
     expect(p.errors.get).toBeCloseTo(0.0005, 10);
     expect(p.sstFiles).toBe(650);
     expect(p.pendingBytes).toBe(12e9);
