@@ -4,7 +4,7 @@ import { formatPercent } from '../render/format';
 import { toPlainText } from '../shell/plain-text';
 import type { IncidentFigures } from './incident-figures';
 import { ofKind, type TimelineEntry } from './timeline-events';
-import { describeEntry, timelineLines } from './timeline-text';
+import { describeEntry, timelineLines, who } from './timeline-text';
 
 export interface PostmortemInput {
   incident: Incident;
@@ -31,7 +31,7 @@ export function postmortemMarkdown({ incident, entries, figures: f, runbookSteps
   out.push('## Summary', '');
   out.push(`- Node: ${incident.node ?? 'not in the inventory'}; alert: ${incident.alertname ?? 'none (opened by hand)'}; severity: ${incident.severity ?? 'n/a'}`);
   out.push(`- Likely cause (last diagnosis): ${f.cause}`);
-  out.push(`- Status: ${incident.status}${f.resolvedBy ? `, resolved by ${cell(f.resolvedBy)}` : ''}`);
+  out.push(`- Status: ${incident.status}${f.resolvedBy ? `, resolved by ${cell(who(f.resolvedBy))}` : ''}`);
   out.push(`- Highest escalation level paged: ${f.highestLevel ? `${f.highestLevel.level} (${f.highestLevel.name ?? 'unnamed'})` : 'none'}`, '');
   out.push('## Impact', '');
   out.push(`- Impact window: ${utc(f.impactStart)} to ${utc(f.impactEnd)} (${span(f.impactEnd ? Date.parse(f.impactEnd) - Date.parse(f.impactStart) : null)}); start and end are Alertmanager's times for the alert rule (storage errors > 1% of operations)${ofKind(entries, 'alert_fired').length ? '' : ', or the incident\'s opening and resolve when it had no alert'}.`);
@@ -39,7 +39,7 @@ export function postmortemMarkdown({ incident, entries, figures: f, runbookSteps
   out.push('## Key times', '');
   out.push('| moment | time | since detection |', '|---|---|---|');
   out.push(`| detection | ${utc(f.detectedAt)} | 0s |`);
-  out.push(`| acknowledgement | ${utc(f.acknowledgedAt)}${f.acknowledgedBy ? ` by ${cell(f.acknowledgedBy)}` : ''} | ${span(f.timeToAckMs)} |`);
+  out.push(`| acknowledgement | ${utc(f.acknowledgedAt)}${f.acknowledgedBy ? ` by ${cell(who(f.acknowledgedBy))}` : ''} | ${span(f.timeToAckMs)} |`);
   out.push(`| mitigation | ${utc(f.mitigatedAt)} | ${span(f.timeToMitigateMs)} |`);
   out.push(`| resolution | ${utc(f.resolvedAt)} | ${span(f.timeToResolveMs)} |`, '');
   out.push(`Time to acknowledge: ${span(f.timeToAckMs)}. Time to mitigate: ${span(f.timeToMitigateMs)}. Time to resolve: ${span(f.timeToResolveMs)}.`, '');
