@@ -25,7 +25,8 @@ export function who(actor: string | null | undefined): string {
 const CHANNEL_TEXT: Record<string, string> = { slack_dm: 'DM', slack_group: 'user group', slack_thread: 'thread', pagerduty: 'PagerDuty', webhook: 'webhook' };
 
 function pageTarget(detail: { channel: string; userIds?: string[]; target?: unknown }): string {
-  if (detail.channel === 'slack_dm' && detail.userIds?.[0]) return who(detail.userIds[0]);
+  const user = detail.userIds?.[0] ?? (typeof detail.target === 'string' ? detail.target : undefined);
+  if (detail.channel === 'slack_dm' && user) return who(user);
   if (detail.channel === 'slack_group' && typeof detail.target === 'string') return `<!subteam^${detail.target}>`;
   return CHANNEL_TEXT[detail.channel] ?? detail.channel;
 }

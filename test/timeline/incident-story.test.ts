@@ -133,6 +133,28 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     await bot.fake.waitFor(() => bot.fake.calls('files.completeUploadExternal').filter((c) => c.body.thread_ts === threadTs).length === 2);
   });
 
+  it('the next firing remembers whether the compaction helped; a failed page and `/stemedb resolve` are on the log, and resolving uploads the draft', async () => {
+    const next = alert({ fingerprint: 'fp-story', startsAt: new Date().toISOString() });
+    expect((await postWebhook(bot.baseUrl, payload([next]))).status).toBe(200);
+    const incidents = bot.runtime.services.store.incidents;
+    const id = (await bot.fake.waitFor(() => incidents.openForNode('stemedb-1'))).id;
+    const header = await bot.fake.waitFor(() => bot.fake.messages(CHANNEL).find((m) => JSON.stringify(m.blocks ?? '').includes('fired once before')));
+    expect(JSON.stringify(header.blocks)).toContain('compacted by <@U0OPS> (succeeded; the errors cleared)');
+
+    bot.fake.setMissingUsers(['USRE1']);
+    expect(await ask(bot, 'escalate stemedb-1', 'U0ALICE')).toContain(`Escalating ${id}`);
+    await waitForEvent(bot, id, (e) => e.kind === 'paged' && (e.detail as { userIds: string[] }).userIds.includes('UDBE1'), 15_000);
+    expect(await ask(bot, `timeline ${id}`, 'U0ALICE')).toMatch(/Primary on-call: Storage SRE page failed: <@USRE1> \(DM: Slack user not found\)/);
+    expect(await ask(bot, `resolve ${id} --confirm`, 'U0ALICE')).toContain(`${id} (stemedb-1) is resolved`);
+    const threadTs = incidents.get(id)!.threadTs!;
+    const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
+    const markdown = bot.fake.uploads().find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!.content.toString('utf8');
+    expect(markdown).toContain('Resolved by @U0ALICE');
+    expect(markdown).toMatch(/Primary on-call: Storage SRE page failed: @USRE1/);
+    expect(markdown).toContain('| mitigation | not yet | n/a |');
+    bot.fake.setMissingUsers([]);
+  });
+
   it('refuses a shortcut outside an incident thread and bad command input, with usage', async () => {
     const payloadOut = shortcutPayload(bot, { user: 'U0BOB', channel: CHANNEL, threadTs: '1700000000.999999', ts: '1700000001.000100', text: 'hello', author: 'U0BOB', responseId: 'sc-out' });
     expect((await sendShortcut(bot, payloadOut)).status).toBe(200);
