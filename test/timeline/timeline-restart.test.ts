@@ -44,6 +44,9 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
       expect(timeline.list(id).map(({ id: n, kind, at }) => ({ id: n, kind, at }))).toEqual(before);
       // Alertmanager re-sends the same firing alert after the restart: no second "fired", no second page.
       expect((await postWebhook(bot.baseUrl, payload([firing]))).status).toBe(200);
+      // ...and again with a new description: that is a re-fire worth a line.
+      const worse = { ...firing, annotations: { ...(firing.annotations as Record<string, string>), description: '6.4% of storage operations failed over the last 5 minutes.' } };
+      expect((await postWebhook(bot.baseUrl, payload([worse]))).status).toBe(200);
       expect(await ask(bot, `ack ${id}`, 'USRE1')).toContain(`You acknowledged ${id}`);
       expect((await postWebhook(bot.baseUrl, payload([{ ...firing, status: 'resolved', endsAt: new Date().toISOString() }]))).status).toBe(200);
       await bot.fake.waitForCall('files.completeUploadExternal', undefined, 15_000);
@@ -51,6 +54,7 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
       expect(kinds.slice(0, before.length)).toEqual(before.map((e) => e.kind));
       expect(kinds.filter((k) => k === 'alert_fired')).toHaveLength(1);
       expect(kinds.filter((k) => k === 'paged')).toHaveLength(1);
+      expect(kinds.filter((k) => k === 'alert_refired')).toHaveLength(1);
       expect(kinds.slice(before.length)).toEqual(expect.arrayContaining(['acked', 'alert_resolved', 'resolved']));
     } finally {
       await bot.stop();

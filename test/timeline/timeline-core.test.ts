@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
+import { openDatabase } from '../../src/store/database';
+import { MIGRATIONS } from '../../src/store/migrations';
+import { incidentFigures } from '../../src/timeline/incident-figures';
+import { createTimelineLog } from '../../src/timeline/timeline-log';
+import { relativeTime } from '../../src/timeline/timeline-text';
+
+function store() {
+  const db = openDatabase(':memory:', MIGRATIONS);
+  const timeline = createTimelineLog(db);
+  return { db, timeline, incidents: createSqliteIncidentStore(db, timeline) };
+}
+
+describe('the incident event log', () => {
+  it('refuses a known kind with bad detail, and keeps kinds it does not know', () => {
+    const { timeline, incidents } = store();
+    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date('2026-02-12T06:00:00Z'));
+    expect(() => incidents.addEvent(incident.id, 'acked', new Date(), 'U1', { level: 'two' })).toThrow(/escalationId|level/);
+    incidents.addEvent(incident.id, 'pending_action', new Date(), 'U1', { any: 'thing' });
+    expect(timeline.list(incident.id).map((e) => [e.kind, e.known])).toEqual([['opened', true], ['pending_action', false]]);
+  });
+
+  it('writes an event in the transaction of its change: a failing append leaves the incident open', () => {
+    const { timeline, incidents } = store();
+    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date());
+    timeline.onAppend((e) => {
+      if (e.kind === 'resolved') throw new Error('disk full');
+    });
+    expect(() => incidents.resolve(incident.id, new Date(), 'U1')).toThrow('disk full');
+    expect(incidents.get(incident.id)?.status).toBe('open');
+    expect(timeline.list(incident.id).map((e) => e.kind)).toEqual(['opened']);
+  });
+
+  it('records the same note (same Slack message) once', () => {
+    const { timeline, incidents } = store();
+    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date());
+    for (let i = 0; i < 2; i++) incidents.addEvent(incident.id, 'note', new Date(), 'U1', { text: 'x', via: 'shortcut', messageTs: '1.2' }, 'note:1.2');
+    expect(timeline.list(incident.id).filter((e) => e.kind === 'note')).toHaveLength(1);
+  });
+
+  it('derives ack, mitigation and resolve times from the log', () => {
+    const { timeline, incidents } = store();
+    const t0 = Date.parse('2026-02-12T06:00:00Z');
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'alert', fingerprint: 'f', episode: 'e' }, at(0));
+    incidents.addEvent(incident.id, 'alert_fired', at(0), 'alertmanager', { startsAt: '2026-02-12T05:55:00Z', alertname: 'A', severity: null, fingerprint: 'f' });
+    incidents.addEvent(incident.id, 'diagnosed', at(5), 'bot', { startedAt: at(4).toISOString(), causes: ['disk_full'], severity: 'critical', errorRate: 0.03 });
+    incidents.addEvent(incident.id, 'paged', at(6), null, { userIds: ['U1'], level: 1, levelName: 'Secondary' });
+    incidents.addEvent(incident.id, 'acked', at(252), 'U1', { escalationId: 'x', level: 1, round: 1 });
+    incidents.addEvent(incident.id, 'compaction_recheck', at(400), 'bot', { condition: 'cleared', errorRateBefore: 0.03, errorRateAfter: 0.001 });
+    incidents.resolve(incident.id, at(600), 'alertmanager');
+    const f = incidentFigures(incidents.get(incident.id)!, timeline.list(incident.id));
+    expect(f).toMatchObject({ impactStart: '2026-02-12T05:55:00Z', timeToAckMs: 252_000, timeToMitigateMs: 400_000, timeToResolveMs: 600_000, acknowledgedBy: 'U1', cause: 'disk_full', highestLevel: { level: 2, name: 'Secondary' } });
+    expect(f.peakErrorRate).toEqual({ rate: 0.03, at: at(4).toISOString() });
+    expect([relativeTime(252_000), relativeTime(3_725_000), relativeTime(0), relativeTime(-30_000)]).toEqual(['+4m12s', '+1h02m05s', '+0s', '-30s']);
+  });
+});
+
+describe('the timeline in the local shell', () => {
+  it('shows escalation, page, note and ack with times since the opening', async () => {
+    const env = { ...process.env };
+    for (const key of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) delete env[key];
+    const stdout = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'shell', '--sim'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', () => resolve(out));
+      child.stdin.end('escalate stemedb-1 disk filling\nnote the batch import is filling the disk\nack\ntimeline\nexit\n');
+    });
+    expect(stdout).toMatch(/Timeline of inc-[0-9a-f]+ \(stemedb-1, open/);
+    expect(stdout).toMatch(/\+0s` Primary on-call: Storage SRE paged: @U0DEMOSRE \(DM delivered\)/);
+    expect(stdout).toContain('Note from U_LOCAL_SHELL: the batch import is filling the disk');
+    expect(stdout).toContain('Acknowledged by U_LOCAL_SHELL');
+  }, 60_000);
+});
