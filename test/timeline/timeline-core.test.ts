@@ -5,6 +5,10 @@ import { openDatabase } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { incidentFigures } from '../../src/timeline/incident-figures';
 import { createTimelineLog } from '../../src/timeline/timeline-log';
+import { startRetentionJob } from '../../src/timeline/retention';
+import { createLogger } from '../../src/ops/logger';
+import { parseConfig } from '../../src/config/load-config';
+import { createSqliteAuditLog } from '../../src/store/audit-log';
 import { relativeTime } from '../../src/timeline/timeline-text';
 
 function store() {
@@ -55,6 +59,32 @@ describe('the incident event log', () => {
     expect(f).toMatchObject({ impactStart: '2026-02-12T05:55:00Z', timeToAckMs: 252_000, timeToMitigateMs: 400_000, timeToResolveMs: 600_000, acknowledgedBy: 'U1', cause: 'disk_full', highestLevel: { level: 2, name: 'Secondary' } });
     expect(f.peakErrorRate).toEqual({ rate: 0.03, at: at(4).toISOString() });
     expect([relativeTime(252_000), relativeTime(3_725_000), relativeTime(0), relativeTime(-30_000)]).toEqual(['+4m12s', '+1h02m05s', '+0s', '-30s']);
+  });
+});
+
+describe('retention', () => {
+  it('removes resolved incidents, their events and audit entries older than retention.days; keeps open and recent ones', () => {
+    const { db, timeline, incidents } = store();
+    const audit = createSqliteAuditLog(db);
+    const day = 86_400_000;
+    const now = Date.parse('2027-03-01T00:00:00Z');
+    const old = incidents.openOrGet({ node: 'stemedb-1', title: 'old', source: 'manual' }, new Date(now - 12 * day)).incident;
+    incidents.resolve(old.id, new Date(now - 11 * day), 'U1');
+    const stillOpen = incidents.openOrGet({ node: 'stemedb-2', title: 'open', source: 'manual' }, new Date(now - 30 * day)).incident;
+    const recent = incidents.openOrGet({ node: 'stemedb-3', title: 'recent', source: 'manual' }, new Date(now - 9 * day)).incident;
+    incidents.resolve(recent.id, new Date(now - 9 * day), 'U1');
+    audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 11 * day));
+    audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 1 * day));
+    const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, retention: { days: 10 } }, 'test');
+    expect(config.retention).toEqual({ days: 10, interval: 3_600_000 });
+    const stop = startRetentionJob({ config, store: { db, incidents, timeline, audit }, log: createLogger('silent'), now: () => new Date(now) });
+    stop();
+    expect(incidents.get(old.id)).toBeUndefined();
+    expect(timeline.list(old.id)).toEqual([]);
+    expect(incidents.get(stillOpen.id)?.status).toBe('open');
+    expect(incidents.get(recent.id)?.status).toBe('resolved');
+    expect(audit.recent(10)).toHaveLength(1);
+    expect(parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] } }, 'test').retention.days).toBe(400);
   });
 });
 
