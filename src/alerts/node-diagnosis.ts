@@ -19,6 +19,8 @@ export function reusableDiagnosis(ctx: AlertContext, incident: Incident): Diagno
 export function applyDiagnosis(ctx: AlertContext, incident: Incident, result: DiagnosisResult): void {
   if (diagnosisGistOf(incident)?.startedAt === result.startedAt) return;
   const incidents = ctx.services.store.incidents;
-  incidents.setLastDiagnosis(incident.id, result);
-  incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
+  ctx.alerts.transaction(() => {
+    incidents.setLastDiagnosis(incident.id, result);
+    incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
+  });
 }
