@@ -14,7 +14,7 @@ export const postmortem = defineCommand({
     const pick = timelineIncident(ctx, named);
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const { incident } = pick;
-    if (ctx.surface === 'shell') return void (await ctx.reply.private(textView(buildPostmortem(ctx.services, incident).markdown)));
+    if (ctx.surface === 'shell') return void (await ctx.reply.private(textView((await buildPostmortem(ctx.services, incident)).markdown)));
     const uploaded = await uploadPostmortem(ctx.services, incident.id);
     await ctx.reply.private(textView(uploaded ? `Postmortem draft for ${incident.id} uploaded to its thread.` : `${incident.id} has no Slack thread to upload the draft to.`));
   },

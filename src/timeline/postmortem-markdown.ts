@@ -2,6 +2,7 @@ import { formatDuration } from '../alerts/alert-format';
 import type { Incident } from '../incidents/incident-store';
 import { formatPercent } from '../render/format';
 import { toPlainText } from '../shell/plain-text';
+import type { MetricsPeak } from './impact-from-prometheus';
 import type { IncidentFigures } from './incident-figures';
 import { ofKind, type TimelineEntry } from './timeline-events';
 import { describeEntry, timelineLines, who } from './timeline-text';
@@ -12,6 +13,8 @@ export interface PostmortemInput {
   figures: IncidentFigures;
   /** The runbook's resolution steps for the diagnosed cause (titles), from the incident's last diagnosis. */
   runbookSteps: { title: string; steps: string[] }[];
+  /** The alert expression's peak over the window from Prometheus; undefined without `prometheus.url`. */
+  metricsPeak?: MetricsPeak;
   generatedAt: Date;
 }
 
@@ -24,7 +27,7 @@ const cell = (mrkdwn: string) => toPlainText(mrkdwn).replace(/\|/g, '\\|').repla
  * The postmortem draft as Markdown: what the timeline knows, filled in; what only people know, left as empty
  * sections. Pure: the same log gives the same draft, so `/stemedb postmortem` can regenerate it.
  */
-export function postmortemMarkdown({ incident, entries, figures: f, runbookSteps, generatedAt }: PostmortemInput): string {
+export function postmortemMarkdown({ incident, entries, figures: f, runbookSteps, metricsPeak, generatedAt }: PostmortemInput): string {
   const out: string[] = [];
   out.push(`# Postmortem draft: ${cell(incident.title)} (${incident.id})`, '');
   out.push(`_Drafted by stemedb-chatops from the incident timeline at ${utc(generatedAt.toISOString())}. Edit freely._`, '');
@@ -35,6 +38,7 @@ export function postmortemMarkdown({ incident, entries, figures: f, runbookSteps
   out.push(`- Highest escalation level paged: ${f.highestLevel ? `${f.highestLevel.level} (${f.highestLevel.name ?? 'unnamed'})` : 'none'}`, '');
   out.push('## Impact', '');
   out.push(`- Impact window: ${utc(f.impactStart)} to ${utc(f.impactEnd)} (${span(f.impactEnd ? Date.parse(f.impactEnd) - Date.parse(f.impactStart) : null)}); start and end are Alertmanager's times for the alert rule (storage errors > 1% of operations)${ofKind(entries, 'alert_fired').length ? '' : ', or the incident\'s opening and resolve when it had no alert'}.`);
+  if (metricsPeak) out.push(`- Peak error rate in Prometheus (errors / operations, 5-minute rate, over the window): ${'rate' in metricsPeak ? formatPercent(metricsPeak.rate) : `not available (${cell(metricsPeak.unavailable)})`}`);
   out.push(`- Peak error rate measured by the bot: ${f.peakErrorRate ? `${formatPercent(f.peakErrorRate.rate)} at ${utc(f.peakErrorRate.at)}` : 'not available (no measurement recorded)'}`, '');
   out.push('## Key times', '');
   out.push('| moment | time | since detection |', '|---|---|---|');

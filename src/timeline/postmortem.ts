@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Services } from '../app/services';
 import type { Incident } from '../incidents/incident-store';
+import { peakFromPrometheus } from './impact-from-prometheus';
 import { incidentFigures } from './incident-figures';
 import { postmortemMarkdown } from './postmortem-markdown';
 
@@ -13,13 +14,15 @@ export interface Postmortem {
 }
 
 /** The draft for an incident as the log has it now. */
-export function buildPostmortem(services: Pick<Services, 'store' | 'now'>, incident: Incident): Postmortem {
+export async function buildPostmortem(services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames'>, incident: Incident): Promise<Postmortem> {
   const entries = services.store.timeline.list(incident.id);
   const diagnosis = recommendationsSchema.safeParse(incident.lastDiagnosis);
+  const figures = incidentFigures(incident, entries);
   const markdown = postmortemMarkdown({
     incident,
     entries,
-    figures: incidentFigures(incident, entries),
+    figures,
+    metricsPeak: await peakFromPrometheus(services, incident, { start: figures.impactStart, end: figures.impactEnd }, services.now()),
     runbookSteps: diagnosis.success ? diagnosis.data.recommendations.map((r) => ({ title: r.title, steps: r.steps })) : [],
     generatedAt: services.now(),
   });
@@ -33,7 +36,7 @@ export function buildPostmortem(services: Pick<Services, 'store' | 'now'>, incid
 export async function uploadPostmortem(services: Services, incidentId: string): Promise<boolean> {
   const incident = services.store.incidents.get(incidentId);
   if (!incident?.channel || !incident.threadTs || !services.messenger.uploadFile) return false;
-  const draft = buildPostmortem(services, incident);
+  const draft = await buildPostmortem(services, incident);
   await services.messenger.uploadFile(
     incident.channel,
     { filename: draft.filename, title: draft.title, content: draft.markdown, comment: `Postmortem draft for ${incident.id} from its timeline (\`/stemedb postmortem ${incident.id}\` regenerates it).` },

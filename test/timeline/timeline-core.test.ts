@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRuntime } from '../../src/app/runtime';
+import { buildPostmortem } from '../../src/timeline/postmortem';
 import { describe, expect, it } from 'vitest';
 import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
 import { openDatabase } from '../../src/store/database';
@@ -85,6 +89,39 @@ describe('retention', () => {
     expect(incidents.get(recent.id)?.status).toBe('resolved');
     expect(audit.recent(10)).toHaveLength(1);
     expect(parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] } }, 'test').retention.days).toBe(400);
+  });
+});
+
+describe('the impact window from the metrics', () => {
+  it("asks Prometheus for the alert expression's peak over the window, and says when it cannot", async () => {
+    const queries: URLSearchParams[] = [];
+    let broken = false;
+    const prometheus = createServer((req, res) => {
+      queries.push(new URL(req.url ?? '/', 'http://x').searchParams);
+      if (broken) return void res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'TSDB not ready' }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '0.0437'] }] } }));
+    });
+    await new Promise<void>((r) => prometheus.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
+    const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://10.0.0.11:8080', local: true }] }, prometheus: { url }, store: { sqlitePath: ':memory:' } }, 'test');
+    const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, now: () => new Date('2026-02-12T07:00:00Z') });
+    try {
+      const { incidents } = runtime.services.store;
+      const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'alert', fingerprint: 'f', episode: 'e' }, new Date('2026-02-12T06:00:00Z'));
+      incidents.addEvent(incident.id, 'alert_fired', new Date('2026-02-12T06:00:00Z'), 'alertmanager', { startsAt: '2026-02-12T05:55:00Z', alertname: 'A', severity: null, fingerprint: 'f' });
+      incidents.resolve(incident.id, new Date('2026-02-12T06:25:00Z'), 'alertmanager');
+      const draft = await buildPostmortem(runtime.services, incidents.get(incident.id)!);
+      expect(draft.markdown).toContain('Peak error rate in Prometheus (errors / operations, 5-minute rate, over the window): 4.37%');
+      expect(queries[0]!.get('query')).toBe('max_over_time((sum(rate(stemedb_storage_operation_errors_total{instance="10.0.0.11:8080"}[5m])) / sum(rate(stemedb_storage_operations_total{instance="10.0.0.11:8080"}[5m])))[1800s:15s])');
+      expect(queries[0]!.get('time')).toBe(String(Date.parse('2026-02-12T06:25:00Z') / 1000));
+      broken = true;
+      const line = (await buildPostmortem(runtime.services, incidents.get(incident.id)!)).markdown.split('\n').find((l) => l.includes('Peak error rate in Prometheus'));
+      expect(line).toContain('over the window): not available (Prometheus at http://127.0.0.1:');
+      expect(line).toContain('TSDB not ready');
+    } finally {
+      await runtime.close();
+      prometheus.close();
+    }
   });
 });
 
