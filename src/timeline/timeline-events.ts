@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 const iso = z.string().min(1);
 const rate = z.number().nullable();
+/** The LSM figures a compaction records before and after (src/compaction). */
+const lsm = z.object({ sstFiles: z.number(), pendingBytes: z.number() }).loose();
 
 /**
  * The detail each kind of incident event carries. Objects are loose: a writer may add fields (the
@@ -19,7 +21,7 @@ export const EVENT_DETAILS = {
   paged: z.object({ userIds: z.array(z.string()), level: z.number().nullable(), channel: z.string().default('slack_dm'), round: z.number().nullable().optional(), escalationId: z.string().optional(), levelName: z.string().optional() }).loose(),
   page_failed: z.object({ channel: z.string(), level: z.number().nullable(), target: z.string(), error: z.string(), escalationId: z.string(), levelName: z.string().optional() }).loose(),
   acked: z.object({ escalationId: z.string(), level: z.number().nullable(), round: z.number().nullable() }).loose(),
-  compacted: z.object({ outcome: z.string(), durationMs: z.number().nullable(), force: z.boolean() }).loose(),
+  compacted: z.object({ outcome: z.string(), durationMs: z.number().nullable(), force: z.boolean(), before: lsm.nullish(), after: lsm.nullish() }).loose(),
   compaction_recheck: z.object({ condition: z.enum(['cleared', 'persists', 'worse', 'unknown']), errorRateBefore: rate, errorRateAfter: rate }).loose(),
   silenced: z.object({ silenceId: z.string(), endsAt: iso }).loose(),
   /** A human note; `messageTs` is the Slack message it came from (its time is the note's time). */

@@ -1,6 +1,6 @@
 import type { Incident } from '../incidents/incident-store';
 import { escapeMrkdwn } from '../alerts/alert-format';
-import { formatPercent } from '../render/format';
+import { formatBytes, formatPercent } from '../render/format';
 import type { TimelineEntry } from './timeline-events';
 
 /** "+4m12s", "+1h02m05s", "+0s": time since the incident opened. Negative (an alert's own start) keeps its sign. */
@@ -31,6 +31,12 @@ function pageTarget(detail: { channel: string; userIds?: string[]; target?: unkn
   return CHANNEL_TEXT[detail.channel] ?? detail.channel;
 }
 
+/** "; SST files 812 -> 30, pending 11.8 GB -> 0 B" when both ends were read. */
+function figures(before: { sstFiles: number; pendingBytes: number } | null | undefined, after: { sstFiles: number; pendingBytes: number } | null | undefined): string {
+  if (!before || !after) return '';
+  return `; SST files ${before.sstFiles} -> ${after.sstFiles}, pending compaction ${formatBytes(before.pendingBytes)} -> ${formatBytes(after.pendingBytes)}`;
+}
+
 const rate = (r: number | null) => (r === null ? 'not available' : formatPercent(r));
 
 /** One sentence per event, Slack mrkdwn (mentions); the shell's plain-text pass turns mentions into names. */
@@ -58,7 +64,7 @@ export function describeEntry(e: TimelineEntry): string {
     case 'acked':
       return `Acknowledged by ${who(e.actor)}`;
     case 'compacted':
-      return `Compaction by ${who(e.actor)} ${e.detail.outcome}${e.detail.durationMs !== null ? ` in ${Math.round(e.detail.durationMs / 1000)}s` : ''}${e.detail.force ? ' (--force)' : ''}`;
+      return `Compaction by ${who(e.actor)} ${e.detail.outcome}${e.detail.durationMs !== null ? ` in ${Math.round(e.detail.durationMs / 1000)}s` : ''}${e.detail.force ? ' (--force)' : ''}${figures(e.detail.before, e.detail.after)}`;
     case 'compaction_recheck':
       return `Re-check after compaction: condition ${e.detail.condition} (error rate ${rate(e.detail.errorRateBefore)} -> ${rate(e.detail.errorRateAfter)})`;
     case 'silenced':

@@ -107,7 +107,7 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     expect(markdown).toContain(`Impact window: ${startsAt.slice(0, 19).replace('T', ' ')} UTC to ${tEnd.toISOString().slice(0, 19).replace('T', ' ')} UTC`);
     expect(markdown).toMatch(/Peak error rate measured by the bot: \d+\.\d\d% at/);
     expect(markdown).toContain('Likely cause (last diagnosis): compaction_lag');
-    expect(markdown).toMatch(/Compaction by @U0OPS succeeded in \d+s\. Helped: yes: the condition cleared \(error rate \d+\.\d\d% before, 0\.\d\d% after\)/);
+    expect(markdown).toMatch(/Compaction by @U0OPS succeeded in \d+s; SST files \d+ -> 30, pending compaction 1\d\.\d GB -> 0 B\. Helped: yes: the condition cleared \(error rate \d+\.\d\d% before, 0\.\d\d% after\)/);
     expect(markdown).toContain('Escalated by @U0ALICE to Primary on-call: Storage SRE: errors came back after the import');
     expect(markdown).toMatch(/Primary on-call: Storage SRE paged: @USRE1 \(DM delivered\)/);
     expect(markdown).toMatch(/Secondary: Database engineer paged: @UDBE1 \(DM delivered\)/);
