@@ -32,7 +32,9 @@ interface EventRow {
 }
 
 export function createTimelineLog(db: Db): TimelineLog {
-  const insert = db.prepare('INSERT OR IGNORE INTO incident_events (incident_id, at, kind, actor, detail_json, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)');
+  // Prepared on first use: a read-only reader (the CLI) never needs it, even on a store older than migration 40.
+  let insertStatement: ReturnType<Db['prepare']> | undefined;
+  const insert = () => (insertStatement ??= db.prepare('INSERT OR IGNORE INTO incident_events (incident_id, at, kind, actor, detail_json, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)'));
   const select = db.prepare('SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = ? ORDER BY id');
   const listeners: AppendListener[] = [];
   const toEntry = (r: EventRow) => entryOf({ id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, detail: JSON.parse(r.detail_json) as Record<string, unknown> });
@@ -40,7 +42,7 @@ export function createTimelineLog(db: Db): TimelineLog {
     append(incidentId, kind, at, detail = {}, options = {}) {
       const checked = validateDetail(kind, detail);
       return db.transaction(() => {
-        const result = insert.run(incidentId, at.toISOString(), kind, options.actor ?? null, JSON.stringify(checked), options.dedupeKey ?? null);
+        const result = insert().run(incidentId, at.toISOString(), kind, options.actor ?? null, JSON.stringify(checked), options.dedupeKey ?? null);
         if (result.changes === 0) return undefined;
         const entry = toEntry({ id: Number(result.lastInsertRowid), incident_id: incidentId, at: at.toISOString(), kind, actor: options.actor ?? null, detail_json: JSON.stringify(checked) });
         for (const listener of listeners) listener(entry);
