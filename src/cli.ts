@@ -9,7 +9,9 @@ const USAGE = `Usage: stemedb-chatops <command>
   check-config [--config F]
                          validate the YAML config and exit (0 valid, 2 invalid)
   diagnose <node> --json [--config F]
-                         run the runbook's investigation steps 1-5 on one node and print the result as JSON`;
+                         run the runbook's investigation steps 1-5 on one node and print the result as JSON
+  timeline <incident> [--json] [--config F]
+                         an incident's timeline from the bot's store (read-only)`;
 
 /** Exit codes: 0 ran, 1 failed at run time, 2 bad usage or configuration. */
 async function main(argv: string[]): Promise<number> {
@@ -52,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
     case 'diagnose': {
       const { runDiagnoseCli } = await import('./app/run-diagnose-cli');
       return runDiagnoseCli({ env, configFile, node: positionals[0], json: values.json === true, extra: positionals.slice(1) });
+    }
+    case 'timeline': {
+      const { runTimelineCli } = await import('./app/run-timeline-cli');
+      return runTimelineCli({ env, configFile, incident: positionals[0], json: values.json === true, extra: positionals.slice(1) });
     }
     case undefined:
     case 'help':

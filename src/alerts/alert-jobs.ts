@@ -1,7 +1,7 @@
 import type { Db } from '../store/database';
 
 /** What a job brings in line with the store: an incident's messages, a node's diagnosis, a storm summary. */
-export type JobKind = 'sync' | 'diagnose' | 'summary';
+export type JobKind = 'sync' | 'diagnose' | 'summary' | 'postmortem';
 
 export interface AlertJob {
   id: number;

@@ -80,7 +80,7 @@ export class AlertWorker {
       const diagnosing = [...this.running.values()].filter((r) => r.kind === 'diagnose').length;
       const claimed = [
         ...jobs.claim(['diagnose'], at, diagnoseConcurrency - diagnosing, busy),
-        ...jobs.claim(['sync', 'summary'], at, concurrency - (this.running.size - diagnosing), busy),
+        ...jobs.claim(['sync', 'summary', 'postmortem'], at, concurrency - (this.running.size - diagnosing), busy),
       ];
       for (const job of claimed) this.run(job);
       this.armTimer(at);

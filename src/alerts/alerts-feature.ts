@@ -14,6 +14,7 @@ import { KeyedLock } from './keyed-lock';
 import { recordAlerts } from './record-alerts';
 import { refreshSummary } from './refresh-summary';
 import { syncIncident } from './sync-incident';
+import { postmortemJob, queuePostmortem } from '../timeline/postmortem-job';
 
 export interface AlertsFeature {
   store: AlertStore;
@@ -51,6 +52,7 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
       sync: (id) => syncIncident(ctx, id),
       diagnose: (node) => diagnoseAlertNode(ctx, node),
       summary: (id) => refreshSummary(ctx, Number(id)),
+      postmortem: (id) => postmortemJob(services, id),
     },
     log: services.log.child({ component: 'alerts' }),
     now: () => services.now(),
@@ -59,6 +61,8 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
     maxAttempts: 30,
   });
   registerJobGauge(services, jobs);
+  // The postmortem draft is queued in the resolve's own transaction: a crash right after still uploads it.
+  services.store.timeline.onAppend((e) => e.kind === 'resolved' && queuePostmortem(jobs, e.incidentId, new Date(e.at), () => worker.kick()));
   return {
     store,
     jobs,

@@ -30,7 +30,7 @@ export function incidentMemory(input: MemoryInput): string[] {
   const last = history[0]!;
   const done = REMEMBERED.flatMap((kind) => {
     const event = [...input.lastEvents].reverse().find((e) => e.kind === kind);
-    return event ? [describeEvent(event)] : [];
+    return event ? [describeEvent(event, input.lastEvents)] : [];
   });
   const ago = formatDuration(input.now.getTime() - Date.parse(last.openedAt));
   const action = done.length > 0 ? done.join(', ') : 'no action recorded';
@@ -44,12 +44,18 @@ function endingOf(incident: Incident): string {
   return `resolved${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ''} after ${lasted}`;
 }
 
-function describeEvent(event: IncidentEvent): string {
+/** The timeline's closed-loop re-check after a compaction: did it help last time? */
+const RECHECK_TEXT: Record<string, string> = { cleared: 'the errors cleared', persists: 'the errors persisted', worse: 'the errors got worse' };
+
+function describeEvent(event: IncidentEvent, all: readonly IncidentEvent[]): string {
   const by = event.actor ? ` by ${mention(event.actor)}` : '';
   const outcome = typeof event.detail.outcome === 'string' ? ` (${event.detail.outcome})` : '';
   switch (event.kind) {
-    case 'compacted':
-      return `compacted${by}${outcome}`;
+    case 'compacted': {
+      const recheck = all.find((e) => e.kind === 'compaction_recheck' && e.id > event.id);
+      const helped = RECHECK_TEXT[String(recheck?.detail.condition)];
+      return `compacted${by}${helped ? ` (${String(event.detail.outcome ?? 'done')}; ${helped})` : outcome}`;
+    }
     case 'escalated': {
       const level = event.detail.levelName ?? event.detail.level;
       return `escalated${typeof level === 'string' || typeof level === 'number' ? ` to ${String(level)}` : ''}${by}`;

@@ -2,6 +2,7 @@ import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
 import type { AlertContext } from './alert-context';
 import { diagnosisGistOf } from './alert-views';
+import { diagnosedDetail } from '../timeline/timeline-events';
 
 /** A node's diagnosis answers its alerts that arrive up to this long after it started (a storm: one per node). */
 export const DIAGNOSIS_REUSE_MS = 60_000;
@@ -18,11 +19,8 @@ export function reusableDiagnosis(ctx: AlertContext, incident: Incident): Diagno
 export function applyDiagnosis(ctx: AlertContext, incident: Incident, result: DiagnosisResult): void {
   if (diagnosisGistOf(incident)?.startedAt === result.startedAt) return;
   const incidents = ctx.services.store.incidents;
-  incidents.setLastDiagnosis(incident.id, result);
-  incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', {
-    startedAt: result.startedAt,
-    causes: result.verdict.causes.map((c) => c.cause),
-    severity: result.verdict.severity,
-    errorRate: result.errorRate,
+  ctx.alerts.transaction(() => {
+    incidents.setLastDiagnosis(incident.id, result);
+    incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
   });
 }

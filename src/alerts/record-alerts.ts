@@ -64,6 +64,7 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
     },
     at,
   );
+  if (created) store.incidents.addEvent(incident.id, 'alert_fired', at, 'alertmanager', { startsAt: alert.startsAt, alertname: alert.labels.alertname, severity: alert.labels.severity ?? null, fingerprint: alert.fingerprint });
   const thread = deps.alerts.thread(incident.id);
   if (created || !thread) {
     const { stormThreshold, stormWindow } = config.alerts;
@@ -81,7 +82,7 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
   // A late retry of a firing notification must not touch an incident that already resolved.
   if (incident.status !== 'open') return;
   if (deps.alerts.touchThread(incident.id, stored(alert), at)) {
-    store.incidents.addEvent(incident.id, 'alert_updated', at, 'alertmanager', { annotations: alert.annotations });
+    store.incidents.addEvent(incident.id, 'alert_refired', at, 'alertmanager', { startsAt: alert.startsAt, annotations: alert.annotations });
     deps.jobs.enqueue('sync', incident.id, at);
   }
 }
@@ -104,6 +105,7 @@ function recordResolved(deps: IntakeDeps, alert: AlertmanagerAlert, at: Date, re
   }
   const ended = endedAt(alert);
   const resolvedAt = ended && ended.getTime() <= at.getTime() ? ended : at;
+  incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt });
   incidents.resolve(incident.id, resolvedAt, 'alertmanager');
   if (deps.alerts.thread(incident.id)) deps.alerts.touchThread(incident.id, stored(alert), at);
   deps.jobs.enqueue('sync', incident.id, at);

@@ -50,8 +50,10 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
         },
         config.stemedb.requestTimeout,
       );
-      store.audit.finish(auditId, 'succeeded', Date.now() - now.getTime(), { silenceId, endsAt: endsAt.toISOString() });
-      store.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
+      store.db.transaction(() => {
+        store.audit.finish(auditId, 'succeeded', Date.now() - now.getTime(), { silenceId, endsAt: endsAt.toISOString() });
+        store.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
+      })();
       await ctx.reply.public(
         textView(`:no_bell: <@${button.userId}> silenced ${incident.alertname ?? 'this alert'} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`),
       );

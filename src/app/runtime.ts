@@ -11,6 +11,9 @@ import { createConsoleMessenger, type Messenger } from '../slack/messenger';
 import { createSqliteAuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from '../store/migrations';
+import { createTimelineLog } from '../timeline/timeline-log';
+import { startRetentionJob } from '../timeline/retention';
+import { registerResponseMetrics } from '../timeline/response-metrics';
 import { createServices, type SecretSource, type Services } from './services';
 
 /** Everything a running bot (Slack or shell) holds; `close()` releases it in reverse order. */
@@ -40,7 +43,8 @@ export interface RuntimeOptions {
 export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl }: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
-  const store = { db, incidents: createSqliteIncidentStore(db), audit: createSqliteAuditLog(db) };
+  const timeline = createTimelineLog(db);
+  const store = { db, incidents: createSqliteIncidentStore(db, timeline), audit: createSqliteAuditLog(db), timeline };
   const services = createServices({
     config,
     log,
@@ -52,6 +56,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });
+  registerResponseMetrics(services);
   services.incidentNodeForChannel = async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined);
   const stoppers: (() => Promise<void> | void)[] = [];
   const compaction = createCompactionService(services, createSqliteCompactionLockStore(db));
@@ -74,6 +79,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
       alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();
+      stoppers.push(startRetentionJob(services));
     },
     async close() {
       for (const stop of stoppers.reverse()) await stop();

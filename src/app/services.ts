@@ -10,6 +10,7 @@ import type { IncidentStore } from '../incidents/incident-store';
 import type { Messenger } from '../slack/messenger';
 import type { AuditLog } from '../store/audit-log';
 import type { Db } from '../store/database';
+import type { TimelineLog } from '../timeline/timeline-log';
 import type { BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { resolveMetricNames, type MetricNames } from '../stemedb/metric-names';
@@ -30,7 +31,7 @@ export interface Services {
   secret: SecretSource;
   /** The registered subcommands (for `help` and usage messages). */
   commands: readonly Command<any>[];
-  store: { db: Db; incidents: IncidentStore; audit: AuditLog };
+  store: { db: Db; incidents: IncidentStore; audit: AuditLog; timeline: TimelineLog };
   /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
   messenger: Messenger;
   stemedb(node: NodeConfig): StemedbClient;

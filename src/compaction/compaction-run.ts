@@ -133,10 +133,13 @@ export function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome,
   const { services, store } = deps;
   const at = services.now();
   const full = { force: lock.force, before: lock.before.lsm, ...detail };
-  if (lock.auditId !== null) services.store.audit.finish(lock.auditId, outcome, durationMs, full);
-  store.finishRun(lock.runId, outcome, at, { durationMs, ...full });
-  if (lock.incidentId) services.store.incidents.addEvent(lock.incidentId, 'compacted', at, lock.holder, { outcome, durationMs, ...full });
-  store.release(lock.node, lock.token);
+  // One transaction: the timeline's "compacted" never disagrees with the run history and the lock.
+  services.store.db.transaction(() => {
+    if (lock.auditId !== null) services.store.audit.finish(lock.auditId, outcome, durationMs, full);
+    store.finishRun(lock.runId, outcome, at, { durationMs, ...full });
+    if (lock.incidentId) services.store.incidents.addEvent(lock.incidentId, 'compacted', at, lock.holder, { outcome, durationMs, ...full });
+    store.release(lock.node, lock.token);
+  })();
   services.log.info({ node: lock.node, outcome, durationMs, holder: lock.holder }, 'compaction finished');
 }
 

@@ -158,6 +158,8 @@ export const configSchema = z
       .strict()
       .prefault({}),
     store: z.object({ sqlitePath: z.string().min(1).default('./data/stemedb-chatops.sqlite') }).strict().prefault({}),
+    /** Incidents, their timelines and audit entries older than `days` are removed by a periodic job. */
+    retention: z.object({ days: z.number().int().min(1).max(36_500).default(400), interval: durationSchema.default(3_600_000) }).strict().prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

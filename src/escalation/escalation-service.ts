@@ -1,3 +1,4 @@
+import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
@@ -186,7 +187,12 @@ export class EscalationService {
     const { services } = this;
     this.escalations.saveDiagnosis(result.node, services.now().getTime(), result);
     const incident = services.store.incidents.openForNode(result.node);
-    if (incident) services.store.incidents.setLastDiagnosis(incident.id, result);
+    if (incident) {
+      this.escalations.transaction(() => {
+        services.store.incidents.setLastDiagnosis(incident.id, result);
+        services.store.incidents.addEvent(incident.id, 'diagnosed', services.now(), origin.userId ?? 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
+      });
+    }
     if (!result.verdict.escalate) return undefined;
     const outcome = this.escalate({ node: result.node, by: 'bot', trigger: 'auto', reasons: result.verdict.escalateReasons, originChannel: origin.channelId });
     services.log.info({ node: result.node, outcome: outcome.kind, reasons: result.verdict.escalateReasons }, 'diagnosis meets the escalate-immediately criteria');

@@ -41,7 +41,7 @@ export function recordDelivery(deps: RecordDeps, row: OutboxRow, result: Deliver
       const close = closer ? closePageRow({ ...row, status: 'sent', result: result.detail }, escalation?.ackedBy ? 'acked' : 'resolved', closer, now) : undefined;
       if (close) outbox.insert([close], now);
       if (row.reachesHuman) {
-        services.store.incidents.addEvent(row.incidentId, 'paged', new Date(now), null, { userIds: row.kind === 'slack_dm' ? [row.target] : [], channel: row.kind, level: row.level, round: row.round, escalationId: row.escalationId, key: row.key });
+        services.store.incidents.addEvent(row.incidentId, 'paged', new Date(now), null, { userIds: row.kind === 'slack_dm' ? [row.target] : [], channel: row.kind, level: row.level, round: row.round, escalationId: row.escalationId, key: row.key, target: row.target, levelName: levelNameOf(escalation, row) });
       }
       if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'sent' });
       if (row.kind === 'slack_group' && row.level !== null && row.round !== null) engine.checkLevelReached(row.escalationId, row.level, row.round, now);
@@ -62,10 +62,16 @@ export function recordDelivery(deps: RecordDeps, row: OutboxRow, result: Deliver
     }
     if (row.level === null || row.kind === 'slack_thread') return;
     services.metrics.pages.inc({ level, channel: row.kind, outcome: 'failed' });
+    services.store.incidents.addEvent(row.incidentId, 'page_failed', new Date(now), null, { channel: row.kind, level: row.level, round: row.round, target: row.target, error: result.error, escalationId: row.escalationId, levelName: levelNameOf(escalation, row) });
     const tries = result.retryable ? ` after ${attemptsMade} attempts` : '';
     outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text: `:x: Paging ${targetText(row)} failed${tries}: ${result.error}.`, ackButton: false }, dueAt: now }], now);
     if (row.round !== null) engine.checkLevelReached(row.escalationId, row.level, row.round, now);
   });
+}
+
+/** The chain level's name a page belongs to, for the timeline. */
+function levelNameOf(escalation: { chain: { levels: { name: string }[] } } | undefined, row: OutboxRow): string | undefined {
+  return row.level === null ? undefined : escalation?.chain.levels[row.level]?.name;
 }
 
 /** How a page's target reads in the thread: a mention, PagerDuty's key name, the webhook's host. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/database';
+import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
 
 export interface Incident {
   id: string;
@@ -50,7 +51,8 @@ export interface IncidentStore {
   setThread(id: string, channel: string, threadTs: string): void;
   setLastDiagnosis(id: string, diagnosis: unknown): void;
   resolve(id: string, at: Date, by: string): boolean;
-  addEvent(incidentId: string, kind: string, at: Date, actor?: string | null, detail?: Record<string, unknown>): void;
+  /** Appends to the incident's timeline (src/timeline): a known kind's detail is validated, a bad one throws. */
+  addEvent(incidentId: string, kind: string, at: Date, actor?: string | null, detail?: Record<string, unknown>, dedupeKey?: string): void;
   events(incidentId: string): IncidentEvent[];
   /** Earlier incidents of the same alert on the same node since `since`, newest first. */
   history(node: string, alertname: string, since: Date, excludeId?: string): Incident[];
@@ -103,7 +105,7 @@ export function newIncidentId(): string {
   return `inc-${randomBytes(3).toString('hex')}`;
 }
 
-export function createSqliteIncidentStore(db: Db): IncidentStore {
+export function createSqliteIncidentStore(db: Db, timeline: TimelineLog = createTimelineLog(db)): IncidentStore {
   const one = (sql: string, ...params: unknown[]) => {
     const row = db.prepare(sql).get(...params) as Row | undefined;
     return row ? fromRow(row) : undefined;
@@ -149,12 +151,14 @@ export function createSqliteIncidentStore(db: Db): IncidentStore {
       db.prepare('UPDATE incidents SET last_diagnosis_json = ? WHERE id = ?').run(JSON.stringify(diagnosis), id);
     },
     resolve(id, at, by) {
-      const changed = db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at.toISOString(), by, id).changes > 0;
-      if (changed) store.addEvent(id, 'resolved', at, by);
-      return changed;
+      return db.transaction(() => {
+        const changed = db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at.toISOString(), by, id).changes > 0;
+        if (changed) store.addEvent(id, 'resolved', at, by);
+        return changed;
+      })();
     },
-    addEvent(incidentId, kind, at, actor = null, detail = {}) {
-      db.prepare('INSERT INTO incident_events (incident_id, at, kind, actor, detail_json) VALUES (?, ?, ?, ?, ?)').run(incidentId, at.toISOString(), kind, actor, JSON.stringify(detail));
+    addEvent(incidentId, kind, at, actor = null, detail = {}, dedupeKey) {
+      timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     events(incidentId) {
       const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as { id: number; incident_id: string; at: string; kind: string; actor: string | null; detail_json: string }[];

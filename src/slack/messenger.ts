@@ -14,6 +14,16 @@ export interface Messenger {
   dm(userId: string, view: View, priority?: SlackPriority): Promise<{ channel: string; ts: string }>;
   /** Members of a Slack user group. */
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** Uploads a text file into a channel (or a thread in it); optional: a messenger without files says nothing. */
+  uploadFile?(channel: string, file: UploadFile, options?: { threadTs?: string; priority?: SlackPriority }): Promise<{ fileId: string }>;
+}
+
+export interface UploadFile {
+  filename: string;
+  title: string;
+  content: string;
+  /** A line posted with the file. */
+  comment?: string;
 }
 
 export function createSlackMessenger(queue: SlackQueue): Messenger {
@@ -41,7 +51,29 @@ export function createSlackMessenger(queue: SlackQueue): Messenger {
       const result = await queue.send({ method: 'usergroups.users.list', args: { usergroup: groupId }, priority: 'page' });
       return (result.users as string[] | undefined) ?? [];
     },
+    uploadFile: (channel, file, options = {}) => uploadExternal(queue, channel, file, options.threadTs, options.priority ?? 'status'),
   };
+}
+
+/**
+ * Slack's external upload (what files.uploadV2 does): get an upload URL, POST the bytes there, then complete
+ * the upload into the channel or thread. Each Web API call goes through the paced queue.
+ */
+async function uploadExternal(queue: SlackQueue, channel: string, file: UploadFile, threadTs: string | undefined, priority: SlackPriority): Promise<{ fileId: string }> {
+  const bytes = Buffer.from(file.content, 'utf8');
+  const target = await queue.send({ method: 'files.getUploadURLExternal', args: { filename: file.filename, length: bytes.length }, priority });
+  const uploadUrl = String(target.upload_url ?? '');
+  const fileId = String(target.file_id ?? '');
+  if (!/^https?:\/\//.test(uploadUrl) || !fileId) throw new Error('Slack did not return an upload URL');
+  const res = await fetch(uploadUrl, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new Error(`uploading ${file.filename} failed: HTTP ${res.status}`);
+  await queue.send({
+    method: 'files.completeUploadExternal',
+    args: { files: [{ id: fileId, title: file.title }], channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(file.comment ? { initial_comment: file.comment } : {}) },
+    priority,
+    channel,
+  });
+  return { fileId };
 }
 
 /** The local shell's messenger: prints what would go to Slack, so flows behave the same without it. */
@@ -63,6 +95,10 @@ export function createConsoleMessenger(printRaw: (text: string) => void): Messen
     },
     async userGroupMembers() {
       return [];
+    },
+    async uploadFile(channel, file, options) {
+      print(`[${channel}${options?.threadTs ? ' thread' : ''}] file ${file.filename} (${file.title}, ${file.content.length} characters)${file.comment ? `: ${file.comment}` : ''}`);
+      return { fileId: `local-${++seq}` };
     },
   };
 }

@@ -14,7 +14,9 @@ export type SlackMethod =
   | 'conversations.replies'
   | 'usergroups.users.list'
   | 'users.info'
-  | 'views.open';
+  | 'views.open'
+  | 'files.getUploadURLExternal'
+  | 'files.completeUploadExternal';
 
 export interface SlackJob {
   method: SlackMethod;

@@ -1,5 +1,6 @@
 import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
+import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
 import type { Migration } from './database';
 
 /**
@@ -107,4 +108,5 @@ export const MIGRATIONS: Migration[] = [
   },
   ...ESCALATION_MIGRATIONS,
   ...ALERT_MIGRATIONS,
+  ...TIMELINE_MIGRATIONS,
 ];

@@ -35,6 +35,12 @@ export interface RecordedCall {
   ok: boolean;
 }
 
+export interface UploadedFile {
+  fileId: string;
+  content: Buffer;
+  at: number;
+}
+
 export interface FakeMessage {
   type: 'message';
   channel: string;
@@ -86,6 +92,8 @@ export interface FakeSlack {
   outage(on: boolean, status?: number): void;
   waitFor<T>(predicate: (calls: RecordedCall[]) => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   waitForCall(method: string, match?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  /** Bytes POSTed to the upload URLs `files.getUploadURLExternal` handed out. */
+  uploads(): UploadedFile[];
   /** Forgets traffic, messages and pending failures; keeps users and user groups. */
   reset(): void;
   close(): Promise<void>;
@@ -113,6 +121,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let messages: FakeMessage[] = [];
   let ephemerals: RecordedEphemeral[] = [];
   let responses: RecordedResponse[] = [];
+  let uploads: UploadedFile[] = [];
   let failures = new Map<string, SlackFailure[]>();
   let outageStatus: number | undefined;
   const groups = new Map<string, string[]>();
@@ -253,7 +262,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const path = new URL(req.url ?? '/', baseUrl).pathname;
     if (path.startsWith('/api/')) return handleApi(decodeURIComponent(path.slice(5)), raw, req, res);
     if (path.startsWith('/response/')) return handleResponse(decodeURIComponent(path.slice(10)), raw, req, res);
-    if (path.startsWith('/upload/')) return send(res, 200, `OK - ${raw.length}`);
+    if (path.startsWith('/upload/')) {
+      uploads.push({ fileId: decodeURIComponent(path.slice(8)), content: raw, at: Date.now() });
+      return send(res, 200, `OK - ${raw.length}`);
+    }
     send(res, 404, 'not found');
   }
 
@@ -313,6 +325,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     ephemerals: (channel) => ephemerals.filter((e) => channel === undefined || e.channel === channel),
     responseUrl: (id = nextId('R')) => `${baseUrl}/response/${encodeURIComponent(id)}`,
     responses: (id) => responses.filter((r) => id === undefined || r.id === id),
+    uploads: () => [...uploads],
     setUserGroup: (id, members) => void groups.set(id, [...members]),
     setMissingUsers: (ids) => void (missingUsers = new Set(ids)),
     setUser: (id, fields) => void users.set(id, { ...users.get(id), ...fields }),
@@ -327,6 +340,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       fake.waitFor((calls) => calls.find((c) => c.method === method && match(c)), timeoutMs),
     reset() {
       [recorded, messages, ephemerals, responses, failures] = [[], [], [], [], new Map()];
+      uploads = [];
       outageStatus = undefined;
     },
     async close() {

@@ -1,0 +1,44 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import type { SlackDeps } from '../slack/interaction-modules';
+import type { Incident } from '../incidents/incident-store';
+import { recordNote, timeOfTs } from './record-note';
+
+/** The message shortcut's callback id (manifest.yml `shortcuts`). */
+export const NOTE_SHORTCUT = 'timeline_note';
+
+/** The parts of Slack's `message_action` payload the shortcut uses; anything else in it is ignored. */
+const payloadSchema = z.object({
+  type: z.literal('message_action'),
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }).loose(),
+  channel: z.object({ id: z.string().regex(/^[CGD][A-Z0-9]+$/) }).loose(),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().optional(), user: z.string().optional() }).loose(),
+}).loose();
+
+/**
+ * "Add to timeline" on any message of an incident thread: records the message as a note at the time it was
+ * posted. Bolt has verified the request's signature and age before this runs, like every interaction.
+ */
+export function noteShortcut(app: App, { services }: SlackDeps): void {
+  app.shortcut(NOTE_SHORTCUT, async ({ ack, body, respond }) => {
+    await ack();
+    const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text }).catch((err: unknown) => services.log.warn({ err }, 'shortcut reply failed'));
+    const parsed = payloadSchema.safeParse(body);
+    if (!parsed.success) return void (await say('That message cannot be added to a timeline.'));
+    const { user, channel, message } = parsed.data;
+    const channels = services.config.access.channels;
+    if (channels.length > 0 && !channels.includes(channel.id)) return void (await say(`Timelines are kept for incidents in ${channels.map((c) => `<#${c}>`).join(', ')} only.`));
+    const incident = incidentOfThread(services.store.db, services.store.incidents.get, channel.id, message.thread_ts ?? message.ts);
+    if (!incident) return void (await say('This message is not in an incident thread: use "Add to timeline" on a message in the thread the bot opened.'));
+    const text = message.text?.trim();
+    if (!text) return void (await say('That message has no text to add.'));
+    const at = timeOfTs(message.ts) ?? services.now();
+    const added = recordNote(services, incident, { text, by: user.id, at, via: 'shortcut', messageTs: message.ts, ...(message.user ? { author: message.user } : {}) });
+    await say(added ? `Added to ${incident.id}'s timeline at ${at.toISOString().slice(11, 19)} UTC.` : `That message is already on ${incident.id}'s timeline.`);
+  });
+}
+
+function incidentOfThread(db: SlackDeps['services']['store']['db'], get: (id: string) => Incident | undefined, channel: string, threadTs: string): Incident | undefined {
+  const row = db.prepare('SELECT id FROM incidents WHERE channel = ? AND thread_ts = ? ORDER BY opened_at DESC LIMIT 1').get(channel, threadTs) as { id: string } | undefined;
+  return row ? get(row.id) : undefined;
+}

@@ -1,0 +1,21 @@
+import type { Services } from '../app/services';
+import type { JobQueue } from '../alerts/alert-jobs';
+import { uploadPostmortem } from './postmortem';
+
+/** After the resolve note had its chance to go first (the sync job runs at once). */
+const POSTMORTEM_DELAY_MS = 1_000;
+
+/** Queues the draft for an incident that just resolved; the kick runs after the caller's transaction. */
+export function queuePostmortem(jobs: Pick<JobQueue, 'enqueue'>, incidentId: string, at: Date, kick: () => void): void {
+  jobs.enqueue('postmortem', incidentId, at, new Date(at.getTime() + POSTMORTEM_DELAY_MS));
+  setImmediate(kick);
+}
+
+/** The queued job: uploads the draft; a thread not posted yet (Slack slow) is retried with backoff. */
+export async function postmortemJob(services: Services, incidentId: string): Promise<void> {
+  const incident = services.store.incidents.get(incidentId);
+  if (!incident) return;
+  if (incident.channel && !incident.threadTs && services.messenger.uploadFile) throw new Error(`the thread of ${incidentId} is not posted yet`);
+  const uploaded = await uploadPostmortem(services, incidentId);
+  services.log.info({ incidentId, uploaded }, uploaded ? 'postmortem draft uploaded' : 'postmortem draft not uploaded: no thread');
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { Services } from '../app/services';
+import type { Incident } from '../incidents/incident-store';
+import { peakFromPrometheus } from './impact-from-prometheus';
+import { incidentFigures } from './incident-figures';
+import { postmortemMarkdown } from './postmortem-markdown';
+
+const recommendationsSchema = z.object({ recommendations: z.array(z.object({ title: z.string(), steps: z.array(z.string()) }).loose()) }).loose();
+
+export interface Postmortem {
+  filename: string;
+  title: string;
+  markdown: string;
+}
+
+/** The draft for an incident as the log has it now. */
+export async function buildPostmortem(services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames'>, incident: Incident): Promise<Postmortem> {
+  const entries = services.store.timeline.list(incident.id);
+  const diagnosis = recommendationsSchema.safeParse(incident.lastDiagnosis);
+  const figures = incidentFigures(incident, entries);
+  const markdown = postmortemMarkdown({
+    incident,
+    entries,
+    figures,
+    metricsPeak: await peakFromPrometheus(services, incident, { start: figures.impactStart, end: figures.impactEnd }, services.now()),
+    runbookSteps: diagnosis.success ? diagnosis.data.recommendations.map((r) => ({ title: r.title, steps: r.steps })) : [],
+    generatedAt: services.now(),
+  });
+  return { filename: `postmortem-${incident.id}.md`, title: `Postmortem draft: ${incident.id}`, markdown };
+}
+
+/**
+ * Uploads the draft into the incident's thread. Returns false when there is nowhere to put it (no thread, or
+ * a messenger without files); throws when Slack refuses, so the job that called it retries.
+ */
+export async function uploadPostmortem(services: Services, incidentId: string): Promise<boolean> {
+  const incident = services.store.incidents.get(incidentId);
+  if (!incident?.channel || !incident.threadTs || !services.messenger.uploadFile) return false;
+  const draft = await buildPostmortem(services, incident);
+  await services.messenger.uploadFile(
+    incident.channel,
+    { filename: draft.filename, title: draft.title, content: draft.markdown, comment: `Postmortem draft for ${incident.id} from its timeline (\`/stemedb postmortem ${incident.id}\` regenerates it).` },
+    { threadTs: incident.threadTs },
+  );
+  return true;
+}
