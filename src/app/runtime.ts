@@ -1,5 +1,6 @@
 import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
+import { createSqlitePendingActionStore } from '../access/pending-actions';
 import { createSqliteCompactionLockStore } from '../compaction/compaction-lock-store';
 import { createCompactionService } from '../compaction/compaction-service';
 import type { Config } from '../config/schema';
@@ -40,7 +41,7 @@ export interface RuntimeOptions {
 export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl }: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
-  const store = { db, incidents: createSqliteIncidentStore(db), audit: createSqliteAuditLog(db) };
+  const store = { db, incidents: createSqliteIncidentStore(db), audit: createSqliteAuditLog(db), pendingActions: createSqlitePendingActionStore(db) };
   const services = createServices({
     config,
     log,

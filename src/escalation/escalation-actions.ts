@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { authorizeAction } from '../access/action-rules';
 import { createSlackDirectory } from '../pagers/slack-directory';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { textView } from '../render/blocks';
-import { parseButtonValue } from '../slack/diagnosis-actions';
+import { buttonTarget } from '../slack/diagnosis-actions';
 import { clickedButton, interactionContext } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-modules';
 import { ackReply, escalateReply, resolveReply } from './escalation-replies';
@@ -31,14 +32,15 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const value = parseButtonValue(button.value);
+    const target = buttonTarget(services, button.value);
     const escalations = services.escalations;
-    if (!escalations || !value || (!value.incidentId && !services.inventory.get(value.node))) {
-      return void (await ctx.reply.private(textView('That button refers to a node that is no longer configured.')));
-    }
+    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    if ('problem' in target) return void (await ctx.reply.private(textView(target.problem)));
+    const rule = await authorizeAction(services, { action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     const outcome = escalations.escalate({
-      node: services.inventory.get(value.node) ? value.node : undefined,
-      incidentId: value.incidentId,
+      node: target.node.name,
+      incidentId: target.incident?.id,
       by: button.userId,
       trigger: 'button',
       reasons: [],
@@ -52,8 +54,11 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
     const value = parseAckValue(button.value);
-    if (!services.escalations || !value) return void (await ctx.reply.private(textView('That button does not name an incident.')));
-    await ctx.reply.private(ackReply(services.escalations.acknowledge(value.incidentId, button.userId)));
+    const incident = value && services.store.incidents.get(value.incidentId);
+    if (!services.escalations || !incident) return void (await ctx.reply.private(textView('That button does not name an incident the bot knows.')));
+    const rule = await authorizeAction(services, { action: 'ack', label: `acknowledge ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
+    await ctx.reply.private(ackReply(services.escalations.acknowledge(incident.id, button.userId)));
   });
 
   app.action(ESCALATION_ACTIONS.resolve, async ({ ack, body, respond }) => {
@@ -61,7 +66,10 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
     const value = parseAckValue(button.value);
-    if (!services.escalations || !value) return void (await ctx.reply.private(textView('That button does not name an incident.')));
-    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(value.incidentId, button.userId), value.incidentId));
+    const incident = value && services.store.incidents.get(value.incidentId);
+    if (!services.escalations || !incident) return void (await ctx.reply.private(textView('That button does not name an incident the bot knows.')));
+    const rule = await authorizeAction(services, { action: 'resolve', label: `resolve ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
+    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, button.userId), incident.id));
   });
 };
