@@ -79,6 +79,8 @@ export function newPendingActionId(): string {
 export function createSqlitePendingActionStore(db: Db): PendingActionStore {
   return {
     issue({ kind, params, allowedUsers = [], ttlMs }, at) {
+      // Housekeeping on the way: records a day past their expiry are only clutter (the audit log keeps clicks).
+      this.prune(new Date(at.getTime() - 86_400_000));
       const id = newPendingActionId();
       db.prepare('INSERT INTO pending_actions (id, kind, params_json, allowed_users_json, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
         id,

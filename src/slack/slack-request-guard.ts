@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { z } from 'zod';
 import { BodyTooLargeError, readBody, sendJson } from '../http/http-route';
@@ -156,4 +156,3 @@ function safePath(url: string | undefined): string | undefined {
   }
 }
 
-export type { ServerResponse };
