@@ -61,6 +61,17 @@ function channelsText(services: Services): string {
   return services.config.access.channels.map((c) => `<#${c}>`).join(', ');
 }
 
+/**
+ * Audits a click that named nothing the bot knows (a forged or stale value): it is refused before any rule
+ * applies, and still leaves a trace of who tried what from where.
+ */
+export function auditUnknownTarget(services: Services, click: { userId: string; action: string; channelId?: string; value: string; reason: string }): void {
+  services.store.audit.record(
+    { actor: click.userId, action: click.action, outcome: 'refused', detail: { via: 'button', channel: click.channelId ?? null, reason: click.reason, value: click.value.slice(0, 200) } },
+    services.now(),
+  );
+}
+
 /** Decides, and audits a refusal. The handler shows `refusal` privately and does nothing else. */
 export async function authorizeAction(services: Services, req: ActionRequest): Promise<ActionVerdict> {
   const verdict = await decideAction(services, req);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authorizeAction } from '../access/action-rules';
+import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
 import { clickedButton, interactionContext } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-modules';
 import { textView } from '../render/blocks';
@@ -26,7 +26,11 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
       parsed = undefined;
     }
     const incident = parsed ? store.incidents.get(parsed.incidentId) : undefined;
-    if (!incident) return void (await ctx.reply.private(textView('That button refers to an incident the bot no longer knows.')));
+    if (!incident) {
+      const reason = 'That button refers to an incident the bot does not know: nothing was done.';
+      auditUnknownTarget(services, { userId: button.userId, action: 'silence', channelId: button.channelId, value: button.value, reason });
+      return void (await ctx.reply.private(textView(reason)));
+    }
     if (!config.alertmanager) return void (await ctx.reply.private(textView('Silences need `alertmanager.url` in the config.')));
     const now = services.now();
     const base = { actor: button.userId, action: 'silence', node: incident.node, incidentId: incident.id };

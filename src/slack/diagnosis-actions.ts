@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { runDiagnosisInto } from '../../commands/diagnose';
-import { authorizeAction } from '../access/action-rules';
+import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
 import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { clickedButton, interactionContext } from './interaction-context';
+import { clickedButton, interactionContext, type ClickedButton } from './interaction-context';
 import type { InteractionModule } from './interaction-modules';
 
 export const buttonValueSchema = z.object({ node: z.string().max(64), incidentId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() });
@@ -28,7 +28,13 @@ export type ButtonTarget = { node: NodeConfig; incident?: Incident } | { problem
  * store, never from the click), or an inventory node when there is no incident. A value naming both is read
  * for the incident only, so a click cannot pair an incident with another node.
  */
-export function buttonTarget(services: Services, raw: string): ButtonTarget {
+export function buttonTarget(services: Services, button: ClickedButton, action: string): ButtonTarget {
+  const target = lookUp(services, button.value);
+  if ('problem' in target) auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
+  return target;
+}
+
+function lookUp(services: Services, raw: string): ButtonTarget {
   const value = parseButtonValue(raw);
   if (!value) return { problem: 'That button could not be read: nothing was done.' };
   if (value.incidentId) {
@@ -48,7 +54,7 @@ export const diagnosisActions: InteractionModule = (app, { services, queue }) =>
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const target = buttonTarget(services, button.value);
+    const target = buttonTarget(services, button, 'diagnose');
     if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
     const rule = await authorizeAction(services, { action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
     if (!rule.allowed) return void (await ctx.reply.private({ text: rule.refusal }));
@@ -58,7 +64,7 @@ export const diagnosisActions: InteractionModule = (app, { services, queue }) =>
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const target = buttonTarget(services, button.value);
+    const target = buttonTarget(services, button, 'slow-queries');
     if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
     // The dispatcher applies the channel rule and validates the node name like a typed command.
     await dispatchCommand(`slow-queries ${target.node.name}`, ctx);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERT_ACTIONS } from '../../src/alerts/alert-views';
+import { ESCALATION_ACTIONS } from '../../src/escalation/escalation-views';
 import { DIAGNOSIS_ACTIONS } from '../../src/render/diagnosis-blocks';
 import { ask, buttonValue, clickEphemeral, FAST_COMPACTION, OPERATOR, requestConfirmation, responseBody } from '../compaction/compaction-helpers';
 import { startBot, type TestBot } from '../harness/start-bot';
@@ -67,12 +69,21 @@ describe('forged clicks on acting buttons', () => {
     expect(compactions()).toBe(1);
   });
 
-  it.each(FORGED_TARGET_VALUES)('Compact, Escalate and Run again refuse a value naming $name', async ({ value }) => {
-    for (const action of [DIAGNOSIS_ACTIONS.compact, DIAGNOSIS_ACTIONS.escalate, DIAGNOSIS_ACTIONS.rerun]) {
+  it.each(FORGED_TARGET_VALUES)('Compact, Escalate, Run again and Slow queries refuse a value naming $name, audited', async ({ value }) => {
+    for (const [action, audited] of [[DIAGNOSIS_ACTIONS.compact, 'compact'], [DIAGNOSIS_ACTIONS.escalate, 'escalate'], [DIAGNOSIS_ACTIONS.rerun, 'diagnose'], [DIAGNOSIS_ACTIONS.slowQueries, 'slow-queries']] as const) {
       const id = await clickEphemeral(bot, action, value);
       expect((await responseBody(bot, id)).text, action).toMatch(/could not be read|does not know|no longer configured/);
+      expect(audit()[0], action).toMatchObject({ actor: OPERATOR, action: audited, outcome: 'refused', detail: { via: 'button', value: value.slice(0, 200) } });
     }
     expect(bot.runtime.services.store.incidents.listOpen()).toEqual([]);
+  });
+
+  it.each(['inc-ffffffffffff', 'inc-000000'])('Acknowledge, Resolve and Silence refuse an incident id the bot never issued (%s), audited', async (incidentId) => {
+    for (const [action, audited] of [[ESCALATION_ACTIONS.ack, 'ack'], [ESCALATION_ACTIONS.resolve, 'resolve'], [ALERT_ACTIONS.silence, 'silence']] as const) {
+      const id = await clickEphemeral(bot, action, JSON.stringify({ incidentId }));
+      expect((await responseBody(bot, id)).text, action).toContain('does not');
+      expect(audit()[0], action).toMatchObject({ actor: OPERATOR, action: audited, outcome: 'refused' });
+    }
   });
 
   it('still answers commands afterwards', async () => {
