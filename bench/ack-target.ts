@@ -19,6 +19,6 @@ if (kind === 'bare') {
   console.log(`PORT ${server.address().port}`);
 } else {
   const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined });
-  const slack = createSlackApp({ services: runtime.services, botToken: 'xoxb-bot', signingSecret, slackApiUrl, routes: [], retries: 0, channelIntervalMs: 0, port: 0, host: '127.0.0.1' });
+  const slack = createSlackApp({ services: runtime.services, botToken: 'xoxb-bot', signingSecret, slackApiUrl, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], retries: 0, channelIntervalMs: 0, port: 0, host: '127.0.0.1' });
   console.log(`PORT ${await slack.start()}`);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authorizeAction } from '../src/access/action-rules';
 import { ackReply } from '../src/escalation/escalation-replies';
 import { pickIncident } from '../src/escalation/pick-incident';
 import { textView } from '../src/render/blocks';
@@ -17,6 +18,8 @@ export const ack = defineCommand({
     if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
     const pick = pickIncident(ctx.services, named, ctx.channelId, escalations.activeIncidents(), 'escalating');
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
+    const rule = await authorizeAction(ctx.services, { action: 'ack', label: `acknowledge ${pick.incident.id}`, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, incident: pick.incident, via: 'command' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     await ctx.reply.private(ackReply(escalations.acknowledge(pick.incident.id, ctx.invoker.userId)));
   },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authorizeAction } from '../src/access/action-rules';
 import { resolveConfirmView } from '../src/escalation/resolve-confirm';
 import { resolveReply } from '../src/escalation/escalation-replies';
 import { pickIncident } from '../src/escalation/pick-incident';
@@ -18,6 +19,8 @@ export const resolve = defineCommand({
     const pick = pickIncident(services, named, ctx.channelId, services.store.incidents.listOpen(), 'open');
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const { incident } = pick;
+    const rule = await authorizeAction(services, { action: 'resolve', label: `resolve ${incident.id}`, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, incident, via: 'command' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     if (!flags.confirm) return void (await ctx.reply.private(resolveConfirmView(incident, services.escalations.summary(incident.id), ctx.surface)));
     await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, ctx.invoker.userId), incident.id));
   },

@@ -27,6 +27,15 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * For plain_text fields (headers) built from alert text: whether Slack decodes entities there is not
+ * specified, so the angle brackets that make Slack markup become look-alike quotes instead.
+ * @example plainTextSafe('Disk<!channel>') // 'Disk‹!channel›'
+ */
+export function plainTextSafe(text: string): string {
+  return text.replace(/</g, '‹').replace(/>/g, '›');
+}
+
 /** A Slack link for an http(s) URL, or undefined for anything else (no `javascript:` or Slack markup). */
 export function slackLink(url: string | undefined, label: string): string | undefined {
   if (!url || !/^https?:\/\/[^\s]+$/i.test(url)) return undefined;

@@ -6,7 +6,7 @@ import { actions, clip, context, header, section, type ButtonSpec } from '../ren
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { formatPercent } from '../render/format';
 import type { KnownBlock, View } from '../surfaces/view';
-import { escapeMrkdwn, formatDuration, formatUtc, slackLink } from './alert-format';
+import { escapeMrkdwn, formatDuration, formatUtc, plainTextSafe, slackLink } from './alert-format';
 import type { StoredAlert } from './alert-store';
 
 /** The alert header's own button; the others are the diagnosis buttons other features listen on. */
@@ -64,7 +64,7 @@ export function headerView(input: HeaderInput): View {
   const links = [slackLink(alert.generatorURL, 'Prometheus'), slackLink(alert.annotations.runbook_url ?? input.runbookUrl, 'Runbook')].filter(Boolean);
 
   const blocks: KnownBlock[] = [
-    header(title),
+    header(plainTextSafe(title)),
     section(`*${escapeMrkdwn(summary)}*${description ? `\n${escapeMrkdwn(description)}` : ''}`),
     section([status, nodeLine, `*Severity:* ${escapeMrkdwn(severity)}`, rate].filter(Boolean).join('\n')),
   ];
@@ -73,13 +73,15 @@ export function headerView(input: HeaderInput): View {
   const buttons = resolved ? [] : headerButtons(incident, input.silenceLabel);
   if (buttons.length > 0) blocks.push(actions(buttons, `alert:${incident.id}`));
 
+  // The fallback text is what notifications show and Slack parses for mentions: escape alert text here too.
+  const e = escapeMrkdwn;
   const text = [
-    resolved ? `RESOLVED: ${name} on ${where} after ${lasted}` : `${name} on ${where} (${severity}): ${summary}`,
-    incident.node ? undefined : `${input.nodeLabel ?? `(no ${input.nodeLabelName} label)`} is not in the inventory: no automatic diagnosis`,
+    resolved ? `RESOLVED: ${e(name)} on ${e(where)} after ${lasted}` : `${e(name)} on ${e(where)} (${e(severity)}): ${e(summary)}`,
+    incident.node ? undefined : `${input.nodeLabel ? e(input.nodeLabel) : `(no ${input.nodeLabelName} label)`} is not in the inventory: no automatic diagnosis`,
     gist ? `Error rate ${formatPercent(gist.errorRate)}; likely cause: ${causeLabel(gist.verdict.causes[0]!.cause)}` : undefined,
     ...input.memory,
     `Incident ${incident.id}`,
-    description,
+    description && e(description),
   ].filter(Boolean);
   return { text: clip(text.join('\n'), 3000), blocks };
 }
@@ -108,20 +110,20 @@ export function diagnosingView(node: string): View {
 export function unknownNodeView(input: { nodeLabel: string | null; nodeLabelName: string; known: readonly string[]; runbookUrl: string }): View {
   const what = input.nodeLabel ? `\`${escapeMrkdwn(input.nodeLabel)}\`` : `This alert has no \`${input.nodeLabelName}\` label, so it`;
   const markdown = `:grey_question: ${what}${input.nodeLabel ? ` (label \`${input.nodeLabelName}\`)` : ''} is not a node in the inventory, so the bot cannot diagnose it. Configured nodes: ${input.known.map((n) => `\`${n}\``).join(', ')}. Add it to \`stemedb.nodes\` (its name or API host:port), or follow the ${slackLink(input.runbookUrl, 'runbook') ?? 'runbook'} by hand.`;
-  const text = `${input.nodeLabel ?? `(no ${input.nodeLabelName} label)`} is not a node in the inventory, so the bot cannot diagnose it. Configured nodes: ${input.known.join(', ')}.`;
+  const text = `${input.nodeLabel ? escapeMrkdwn(input.nodeLabel) : `(no ${input.nodeLabelName} label)`} is not a node in the inventory, so the bot cannot diagnose it. Configured nodes: ${input.known.join(', ')}.`;
   return { text, blocks: [section(markdown)] };
 }
 
 /** When a diagnosis could not run at all (checks failing individually still give a result). */
 export function diagnosisFailedView(node: string, reason: string): View {
-  const text = `The diagnosis of ${node} could not run: ${reason}. Try "Run diagnosis again", or follow the runbook by hand.`;
-  return { text, blocks: [section(`:warning: ${escapeMrkdwn(text)}`)] };
+  const text = `The diagnosis of ${node} could not run: ${escapeMrkdwn(reason)}. Try "Run diagnosis again", or follow the runbook by hand.`;
+  return { text, blocks: [section(`:warning: ${text}`)] };
 }
 
 /** The thread's note when Alertmanager says the alert cleared. */
 export function resolvedNoteView(incident: Incident, alertname: string): View {
   const lasted = formatDuration(Date.parse(incident.resolvedAt ?? '') - Date.parse(incident.episode ?? incident.openedAt));
   const where = incident.node ?? 'an unknown node';
-  const text = `Resolved: Alertmanager reports ${alertname} on ${where} cleared at ${formatUtc(incident.resolvedAt ?? '')}, after ${lasted} firing.`;
-  return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
+  const text = `Resolved: Alertmanager reports ${escapeMrkdwn(alertname)} on ${escapeMrkdwn(where)} cleared at ${formatUtc(incident.resolvedAt ?? '')}, after ${lasted} firing.`;
+  return { text, blocks: [section(`:white_check_mark: ${text}`)] };
 }

@@ -90,6 +90,13 @@ async function handle(deps: AlertmanagerRouteDeps, req: IncomingMessage, res: Se
     return sendJson(res, 500, { error: `could not record the alerts: ${(err as Error).message}` });
   }
   if (parsed.data.truncatedAlerts > 0) deps.log.warn({ truncated: parsed.data.truncatedAlerts, groupKey: parsed.data.groupKey }, 'Alertmanager truncated this group: raise max_alerts');
-  sendJson(res, 200, { status: 'recorded', ...result });
+  if (result.failed > 0) {
+    // The others are recorded (and posted); 5xx makes Alertmanager send the group again, and a re-sent alert
+    // lands on the incident it already has, so only the failed ones are new on the retry.
+    deps.log.error({ groupKey: parsed.data.groupKey, failed: result.failed, failures: result.failures.slice(0, 5) }, 'some alerts could not be recorded: Alertmanager will retry');
+    sendJson(res, 500, { status: 'partly recorded', error: `${result.failed} of ${result.received} alert(s) could not be recorded: ${result.failures[0]}`, ...result, failures: result.failures.slice(0, 20) });
+  } else {
+    sendJson(res, 200, { status: 'recorded', ...result });
+  }
   deps.afterReply();
 }

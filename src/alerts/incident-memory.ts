@@ -1,5 +1,5 @@
 import type { Incident, IncidentEvent } from '../incidents/incident-store';
-import { formatDuration, mention } from './alert-format';
+import { escapeMrkdwn, formatDuration, mention } from './alert-format';
 
 export interface MemoryInput {
   alertname: string;
@@ -23,7 +23,9 @@ const REMEMBERED = ['compacted', 'escalated', 'acked', 'silenced'] as const;
  * // ["First time HighStorageErrorRate fired on stemedb-1 in the last 30 days."]
  */
 export function incidentMemory(input: MemoryInput): string[] {
-  const { alertname, node, days, history } = input;
+  const { node, days, history } = input;
+  // The alert name comes from Alertmanager's rules; the lines go into mrkdwn and the fallback text.
+  const alertname = escapeMrkdwn(input.alertname);
   if (history.length === 0) return [`First time ${alertname} fired on ${node} in the last ${days} days.`];
   const times = history.length === 1 ? 'once before' : `${history.length} times before`;
   const lines = [`${alertname} fired ${times} on ${node} in the last ${days} days.`];

@@ -11,6 +11,9 @@ export interface IntakeResult {
   /** Resolved notifications for alerts with no open incident (never seen firing, or already resolved). */
   ignored: number;
   stormed: number;
+  /** Alerts that could not be recorded (the others were); `failures` says why, one line per alert. */
+  failed: number;
+  failures: string[];
 }
 
 export interface IntakeDeps {
@@ -25,16 +28,25 @@ const SUMMARY_ACTIVE_MS = 30 * 60_000;
 /**
  * Records a webhook's alerts in ONE transaction: incidents (one per fingerprint and firing episode, so re-sent
  * copies land on the same one), their alert threads, and the work that will post them. When this returns, the
- * alerts survive a crash; when it throws, nothing was written.
+ * alerts survive a crash; when it throws, nothing was written. Each alert has its own savepoint: one that
+ * cannot be recorded is rolled back alone and counted in `failed`, and never costs the others.
  */
 export function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayload, at: Date): IntakeResult {
   const channel = deps.services.config.slack.alertChannel;
   if (!channel) throw new Error('slack.alertChannel is not configured');
-  const result: IntakeResult = { received: payload.alerts.length, opened: 0, repeated: 0, resolved: 0, ignored: 0, stormed: 0 };
+  const result: IntakeResult = { received: payload.alerts.length, opened: 0, repeated: 0, resolved: 0, ignored: 0, stormed: 0, failed: 0, failures: [] };
   deps.alerts.transaction(() => {
     for (const alert of payload.alerts) {
-      if (alert.status === 'firing') recordFiring(deps, alert, channel, at, result);
-      else recordResolved(deps, alert, at, result);
+      // A nested transaction is a SAVEPOINT: a throw undoes this alert's writes; its counts are kept apart
+      // until it committed.
+      const counts = { ...result, failures: [] as string[] };
+      try {
+        deps.alerts.transaction(() => (alert.status === 'firing' ? recordFiring(deps, alert, channel, at, counts) : recordResolved(deps, alert, at, counts)));
+        Object.assign(result, { ...counts, failures: result.failures });
+      } catch (err) {
+        result.failed++;
+        result.failures.push(`${alert.fingerprint}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   });
   return result;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { describePrincipals, refusalText } from '../access/access-control';
+import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
 import { clickedButton, interactionContext } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-modules';
 import { textView } from '../render/blocks';
-import { formatDuration, formatUtc } from './alert-format';
+import { escapeMrkdwn, formatDuration, formatUtc } from './alert-format';
 import { ALERT_ACTIONS } from './alert-views';
 import { createSilence } from './alertmanager-silences';
 
@@ -18,7 +18,7 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const { config, store, access } = services;
+    const { config, store } = services;
     let parsed: z.infer<typeof valueSchema> | undefined;
     try {
       parsed = valueSchema.parse(JSON.parse(button.value));
@@ -26,15 +26,16 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
       parsed = undefined;
     }
     const incident = parsed ? store.incidents.get(parsed.incidentId) : undefined;
-    if (!incident) return void (await ctx.reply.private(textView('That button refers to an incident the bot no longer knows.')));
+    if (!incident) {
+      const reason = 'That button refers to an incident the bot does not know: nothing was done.';
+      auditUnknownTarget(services, { userId: button.userId, action: 'silence', channelId: button.channelId, value: button.value, reason });
+      return void (await ctx.reply.private(textView(reason)));
+    }
     if (!config.alertmanager) return void (await ctx.reply.private(textView('Silences need `alertmanager.url` in the config.')));
     const now = services.now();
     const base = { actor: button.userId, action: 'silence', node: incident.node, incidentId: incident.id };
-    if (!(await access.isOperator(button.userId))) {
-      store.audit.record({ ...base, outcome: 'refused' }, now);
-      const who = describePrincipals(access.operators);
-      return void (await ctx.reply.private(textView(refusalText(`silence ${incident.alertname ?? 'this alert'}`, who ? [`operators (${who})`] : []))));
-    }
+    const rule = await authorizeAction(services, { action: 'silence', label: `silence ${escapeMrkdwn(incident.alertname ?? 'this alert')}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     const duration = config.alerts.silenceDuration;
     const endsAt = new Date(now.getTime() + duration);
     const auditId = store.audit.record({ ...base, outcome: 'started', detail: { labels: incident.labels, endsAt: endsAt.toISOString() } }, now);
@@ -55,7 +56,7 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
         store.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
       })();
       await ctx.reply.public(
-        textView(`:no_bell: <@${button.userId}> silenced ${incident.alertname ?? 'this alert'} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`),
+        textView(`:no_bell: <@${button.userId}> silenced ${escapeMrkdwn(incident.alertname ?? 'this alert')} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`),
       );
     } catch (err) {
       services.log.warn({ err, incidentId: incident.id }, 'creating the Alertmanager silence failed');

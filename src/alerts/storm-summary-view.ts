@@ -3,7 +3,7 @@ import type { Incident } from '../incidents/incident-store';
 import { clip, context, header, LIMITS, section } from '../render/blocks';
 import { formatPercent } from '../render/format';
 import type { KnownBlock, View } from '../surfaces/view';
-import { escapeMrkdwn, formatDuration } from './alert-format';
+import { escapeMrkdwn, formatDuration, plainTextSafe } from './alert-format';
 import { diagnosisGistOf } from './alert-views';
 
 export interface SummaryMember {
@@ -30,10 +30,11 @@ export function stormSummaryView(alertname: string, members: readonly SummaryMem
   const more = lines.length - shown.length;
   const title = `:rotating_light: Alert storm: ${alertname} on ${byNode.size} node(s), ${firingNodes} still firing`;
   const intro = `More than ${threshold} new alerts in ${formatDuration(windowMs)}: one summary per alert name, updated in place. Each node's diagnosis is in this thread.`;
-  const blocks: KnownBlock[] = [header(title), context(intro)];
+  const blocks: KnownBlock[] = [header(plainTextSafe(title)), context(intro)];
   for (let i = 0; i < shown.length; i += LINES_PER_SECTION) blocks.push(section(shown.slice(i, i + LINES_PER_SECTION).map((l) => l.markdown).join('\n')));
   if (more > 0) blocks.push(context(`…and ${more} more node(s)`));
-  const text = [title, ...lines.map((l) => l.text)].join('\n');
+  // Alert names and node labels come from Alertmanager: escaped in the fallback text as in the blocks.
+  const text = [`:rotating_light: Alert storm: ${escapeMrkdwn(alertname)} on ${byNode.size} node(s), ${firingNodes} still firing`, ...lines.map((l) => l.text)].join('\n');
   return { text: clip(text, 3000), blocks: fitTotal(blocks) };
 }
 
@@ -44,7 +45,7 @@ function summaryLine(node: string, members: readonly SummaryMember[]): { markdow
   const verdict = gist ? `${causeLabel(gist.verdict.causes[0]!.cause)} (${gist.verdict.severity}), ${formatPercent(gist.errorRate)} errors` : members[0]!.incident.node ? 'diagnosing…' : 'no diagnosis';
   const state = firing > 0 ? `${firing} firing${resolved ? `, ${resolved} resolved` : ''}` : `resolved (${resolved})`;
   const emoji = firing > 0 ? ':red_circle:' : ':white_check_mark:';
-  return { markdown: `${emoji} \`${escapeMrkdwn(node)}\`: ${state} · ${verdict}`, text: `${node}: ${state}; ${verdict}` };
+  return { markdown: `${emoji} \`${escapeMrkdwn(node)}\`: ${state} · ${verdict}`, text: `${escapeMrkdwn(node)}: ${state}; ${verdict}` };
 }
 
 /** Keeps the summary within Slack's total size by dropping node sections from the end. */

@@ -1,11 +1,14 @@
 import type { Env } from '../config/env';
 import { opsRoutes } from '../ops/ops-routes';
+import { installProcessGuards } from '../ops/process-guards';
 import { createSlackApp } from '../slack/create-slack-app';
 import type { Runtime } from './runtime';
 
 /** Starts the Slack bot (Socket Mode or HTTP) and stops it cleanly on SIGTERM/SIGINT. */
 export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
   const { services } = runtime;
+  // No single request may end the process: see process-guards.ts for the rule.
+  installProcessGuards(services.log);
   let slackOk = false;
   const routes = [
     ...opsRoutes(runtime.metrics.registry, [
@@ -27,6 +30,7 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
     signingSecret: env.SLACK_SIGNING_SECRET,
     appToken: env.SLACK_APP_TOKEN,
     slackApiUrl: env.SLACK_API_URL,
+    responseUrlPrefix: env.SLACK_RESPONSE_URL_PREFIX,
     routes,
     port: env.PORT,
   });

@@ -1,5 +1,6 @@
 import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
+import { createSqlitePendingActionStore } from '../access/pending-actions';
 import { createSqliteCompactionLockStore } from '../compaction/compaction-lock-store';
 import { createCompactionService } from '../compaction/compaction-service';
 import type { Config } from '../config/schema';
@@ -44,7 +45,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
   const timeline = createTimelineLog(db);
-  const store = { db, incidents: createSqliteIncidentStore(db, timeline), audit: createSqliteAuditLog(db), timeline };
+  const store = { db, incidents: createSqliteIncidentStore(db, { timeline }), audit: createSqliteAuditLog(db), timeline, pendingActions: createSqlitePendingActionStore(db) };
   const services = createServices({
     config,
     log,

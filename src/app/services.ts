@@ -1,5 +1,6 @@
 import type { Command } from '../../commands/command';
 import { createAccessControl, type AccessControl } from '../access/access-control';
+import type { PendingActionStore } from '../access/pending-actions';
 import { createUserGroupCache } from '../access/user-group-cache';
 import type { CompactionService } from '../compaction/compaction-service';
 import type { Config, NodeConfig } from '../config/schema';
@@ -31,7 +32,8 @@ export interface Services {
   secret: SecretSource;
   /** The registered subcommands (for `help` and usage messages). */
   commands: readonly Command<any>[];
-  store: { db: Db; incidents: IncidentStore; audit: AuditLog; timeline: TimelineLog };
+  /** `pendingActions`: what the bot offered behind its buttons (opaque ids; see access/pending-actions.ts). */
+  store: { db: Db; incidents: IncidentStore; audit: AuditLog; timeline: TimelineLog; pendingActions: PendingActionStore };
   /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
   messenger: Messenger;
   stemedb(node: NodeConfig): StemedbClient;

@@ -1,16 +1,16 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Services } from '../app/services';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { parseButtonValue } from '../slack/diagnosis-actions';
+import { buttonTarget } from '../slack/diagnosis-actions';
 import { clickedButton, interactionContext, type ClickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-modules';
 import type { View } from '../surfaces/view';
 import type { CompactionService } from './compaction-service';
-import { COMPACTION_ACTIONS, parseConfirmValue, plainView } from './compaction-views';
+import { COMPACTION_ACTIONS, plainView } from './compaction-views';
 
 /**
- * The Compact button of diagnosis and alert messages (value `{node, incidentId?}`; the runbook's remedy, so
- * `force: true`), and the Confirm / Cancel buttons of the confirmation.
+ * The Compact button of diagnosis and alert messages (value names the incident, or the node; the runbook's
+ * remedy, so `force: true`), and the Confirm / Cancel buttons of the confirmation (a pending action's id).
  */
 export const compactionActions: InteractionModule = (app, { services, queue }) => {
   app.action(DIAGNOSIS_ACTIONS.compact, async ({ ack, body, respond }) => {
@@ -18,16 +18,16 @@ export const compactionActions: InteractionModule = (app, { services, queue }) =
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
     await guarded(services, respond, async (service) => {
-      const value = parseButtonValue(button.value);
-      const node = value && services.inventory.get(value.node);
-      if (!value || !node) return void (await ctx.reply.private(plainView('That button refers to a node that is no longer configured.')));
+      // The node comes from the incident (or the inventory) the button names; force is the runbook's, fixed here.
+      const target = buttonTarget(services, button, 'compact');
+      if ('problem' in target) return void (await ctx.reply.private(plainView(target.problem)));
       await service.request(
         {
-          node,
+          node: target.node,
           force: true,
           dryRun: false,
           yes: false,
-          incidentId: value.incidentId,
+          incidentId: target.incident?.id,
           actor: actorOf(button),
           channelId: button.channelId,
           threadTs: button.threadTs ?? button.messageTs,
@@ -42,12 +42,8 @@ export const compactionActions: InteractionModule = (app, { services, queue }) =
       await ack();
       const button = clickedButton(body);
       const replace = replacer(respond);
-      await guarded(services, respond, async (service) => {
-        const value = parseConfirmValue(button.value);
-        if (!value) return void (await replace(plainView('That confirmation could not be read: run `/stemedb compact <node>` again.')));
-        const withChannel = { ...value, channel: value.channel ?? button.channelId };
-        await (kind === 'confirm' ? service.confirm(withChannel, actorOf(button), replace) : service.cancel(withChannel, actorOf(button), replace));
-      });
+      // The value is only the pending confirmation's id: the service takes everything else from the store.
+      await guarded(services, respond, (service) => service.clicked(kind, button.value, actorOf(button), replace));
     });
   }
 };

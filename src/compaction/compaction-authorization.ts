@@ -1,23 +1,11 @@
-import { z } from 'zod';
-import { describePrincipals, refusalText } from '../access/access-control';
+import { decideAction } from '../access/action-rules';
 import type { Services } from '../app/services';
-import type { Incident, IncidentEvent } from '../incidents/incident-store';
+import type { Incident } from '../incidents/incident-store';
 import type { CompactionActor } from './compaction-types';
 
+export { pagedResponders } from '../access/action-rules';
+
 export type Authorization = { allowed: true; via: 'shell' | 'operator' | 'paged' } | { allowed: false; refusal: string };
-
-const pagedDetail = z.object({ userIds: z.array(z.string()) });
-
-/** Users paged for an incident (escalation's `paged` events carry `detail.userIds`). Pure. */
-export function pagedResponders(events: readonly IncidentEvent[]): Set<string> {
-  const users = new Set<string>();
-  for (const event of events) {
-    if (event.kind !== 'paged') continue;
-    const parsed = pagedDetail.safeParse(event.detail);
-    if (parsed.success) for (const id of parsed.data.userIds) users.add(id);
-  }
-  return users;
-}
 
 /** The open incident the action is about: the button's, or the node's latest. */
 function incidentFor(services: Services, node: string, incidentId?: string): Incident | undefined {
@@ -26,15 +14,21 @@ function incidentFor(services: Services, node: string, incidentId?: string): Inc
 }
 
 /**
- * Who may compact: `access.operators`, and during an incident on the node the responders paged for it. The
- * local shell's user is an operator (it runs on the operator's own machine).
+ * Who may compact, from the one rule set (access/action-rules.ts): `access.operators`, and during an incident
+ * on the node the responders paged for it, in `access.channels`. The local shell's user is an operator (it
+ * runs on the operator's own machine). The compaction service audits refusals itself (with force and reason).
  */
-export async function authorizeCompaction(services: Services, actor: CompactionActor, node: string, incidentId?: string): Promise<Authorization> {
-  if (actor.surface === 'shell') return { allowed: true, via: 'shell' };
-  if (await services.access.isOperator(actor.userId)) return { allowed: true, via: 'operator' };
-  const incident = incidentFor(services, node, incidentId);
-  if (incident && pagedResponders(services.store.incidents.events(incident.id)).has(actor.userId)) return { allowed: true, via: 'paged' };
-  const operators = describePrincipals(services.access.operators);
-  const allowed = [operators && `operators (${operators})`, incident && `the responders paged for ${incident.id}`].filter((s): s is string => Boolean(s));
-  return { allowed: false, refusal: refusalText(`compact ${node}`, allowed) };
+export async function authorizeCompaction(services: Services, actor: CompactionActor, node: string, incidentId?: string, channelId?: string): Promise<Authorization> {
+  const verdict = await decideAction(services, {
+    action: 'compact',
+    label: `compact ${node}`,
+    userId: actor.userId,
+    surface: actor.surface,
+    channelId,
+    incident: incidentFor(services, node, incidentId),
+    node,
+    via: 'button',
+  });
+  if (!verdict.allowed) return verdict;
+  return { allowed: true, via: verdict.via === 'anyone' ? 'operator' : verdict.via };
 }

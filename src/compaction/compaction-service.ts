@@ -7,7 +7,7 @@ import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
 import { effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps } from './compaction-run';
 import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
-import { blockedView, confirmView, dryRunView, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
+import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
 import { failedView, startingView } from './progress-views';
 import { readCounters, readDiskFigures, readLsmFigures } from './read-figures';
@@ -39,7 +39,12 @@ export type ReplaceConfirmation = (view: View) => Promise<void>;
 export interface CompactionService {
   /** `/stemedb compact` and the Compact button: check, then offer the confirmation (or run, in the shell with --yes). */
   request(req: CompactionRequest, reply: Reply): Promise<void>;
-  /** The Confirm button. Resolves when the run (and its re-check) ended. */
+  /**
+   * A click on Confirm or Cancel: the button carries only the pending confirmation's id; node, force, channel
+   * and expiry come from the stored record. Unknown, used, expired or someone else's: refused and audited.
+   */
+  clicked(kind: 'confirm' | 'cancel', pendingId: string, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
+  /** Runs a confirmation the bot issued. Resolves when the run (and its re-check) ended. */
   confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   /** At start-up: resume watching the runs found in the store, or report what they last showed. */
@@ -148,7 +153,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
   return {
     async request(req, reply) {
       const { node, actor, force } = req;
-      const auth = await authorizeCompaction(services, actor, node.name, req.incidentId);
+      const auth = await authorizeCompaction(services, actor, node.name, req.incidentId, req.channelId);
       if (!auth.allowed) {
         audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'not allowed' });
         await reply.private(plainView(auth.refusal));
@@ -175,9 +180,27 @@ export function createCompactionService(services: Services, store: CompactionLoc
         issuedAtMs: services.now().getTime(),
         ...(counters ? { counters } : {}),
       };
-      if (actor.surface === 'slack') return void (await reply.private(confirmView(pre, value)));
+      if (actor.surface === 'slack') {
+        // Only the requester sees the ephemeral confirmation, so only they may click it.
+        const pendingId = services.store.pendingActions.issue({ kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS }, services.now());
+        return void (await reply.private(confirmView(pre, value, pendingId)));
+      }
       if (!req.yes) return void (await reply.private(shellConfirmView(pre, node.name, force)));
       await track(node.name, runConfirmed(value, actor, replyOutput(reply), (view) => reply.private(view), auth.via));
+    },
+
+    async clicked(kind, pendingId, actor, replace) {
+      const at = services.now();
+      const redeemed = services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
+      const value = redeemed.action ? parseConfirmValue(redeemed.action.params) : undefined;
+      if (redeemed.ok && value) return kind === 'confirm' ? this.confirm(value, actor, replace) : this.cancel(value, actor, replace);
+      const reason = redeemed.ok ? 'unreadable' : redeemed.reason;
+      services.store.audit.record(
+        { actor: auditActor(actor), action: 'compact', node: value?.node ?? null, incidentId: value?.incidentId ?? null, outcome: 'refused', detail: { surface: actor.surface, reason: `${kind}: confirmation ${reason}`, pendingId: pendingId.slice(0, 64) } },
+        at,
+      );
+      services.log.warn({ user: actor.userId, kind, reason }, 'refused a compaction confirmation click');
+      await replace(plainView(clickRefusal(reason, value, redeemed.action?.usedAt ?? null, redeemed.action?.allowedUsers ?? [])));
     },
 
     async confirm(value, actor, replace) {
@@ -187,7 +210,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
         audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'confirmation expired', requestId: value.requestId });
         return void (await replace(plainView(`This confirmation is more than ${CONFIRMATION_TTL_MS / 60_000} minutes old and its figures are stale: run \`/stemedb compact ${value.node}\` again.`)));
       }
-      const auth = await authorizeCompaction(services, actor, value.node, value.incidentId);
+      const auth = await authorizeCompaction(services, actor, value.node, value.incidentId, value.channel);
       if (!auth.allowed) {
         audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'not allowed', requestId: value.requestId });
         return void (await replace(plainView(auth.refusal)));
@@ -220,4 +243,19 @@ export function createCompactionService(services: Services, store: CompactionLoc
       await Promise.allSettled([...active]);
     },
   };
+}
+
+/** What the clicker is told when a Confirm / Cancel click is refused. */
+function clickRefusal(reason: string, value: ConfirmValue | undefined, usedAt: string | null, allowedUsers: readonly string[]): string {
+  const again = `run \`/stemedb compact ${value?.node ?? '<node>'}\` again`;
+  switch (reason) {
+    case 'used':
+      return `This confirmation was already used${usedAt ? ` at ${formatClock(new Date(usedAt))}` : ''}: one confirmation starts at most one compaction.`;
+    case 'expired':
+      return `This confirmation is more than ${CONFIRMATION_TTL_MS / 60_000} minutes old and its figures are stale: ${again}.`;
+    case 'not_allowed':
+      return `:no_entry: This confirmation was issued to ${allowedUsers.map((u) => `<@${u}>`).join(', ')}: only they can confirm it. Your attempt was recorded in the audit log.`;
+    default:
+      return `:no_entry: This bot never issued that confirmation (or cannot read it): nothing was started. To compact, ${again}. Your attempt was recorded in the audit log.`;
+  }
 }

@@ -8,7 +8,10 @@ import type { Preconditions } from './preconditions';
 /** Action ids of the confirmation's buttons. */
 export const COMPACTION_ACTIONS = { confirm: 'compaction_confirm', cancel: 'compaction_cancel' } as const;
 
-/** What the Confirm button carries: everything the run needs, so the confirmation survives a restart. */
+/**
+ * What a confirmation stands for: everything the run needs. Kept server-side as a pending action (so it
+ * survives a restart); the Confirm and Cancel buttons carry only the pending action's opaque id.
+ */
 export const confirmValueSchema = z.object({
   requestId: z.string().min(8).max(64),
   node: z.string(),
@@ -23,13 +26,10 @@ export const confirmValueSchema = z.object({
 });
 export type ConfirmValue = z.infer<typeof confirmValueSchema>;
 
-export function parseConfirmValue(value: string): ConfirmValue | undefined {
-  try {
-    const parsed = confirmValueSchema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+/** Reads a stored confirmation back (zod at the store boundary too: an old or edited row is refused). */
+export function parseConfirmValue(value: unknown): ConfirmValue | undefined {
+  const parsed = confirmValueSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function figureLines(node: string, force: boolean, lsm: LsmFigures | null, disk: DiskFigures): string[] {
@@ -46,11 +46,10 @@ function warningLines(pre: Preconditions): string[] {
   return pre.warnings.map((w) => `:warning: ${w}`);
 }
 
-/** The confirm step: the figures read just now, warnings, and Confirm / Cancel. */
-export function confirmView(pre: Preconditions, value: ConfirmValue): View {
+/** The confirm step: the figures read just now, warnings, and Confirm / Cancel (both carry `pendingId` only). */
+export function confirmView(pre: Preconditions, value: ConfirmValue, pendingId: string): View {
   const lines = [`*Compact ${value.node}?* Figures read just now:`, ...figureLines(value.node, value.force, pre.lsm, pre.disk).map((l) => `• ${l}`), ...warningLines(pre)];
   const body = lines.join('\n');
-  const encoded = JSON.stringify(value);
   const footer = 'Starts `POST /v1/admin/storage/compact`; progress is posted in the thread. One compaction per node at a time.';
   return {
     text: `${body}\n${footer}`,
@@ -58,8 +57,8 @@ export function confirmView(pre: Preconditions, value: ConfirmValue): View {
       section(body),
       actions(
         [
-          { text: `Compact ${value.node}`, actionId: COMPACTION_ACTIONS.confirm, value: encoded, style: 'danger' },
-          { text: 'Cancel', actionId: COMPACTION_ACTIONS.cancel, value: encoded },
+          { text: `Compact ${value.node}`, actionId: COMPACTION_ACTIONS.confirm, value: pendingId, style: 'danger' },
+          { text: 'Cancel', actionId: COMPACTION_ACTIONS.cancel, value: pendingId },
         ],
         `compaction_confirm:${value.node}`,
       ),

@@ -11,6 +11,8 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
   SLACK_API_URL: z.url().optional(),
+  /** The only prefix a payload's response_url may have (tests point it at the fake Slack). */
+  SLACK_RESPONSE_URL_PREFIX: z.url().optional(),
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   PAGERDUTY_EVENTS_URL: z.url().default(DEFAULT_PAGERDUTY_EVENTS_URL),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -1,4 +1,5 @@
 import type { Command, CommandContext } from '../../commands/command';
+import { authorizeAction } from '../access/action-rules';
 import { textView } from '../render/blocks';
 import { usageView } from '../render/help-view';
 import { StemedbError } from '../stemedb/stemedb-client';
@@ -34,9 +35,10 @@ export async function dispatchCommand(text: string, ctx: CommandContext): Promis
     return finish('unknown', 'usage');
   }
 
-  const channels = services.config.access.channels;
-  if (ctx.surface === 'slack' && channels.length > 0 && !channels.includes(ctx.channelId ?? '')) {
-    await ctx.reply.private(textView(`/stemedb works only in ${channels.map((c) => `<#${c}>`).join(', ')}.`));
+  // The channel rule of access/action-rules.ts. `ack` applies its own (paged responders may ack from anywhere).
+  const where = command.name === 'ack' ? ({ allowed: true } as const) : await authorizeAction(services, { action: 'other', auditAction: command.name, label: command.name, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, via: 'command' });
+  if (!where.allowed) {
+    await ctx.reply.private(textView(where.refusal));
     return finish(command.name, 'refused');
   }
 

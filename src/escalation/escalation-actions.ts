@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
+import type { Services } from '../app/services';
 import { createSlackDirectory } from '../pagers/slack-directory';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { textView } from '../render/blocks';
-import { parseButtonValue } from '../slack/diagnosis-actions';
-import { clickedButton, interactionContext } from '../slack/interaction-context';
+import { buttonTarget } from '../slack/diagnosis-actions';
+import { clickedButton, interactionContext, type ClickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-modules';
 import { ackReply, escalateReply, resolveReply } from './escalation-replies';
 import { ESCALATION_ACTIONS } from './escalation-views';
@@ -19,6 +21,13 @@ function parseAckValue(value: string): z.infer<typeof ackValueSchema> | undefine
   }
 }
 
+/** The answer to a click naming no incident the bot knows; audited like any refusal. */
+function unknownIncident(services: Services, button: ClickedButton, action: string): string {
+  const reason = 'That button does not name an incident the bot knows: nothing was done.';
+  auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason });
+  return reason;
+}
+
 /**
  * The Escalate button (diagnoses, alert headers, compaction results) and the Acknowledge button (page DMs
  * and the incident thread). Acknowledging is only ever deliberate: no reaction emoji listener exists.
@@ -31,14 +40,15 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const value = parseButtonValue(button.value);
+    const target = buttonTarget(services, button, 'escalate');
     const escalations = services.escalations;
-    if (!escalations || !value || (!value.incidentId && !services.inventory.get(value.node))) {
-      return void (await ctx.reply.private(textView('That button refers to a node that is no longer configured.')));
-    }
+    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    if ('problem' in target) return void (await ctx.reply.private(textView(target.problem)));
+    const rule = await authorizeAction(services, { action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     const outcome = escalations.escalate({
-      node: services.inventory.get(value.node) ? value.node : undefined,
-      incidentId: value.incidentId,
+      node: target.node.name,
+      incidentId: target.incident?.id,
       by: button.userId,
       trigger: 'button',
       reasons: [],
@@ -52,8 +62,12 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
     const value = parseAckValue(button.value);
-    if (!services.escalations || !value) return void (await ctx.reply.private(textView('That button does not name an incident.')));
-    await ctx.reply.private(ackReply(services.escalations.acknowledge(value.incidentId, button.userId)));
+    const incident = value && services.store.incidents.get(value.incidentId);
+    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, 'ack'))));
+    const rule = await authorizeAction(services, { action: 'ack', label: `acknowledge ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
+    await ctx.reply.private(ackReply(services.escalations.acknowledge(incident.id, button.userId)));
   });
 
   app.action(ESCALATION_ACTIONS.resolve, async ({ ack, body, respond }) => {
@@ -61,7 +75,11 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
     const value = parseAckValue(button.value);
-    if (!services.escalations || !value) return void (await ctx.reply.private(textView('That button does not name an incident.')));
-    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(value.incidentId, button.userId), value.incidentId));
+    const incident = value && services.store.incidents.get(value.incidentId);
+    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, 'resolve'))));
+    const rule = await authorizeAction(services, { action: 'resolve', label: `resolve ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
+    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, button.userId), incident.id));
   });
 };

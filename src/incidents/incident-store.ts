@@ -100,12 +100,38 @@ function fromRow(row: Row): Incident {
   };
 }
 
-/** Short, readable ids responders can type: `inc-7f3a2c`. */
+/**
+ * Short, readable ids responders can type: `inc-7f3a2c91d0`. 40 random bits: a 2,000-alert storm on a store
+ * of a million incidents collides with odds of about 2 in 1,000, and a collision is retried (withFreshId), so
+ * it costs a retry, never the webhook.
+ */
 export function newIncidentId(): string {
-  return `inc-${randomBytes(3).toString('hex')}`;
+  return `inc-${randomBytes(5).toString('hex')}`;
 }
 
-export function createSqliteIncidentStore(db: Db, timeline: TimelineLog = createTimelineLog(db)): IncidentStore {
+/** Fresh ids tried before giving up on one incident. */
+const ID_ATTEMPTS = 5;
+
+/**
+ * Runs `insert` with a new id until it does not collide with an existing one. A failed INSERT undoes only
+ * itself (SQLite aborts the statement, not the transaction), so retrying inside the transaction is safe.
+ */
+function withFreshId(newId: () => string, insert: (id: string) => unknown): string {
+  for (let attempt = 1; ; attempt++) {
+    const id = newId();
+    try {
+      insert(id);
+      return id;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= ID_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** `newId` lets tests force collisions; production uses `newIncidentId`. */
+export function createSqliteIncidentStore(db: Db, options: { newId?: () => string; timeline?: TimelineLog } = {}): IncidentStore {
+  const newId = options.newId ?? newIncidentId;
+  const timeline = options.timeline ?? createTimelineLog(db);
   const one = (sql: string, ...params: unknown[]) => {
     const row = db.prepare(sql).get(...params) as Row | undefined;
     return row ? fromRow(row) : undefined;
@@ -117,8 +143,7 @@ export function createSqliteIncidentStore(db: Db, timeline: TimelineLog = create
           const existing = one('SELECT * FROM incidents WHERE fingerprint = ? AND episode = ?', incident.fingerprint, incident.episode);
           if (existing) return { incident: existing, created: false };
         }
-        const id = newIncidentId();
-        db.prepare(
+        const id = withFreshId(newId, (id) => db.prepare(
           `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at)
            VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -134,7 +159,7 @@ export function createSqliteIncidentStore(db: Db, timeline: TimelineLog = create
           JSON.stringify(incident.annotations ?? {}),
           incident.channel ?? null,
           at.toISOString(),
-        );
+        ));
         store.addEvent(id, 'opened', at, null, { source: incident.source });
         return { incident: store.get(id)!, created: true };
       })();

@@ -1,4 +1,4 @@
-import { App, LogLevel, SocketModeReceiver, type Logger as SlackLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as SlackLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
@@ -6,9 +6,11 @@ import type { HttpRoute } from '../http/http-route';
 import type { Logger } from '../ops/logger';
 import { createBackgroundWork } from './background-work';
 import { INTERACTION_MODULES } from './interaction-modules';
+import { DEFAULT_RESPONSE_URL_PREFIX, enforceResponseUrls } from './response-url-policy';
 import { createSlackMessenger } from './messenger';
 import { SlackQueue } from './slack-queue';
 import { slackReply } from './slack-reply';
+import { guardSlackRequests } from './slack-request-guard';
 
 export interface SlackAppOptions {
   services: Services;
@@ -24,6 +26,8 @@ export interface SlackAppOptions {
   port: number;
   /** Interface to listen on (HTTP mode); all interfaces when unset. */
   host?: string;
+  /** The only host `response_url`s may name (`SLACK_RESPONSE_URL_PREFIX`); Slack's hooks host by default. */
+  responseUrlPrefix?: string;
 }
 
 export interface SlackApp {
@@ -38,6 +42,7 @@ export interface SlackApp {
 /** The Bolt app: `/stemedb` acks at once and dispatches after the ack; ops and webhook routes ride along. */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { services, routes } = options;
+  const responseUrlPrefix = options.responseUrlPrefix ?? DEFAULT_RESPONSE_URL_PREFIX;
   const clientOptions: WebClientOptions = {
     slackApiUrl: options.slackApiUrl,
     timeout: 10_000,
@@ -55,13 +60,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       })
     : new App({
         token: options.botToken,
-        signingSecret: options.signingSecret,
-        customRoutes: routes,
-        processBeforeResponse: false,
+        receiver: guardedHttpReceiver(options, responseUrlPrefix),
         clientOptions,
         logger: boltLogger(services.log),
         deferInitialization: true,
       });
+  enforceResponseUrls(app, responseUrlPrefix, services.log);
   const client = new WebClient(options.botToken, clientOptions);
   const queue = new SlackQueue(client, {
     channelIntervalMs: options.channelIntervalMs ?? 1_000,
@@ -110,6 +114,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await app.stop();
     },
   };
+}
+
+/** Bolt's HTTP receiver with our request guard (signature, replay window, body shape, response_url) in front. */
+function guardedHttpReceiver(options: SlackAppOptions, responseUrlPrefix: string): HTTPReceiver {
+  if (!options.signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
+  const receiver = new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    customRoutes: options.routes,
+    processBeforeResponse: false,
+    logger: boltLogger(options.services.log),
+  });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret: options.signingSecret, responseUrlPrefix, log: options.services.log });
+  return receiver;
 }
 
 /**

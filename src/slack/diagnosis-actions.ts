@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { runDiagnosisInto } from '../../commands/diagnose';
+import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
+import type { Services } from '../app/services';
+import type { NodeConfig } from '../config/schema';
 import { dispatchCommand } from '../dispatch/dispatch-command';
+import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { clickedButton, interactionContext } from './interaction-context';
+import { clickedButton, interactionContext, type ClickedButton } from './interaction-context';
 import type { InteractionModule } from './interaction-modules';
 
-export const buttonValueSchema = z.object({ node: z.string(), incidentId: z.string().optional() });
+export const buttonValueSchema = z.object({ node: z.string().max(64), incidentId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() });
 
-/** Parses a diagnosis/alert button's value; the node must still be in the inventory. */
+/** Parses a diagnosis/alert button's value (zod); what it names is looked up with `buttonTarget`. */
 export function parseButtonValue(value: string): z.infer<typeof buttonValueSchema> | undefined {
   try {
     const parsed = buttonValueSchema.safeParse(JSON.parse(value));
@@ -17,22 +21,52 @@ export function parseButtonValue(value: string): z.infer<typeof buttonValueSchem
   }
 }
 
-/** "Run again" and "Slow queries" on a diagnosis or alert message. */
+export type ButtonTarget = { node: NodeConfig; incident?: Incident } | { problem: string };
+
+/**
+ * What a diagnosis/alert button names, looked up on the bot's side: the incident (its node comes from the
+ * store, never from the click), or an inventory node when there is no incident. A value naming both is read
+ * for the incident only, so a click cannot pair an incident with another node.
+ */
+export function buttonTarget(services: Services, button: ClickedButton, action: string): ButtonTarget {
+  const target = lookUp(services, button.value);
+  if ('problem' in target) auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
+  return target;
+}
+
+function lookUp(services: Services, raw: string): ButtonTarget {
+  const value = parseButtonValue(raw);
+  if (!value) return { problem: 'That button could not be read: nothing was done.' };
+  if (value.incidentId) {
+    const incident = services.store.incidents.get(value.incidentId);
+    const node = incident?.node ? services.inventory.get(incident.node) : undefined;
+    if (!incident) return { problem: 'That button refers to an incident the bot does not know: nothing was done.' };
+    if (!node) return { problem: `${incident.id} is not about a configured node: nothing was done.` };
+    return { node, incident };
+  }
+  const node = services.inventory.get(value.node);
+  return node ? { node } : { problem: 'That button refers to a node that is no longer configured.' };
+}
+
+/** "Run again" and "Slow queries" on a diagnosis or alert message (channel rule of access/action-rules.ts). */
 export const diagnosisActions: InteractionModule = (app, { services, queue }) => {
   app.action(DIAGNOSIS_ACTIONS.rerun, async ({ ack, body, respond }) => {
     await ack();
     const button = clickedButton(body);
-    const value = parseButtonValue(button.value);
     const ctx = interactionContext(button, respond, services, queue);
-    if (!value || !services.inventory.get(value.node)) return void (await ctx.reply.private({ text: 'That button refers to a node that is no longer configured.' }));
-    await runDiagnosisInto(ctx, value.node);
+    const target = buttonTarget(services, button, 'diagnose');
+    if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
+    const rule = await authorizeAction(services, { action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
+    if (!rule.allowed) return void (await ctx.reply.private({ text: rule.refusal }));
+    await runDiagnosisInto(ctx, target.node.name);
   });
   app.action(DIAGNOSIS_ACTIONS.slowQueries, async ({ ack, body, respond }) => {
     await ack();
     const button = clickedButton(body);
-    const value = parseButtonValue(button.value);
     const ctx = interactionContext(button, respond, services, queue);
-    if (!value) return void (await ctx.reply.private({ text: 'That button refers to a node that is no longer configured.' }));
-    await dispatchCommand(`slow-queries ${value.node}`, ctx);
+    const target = buttonTarget(services, button, 'slow-queries');
+    if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
+    // The dispatcher applies the channel rule and validates the node name like a typed command.
+    await dispatchCommand(`slow-queries ${target.node.name}`, ctx);
   });
 };

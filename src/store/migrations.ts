@@ -1,3 +1,4 @@
+import { PENDING_ACTION_MIGRATIONS } from '../access/pending-actions';
 import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
@@ -5,7 +6,8 @@ import type { Migration } from './database';
 
 /**
  * Every schema change, in order. Never edit an applied migration: add a new one. Version ranges per domain
- * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts.
+ * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts,
+ * 40-49 access (pending actions).
  */
 export const MIGRATIONS: Migration[] = [
   {
@@ -109,4 +111,5 @@ export const MIGRATIONS: Migration[] = [
   ...ESCALATION_MIGRATIONS,
   ...ALERT_MIGRATIONS,
   ...TIMELINE_MIGRATIONS,
+  ...PENDING_ACTION_MIGRATIONS,
 ];

@@ -24,6 +24,8 @@ export function pruneOlderThan(db: Db, cutoff: Date): PruneResult {
     db.prepare(`DELETE FROM escalations WHERE incident_id IN (${old})`).run(at);
     const incidents = db.prepare(`DELETE FROM incidents WHERE id IN (${old}) AND id NOT IN (SELECT target FROM alert_jobs)`).run(at).changes;
     const audit = db.prepare('DELETE FROM audit_log WHERE at < ?').run(at).changes;
+    // Button records past their expiry can no longer be redeemed; keeping them as long as the audit log is enough.
+    db.prepare('DELETE FROM pending_actions WHERE expires_at < ?').run(at);
     return { incidents, events, audit };
   })();
 }

@@ -15,6 +15,7 @@ const slack = createSlackApp({
   botToken: BOT_TOKEN,
   signingSecret: SIGNING_SECRET,
   slackApiUrl,
+  responseUrlPrefix: new URL('/response/', slackApiUrl).href,
   routes: [runtime.alerts.route(token)],
   retries: 0,
   channelIntervalMs: 20,

@@ -113,7 +113,7 @@ describe('the webhook route on its own', () => {
         unavailable: () => unavailable,
         record: () => {
           if (fail) throw new Error('disk I/O error');
-          return { received: 1, opened: 1, repeated: 0, resolved: 0, ignored: 0, stormed: 0 };
+          return { received: 1, opened: 1, repeated: 0, resolved: 0, ignored: 0, stormed: 0, failed: 0, failures: [] };
         },
         afterReply: () => undefined,
         log: createLogger('silent'),

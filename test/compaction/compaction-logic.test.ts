@@ -114,12 +114,13 @@ describe('views', () => {
     for (const view of [progress, summary, recheck]) expect(blocksSize(view.blocks!)).toBeLessThan(LIMITS.totalChars);
   });
 
-  it('round-trips the confirm value and rejects hostile ones', () => {
+  it('the Confirm and Cancel buttons carry only the pending id; stored values are validated when read back', () => {
     const value: ConfirmValue = { requestId: 'abcdef0123456789', node: 'stemedb-1', force: false, issuedAtMs: 1, counters: { atMs: 1, errors: { put: 1 }, operations: { put: 10 } } };
     const pre = evaluatePreconditions({ node: 'stemedb-1', lock: undefined, breaker: { allowed: true, recent: 0 }, now, stats: { ok: true, lsm: lsm() }, disk: { available: false, reason: 'x' } });
-    const view = confirmView(pre, value);
-    const confirm = JSON.stringify(view.blocks).match(/"action_id":"compaction_confirm","value":"((?:[^"\\]|\\.)*)"/);
-    expect(parseConfirmValue(JSON.parse(`"${confirm![1]}"`))).toEqual(value);
-    for (const bad of ['', 'not json', '{}', '{"requestId":"x","node":"n","force":"yes","issuedAtMs":1}', '[]', 'null']) expect(parseConfirmValue(bad)).toBeUndefined();
+    const view = confirmView(pre, value, 'pa_opaque0123456789');
+    const values = [...JSON.stringify(view.blocks).matchAll(/"action_id":"compaction_(?:confirm|cancel)","value":"([^"]*)"/g)].map((m) => m[1]);
+    expect(values).toEqual(['pa_opaque0123456789', 'pa_opaque0123456789']);
+    expect(parseConfirmValue(value)).toEqual(value);
+    for (const bad of ['', 'not json', {}, { requestId: 'x', node: 'n', force: 'yes', issuedAtMs: 1 }, [], null]) expect(parseConfirmValue(bad)).toBeUndefined();
   });
 });

@@ -26,7 +26,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     // The harness reads secrets and PAGERDUTY_EVENTS_URL from the environment, as the bot does.
     Object.assign(process.env, { PAGERDUTY_EVENTS_URL: `${capture.url}${PD}`, PD_KEY_PRIMARY: 'pd-routing-key-primary' });
     // Levels 1 and 2 leave room for a click or a command to land on a loaded machine before the next level.
-    bot = await startBot({ fake, nodes: NODES.map((name) => ({ name, scenarios: ['healthy'] })), config: { escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['1500ms', '2s', '500ms'] }) } });
+    bot = await startBot({ fake, nodes: NODES.map((name) => ({ name, scenarios: ['healthy'] })), config: { access: { operators: { users: ['U_ALICE'] } }, escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['1500ms', '2s', '500ms'] }) } });
   });
   afterAll(async () => {
     await bot?.stop();

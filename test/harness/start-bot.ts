@@ -62,6 +62,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
     slackApiUrl: fake.apiUrl,
+    responseUrlPrefix: `${fake.baseUrl}/response/`,
     routes: [...opsRoutes(runtime.metrics.registry, []), ...(options.routes?.(runtime) ?? [])],
     retries: 0,
     channelIntervalMs: 20,

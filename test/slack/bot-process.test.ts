@@ -29,7 +29,7 @@ describe('the bot process', () => {
   });
 
   it('starts in HTTP mode, answers health and commands, and exits 0 on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SLACK_BOT_TOKEN: 'xoxb-process', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', STEMEDB_CHATOPS_CONFIG: join(dir, 'config.yml'), ALERTMANAGER_TOKEN: 'a-long-enough-token-123' };
+    const env: NodeJS.ProcessEnv = { ...process.env, SLACK_BOT_TOKEN: 'xoxb-process', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, SLACK_RESPONSE_URL_PREFIX: `${fake.baseUrl}/response/`, PORT: '0', STEMEDB_CHATOPS_CONFIG: join(dir, 'config.yml'), ALERTMANAGER_TOKEN: 'a-long-enough-token-123' };
     delete env.SLACK_APP_TOKEN;
     const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

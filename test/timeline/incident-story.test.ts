@@ -145,11 +145,11 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     expect(await ask(bot, 'escalate stemedb-1', 'U0ALICE')).toContain(`Escalating ${id}`);
     await waitForEvent(bot, id, (e) => e.kind === 'paged' && (e.detail as { userIds: string[] }).userIds.includes('UDBE1'), 15_000);
     expect(await ask(bot, `timeline ${id}`, 'U0ALICE')).toMatch(/Primary on-call: Storage SRE page failed: <@USRE1> \(DM: Slack user not found\)/);
-    expect(await ask(bot, `resolve ${id} --confirm`, 'U0ALICE')).toContain(`${id} (stemedb-1) is resolved`);
+    expect(await ask(bot, `resolve ${id} --confirm`, 'U0OPS')).toContain(`${id} (stemedb-1) is resolved`);
     const threadTs = incidents.get(id)!.threadTs!;
     const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
     const markdown = bot.fake.uploads().find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!.content.toString('utf8');
-    expect(markdown).toContain('Resolved by @U0ALICE');
+    expect(markdown).toContain('Resolved by @U0OPS');
     expect(markdown).toMatch(/Primary on-call: Storage SRE page failed: @USRE1/);
     expect(markdown).toContain('| mitigation | not yet | n/a |');
     bot.fake.setMissingUsers([]);

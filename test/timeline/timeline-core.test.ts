@@ -13,12 +13,13 @@ import { startRetentionJob } from '../../src/timeline/retention';
 import { createLogger } from '../../src/ops/logger';
 import { parseConfig } from '../../src/config/load-config';
 import { createSqliteAuditLog } from '../../src/store/audit-log';
+import { createSqlitePendingActionStore } from '../../src/access/pending-actions';
 import { relativeTime } from '../../src/timeline/timeline-text';
 
 function store() {
   const db = openDatabase(':memory:', MIGRATIONS);
   const timeline = createTimelineLog(db);
-  return { db, timeline, incidents: createSqliteIncidentStore(db, timeline) };
+  return { db, timeline, incidents: createSqliteIncidentStore(db, { timeline }) };
 }
 
 describe('the incident event log', () => {
@@ -81,7 +82,7 @@ describe('retention', () => {
     audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 1 * day));
     const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, retention: { days: 10 } }, 'test');
     expect(config.retention).toEqual({ days: 10, interval: 3_600_000 });
-    const stop = startRetentionJob({ config, store: { db, incidents, timeline, audit }, log: createLogger('silent'), now: () => new Date(now) });
+    const stop = startRetentionJob({ config, store: { db, incidents, timeline, audit, pendingActions: createSqlitePendingActionStore(db) }, log: createLogger('silent'), now: () => new Date(now) });
     stop();
     expect(incidents.get(old.id)).toBeUndefined();
     expect(timeline.list(old.id)).toEqual([]);

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import type { Db, Migration } from '../store/database';
+
+/** Version range 50-59: access (pending actions). */
+export const PENDING_ACTION_MIGRATIONS: Migration[] = [
+  {
+    version: 50,
+    name: 'pending actions behind buttons',
+    sql: `
+      CREATE TABLE pending_actions (
+        id TEXT PRIMARY KEY,             -- opaque, 128 random bits: the only thing the button carries
+        kind TEXT NOT NULL,              -- e.g. 'compaction_confirm'
+        params_json TEXT NOT NULL,       -- everything the action needs, as the bot decided it
+        allowed_users_json TEXT NOT NULL,-- who may redeem it ('[]': anyone the action's own rules allow)
+        issued_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by TEXT
+      );
+      CREATE INDEX pending_actions_by_expiry ON pending_actions (expires_at);
+    `,
+  },
+];
+
+export interface PendingAction<P = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  params: P;
+  allowedUsers: string[];
+  issuedAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBy: string | null;
+}
+
+export type RedeemRefusal = 'unknown' | 'used' | 'expired' | 'not_allowed';
+export type Redeemed<P> = { ok: true; action: PendingAction<P> } | { ok: false; reason: RedeemRefusal; action?: PendingAction<P> };
+
+/**
+ * What the bot offered behind a button, kept server-side (SQLite, so it survives restarts and is shared by
+ * replicas on one store). A click names the record by its opaque id; kind, parameters, who may click and until
+ * when all come from here, never from the click. Synchronous like the other stores.
+ */
+export interface PendingActionStore {
+  issue<P extends Record<string, unknown>>(input: { kind: string; params: P; allowedUsers?: readonly string[]; ttlMs: number }, at: Date): string;
+  /** Checks and marks used in one step: a second redeem of the same id (a double click, a replay) gets `used`. */
+  redeem<P = Record<string, unknown>>(id: string, kind: string, clicker: string, at: Date): Redeemed<P>;
+  /** Drops records that expired before `before` (housekeeping). */
+  prune(before: Date): number;
+}
+
+interface Row {
+  id: string;
+  kind: string;
+  params_json: string;
+  allowed_users_json: string;
+  issued_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: string | null;
+}
+
+const fromRow = <P>(row: Row): PendingAction<P> => ({
+  id: row.id,
+  kind: row.kind,
+  params: JSON.parse(row.params_json) as P,
+  allowedUsers: JSON.parse(row.allowed_users_json) as string[],
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+  usedBy: row.used_by,
+});
+
+/** `pa_` + 22 url-safe characters (128 bits): cannot be guessed or enumerated. */
+export function newPendingActionId(): string {
+  return `pa_${randomBytes(16).toString('base64url')}`;
+}
+
+export function createSqlitePendingActionStore(db: Db): PendingActionStore {
+  return {
+    issue({ kind, params, allowedUsers = [], ttlMs }, at) {
+      // Housekeeping on the way: records a day past their expiry are only clutter (the audit log keeps clicks).
+      this.prune(new Date(at.getTime() - 86_400_000));
+      const id = newPendingActionId();
+      db.prepare('INSERT INTO pending_actions (id, kind, params_json, allowed_users_json, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        id,
+        kind,
+        JSON.stringify(params),
+        JSON.stringify(allowedUsers),
+        at.toISOString(),
+        new Date(at.getTime() + ttlMs).toISOString(),
+      );
+      return id;
+    },
+    redeem<P>(id: string, kind: string, clicker: string, at: Date): Redeemed<P> {
+      return db.transaction((): Redeemed<P> => {
+        const row = db.prepare('SELECT * FROM pending_actions WHERE id = ? AND kind = ?').get(id, kind) as Row | undefined;
+        if (!row) return { ok: false, reason: 'unknown' };
+        const action = fromRow<P>(row);
+        if (row.used_at) return { ok: false, reason: 'used', action };
+        if (Date.parse(row.expires_at) < at.getTime()) return { ok: false, reason: 'expired', action };
+        if (action.allowedUsers.length > 0 && !action.allowedUsers.includes(clicker)) return { ok: false, reason: 'not_allowed', action };
+        db.prepare('UPDATE pending_actions SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL').run(at.toISOString(), clicker, id);
+        return { ok: true, action };
+      }).immediate();
+    },
+    prune(before) {
+      return db.prepare('DELETE FROM pending_actions WHERE expires_at < ?').run(before.toISOString()).changes;
+    },
+  };
+}
