@@ -38,6 +38,7 @@ const logsSchema = z.union([
 const hostToolsSchema = z
   .object({
     dmesg: z.string().min(1).default('dmesg'),
+    df: z.string().min(1).default('df'),
     smartctl: z.string().min(1).default('smartctl'),
     smartDevice: absolutePath.default('/dev/sda'),
     uptimeFile: absolutePath.default('/proc/uptime'),
