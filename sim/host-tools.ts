@@ -130,7 +130,7 @@ export function renderSmartAll(failing: boolean, powerOnHours = 31_204): string 
 }
 
 /** The simulated data disk: 500 GB on /dev/sda1 mounted at the node's data dir. */
-export const SIM_DISK_BYTES = 500 * 1024 ** 3;
+export const SIM_DISK_BYTES = 500e9;
 const SIM_DISK_INODES = 30_531_584;
 
 /**

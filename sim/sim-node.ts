@@ -8,7 +8,9 @@ import { BoundedLogFile } from './log-file';
 import { formatLogLine, LogLineGenerator } from './log-lines';
 import { logTemplatesFor } from './log-templates';
 import { createRng } from './rng';
-import { combineProfiles, normalizeScenarios, type FaultScenario, type Scenario, type ScenarioProfile } from './scenarios';
+import { combineProfiles, normalizeScenarios, type FaultScenario, type ProfileOptions, type Scenario, type ScenarioProfile } from './scenarios';
+
+type ScenarioOptionsErrors = ProfileOptions['errorsByOperation'];
 import { slowQueries, type SlowQuery } from './slow-queries';
 
 export interface SimNodeOptions {
@@ -18,6 +20,8 @@ export interface SimNodeOptions {
   adminToken?: string;
   /** Replaces the error fraction of the operations the scenarios make fail (healthy node: puts). */
   errorFraction?: number;
+  /** Error fractions of single operations, e.g. `{ put: 0.16 }`. */
+  errorsByOperation?: ScenarioOptionsErrors;
   /** Per operation (put, get, delete); default 400. */
   opsPerSecond?: number;
   /** How long a manual compaction takes; default 6. */
@@ -104,7 +108,7 @@ export class SimNode {
   }
 
   profile(): ScenarioProfile {
-    return combineProfiles(this.faults, { errorFraction: this.options.errorFraction });
+    return combineProfiles(this.faults, { errorFraction: this.options.errorFraction, errorsByOperation: this.options.errorsByOperation });
   }
 
   /** Switches scenarios now: counters and logs up to now keep the old ones, files follow the new ones. */

@@ -30,7 +30,7 @@ export function escalationReasons(input: EscalationInput): string[] {
     .filter(([, r]) => r.errorRate !== null && r.errorRate > THRESHOLDS.errorRateEscalate)
     .map(([op, r]) => `${op} ${formatPercent(r.errorRate)}`);
   if (overall !== null && overall > THRESHOLDS.errorRateEscalate) {
-    reasons.push(`error rate ${formatPercent(overall)} exceeds 10% (critical data loss risk)${ops.length > 0 ? `; over 10%: ${ops.join(', ')}` : ''}`);
+    reasons.push(`error rate ${formatPercent(overall)} exceeds 10% (critical data loss risk)`);
   } else if (ops.length > 0) {
     reasons.push(`${ops.join(', ')} error rate${ops.length > 1 ? 's exceed' : ' exceeds'} 10% (overall ${formatPercent(overall)}): critical data loss risk`);
   }

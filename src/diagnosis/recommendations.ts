@@ -35,7 +35,7 @@ function withoutCompaction(rec: Recommendation, blocker: CauseFinding): Recommen
   const why = blocker.cause === 'lsm_corruption' ? 'the LSM tree is corrupted (rebuild it from WAL first)' : 'the disk is suspected to be failing (verify and fail over first)';
   return {
     title: `${rec.title.split(':')[0]}: do not compact now`,
-    steps: [`Do not compact while ${why}: a compaction rewrites every table on this store.`, ...rec.steps.filter((s) => !/compact/i.test(s))],
+    steps: [...rec.steps.filter((s) => !/compact/i.test(s)), `Do not compact while ${why}: a compaction rewrites every table on this store.`],
   };
 }
 

@@ -121,12 +121,12 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
     .filter((c) => c.weight >= 2)
     .sort((a, b) => b.weight - a.weight)
     .map((c) => {
-      const finding: CauseFinding = { cause: c.cause, evidence: c.items.sort((a, b) => b.weight - a.weight).map((i) => i.text), recovering: false };
+      const finding: CauseFinding = { cause: c.cause, evidence: c.items.sort((a, b) => b.weight - a.weight).map((i) => i.text) };
       const patterns = CAUSE_PATTERNS[c.cause]?.filter((p) => pattern(p) > 0) ?? [];
       if (patterns.length === 0) return finding;
       const stamps = patterns.map((p) => logs?.patternTimes?.[p]?.last ?? null);
-      finding.lastSeenAt = stamps.includes(null) ? null : stamps.reduce((a, b) => (b! > a! ? b : a));
-      const last = finding.lastSeenAt;
+      const last = stamps.includes(null) ? null : stamps.reduce((a, b) => (b! > a! ? b : a));
+      if (last) finding.lastSeenAt = last;
       const quiet = last && options.now && options.now.getTime() - Date.parse(last) > THRESHOLDS.evidenceQuietSeconds * 1000;
       const settled = errorRate !== null && !erroring && Boolean(last && cleared[c.cause]?.(last));
       if (quiet && settled) {
@@ -140,13 +140,13 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
     // Active causes first: a recovering one is history, however heavy its evidence.
     .sort((a, b) => Number(a.recovering) - Number(b.recovering));
 
-  const notChecked = notCheckedOf(checks, errorRate, disk);
+  const notChecked = notCheckedOf(checks, metrics, disk);
   const api = metrics?.apiUnanswered;
-  if (api) causes.unshift({ cause: 'api_unresponsive', evidence: [api.reason, ...(causes.length > 0 ? ['the host checks below still ran'] : [])], recovering: false });
+  if (api) causes.unshift({ cause: 'api_unresponsive', evidence: [api.reason, ...(causes.length > 0 ? ['the host checks below still ran'] : [])] });
   if (causes.length === 0) {
     const unread = notChecked.filter((n) => n.check === 'error_metrics' || n.check === 'logs' || n.check === 'disk');
-    if (erroring) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`], recovering: false });
-    else if (unread.length > 0) causes.push({ cause: 'unknown', evidence: [`not verified: ${notCheckedText(unread)}`, ...(errorRate !== null ? [`${rateText} over the bot's short sample (the alert uses a 5-minute rate)`] : [])], recovering: false });
+    if (erroring) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`] });
+    else if (unread.length > 0) causes.push({ cause: 'unknown', evidence: [...notCheckedLines(notChecked), ...(errorRate !== null ? [`${rateText} over the bot's short sample (the alert uses a 5-minute rate)`] : [])] });
     else causes.push({ cause: 'healthy', evidence: healthyEvidence(errorRate, logs, lsm) });
   } else if (errorRate !== null && !causes[0]!.recovering && causes[0]!.cause !== 'api_unresponsive') {
     causes[0]!.evidence.push(`${rateText}${metrics?.worstOperation ? ` (worst: ${metrics.worstOperation})` : ''}`);
@@ -162,32 +162,46 @@ function summaryOf(causes: readonly CauseFinding[], notChecked: readonly NotChec
   const others = causes.slice(1).map(findingLabel);
   const also = others.length > 0 ? ` (also: ${others.join(', ')})` : '';
   const unread = notChecked.filter((n) => n.check !== 'error_metrics' || !apiHeadline);
-  const missing = unread.length > 0 ? `; not checked: ${notCheckedText(unread)}` : '';
+  const missing = unread.length > 0 ? `; ${notCheckedText(unread)}` : '';
   if (primary.cause === 'api_unresponsive') return `${apiHeadline ?? causeLabel('api_unresponsive')}${others.length > 0 ? `; the host shows: ${others.join(', ')}` : ''}${missing}`;
   if (primary.cause === 'healthy') return `Healthy: ${rateText}, no runbook cause found`;
-  if (primary.cause === 'unknown' && !primary.evidence[0]!.startsWith(rateText)) return `Not verified: ${notCheckedText(unread)}; ${rateText}`;
+  if (primary.cause === 'unknown' && unread.length > 0 && !primary.evidence[0]!.startsWith(rateText)) return `Not verified: ${notCheckedText(unread)}; ${rateText}`;
   if (primary.recovering) return `Recovering from ${causeLabel(primary.cause)}: ${primary.evidence[0]}${also}${missing}`;
   return `Likely cause: ${causeLabel(primary.cause)}${also}; ${rateText}${missing}`;
 }
 
-/** What could not be read: the error rate, any check that read nothing, the disk's free space. */
-function notCheckedOf(checks: readonly CheckResult[], errorRate: number | null, disk: Partial<DiskData> | undefined): NotChecked[] {
+/**
+ * What could not be read: the error counters, any check that read nothing, the disk's free space. Counters that
+ * were read but saw no operations in the window are read (nothing failed), not missing.
+ */
+function notCheckedOf(checks: readonly CheckResult[], metrics: Partial<ErrorMetricsData> | undefined, disk: Partial<DiskData> | undefined): NotChecked[] {
   const out: NotChecked[] = [];
   for (const c of checks) {
     // The disk's free space is what matters here, and its reason is the one the other host checks share.
     if (c.id === 'disk' && disk?.space && !disk.space.available) out.push({ check: 'disk', reason: disk.space.reason });
-    else if (c.status === 'unknown' || (c.id === 'error_metrics' && errorRate === null)) out.push({ check: c.id, reason: c.error ?? c.summary.replace(/^not available: /, '') });
+    else if (c.id === 'error_metrics' && metrics?.errorRate === null && !c.error && metrics.notExported?.length === 0) continue;
+    else if (c.status === 'unknown') out.push({ check: c.id, reason: c.error ?? c.summary.replace(/^not available: /, '') });
   }
   return out;
 }
 
 const CHECK_NAMES: Record<CheckId, string> = { error_metrics: 'error metrics', logs: 'logs', disk: 'disk', lsm: 'LSM', locks: 'locks' };
 
-/** "logs, disk and LSM (stemedb-1: could not reach SSH ...)": checks that failed for one reason are named together. */
-export function notCheckedText(items: readonly NotChecked[]): string {
+/**
+ * "logs and disk could not be checked (stemedb-1: could not reach SSH ...)": checks that failed for one reason
+ * are named together; the error metrics alone read "the error rate could not be measured (...)".
+ */
+export function notCheckedLines(items: readonly NotChecked[]): string[] {
   const byReason = new Map<string, string[]>();
   for (const n of items) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), CHECK_NAMES[n.check]]);
-  return [...byReason].map(([reason, names]) => `${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]} (${reason})`).join('; ');
+  return [...byReason].map(([reason, names]) => {
+    if (names.length === 1 && names[0] === CHECK_NAMES.error_metrics) return `the error rate could not be measured (${reason})`;
+    return `${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]} could not be checked (${reason})`;
+  });
+}
+
+export function notCheckedText(items: readonly NotChecked[]): string {
+  return notCheckedLines(items).join('; ');
 }
 
 function healthyEvidence(errorRate: number | null, logs: Partial<LogsData> | undefined, lsm: Partial<LsmData> | undefined): string[] {

@@ -82,8 +82,10 @@ describe('decideVerdict', () => {
 
   it('says unknown, not healthy, when nothing could be read', () => {
     const v = verdictOf((['error_metrics', 'logs', 'disk', 'lsm', 'locks'] as const).map((id) => failed(id, 'connection refused')));
-    expect(v.causes).toEqual([{ cause: 'unknown', evidence: ['no check could read anything: see each check for the reason'] }]);
-    expect(v.summary).toContain('error rate not available');
+    // Issue 9 item 1: the verdict names what could not be checked and why (was: "no check could read anything").
+    expect(v.causes).toEqual([{ cause: 'unknown', evidence: ['error metrics, logs, disk, LSM and locks could not be checked (connection refused)'] }]);
+    expect(v.summary).toBe('Not verified: error metrics, logs, disk, LSM and locks could not be checked (connection refused); error rate not available');
+    expect(v.severity).toBe('warning');
   });
 
   it('says unknown, not healthy, when the error rate could not be measured', () => {
@@ -115,10 +117,22 @@ describe('decideVerdict', () => {
       expect(verdictOf(checksWith(errorMetrics(0.1))).escalateReasons).toEqual([]);
     });
 
-    it('LSM corruption', () => {
+    // Issue 9 item 4: corruption alone calls for the WAL rebuild (Escalate offered), not for paging the chain.
+    it('LSM corruption the WAL rebuild did not repair, not corruption alone', () => {
       const v = verdictOf(checksWith(logs({ 'invalid SST file header': 2 })));
       expect(v.causes[0]!.cause).toBe('lsm_corruption');
-      expect(v.escalateReasons).toEqual(['LSM corruption detected: escalate if the rebuild from WAL does not repair it']);
+      expect(v.escalateReasons).toEqual([]);
+      const failedRebuild = logs({ 'invalid SST file header': 2 }, { rebuild: { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' } });
+      expect(verdictOf(checksWith(failedRebuild)).escalateReasons).toEqual(['LSM corruption cannot be repaired from WAL: the rebuild failed at 13:40:02 UTC and corruption is still logged']);
+      const times = { first: '2026-11-29T13:30:00.000Z', last: '2026-11-29T13:45:00.000Z' };
+      const after = (completedAt: string) => logs({ 'invalid SST file header': 2 }, { patternTimes: { 'invalid SST file header': times }, rebuild: { completedAt, failedAt: null, line: 'rebuild complete' } });
+      expect(verdictOf(checksWith(after('2026-11-29T13:40:00.000Z'))).escalateReasons).toEqual(['LSM corruption persists after the WAL rebuild completed at 13:40:00 UTC (corruption logged until 13:45:00 UTC)']);
+      expect(verdictOf(checksWith(after('2026-11-29T13:50:00.000Z'))).escalateReasons).toEqual([]);
+    });
+
+    it('any single operation over 10%, naming it, while the overall rate is under', () => {
+      const v = verdictOf(checksWith(errorMetrics(0.07, ops(0.16, 0.01), 'critical'), logs({ 'No space left on device': 5 })));
+      expect(v.escalateReasons).toEqual(['put 16.00% error rate exceeds 10% (overall 7.00%): critical data loss risk']);
     });
 
     it('disk I/O errors in dmesg on a host that rebooted recently, and only then', () => {
@@ -138,7 +152,8 @@ describe('decideVerdict', () => {
     });
 
     it('lists every reason that applies', () => {
-      const v = verdictOf(checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 })));
+      const rebuild = { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' };
+      const v = verdictOf(checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 }, { rebuild })));
       expect(v.escalateReasons).toHaveLength(3);
     });
   });
