@@ -41,3 +41,13 @@ export function hostCommands(node: NodeConfig, options: { logWindowMinutes: numb
     Object.entries(scripts).map(([id, script]) => [id, { id, script, timeoutMs: options.timeoutMs, maxOutputBytes: id === 'logs' ? MAX_LOG_BYTES : MAX_OUTPUT_BYTES }]),
   ) as Record<HostCommandId, HostCommand>;
 }
+
+/**
+ * The newest entry in the node's `backupDir` as `<mtime seconds> <name>` (GNU find), or nothing for an empty
+ * dir; `cd` first so a missing or unreadable dir fails instead of printing nothing. Undefined without a backupDir.
+ */
+export function snapshotCommand(node: NodeConfig, timeoutMs: number): HostCommand | undefined {
+  if (!node.backupDir) return undefined;
+  const script = `cd ${shellQuote(node.backupDir)} && find . -mindepth 1 -maxdepth 1 -printf '%T@ %f\\n' | sort -n | tail -n 1`;
+  return { id: 'snapshot_newest', script, timeoutMs, maxOutputBytes: 64 * 1024 };
+}
