@@ -2,7 +2,7 @@ import type { NodeConfig } from '../config/schema';
 import { shellQuote } from '../exec/shell-quote';
 import type { DiskUsage } from './parsers/parse-df';
 import type { CauseFinding, Recommendation, Verdict } from './types';
-import { notCheckedText } from './verdict';
+import { notCheckedText } from './not-checked';
 
 /** What the steps may fill in beyond the node's config: the device and mount point `df` reported. */
 export interface RecommendationFacts {

@@ -5,6 +5,7 @@ import type { LocksData } from './checks/locks';
 import { clock, timeRange, type LogsData } from './checks/logs';
 import type { LsmData } from './checks/lsm';
 import { escalationReasons } from './escalation-criteria';
+import { notCheckedLines, notCheckedOf, notCheckedText } from './not-checked';
 import { LOG_PATTERNS } from './parsers/parse-log-patterns';
 import { THRESHOLDS } from './thresholds';
 import type { Cause, CauseFinding, CheckId, CheckResult, NotChecked, Severity, Verdict } from './types';
@@ -145,7 +146,9 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   if (api) causes.unshift({ cause: 'api_unresponsive', evidence: [api.reason, ...(causes.length > 0 ? ['the host checks below still ran'] : [])] });
   if (causes.length === 0) {
     const unread = notChecked.filter((n) => n.check === 'error_metrics' || n.check === 'logs' || n.check === 'disk');
-    if (erroring) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`] });
+    // "No pattern matched" only means something when the logs and the disk were read.
+    if (erroring && unread.length === 0) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`] });
+    else if (erroring) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) and no cause found in what could be read`, ...notCheckedLines(notChecked)] });
     else if (unread.length > 0) causes.push({ cause: 'unknown', evidence: [...notCheckedLines(notChecked), ...(errorRate !== null ? [`${rateText} over the bot's short sample (the alert uses a 5-minute rate)`] : [])] });
     else causes.push({ cause: 'healthy', evidence: healthyEvidence(errorRate, logs, lsm) });
   } else if (errorRate !== null && !causes[0]!.recovering && causes[0]!.cause !== 'api_unresponsive') {
@@ -168,40 +171,6 @@ function summaryOf(causes: readonly CauseFinding[], notChecked: readonly NotChec
   if (primary.cause === 'unknown' && unread.length > 0 && !primary.evidence[0]!.startsWith(rateText)) return `Not verified: ${notCheckedText(unread)}; ${rateText}`;
   if (primary.recovering) return `Recovering from ${causeLabel(primary.cause)}: ${primary.evidence[0]}${also}${missing}`;
   return `Likely cause: ${causeLabel(primary.cause)}${also}; ${rateText}${missing}`;
-}
-
-/**
- * What could not be read: the error counters, any check that read nothing, the disk's free space. Counters that
- * were read but saw no operations in the window are read (nothing failed), not missing.
- */
-function notCheckedOf(checks: readonly CheckResult[], metrics: Partial<ErrorMetricsData> | undefined, disk: Partial<DiskData> | undefined): NotChecked[] {
-  const out: NotChecked[] = [];
-  for (const c of checks) {
-    // The disk's free space is what matters here, and its reason is the one the other host checks share.
-    if (c.id === 'disk' && disk?.space && !disk.space.available) out.push({ check: 'disk', reason: disk.space.reason });
-    else if (c.id === 'error_metrics' && metrics?.errorRate === null && !c.error && metrics.notExported?.length === 0) continue;
-    else if (c.status === 'unknown') out.push({ check: c.id, reason: c.error ?? c.summary.replace(/^not available: /, '') });
-  }
-  return out;
-}
-
-const CHECK_NAMES: Record<CheckId, string> = { error_metrics: 'error metrics', logs: 'logs', disk: 'disk', lsm: 'LSM', locks: 'locks' };
-
-/**
- * "logs and disk could not be checked (stemedb-1: could not reach SSH ...)": checks that failed for one reason
- * are named together; the error metrics alone read "the error rate could not be measured (...)".
- */
-export function notCheckedLines(items: readonly NotChecked[]): string[] {
-  const byReason = new Map<string, string[]>();
-  for (const n of items) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), CHECK_NAMES[n.check]]);
-  return [...byReason].map(([reason, names]) => {
-    if (names.length === 1 && names[0] === CHECK_NAMES.error_metrics) return `the error rate could not be measured (${reason})`;
-    return `${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]} could not be checked (${reason})`;
-  });
-}
-
-export function notCheckedText(items: readonly NotChecked[]): string {
-  return notCheckedLines(items).join('; ');
 }
 
 function healthyEvidence(errorRate: number | null, logs: Partial<LogsData> | undefined, lsm: Partial<LsmData> | undefined): string[] {

@@ -101,6 +101,37 @@ describe('decideVerdict', () => {
     expect(v.causes[0]).toEqual({ cause: 'healthy', evidence: ['error rate not available', 'no runbook error patterns in the last 15 min', '40 SST files'] });
   });
 
+  describe('partial data and recency (issue 9)', () => {
+    const now = new Date('2026-11-29T13:49:37.000Z');
+    const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
+    const noSpace = (lastMinutesAgo: number) => logs({ 'No space left on device': 900 }, { patternTimes: { 'No space left on device': { first: at(14), last: at(lastMinutesAgo) } } });
+    const at0 = (checks: CheckResult[]) => decideVerdict(checks, { recentRebootMinutes: 60, now });
+
+    it('is not healthy with a low rate when the logs and the disk could not be read', () => {
+      const v = verdictOf(checksWith(failed('logs', 'host unreachable: ssh connect ECONNREFUSED'), failed('disk', 'host unreachable: ssh connect ECONNREFUSED')));
+      expect(v.causes.map((c) => c.cause)).toEqual(['unknown']);
+      expect(v.severity).toBe('warning');
+      expect(v.summary).toBe('Not verified: logs and disk could not be checked (host unreachable: ssh connect ECONNREFUSED); error rate 0.05%');
+    });
+
+    it('does not claim "no runbook pattern matched" for errors when the logs were not read', () => {
+      const v = verdictOf(checksWith(errorMetrics(0.05, ops(0.1, 0), 'critical'), failed('logs', 'timed out')));
+      expect(v.causes[0]!.evidence).toEqual(['error rate 5.00% (> 1%) and no cause found in what could be read', 'logs could not be checked (timed out)']);
+      expect(v.severity).toBe('critical');
+    });
+
+    it('calls a cause recovering only when its lines stopped over 5 min ago, the rate is under 1% and the disk is no longer full', () => {
+      const recovered = at0(checksWith(errorMetrics(0.0008), noSpace(7)));
+      expect(recovered.causes).toEqual([{ cause: 'disk_full', recovering: true, lastSeenAt: at(7), evidence: expect.arrayContaining(['errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now']) }]);
+      expect(recovered.severity).toBe('warning');
+      expect(recovered.summary).toBe('Recovering from disk space exhausted: errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now');
+      expect(at0(checksWith(errorMetrics(0.0008), noSpace(2))).causes[0]!.recovering).toBeUndefined();
+      expect(at0(checksWith(errorMetrics(0.02), noSpace(7))).causes[0]!.recovering).toBeUndefined();
+      expect(at0(checksWith(errorMetrics(0.0008), noSpace(7), disk({ space: freeSpace(0.01) }))).causes[0]!.recovering).toBeUndefined();
+      expect(at0(checksWith(errorMetrics(0.0008), noSpace(7), failed('disk', 'x'))).causes[0]!.recovering).toBeUndefined();
+    });
+  });
+
   it('grades severity: critical when erroring or a check is critical, warning for a warning check or a cause', () => {
     expect(verdictOf(checksWith(errorMetrics(0.012))).severity).toBe('critical');
     expect(verdictOf(checksWith({ ...lsm({ sstFiles: 650 }), status: 'critical' })).severity).toBe('critical');
