@@ -32,7 +32,7 @@ export function causeLabel(cause: Cause): string {
 }
 
 /** The label with its state: "disk space exhausted (recovering)". */
-export function findingLabel(finding: CauseFinding): string {
+export function findingLabel(finding: Pick<CauseFinding, 'cause' | 'recovering'>): string {
   return `${CAUSE_LABEL[finding.cause]}${finding.recovering ? ' (recovering)' : ''}`;
 }
 
