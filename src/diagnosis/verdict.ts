@@ -139,7 +139,7 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
       return finding;
     })
     // Active causes first: a recovering one is history, however heavy its evidence.
-    .sort((a, b) => Number(a.recovering) - Number(b.recovering));
+    .sort((a, b) => (a.recovering ? 1 : 0) - (b.recovering ? 1 : 0));
 
   const notChecked = notCheckedOf(checks, metrics, disk);
   const api = metrics?.apiUnanswered;

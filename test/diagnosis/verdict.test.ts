@@ -130,6 +130,12 @@ describe('decideVerdict', () => {
       expect(at0(checksWith(errorMetrics(0.0008), noSpace(7), disk({ space: freeSpace(0.01) }))).causes[0]!.recovering).toBeUndefined();
       expect(at0(checksWith(errorMetrics(0.0008), noSpace(7), failed('disk', 'x'))).causes[0]!.recovering).toBeUndefined();
     });
+
+    it('lists an active cause before a recovering one, whatever the weights', () => {
+      const v = at0(checksWith(errorMetrics(0.0008), noSpace(7), lsm({ sstFiles: 650 })));
+      expect(v.causes.map((c) => [c.cause, c.recovering ?? false])).toEqual([['compaction_lag', false], ['disk_full', true]]);
+      expect(v.summary).toBe('Likely cause: compaction falling behind (also: disk space exhausted (recovering)); error rate 0.08%');
+    });
   });
 
   it('grades severity: critical when erroring or a check is critical, warning for a warning check or a cause', () => {
