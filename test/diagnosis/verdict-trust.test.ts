@@ -23,6 +23,7 @@ const NODES: SimNodeOptions[] = [
   { name: 'recovered', scenarios: ['disk_full'], recoveredSecondsAgo: 420 },
   { name: 'just-compacted', scenarios: ['disk_full'], recoveredSecondsAgo: 30 },
   { name: 'hung', scenarios: ['healthy'], hangMs: 120_000 },
+  { name: 'api-down', scenarios: ['healthy'] },
   { name: 'put-16', scenarios: ['disk_full'], errorsByOperation: { put: 0.16, delete: 0.05 } },
   { name: 'corrupt', scenarios: ['lsm_corruption'] },
   { name: 'rebuild-failed', scenarios: ['lsm_corruption'], walRebuild: { outcome: 'failed' } },
@@ -73,11 +74,13 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     const key = join(dir, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     const port = await closedPort();
-    const nodes = clusterNodesConfig(cluster).map((n) =>
-      n.name === 'unreachable'
-        ? { ...n, local: undefined, ssh: { host: '127.0.0.1', port, username: 'stemedb', privateKeyPath: key, hostKeySha256: `SHA256:${'A'.repeat(43)}` } }
-        : n,
-    );
+    const apiPort = await closedPort();
+    const nodes = clusterNodesConfig(cluster).map((n) => {
+      if (n.name === 'unreachable') return { ...n, local: undefined, ssh: { host: '127.0.0.1', port, username: 'stemedb', privateKeyPath: key, hostKeySha256: `SHA256:${'A'.repeat(43)}` } };
+      // The process is down: nothing listens on its API port, while the host still answers.
+      if (n.name === 'api-down') return { ...n, apiUrl: `http://127.0.0.1:${apiPort}` };
+      return n;
+    });
     config = join(dir, 'config.yml');
     const sqlitePath = join(dir, 'bot.sqlite');
     writeFileSync(config, stringify({ stemedb: { nodes }, diagnosis: { sampleSeconds: 1 }, store: { sqlitePath } }));
@@ -104,7 +107,7 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     expect(r.verdict.causes).toHaveLength(1);
     expect(r.verdict.causes[0]).toMatchObject({ cause: 'disk_full', recovering: true });
     expect(r.verdict.severity).toBe('warning');
-    expect(r.verdict.summary).toMatch(/^Recovering from disk space exhausted: errors stopped at \d\d:\d\d:\d\d UTC \(7 min ago\); error rate 0\.\d\d% now$/);
+    expect(r.verdict.summary).toMatch(/^Recovering from disk space exhausted: errors stopped at \d\d:\d\d:\d\d UTC \([78] min ago\); error rate 0\.\d\d% now$/);
     expect(r.verdict.escalate).toBe(false);
     expect(r.recommendations.map((rec) => rec.action)).toEqual([undefined]);
     expect(steps(r)).not.toMatch(/gzip|mv .*backup|storage\/compact/);
@@ -132,6 +135,13 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     expect(r.verdict.severity).toBe('critical');
     expect(r.recommendations[0]!.title).toContain('StemeDB API not answering');
     expect(steps(r)).not.toContain('debug');
+  });
+
+  it('3. says so too when the API refuses connections (process down), with what the host still shows', async () => {
+    const r = await diagnose('api-down');
+    expect(r.verdict.causes.map((c) => c.cause)).toEqual(['api_unresponsive']);
+    expect(r.verdict.summary).toMatch(/^StemeDB API on api-down not answering GET \/metrics: cannot reach api-down at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(r.checks.find((c) => c.id === 'logs')!.status).toBe('ok');
   });
 
   it('4. escalates when one operation fails over 10% while the overall rate is under, naming it', async () => {
