@@ -56,7 +56,7 @@ export async function diagnoseNode(services: Services, node: NodeConfig, options
     const durationMs = Date.now() - started;
     metrics.diagnosisDuration.observe(durationMs / 1000);
     log.info({ node: node.name, durationMs, causes: verdict.causes.map((c) => c.cause), severity: verdict.severity }, 'diagnosis finished');
-    return { node: node.name, startedAt: startedAt.toISOString(), durationMs, errorRate, verdict, checks, recommendations: recommendationsFor(verdict, node, { space: disk?.space?.available ? disk.space : undefined }) };
+    return { node: node.name, startedAt: startedAt.toISOString(), durationMs, errorRate, verdict, checks, recommendations: recommendationsFor(verdict, node, { space: disk?.space?.available ? disk.space : undefined, inodesFree: disk?.inodes?.available ? disk.inodes.freeFraction : undefined, errorRate }) };
   } finally {
     void sources.close().catch((err: unknown) => log.warn({ err, node: node.name }, 'closing diagnosis sources failed'));
   }

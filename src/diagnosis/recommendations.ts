@@ -1,12 +1,17 @@
 import type { NodeConfig } from '../config/schema';
 import { shellQuote } from '../exec/shell-quote';
 import type { DiskUsage } from './parsers/parse-df';
+import { THRESHOLDS } from './thresholds';
 import type { CauseFinding, Recommendation, Verdict } from './types';
 import { notCheckedText } from './not-checked';
 
 /** What the steps may fill in beyond the node's config: the device and mount point `df` reported. */
 export interface RecommendationFacts {
   space?: DiskUsage;
+  /** Free inodes as a fraction (`df -i`), when read. */
+  inodesFree?: number;
+  /** The error rate measured now. */
+  errorRate?: number | null;
 }
 
 /** The runbook neither compacts a corrupted store nor a failing disk: compaction rewrites every table on it. */
@@ -51,10 +56,11 @@ function stepsFor(finding: CauseFinding, node: NodeConfig, facts: Recommendation
   const follow = 'journald' in node.logs ? `journalctl -u ${node.logs.journald} -f` : `tail -F ${p(node.logs.file)}`;
   switch (cause) {
     case 'disk_full':
-      if (finding.recovering) {
+      // Recovering, or errors under 1% with room again (bytes and inodes): confirm; do not free space or compact again.
+      if (finding.recovering || hasRoom(facts)) {
         return [
           {
-            title: 'Disk space exhausted, now recovering: confirm it stays that way',
+            title: finding.recovering ? 'Disk space exhausted, now recovering: confirm it stays that way' : 'Disk space exhausted earlier, room again now: confirm no new "No space" lines',
             steps: [
               `df -h ${p(data)}; df -i ${p(data)}   # free space and inodes now`,
               `${follow} | grep -E "No space left on device|compaction"   # no new "No space" lines`,
@@ -168,6 +174,11 @@ function stepsFor(finding: CauseFinding, node: NodeConfig, facts: Recommendation
     case 'healthy':
       return [];
   }
+}
+
+function hasRoom(facts: RecommendationFacts): boolean {
+  const calm = facts.errorRate !== undefined && facts.errorRate !== null && facts.errorRate <= THRESHOLDS.errorRateCritical;
+  return calm && Boolean(facts.space && facts.space.freeFraction >= THRESHOLDS.diskFreeWarning && (facts.inodesFree ?? 1) >= THRESHOLDS.diskFreeWarning);
 }
 
 /**

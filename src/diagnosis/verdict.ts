@@ -112,6 +112,7 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   const rateText = `error rate ${formatPercent(errorRate)}`;
   const erroring = errorRate !== null && errorRate > THRESHOLDS.errorRateCritical;
   // Is the condition behind a cause gone now (not merely unmentioned)? A figure that could not be read says no.
+  const settledCauses = new Set<Cause>();
   const cleared: Partial<Record<Cause, (lastSeenAt: string) => boolean>> = {
     disk_full: () => Boolean(space?.available && space.freeFraction >= THRESHOLDS.diskFreeCritical && !(inodes?.available && inodes.freeFraction < THRESHOLDS.diskFreeCritical)),
     lock_contention: () => wait !== null && wait < THRESHOLDS.lockWaitWarningSeconds,
@@ -134,6 +135,7 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
         finding.recovering = true;
         finding.evidence.unshift(`errors stopped at ${clock(last!)} UTC (${Math.round((options.now!.getTime() - Date.parse(last!)) / 60_000)} min ago); ${rateText} now`);
       } else if (settled && options.now) {
+        settledCauses.add(c.cause);
         finding.evidence.push(`${rateText} now and the condition is gone; the last line was at ${clock(last!)} UTC: recovering if no new lines for ${THRESHOLDS.evidenceQuietSeconds / 60} min`);
       }
       return finding;
@@ -156,7 +158,7 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   }
 
   const escalateReasons = escalationReasons({ metrics, causes, disk, pattern, rebuild, recentRebootMinutes: options.recentRebootMinutes });
-  const severity = severityOf(checks, causes, erroring);
+  const severity = severityOf(checks, causes, erroring, settledCauses);
   return { causes, severity, summary: summaryOf(causes, notChecked, rateText, api?.headline), escalate: escalateReasons.length > 0, escalateReasons, notChecked };
 }
 
@@ -182,11 +184,12 @@ function healthyEvidence(errorRate: number | null, logs: Partial<LogsData> | und
 
 /**
  * Critical: errors over 1%, the API not answering, or a critical check, except log lines whose causes all
- * stopped (they are history). Anything but a clean bill of health is at least a warning.
+ * stopped or are stopping (rate under 1%, condition gone). Anything but a clean bill of health is at least a warning.
  */
-function severityOf(checks: readonly CheckResult[], causes: readonly CauseFinding[], erroring: boolean): Severity {
+function severityOf(checks: readonly CheckResult[], causes: readonly CauseFinding[], erroring: boolean, settled: ReadonlySet<Cause>): Severity {
   if (erroring || causes.some((c) => c.cause === 'api_unresponsive')) return 'critical';
-  const logsAreHistory = causes.some((c) => c.recovering) && !causes.some((c) => !c.recovering && CAUSE_PATTERNS[c.cause]);
+  const done = (c: CauseFinding) => c.recovering === true || settled.has(c.cause);
+  const logsAreHistory = causes.some(done) && !causes.some((c) => !done(c) && CAUSE_PATTERNS[c.cause]);
   if (checks.some((c) => c.status === 'critical' && !(c.id === 'logs' && logsAreHistory))) return 'critical';
   if (causes[0]?.cause !== 'healthy' || checks.some((c) => c.status === 'warning')) return 'warning';
   return 'ok';

@@ -120,6 +120,10 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     expect(r.verdict.causes[0]!.cause).toBe('disk_full');
     expect(r.verdict.causes[0]!.recovering).toBeUndefined();
     expect(r.verdict.causes[0]!.evidence.join('\n')).toMatch(/recovering if no new lines for 5 min/);
+    // Errors under 1% and the disk has room: a warning, and no second round of freeing space or compacting.
+    expect(r.verdict.severity).toBe('warning');
+    expect(steps(r)).not.toMatch(/gzip|storage\/compact/);
+    expect(r.recommendations[0]!.title).toBe('Disk space exhausted earlier, room again now: confirm no new "No space" lines');
   });
 
   it('2. and the text view says so', async () => {

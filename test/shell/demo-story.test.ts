@@ -25,4 +25,13 @@ describe('the local demo tells one consistent story', () => {
     expect(stdout).toContain('• Backup: snapshot the KV store before compacting (runbook: always back up before a manual compaction)');
     expect(stdout).toContain('only 0.3% free (1.5 GB of 500 GB): a compaction writes merged SST files');
   }, 90_000);
+  it('after a compaction shows the disk freed, a warning rather than critical, and no second round of freeing space', async () => {
+    const { code, stdout } = await runShell('compact stemedb-1 --yes\ndiagnose stemedb-1\nexit\n');
+    expect(code).toBe(0);
+    const diagnosis = stdout.slice(stdout.indexOf('stemedb-1: disk space exhausted'));
+    expect(diagnosis).toMatch(/^stemedb-1: disk space exhausted \(warning\)/);
+    expect(diagnosis).toMatch(/\[ok\] 3\. Disk health: 46\.0% free \(230 GB of 500 GB\)/);
+    expect(diagnosis).toMatch(/recovering if no new lines for 5 min/);
+    expect(diagnosis).not.toMatch(/gzip|storage\/compact/);
+  }, 90_000);
 });
