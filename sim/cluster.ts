@@ -9,7 +9,7 @@ export interface SimNodeHandle {
   apiUrl: string;
   dataDir: string;
   logFile: string;
-  hostTools: { dmesg: string; smartctl: string; smartDevice: string; uptimeFile: string };
+  hostTools: { dmesg: string; df: string; smartctl: string; smartDevice: string; uptimeFile: string };
   /** Replaces the node's scenarios (`[]` or `['healthy']` heals it). */
   setScenarios(s: Scenario[]): void;
   scenarios(): Scenario[];
@@ -61,7 +61,7 @@ function handleFor(node: SimNode, apiUrl: string): SimNodeHandle {
     apiUrl,
     dataDir: node.paths.dataDir,
     logFile: node.paths.logFile,
-    hostTools: { dmesg: node.paths.dmesg, smartctl: node.paths.smartctl, smartDevice: '/dev/sda', uptimeFile: node.paths.uptimeFile },
+    hostTools: { dmesg: node.paths.dmesg, df: node.paths.df, smartctl: node.paths.smartctl, smartDevice: '/dev/sda', uptimeFile: node.paths.uptimeFile },
     setScenarios: (s) => node.setScenarios(s),
     scenarios: () => node.scenarios(),
     setHang: (ms) => {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 
 /**
  * A simulated node's host directory: real files that `df`, `du`, `find`, `ls` and `tail` can be run against,
- * plus stand-in `dmesg`/`smartctl` scripts that print state files the simulator rewrites.
+ * plus stand-in `dmesg`/`smartctl`/`df` scripts that print state files the simulator rewrites.
  */
 export interface HostPaths {
   dataDir: string;
@@ -15,6 +15,8 @@ export interface HostPaths {
   stateDir: string;
   dmesg: string;
   smartctl: string;
+  /** `df` for the data dir: the simulated disk (full or not), not the test machine's. */
+  df: string;
   uptimeFile: string;
 }
 
@@ -30,6 +32,7 @@ export function hostPaths(baseDir: string, name: string): HostPaths {
     stateDir: join(dataDir, '.sim'),
     dmesg: join(dataDir, 'bin', 'dmesg'),
     smartctl: join(dataDir, 'bin', 'smartctl'),
+    df: join(dataDir, 'bin', 'df'),
     uptimeFile: join(dataDir, 'proc-uptime'),
   };
 }
@@ -56,6 +59,17 @@ export function prepareHostDir(p: HostPaths, nowMs: number, walSegments = 25): v
   }
   const state = shellQuote(p.stateDir);
   writeScript(p.dmesg, `# StemeDB simulator stand-in for dmesg: prints the simulated kernel ring buffer.\nexec cat ${state}/dmesg.txt\n`);
+  writeScript(
+    p.df,
+    [
+      '# StemeDB simulator stand-in for df: the simulated data disk, in `df -P -B1` or (-i) `df -P -i` format.',
+      'for arg in "$@"; do',
+      `  case "$arg" in -i|--inodes) exec cat ${state}/df-inodes.txt ;; esac`,
+      'done',
+      `exec cat ${state}/df.txt`,
+      '',
+    ].join('\n'),
+  );
   writeScript(
     p.smartctl,
     [

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writeAtomic, type HostPaths } from './host-dir';
-import { renderDmesg, renderSmartAll, renderSmartAttributes } from './host-tools';
+import { renderDf, renderDmesg, renderSmartAll, renderSmartAttributes } from './host-tools';
 import { createRng } from './rng';
 import type { FaultScenario } from './scenarios';
 
@@ -13,8 +13,11 @@ export function writeUptime(p: HostPaths, uptimeSeconds: number): void {
 }
 
 /** Rewrites what the dmesg and smartctl stand-ins print, for the node's current faults. */
-export function writeToolState(p: HostPaths, name: string, faults: readonly FaultScenario[], uptimeSeconds: number): void {
+export function writeToolState(p: HostPaths, name: string, faults: readonly FaultScenario[], uptimeSeconds: number, fullBy: 'space' | 'inodes' = 'space'): void {
   const failing = faults.includes('disk_hardware');
+  const df = renderDf({ mountpoint: p.dataDir, full: faults.includes('disk_full') ? fullBy : null });
+  writeAtomic(join(p.stateDir, 'df.txt'), df.space);
+  writeAtomic(join(p.stateDir, 'df-inodes.txt'), df.inodes);
   const powerOnHours = 31_204 + Math.floor(uptimeSeconds / 3600);
   writeAtomic(join(p.stateDir, 'dmesg.txt'), renderDmesg({ uptimeSeconds, diskErrors: failing, rng: createRng(`${name}/dmesg`) }));
   writeAtomic(join(p.stateDir, 'smartctl-attributes.txt'), renderSmartAttributes(failing, powerOnHours));

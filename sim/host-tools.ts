@@ -128,3 +128,24 @@ export function renderSmartAll(failing: boolean, powerOnHours = 31_204): string 
   const attrs = renderSmartAttributes(failing, powerOnHours).split('\n').slice(SMART_BANNER.length + 1);
   return [...SMART_BANNER, ...info, ...attrs].join('\n');
 }
+
+/** The simulated data disk: 500 GB on /dev/sda1 mounted at the node's data dir. */
+export const SIM_DISK_BYTES = 500e9;
+const SIM_DISK_INODES = 30_531_584;
+
+/**
+ * `df -P -B1` and `df -P -i` of the data dir. Out of space: 0.3% free. Out of inodes: space to spare, no inode
+ * left (small files filled the table). Otherwise the space a busy node keeps free.
+ */
+export function renderDf(opts: { mountpoint: string; full: 'space' | 'inodes' | null }): { space: string; inodes: string } {
+  const free = opts.full === 'space' ? 0.003 : 0.46;
+  const avail = Math.round(SIM_DISK_BYTES * free);
+  const used = SIM_DISK_BYTES - avail;
+  const freeInodes = opts.full === 'inodes' ? 0 : Math.round(SIM_DISK_INODES * 0.97);
+  const usedInodes = SIM_DISK_INODES - freeInodes;
+  const pct = (n: number, total: number) => `${Math.ceil((n / total) * 100)}%`;
+  return {
+    space: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/sda1 ${SIM_DISK_BYTES} ${used} ${avail} ${pct(used, SIM_DISK_BYTES)} ${opts.mountpoint}\n`,
+    inodes: `Filesystem Inodes IUsed IFree IUse% Mounted on\n/dev/sda1 ${SIM_DISK_INODES} ${usedInodes} ${freeInodes} ${pct(usedInodes, SIM_DISK_INODES)} ${opts.mountpoint}\n`,
+  };
+}

@@ -87,6 +87,8 @@ export function normalizeScenarios(scenarios: readonly Scenario[]): FaultScenari
 export interface ProfileOptions {
   /** Replaces the error fraction of every operation the faults make fail (on a healthy node: of puts). */
   errorFraction?: number;
+  /** Sets single operations' error fractions (after `errorFraction`): e.g. puts failing at 16% while reads do not. */
+  errorsByOperation?: Partial<Record<Operation, number>>;
 }
 
 const slowest = (a: LatencyCurve, b: LatencyCurve): LatencyCurve => ((b.at(-1)?.[0] ?? 0) > (a.at(-1)?.[0] ?? 0) ? b : a);
@@ -118,5 +120,6 @@ export function combineProfiles(scenarios: readonly Scenario[], options: Profile
     if (faults.length === 0) out.errors.put = f;
     for (const op of OPERATIONS) if (faults.length > 0 && out.errors[op] > HEALTHY_PROFILE.errors[op] * 1.5) out.errors[op] = f;
   }
+  for (const [op, f] of Object.entries(options.errorsByOperation ?? {}) as [Operation, number][]) out.errors[op] = f;
   return out;
 }

@@ -8,7 +8,9 @@ import { BoundedLogFile } from './log-file';
 import { formatLogLine, LogLineGenerator } from './log-lines';
 import { logTemplatesFor } from './log-templates';
 import { createRng } from './rng';
-import { combineProfiles, normalizeScenarios, type FaultScenario, type Scenario, type ScenarioProfile } from './scenarios';
+import { combineProfiles, normalizeScenarios, type FaultScenario, type ProfileOptions, type Scenario, type ScenarioProfile } from './scenarios';
+
+type ScenarioOptionsErrors = ProfileOptions['errorsByOperation'];
 import { slowQueries, type SlowQuery } from './slow-queries';
 
 export interface SimNodeOptions {
@@ -18,6 +20,8 @@ export interface SimNodeOptions {
   adminToken?: string;
   /** Replaces the error fraction of the operations the scenarios make fail (healthy node: puts). */
   errorFraction?: number;
+  /** Error fractions of single operations, e.g. `{ put: 0.16 }`. */
+  errorsByOperation?: ScenarioOptionsErrors;
   /** Per operation (put, get, delete); default 400. */
   opsPerSecond?: number;
   /** How long a manual compaction takes; default 6. */
@@ -29,6 +33,15 @@ export interface SimNodeOptions {
   rebootedSecondsAgo?: number;
   /** Answer `POST /v1/admin/storage/compact` with this status (e.g. 500) instead of compacting. */
   compactFailStatus?: number;
+  /** With `disk_full`: what ran out, the bytes (default) or the inodes (`df -i`). */
+  fullBy?: 'space' | 'inodes';
+  /** With `lsm_corruption`: the log shows a WAL rebuild this long ago (default 300 s) that completed or failed; corruption goes on after it. */
+  walRebuild?: { outcome: 'completed' | 'failed'; secondsAgo?: number };
+  /**
+   * The scenarios ended this long ago (at most 10 min): the log holds their lines up to then and the remedy's
+   * line (compaction finished, or rebuild complete for corruption); metrics and files are healthy now.
+   */
+  recoveredSecondsAgo?: number;
 }
 
 const TICK_MS = 1000;
@@ -67,17 +80,19 @@ export class SimNode {
     const t = now();
     this.scenariosSinceMs = t;
     this.paths = hostPaths(baseDir, options.name);
-    this.faults = normalizeScenarios(options.scenarios);
+    const history = normalizeScenarios(options.scenarios);
+    this.faults = options.recoveredSecondsAgo === undefined ? history : [];
     this.hangMs = options.hangMs ?? 0;
     this.bootMs = t - (options.rebootedSecondsAgo ?? DEFAULT_UPTIME_SECONDS) * 1000;
     prepareHostDir(this.paths, t);
     syncSstFiles(this.paths.kvDir, this.profile().sstFiles, t);
     writeUptime(this.paths, this.uptimeSeconds(t));
-    writeToolState(this.paths, options.name, this.faults, this.uptimeSeconds(t));
+    writeToolState(this.paths, options.name, this.faults, this.uptimeSeconds(t), options.fullBy);
     this.counters = new StorageCounters(t, options.opsPerSecond ?? 400, this.profile());
     this.logs = new LogLineGenerator(createRng(options.name));
     this.logFile = new BoundedLogFile(this.paths.logFile);
     this.loggedUntil = t - PREFILL_MS;
+    this.prefillHistory(history, t);
     this.flushLogs(t);
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.ticker.unref();
@@ -93,7 +108,7 @@ export class SimNode {
   }
 
   profile(): ScenarioProfile {
-    return combineProfiles(this.faults, { errorFraction: this.options.errorFraction });
+    return combineProfiles(this.faults, { errorFraction: this.options.errorFraction, errorsByOperation: this.options.errorsByOperation });
   }
 
   /** Switches scenarios now: counters and logs up to now keep the old ones, files follow the new ones. */
@@ -204,7 +219,7 @@ export class SimNode {
     if (faults.join() !== this.faults.join()) this.scenariosSinceMs = t;
     this.faults = faults;
     this.counters.advance(t, this.profile());
-    writeToolState(this.paths, this.name, this.faults, this.uptimeSeconds(t));
+    writeToolState(this.paths, this.name, this.faults, this.uptimeSeconds(t), this.options.fullBy);
   }
 
   private pendingBytes(t: number): number {
@@ -229,8 +244,31 @@ export class SimNode {
     }
   }
 
-  private flushLogs(t: number): void {
-    const templates = logTemplatesFor(this.faults, { deadlocks: this.options.deadlocks, errorFraction: this.options.errorFraction });
+  /** The log's past: faults that ended (`recoveredSecondsAgo`) and a WAL rebuild (`walRebuild`), each at its time. */
+  private prefillHistory(history: FaultScenario[], t: number): void {
+    const { recoveredSecondsAgo, walRebuild } = this.options;
+    const event = (secondsAgo: number, faults: FaultScenario[], level: 'INFO' | 'ERROR', message: string) => {
+      const at = Math.max(this.loggedUntil, t - secondsAgo * 1000);
+      this.flushLogs(at, faults);
+      this.logFile.append([formatLogLine(at, level, 'stemedb_storage::lsm', message)]);
+      return at;
+    };
+    if (walRebuild && history.includes('lsm_corruption')) {
+      const segments = 25;
+      event(walRebuild.secondsAgo ?? 300, history, walRebuild.outcome === 'completed' ? 'INFO' : 'ERROR', walRebuild.outcome === 'completed'
+        ? `rebuild complete: kv rebuilt from ${segments} WAL segments in 48.2s`
+        : `WAL rebuild failed: Error: WAL segment segment.0000${segments - 2}.wal truncated at offset 81920`);
+    }
+    if (recoveredSecondsAgo !== undefined && history.length > 0) {
+      const remedy = history.includes('lsm_corruption')
+        ? 'rebuild complete: kv rebuilt from 25 WAL segments in 51.7s'
+        : `compaction finished id=${randomUUID()} sst_files ${combineProfiles(history).sstFiles} -> 30 pending_compaction_bytes ${Math.round(combineProfiles(history).pendingBytes)} -> 0 in 412.0s`;
+      this.settledAtMs = event(recoveredSecondsAgo, history, 'INFO', remedy);
+    }
+  }
+
+  private flushLogs(t: number, faults: readonly FaultScenario[] = this.faults): void {
+    const templates = logTemplatesFor(faults, { deadlocks: this.options.deadlocks, errorFraction: this.options.errorFraction });
     this.logFile.append(this.logs.generate(templates, this.loggedUntil, t));
     this.loggedUntil = Math.max(this.loggedUntil, t);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { causeLabel } from '../diagnosis/verdict';
+import { findingLabel } from '../diagnosis/verdict';
 import { CAUSES } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
 import { actions, clip, context, header, section, type ButtonSpec } from '../render/blocks';
@@ -16,7 +16,7 @@ export const ALERT_ACTIONS = { silence: 'alert_silence' } as const;
 const diagnosisGist = z.object({
   errorRate: z.number().nullable(),
   startedAt: z.string(),
-  verdict: z.object({ causes: z.array(z.object({ cause: z.enum(CAUSES) })).min(1), severity: z.string() }),
+  verdict: z.object({ causes: z.array(z.object({ cause: z.enum(CAUSES), recovering: z.boolean().optional() })).min(1), severity: z.string() }),
 });
 export type DiagnosisGist = z.output<typeof diagnosisGist>;
 
@@ -57,7 +57,7 @@ export function headerView(input: HeaderInput): View {
     ? `*Node:* \`${incident.node}\`${input.nodeLabel && input.nodeLabel !== incident.node ? ` (${input.nodeLabelName} \`${escapeMrkdwn(input.nodeLabel)}\`)` : ''}`
     : `*Node:* ${input.nodeLabel ? `\`${escapeMrkdwn(input.nodeLabel)}\`` : `no \`${input.nodeLabelName}\` label`} is not in the inventory: no automatic diagnosis`;
   const rate = gist
-    ? `*Error rate:* ${formatPercent(gist.errorRate)} · *likely cause:* ${causeLabel(gist.verdict.causes[0]!.cause)} _(diagnosed ${formatUtc(gist.startedAt)})_`
+    ? `*Error rate:* ${formatPercent(gist.errorRate)} · *likely cause:* ${findingLabel(gist.verdict.causes[0]!)} _(diagnosed ${formatUtc(gist.startedAt)})_`
     : incident.node
       ? '*Error rate:* measuring…'
       : undefined;
@@ -78,7 +78,7 @@ export function headerView(input: HeaderInput): View {
   const text = [
     resolved ? `RESOLVED: ${e(name)} on ${e(where)} after ${lasted}` : `${e(name)} on ${e(where)} (${e(severity)}): ${e(summary)}`,
     incident.node ? undefined : `${input.nodeLabel ? e(input.nodeLabel) : `(no ${input.nodeLabelName} label)`} is not in the inventory: no automatic diagnosis`,
-    gist ? `Error rate ${formatPercent(gist.errorRate)}; likely cause: ${causeLabel(gist.verdict.causes[0]!.cause)}` : undefined,
+    gist ? `Error rate ${formatPercent(gist.errorRate)}; likely cause: ${findingLabel(gist.verdict.causes[0]!)}` : undefined,
     ...input.memory,
     `Incident ${incident.id}`,
     description && e(description),

@@ -1,4 +1,4 @@
-import { causeLabel } from '../diagnosis/verdict';
+import { findingLabel } from '../diagnosis/verdict';
 import type { Incident } from '../incidents/incident-store';
 import { clip, context, header, LIMITS, section } from '../render/blocks';
 import { formatPercent } from '../render/format';
@@ -42,7 +42,7 @@ function summaryLine(node: string, members: readonly SummaryMember[]): { markdow
   const firing = members.filter((m) => m.incident.status === 'open').length;
   const resolved = members.length - firing;
   const gist = members.map((m) => diagnosisGistOf(m.incident)).find(Boolean);
-  const verdict = gist ? `${causeLabel(gist.verdict.causes[0]!.cause)} (${gist.verdict.severity}), ${formatPercent(gist.errorRate)} errors` : members[0]!.incident.node ? 'diagnosing…' : 'no diagnosis';
+  const verdict = gist ? `${findingLabel(gist.verdict.causes[0]!)} (${gist.verdict.severity}), ${formatPercent(gist.errorRate)} errors` : members[0]!.incident.node ? 'diagnosing…' : 'no diagnosis';
   const state = firing > 0 ? `${firing} firing${resolved ? `, ${resolved} resolved` : ''}` : `resolved (${resolved})`;
   const emoji = firing > 0 ? ':red_circle:' : ':white_check_mark:';
   return { markdown: `${emoji} \`${escapeMrkdwn(node)}\`: ${state} · ${verdict}`, text: `${escapeMrkdwn(node)}: ${state}; ${verdict}` };

@@ -10,7 +10,7 @@ import { auditActor, type CompactionActor, type CounterSnapshot } from './compac
 import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
 import { failedView, startingView } from './progress-views';
-import { readCounters, readDiskFigures, readLsmFigures } from './read-figures';
+import { readCounters, readHostFigures, readLsmFigures } from './read-figures';
 import { logOutput, messengerOutput, replyOutput, type RunOutput } from './run-output';
 import { formatClock } from './time-text';
 
@@ -69,17 +69,19 @@ export function createCompactionService(services: Services, store: CompactionLoc
 
   async function preconditions(node: NodeConfig): Promise<{ pre: Preconditions; counters?: CounterSnapshot }> {
     const client = services.stemedb(node);
-    const [stats, disk, counters] = await Promise.all([
+    const [stats, host, counters] = await Promise.all([
       readLsmFigures(client, services.now).then(
         (lsm) => ({ ok: true as const, lsm }),
         (err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }),
       ),
-      readDiskFigures(node, { timeoutMs: services.config.diagnosis.checkTimeoutSeconds * 1000, log: services.log }),
+      readHostFigures(node, { timeoutMs: services.config.diagnosis.checkTimeoutSeconds * 1000, log: services.log }),
       readCounters(client, services.metricNames).catch(() => undefined),
     ]);
     const at = services.now();
     const breaker = breakerDecision(store.recentStarts(node.name, at), at, services.config.compaction.maxPerNodePerHour);
-    return { pre: evaluatePreconditions({ node: node.name, stats, disk, lock: store.current(node.name, at), breaker, now: at }), counters };
+    const { disk, backup } = host;
+    const snapshotMaxAgeMs = services.config.compaction.snapshotMaxAge;
+    return { pre: evaluatePreconditions({ node: node.name, stats, disk, lock: store.current(node.name, at), breaker, now: at, backup, snapshotMaxAgeMs }), counters };
   }
 
   async function runConfirmed(value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {

@@ -14,6 +14,12 @@ export type LsmFigures = z.infer<typeof lsmFiguresSchema>;
 /** Free space of the data dir (`df`), or why it could not be read. */
 export type DiskFigures = { available: true; freeFraction: number; availBytes: number; sizeBytes: number } | { available: false; reason: string };
 
+/** The newest KV store snapshot in the node's `backupDir` (`configured: false` without one). */
+export type BackupFigures =
+  | { configured: false }
+  | { configured: true; dir: string; available: true; name: string; takenAt: string }
+  | { configured: true; dir: string; available: false; reason: string };
+
 /** Error and operation counters summed by operation, from one `/metrics` scrape. */
 export const counterSnapshotSchema = z.object({
   atMs: z.number(),

@@ -2,8 +2,8 @@ import { THRESHOLDS } from '../diagnosis/thresholds';
 import { formatBytes, formatPercent } from '../render/format';
 import type { BreakerDecision } from './circuit-breaker';
 import type { CompactionLock } from './compaction-lock-store';
-import { actorMention, type DiskFigures, type LsmFigures } from './compaction-types';
-import { formatClock, formatSince } from './time-text';
+import { actorMention, type BackupFigures, type DiskFigures, type LsmFigures } from './compaction-types';
+import { formatClock, formatDuration, formatSince } from './time-text';
 
 export interface PreconditionInput {
   node: string;
@@ -12,6 +12,10 @@ export interface PreconditionInput {
   lock: CompactionLock | undefined;
   breaker: BreakerDecision;
   now: Date;
+  /** The newest snapshot in the node's `backupDir`; absent = not configured. */
+  backup?: BackupFigures;
+  /** `compaction.snapshotMaxAge`: an older newest snapshot is warned about. */
+  snapshotMaxAgeMs?: number;
 }
 
 export interface Preconditions {
@@ -23,6 +27,8 @@ export interface Preconditions {
   warnings: string[];
   lsm: LsmFigures | null;
   disk: DiskFigures;
+  /** What every confirmation says about the backup (runbook: snapshot the KV store before a manual compaction). */
+  backupLines: string[];
 }
 
 /**
@@ -37,7 +43,20 @@ export function evaluatePreconditions(input: PreconditionInput): Preconditions {
   else if (input.stats.lsm.running === true && !input.lock) blockers.push(`${input.node} reports a compaction already running (started outside this bot); wait for it to finish`);
   if (!input.breaker.allowed) blockers.push(breakerText(input.node, input.breaker));
   warnings.push(...diskWarnings(input.disk));
-  return { ready: blockers.length === 0, blockers, warnings, lsm: input.stats.ok ? input.stats.lsm : null, disk: input.disk };
+  const backup = backupFacts(input.backup ?? { configured: false }, input.now, input.snapshotMaxAgeMs ?? 86_400_000);
+  warnings.push(...backup.warnings);
+  return { ready: blockers.length === 0, blockers, warnings, lsm: input.stats.ok ? input.stats.lsm : null, disk: input.disk, backupLines: backup.lines };
+}
+
+/** The runbook's "always snapshot the KV store first", with the newest snapshot's age when `backupDir` is set. */
+function backupFacts(backup: BackupFigures, now: Date, maxAgeMs: number): { lines: string[]; warnings: string[] } {
+  const lines = ['Backup: snapshot the KV store before compacting (runbook: always back up before a manual compaction)'];
+  if (!backup.configured) return { lines: [...lines, 'Newest snapshot: not checked (no `backupDir` configured for this node)'], warnings: [] };
+  if (!backup.available) return { lines: [...lines, `Newest snapshot in ${backup.dir}: unknown (${backup.reason})`], warnings: [`no snapshot could be found in ${backup.dir} (${backup.reason}): take one before compacting`] };
+  const ageMs = now.getTime() - Date.parse(backup.takenAt);
+  lines.push(`Newest snapshot in ${backup.dir}: ${backup.name}, taken ${formatSince(backup.takenAt, now)}`);
+  if (ageMs <= maxAgeMs) return { lines, warnings: [] };
+  return { lines, warnings: [`the newest snapshot (${backup.name}) is ${formatDuration(ageMs)} old, older than \`compaction.snapshotMaxAge\` (${formatDuration(maxAgeMs)}): take a fresh one before compacting`] };
 }
 
 /** "<@U1> has been compacting stemedb-1 since 14:02:11 UTC (3m ago)". */

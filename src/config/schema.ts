@@ -38,6 +38,7 @@ const logsSchema = z.union([
 const hostToolsSchema = z
   .object({
     dmesg: z.string().min(1).default('dmesg'),
+    df: z.string().min(1).default('df'),
     smartctl: z.string().min(1).default('smartctl'),
     smartDevice: absolutePath.default('/dev/sda'),
     uptimeFile: absolutePath.default('/proc/uptime'),
@@ -56,6 +57,8 @@ export const nodeSchema = z
     /** Run host checks on this machine instead of over SSH (the bot runs on the StemeDB host, or the local demo). */
     local: z.boolean().default(false),
     hostTools: hostToolsSchema,
+    /** Where KV store snapshots are kept: the compaction confirmation shows the newest one's age (runbook: back up first). */
+    backupDir: absolutePath.optional(),
   })
   .strict()
   .refine((n) => !(n.ssh && n.local), { message: 'set either ssh or local: true, not both', path: ['local'] });
@@ -154,6 +157,8 @@ export const configSchema = z
         progressTimeout: durationSchema.default(1_800_000),
         progressInterval: durationSchema.default(3_000),
         lockTtl: durationSchema.default(3_600_000),
+        /** A newest snapshot in `backupDir` older than this is warned about before a compaction. */
+        snapshotMaxAge: durationSchema.default(86_400_000),
       })
       .strict()
       .prefault({}),

@@ -4,6 +4,7 @@ import { executorForNode } from '../exec/executor-for-node';
 import type { HostExecutor } from '../exec/host-executor';
 import { queryInstant } from '../prometheus/prometheus-api';
 import type { CheckEnv } from './checks/check';
+import type { DiskData } from './checks/disk';
 import { createDiagnosisSources } from './diagnosis-sources';
 import { recommendationsFor } from './recommendations';
 import { runChecks, type RunChecksOptions } from './run-checks';
@@ -49,12 +50,13 @@ export async function diagnoseNode(services: Services, node: NodeConfig, options
       },
       checks: options.checks,
     });
-    const verdict = decideVerdict(checks, { recentRebootMinutes: settings.recentRebootMinutes });
+    const verdict = decideVerdict(checks, { recentRebootMinutes: settings.recentRebootMinutes, now: startedAt });
+    const disk = checks.find((c) => c.id === 'disk')?.data as Partial<DiskData> | undefined;
     const errorRate = (checks.find((c) => c.id === 'error_metrics')?.data.errorRate as number | null | undefined) ?? null;
     const durationMs = Date.now() - started;
     metrics.diagnosisDuration.observe(durationMs / 1000);
     log.info({ node: node.name, durationMs, causes: verdict.causes.map((c) => c.cause), severity: verdict.severity }, 'diagnosis finished');
-    return { node: node.name, startedAt: startedAt.toISOString(), durationMs, errorRate, verdict, checks, recommendations: recommendationsFor(verdict, node) };
+    return { node: node.name, startedAt: startedAt.toISOString(), durationMs, errorRate, verdict, checks, recommendations: recommendationsFor(verdict, node, { space: disk?.space?.available ? disk.space : undefined, inodesFree: disk?.inodes?.available ? disk.inodes.freeFraction : undefined, errorRate }) };
   } finally {
     void sources.close().catch((err: unknown) => log.warn({ err, node: node.name }, 'closing diagnosis sources failed'));
   }

@@ -8,7 +8,7 @@ const MAX_OUTPUT_BYTES = 512 * 1024;
 const MAX_LOG_BYTES = 2_500_000;
 const LOG_LINES = 5000;
 
-export type HostCommandId = 'logs' | 'df' | 'dmesg' | 'smartctl' | 'uptime' | 'sst_count' | 'sizes' | 'wal_segments';
+export type HostCommandId = 'logs' | 'df' | 'df_inodes' | 'dmesg' | 'smartctl' | 'uptime' | 'sst_count' | 'sizes' | 'wal_segments';
 
 /**
  * The only commands the bot ever runs on a host: fixed, read-only templates. Config values (paths, unit,
@@ -18,14 +18,16 @@ export function hostCommands(node: NodeConfig, options: { logWindowMinutes: numb
   const q = shellQuote;
   const kv = `${node.dataDir}/kv`;
   const wal = `${node.dataDir}/wal`;
-  const { dmesg, smartctl, smartDevice, uptimeFile } = node.hostTools;
+  const { dmesg, df, smartctl, smartDevice, uptimeFile } = node.hostTools;
   const logs =
     'journald' in node.logs
       ? `journalctl -u ${q(node.logs.journald)} --since ${q(`${options.logWindowMinutes} min ago`)} --no-pager -o short-iso 2>&1 | tail -n ${LOG_LINES} | cut -c1-400`
       : `tail -n ${LOG_LINES} ${q(node.logs.file)} | cut -c1-400`;
   const scripts: Record<HostCommandId, string> = {
     logs,
-    df: `df -P -B1 ${q(node.dataDir)}`,
+    df: `${q(df)} -P -B1 ${q(node.dataDir)}`,
+    // "No space left on device" with free bytes left means the inodes ran out.
+    df_inodes: `${q(df)} -P -i ${q(node.dataDir)}`,
     // dmesg's own exit status matters (permission denied vs no errors), so keep it past the pipe.
     dmesg: `out=$(${q(dmesg)} 2>&1); rc=$?; printf '%s\\n' "$out" | tail -n 3000; exit $rc`,
     smartctl: `${q(smartctl)} -A ${q(smartDevice)} 2>&1`,
@@ -38,4 +40,14 @@ export function hostCommands(node: NodeConfig, options: { logWindowMinutes: numb
   return Object.fromEntries(
     Object.entries(scripts).map(([id, script]) => [id, { id, script, timeoutMs: options.timeoutMs, maxOutputBytes: id === 'logs' ? MAX_LOG_BYTES : MAX_OUTPUT_BYTES }]),
   ) as Record<HostCommandId, HostCommand>;
+}
+
+/**
+ * The newest entry in the node's `backupDir` as `<mtime seconds> <name>` (GNU find), or nothing for an empty
+ * dir; `cd` first so a missing or unreadable dir fails instead of printing nothing. Undefined without a backupDir.
+ */
+export function snapshotCommand(node: NodeConfig, timeoutMs: number): HostCommand | undefined {
+  if (!node.backupDir) return undefined;
+  const script = `cd ${shellQuote(node.backupDir)} && find . -mindepth 1 -maxdepth 1 -printf '%T@ %f\\n' | sort -n | tail -n 1`;
+  return { id: 'snapshot_newest', script, timeoutMs, maxOutputBytes: 64 * 1024 };
 }

@@ -18,6 +18,8 @@ export const THRESHOLDS = {
   /** Lock waits near StemeDB's default lock_timeout_ms (5000) are timeouts in the making. */
   lockWaitWarningSeconds: 1,
   lockWaitCriticalSeconds: 5,
+  /** A cause whose last log line is older than this (with the rate under 1% and the condition gone) is recovering. */
+  evidenceQuietSeconds: 300,
   /** Writes slower than this at p99 are a symptom worth showing. */
   putLatencyWarningSeconds: 1,
 } as const;

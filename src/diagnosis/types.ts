@@ -24,12 +24,25 @@ export interface CheckResult {
   error?: string;
 }
 
-export const CAUSES = ['disk_full', 'disk_hardware', 'lsm_corruption', 'lock_contention', 'compaction_lag', 'unknown', 'healthy'] as const;
+export const CAUSES = ['disk_full', 'disk_hardware', 'lsm_corruption', 'lock_contention', 'compaction_lag', 'api_unresponsive', 'unknown', 'healthy'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export interface CauseFinding {
   cause: Cause;
   evidence: string[];
+  /**
+   * Its evidence stopped: the last matching log line is older than a few minutes, the error rate is under 1%
+   * and the condition (full disk, lock waits, corruption after a rebuild) is gone. Never above warning.
+   */
+  recovering?: boolean;
+  /** ISO time of the last log line that matched this cause's runbook patterns (null: no timestamps). */
+  lastSeenAt?: string | null;
+}
+
+export interface NotChecked {
+  check: CheckId;
+  /** Why it could not be read ("stemedb-1: could not reach SSH at 10.0.0.11:22 (ECONNREFUSED) ..."). */
+  reason: string;
 }
 
 export type Severity = 'critical' | 'warning' | 'ok';
@@ -41,6 +54,8 @@ export interface Verdict {
   summary: string;
   escalate: boolean;
   escalateReasons: string[];
+  /** What could not be read, and why: the verdict holds only for the rest (never "healthy" without metrics, logs and disk). */
+  notChecked?: NotChecked[];
 }
 
 export type BotAction = 'compact' | 'escalate' | 'slow_queries';

@@ -126,11 +126,14 @@ function parseComment(line: string, index: FamilyIndex): string | undefined {
   const tokens = splitComment(line);
   if (!tokens) return undefined;
   const { keyword, name, rest } = tokens;
+  // Prometheus' own parsers read a bare `# HELP` as a comment (their test suite has one among "funny comments").
+  if (!name && keyword === 'HELP') return undefined;
   if (!name) return `# ${keyword} without a metric name`;
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) return `# ${keyword} with an invalid metric name "${name}"`;
   const family = index.declare(name);
   if (keyword === 'HELP') {
-    if (family.help !== undefined) return `second # HELP for ${name}`;
+    // `# HELP name` with no text adds nothing: a comment, not a conflicting second HELP.
+    if (family.help !== undefined) return rest === '' ? undefined : `second # HELP for ${name}`;
     family.help = unescapeHelp(rest);
     return undefined;
   }

@@ -8,7 +8,8 @@
 export function parsePrometheusFloat(token: string): number | undefined {
   if (token.length === 0) return undefined;
   const n = Number(token);
-  if (!Number.isNaN(n)) {
+  // `Infinity` spelled out goes to the switch below; a numeral that overflows to it does not.
+  if (Number.isFinite(n)) {
     // Number() also trims whitespace and reads 0x/0o/0b integers; Prometheus does neither.
     if (token.trim().length !== token.length) return undefined;
     if (token.length > 1 && token.charCodeAt(0) === 48 && isRadixLetter(token.charCodeAt(1))) return undefined;
@@ -26,6 +27,7 @@ export function parsePrometheusFloat(token: string): number | undefined {
     case '-infinity':
       return Number.NEGATIVE_INFINITY;
     default:
+      // `1e400` is out of float64 range: Go's ParseFloat fails with ErrRange; only the Inf spellings mean infinity.
       return undefined;
   }
 }

@@ -117,6 +117,8 @@ function parseLabels(text: string, i: number, end: number, labels: Record<string
     if (i >= end) return `unterminated value for label ${labelName}`;
     const raw = text.slice(valueStart, i);
     if (Object.hasOwn(labels, labelName)) return `duplicate label ${labelName}`;
+    // The metric name is the series' `__name__`: a second one is a malformed line (common: "reserved").
+    if (labelName === '__name__') return 'label name __name__ is reserved';
     setLabel(labels, labelName, escaped ? unescapeLabelValue(raw) : raw);
     i = skipBlanks(text, i + 1, end);
     if (i >= end) return 'unterminated label set';

@@ -1,4 +1,4 @@
-import { causeLabel } from '../diagnosis/verdict';
+import { findingLabel } from '../diagnosis/verdict';
 import { CHECK_IDS, CHECK_TITLES, type CheckId, type CheckResult, type CheckStatus, type DiagnosisResult, type Severity } from '../diagnosis/types';
 import type { KnownBlock, View } from '../surfaces/view';
 import { actions, blocksSize, clip, context, divider, header, LIMITS, section, type ButtonSpec } from './blocks';
@@ -56,13 +56,13 @@ export function diagnosisView(result: DiagnosisResult, ctx: ActionContext = { no
   const { verdict } = result;
   const primary = verdict.causes[0]!;
   const blocks: KnownBlock[] = [
-    header(`${SEVERITY_EMOJI[verdict.severity]} ${result.node}: ${causeLabel(primary.cause)} (${verdict.severity})`),
+    header(`${SEVERITY_EMOJI[verdict.severity]} ${result.node}: ${findingLabel(primary)} (${verdict.severity})`),
     section(`*${esc(verdict.summary)}*${verdict.escalate ? `\n:rotating_light: *Escalate immediately* (runbook): ${esc(verdict.escalateReasons.join('; '))}` : ''}`),
     section(CHECK_IDS.map((id) => checkLine(id, result.checks.find((c) => c.id === id))).join('\n')),
     divider(),
   ];
   for (const cause of verdict.causes.slice(0, 4)) {
-    blocks.push(section(`*Evidence for ${causeLabel(cause.cause)}*\n${cause.evidence.map((e) => `• ${esc(e)}`).join('\n')}`));
+    blocks.push(section(`*Evidence for ${findingLabel(cause)}*\n${cause.evidence.map((e) => `• ${esc(e)}`).join('\n')}`));
   }
   for (const rec of result.recommendations.slice(0, 5)) {
     blocks.push(section(`*What to do: ${esc(rec.title)}*\n${rec.steps.map((s, i) => `${i + 1}. \`${esc(s.replace(/`/g, "'"))}\``).join('\n')}`));
@@ -75,8 +75,10 @@ export function diagnosisView(result: DiagnosisResult, ctx: ActionContext = { no
 function buttonsFor(result: DiagnosisResult, ctx: ActionContext): ButtonSpec[] {
   const value = JSON.stringify(ctx);
   const wantsCompact = result.recommendations.some((r) => r.action === 'compact');
+  // No Compact on a corrupted store or a failing disk: the runbook rebuilds or fails over there, never compacts.
+  const compactHarms = result.verdict.causes.some((c) => c.cause === 'lsm_corruption' || c.cause === 'disk_hardware');
   return [
-    { text: 'Compact', actionId: DIAGNOSIS_ACTIONS.compact, value, ...(wantsCompact ? { style: 'primary' as const } : {}) },
+    ...(compactHarms ? [] : [{ text: 'Compact', actionId: DIAGNOSIS_ACTIONS.compact, value, ...(wantsCompact ? { style: 'primary' as const } : {}) }]),
     { text: 'Escalate', actionId: DIAGNOSIS_ACTIONS.escalate, value, ...(result.verdict.escalate ? { style: 'danger' as const } : {}) },
     { text: 'Slow queries', actionId: DIAGNOSIS_ACTIONS.slowQueries, value },
     { text: 'Run again', actionId: DIAGNOSIS_ACTIONS.rerun, value },

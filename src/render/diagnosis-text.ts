@@ -1,4 +1,4 @@
-import { causeLabel } from '../diagnosis/verdict';
+import { findingLabel } from '../diagnosis/verdict';
 import { CHECK_IDS, CHECK_TITLES, type CheckResult, type CheckStatus, type DiagnosisResult } from '../diagnosis/types';
 
 const STATUS_TAG: Record<CheckStatus, string> = { ok: '[ok]', warning: '[WARN]', critical: '[CRIT]', unknown: '[n/a]' };
@@ -15,7 +15,7 @@ export function progressText(node: string, done: readonly CheckResult[]): string
 /** The whole diagnosis as plain text: the shell prints it, Slack uses it as the message's fallback text. */
 export function diagnosisText(result: DiagnosisResult): string {
   const { verdict } = result;
-  const out = [`${result.node}: ${causeLabel(verdict.causes[0]!.cause)} (${verdict.severity})`, verdict.summary];
+  const out = [`${result.node}: ${findingLabel(verdict.causes[0]!)} (${verdict.severity})`, verdict.summary];
   if (verdict.escalate) out.push(`ESCALATE IMMEDIATELY (runbook): ${verdict.escalateReasons.join('; ')}`);
   out.push('', 'Investigation steps:');
   for (const id of CHECK_IDS) {
@@ -23,7 +23,7 @@ export function diagnosisText(result: DiagnosisResult): string {
     out.push(`  ${r ? STATUS_TAG[r.status] : '[n/a]'} ${CHECK_TITLES[id]}: ${r?.summary ?? 'not run'}`);
   }
   for (const cause of verdict.causes) {
-    out.push('', `Evidence for ${causeLabel(cause.cause)}:`, ...cause.evidence.map((e) => `  - ${e}`));
+    out.push('', `Evidence for ${findingLabel(cause)}:`, ...cause.evidence.map((e) => `  - ${e}`));
   }
   for (const rec of result.recommendations) {
     out.push('', `What to do: ${rec.title}${rec.action ? ` [bot action: ${rec.action}]` : ''}`, ...rec.steps.map((s, i) => `  ${i + 1}. ${s}`));

@@ -21,11 +21,15 @@ const resultSchema = z
     errorRate: z.number().min(0).max(1).nullable(),
     verdict: z
       .object({
-        causes: z.array(z.object({ cause: z.enum(CAUSES), evidence: z.array(z.string()).min(1) }).strict()).min(1),
+        // `recovering`, `lastSeenAt` and `notChecked` were added by issue 9 (added fields; none renamed).
+        causes: z
+          .array(z.object({ cause: z.enum(CAUSES), evidence: z.array(z.string()).min(1), recovering: z.literal(true).optional(), lastSeenAt: z.iso.datetime().optional() }).strict())
+          .min(1),
         severity: z.enum(['critical', 'warning', 'ok']),
         summary: z.string().min(1),
         escalate: z.boolean(),
         escalateReasons: z.array(z.string()),
+        notChecked: z.array(z.object({ check: z.enum(CHECK_IDS), reason: z.string().min(1) }).strict()),
       })
       .strict(),
     checks: z.array(

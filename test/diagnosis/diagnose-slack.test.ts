@@ -13,7 +13,9 @@ const isFinal = (call: RecordedCall) => blocksOf(call)[0]?.type === 'header';
 describe('/stemedb diagnose through the real receiver and the fake Slack', () => {
   let bot: TestBot;
   beforeAll(async () => {
-    bot = await startBot({ nodes: SCENARIOS.map((s) => ({ name: node(s), scenarios: [s], opsPerSecond: 2000 })) });
+    bot = await startBot({
+      nodes: [...SCENARIOS.map((s) => ({ name: node(s), scenarios: [s], opsPerSecond: 2000 })), { name: 'sim-recovered', scenarios: ['disk_full'], recoveredSecondsAgo: 420, opsPerSecond: 2000 }],
+    });
   });
   afterAll(async () => bot?.stop());
 
@@ -84,5 +86,21 @@ describe('/stemedb diagnose through the real receiver and the fake Slack', () =>
     await bot.command('diagnose stemedb-404', {}, 'unknown');
     const [reply] = await bot.fake.waitFor(() => (bot.fake.responses('unknown').length > 0 ? bot.fake.responses('unknown') : undefined));
     expect(String((reply!.body as { text: string }).text)).toContain('Unknown node `stemedb-404`');
+  });
+  // Issue 9 item 5: no Compact button where the runbook does not compact (was: always offered).
+  it.each(['lsm_corruption', 'disk_hardware'] as const)('offers no Compact button on a %s verdict, and no compaction step', async (scenario) => {
+    const { final } = await diagnose(node(scenario), node(scenario));
+    const buttons = blocksOf(final).find((b) => b.type === 'actions')!.elements!;
+    expect(buttons.map((b) => b.action_id)).toEqual(['diagnosis_escalate', 'diagnosis_slow_queries', 'diagnosis_rerun']);
+    expect(JSON.stringify(final.body.blocks)).not.toContain('storage/compact');
+  });
+  // Issue 9 item 2: a cause whose evidence stopped shows as recovering, a warning, without the "free space" steps.
+  it('shows a recovered node as recovering, not as a critical full disk', async () => {
+    const { final } = await diagnose('sim-recovered', 'sim-recovered');
+    expect(blocksOf(final)[0]!.text!.text).toBe(':warning: sim-recovered: disk space exhausted (recovering) (warning)');
+    const text = JSON.stringify(final.body.blocks);
+    expect(text).toMatch(/Recovering from disk space exhausted: errors stopped at \d\d:\d\d:\d\d UTC \([78] min ago\)/);
+    expect(text).toContain('Evidence for disk space exhausted (recovering)');
+    expect(text).not.toMatch(/gzip|free space, then compact/);
   });
 });

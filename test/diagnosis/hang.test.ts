@@ -45,8 +45,11 @@ describe.concurrent('a node whose HTTP API hangs', () => {
 
     // The API is silent, but the host still shows the lag: 650 SST files counted on disk.
     expect(check('lsm').data).toMatchObject({ sstFiles: 650, sstFilesSource: 'host', totalBytes: null });
-    expect(result.verdict.causes[0]!.cause).toBe('compaction_lag');
-    expect(result.verdict.causes[0]!.evidence[0]).toContain('650 SST files');
+    // Issue 9 item 3: the API not answering is the headline; the lag the host shows follows it.
+    expect(result.verdict.causes.map((c) => c.cause)).toEqual(['api_unresponsive', 'compaction_lag']);
+    expect(result.verdict.summary).toBe('StemeDB API on stemedb-1 not answering GET /metrics within 2.5s; the host shows: compaction falling behind');
+    expect(result.verdict.severity).toBe('critical');
+    expect(result.verdict.causes[1]!.evidence[0]).toContain('650 SST files');
   });
 
   it('holds to the overall deadline when it is shorter than the check timeout', async () => {

@@ -152,6 +152,21 @@ describe('scanLogLines', () => {
     expect(samples.every((s) => s.length === 301 && s.endsWith('…'))).toBe(true);
   });
 
+  it('records when each pattern first and last appeared, and the last WAL rebuild', () => {
+    const lines = [
+      `${at(20)} ERROR x: Error: Corruption: block checksum mismatch`,
+      `${at(9)} ERROR x: Error: Corruption: block checksum mismatch`,
+      `${at(6)} ERROR stemedb_storage::lsm: WAL rebuild failed: Error: segment truncated`,
+      `${at(5)} INFO stemedb_storage::lsm: rebuild complete: kv rebuilt from 25 WAL segments`,
+      `${at(2)} ERROR x: Error: Corruption: block checksum mismatch`,
+      'no timestamp: Error: Corruption: block checksum mismatch',
+    ];
+    const scan = scanLogLines(lines, since);
+    expect(scan.byPattern['Corruption: block checksum mismatch']).toMatchObject({ count: 3, first: at(9), last: at(2) });
+    expect(scan.byPattern['Deadlock detected']).toMatchObject({ count: 0, first: null, last: null });
+    expect(scan.rebuild).toEqual({ completedAt: at(5), failedAt: null, line: lines[3] });
+  });
+
   it('matches the runbook patterns exactly (case and wording)', () => {
     const scan = scanLogLines([`${at(1)} no space left on device`, `${at(1)} Deadlock detected`], since);
     expect(scan.byPattern['No space left on device'].count).toBe(0);

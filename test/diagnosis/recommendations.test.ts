@@ -24,14 +24,18 @@ describe('recommendationsFor', () => {
   const plain = nodeConfig({ dataDir: '/srv/stemedb', unit: 'stemedb-api@2', logs: { file: '/var/log/stemedb/storage.log' } });
 
   it("fills in the node's data dir, WAL and KV paths, unit, log and API", () => {
-    const all = recommendationsFor(verdict(['disk_full', 'lsm_corruption', 'lock_contention', 'compaction_lag', 'disk_hardware']), plain)
-      .flatMap((r) => r.steps)
-      .join('\n');
+    const steps = (causes: Cause[]) =>
+      recommendationsFor(verdict(causes), plain, { space: { filesystem: '/dev/sdb1', sizeBytes: 1e12, usedBytes: 9e11, availBytes: 1e11, freeFraction: 0.1, mountpoint: '/srv/stemedb' } })
+        .flatMap((r) => r.steps)
+        .join('\n');
+    const all = `${steps(['disk_full', 'lock_contention', 'compaction_lag'])}\n${steps(['lsm_corruption', 'disk_hardware'])}`;
     expect(all).toContain('cd /srv/stemedb/wal && gzip');
     expect(all).toContain('mv /srv/stemedb/kv /srv/stemedb/kv.corrupted.$(date +%Y%m%d)');
     expect(all).toContain('stemedb-api --rebuild-from-wal --wal-path /srv/stemedb/wal --kv-path /srv/stemedb/kv');
     expect(all).toContain('systemctl stop stemedb-api@2');
-    expect(all).toContain('umount /srv/stemedb');
+    // Issue 9 item 5: fsck on the device and mount point df reported, one command per line (was one && chain with <device>).
+    expect(all).toContain('umount /srv/stemedb\nfsck -y /dev/sdb1\nmount /srv/stemedb');
+    expect(all).not.toMatch(/&&.*<device>|<device>.*&&/);
     expect(all).toContain('tail -F /var/log/stemedb/storage.log | grep compaction');
     expect(all).toContain('curl -X POST http://10.0.0.11:8080/v1/admin/storage/compact');
     expect(all).toContain('curl -s http://10.0.0.11:8080/v1/admin/slow-queries | jq');
@@ -44,9 +48,13 @@ describe('recommendationsFor', () => {
   });
 
   it('attaches the bot action of each cause, one recommendation per cause, in the verdict order', () => {
-    const recs = recommendationsFor(verdict(['lock_contention', 'disk_full', 'compaction_lag', 'disk_hardware', 'lsm_corruption', 'unknown']), plain);
-    expect(recs.map((r) => r.action)).toEqual(['slow_queries', 'compact', 'compact', 'escalate', 'escalate', 'escalate']);
+    const recs = recommendationsFor(verdict(['lock_contention', 'disk_full', 'compaction_lag', 'unknown']), plain);
+    expect(recs.map((r) => r.action)).toEqual(['slow_queries', 'compact', 'compact', 'escalate']);
     expect(recs.every((r) => r.title.length > 0 && r.steps.length > 0)).toBe(true);
+    // Issue 9 item 5: beside corruption or a failing disk nothing recommends compacting (was: compact for both).
+    const harmful = recommendationsFor(verdict(['disk_full', 'compaction_lag', 'disk_hardware', 'lsm_corruption']), plain);
+    expect(harmful.map((r) => r.action)).toEqual([undefined, undefined, 'escalate', 'escalate']);
+    expect(harmful.flatMap((r) => r.steps).filter((s) => s.includes('/storage/compact'))).toEqual([]);
   });
 
   it('has nothing to do for a healthy node', () => {
@@ -64,7 +72,9 @@ describe('recommendationsFor', () => {
     const hostile = nodeConfig({ dataDir: "/data/it's $(touch /tmp/x) dir", logs: { file: '/var/log/my logs/storage.log' } });
     const steps = recommendationsFor(verdict(['disk_full', 'lsm_corruption']), hostile).flatMap((r) => r.steps);
     expect(steps[0]).toBe(`cd '/data/it'\\''s $(touch /tmp/x) dir/wal' && gzip $(ls -t segment.*.wal | tail -n +20)   # compress old WAL segments`);
-    expect(steps.join('\n')).toContain("tail -F '/var/log/my logs/storage.log' | grep compaction");
+    // Beside corruption the compaction steps go (issue 9 item 5): the log quoting shows in disk_full's own steps.
+    const full = recommendationsFor(verdict(['disk_full']), hostile).flatMap((r) => r.steps);
+    expect(full.join('\n')).toContain("tail -F '/var/log/my logs/storage.log' | grep compaction");
     expect(steps.join('\n')).toContain(`mv '/data/it'\\''s $(touch /tmp/x) dir/kv' '/data/it'\\''s $(touch /tmp/x) dir/kv'.corrupted.$(date +%Y%m%d)`);
   });
 

@@ -103,9 +103,11 @@ describe('diagnoseNode against the simulator (local executor)', () => {
       expect(result('errors-5').verdict.escalate).toBe(false);
     });
 
-    it('LSM corruption -> escalate', () => {
-      expect(result('lsm-corruption').verdict.escalate).toBe(true);
-      expect(result('lsm-corruption').verdict.escalateReasons.join('\n')).toContain('LSM corruption');
+    // Issue 9 item 4 (was: any corruption escalates): only corruption a WAL rebuild did not repair.
+    it('LSM corruption alone -> no escalation; the rebuild is recommended and Escalate offered', () => {
+      expect(result('lsm-corruption').verdict.escalate).toBe(false);
+      expect(result('lsm-corruption').recommendations.map((r) => r.action)).toEqual(['escalate']);
+      expect(result('lsm-corruption').recommendations[0]!.title).toContain('rebuild from WAL');
     });
 
     it('disk I/O errors after a reboot 10 min ago -> escalate; the same errors on a long-running host do not', () => {

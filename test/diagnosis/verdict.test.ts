@@ -82,8 +82,10 @@ describe('decideVerdict', () => {
 
   it('says unknown, not healthy, when nothing could be read', () => {
     const v = verdictOf((['error_metrics', 'logs', 'disk', 'lsm', 'locks'] as const).map((id) => failed(id, 'connection refused')));
-    expect(v.causes).toEqual([{ cause: 'unknown', evidence: ['no check could read anything: see each check for the reason'] }]);
-    expect(v.summary).toContain('error rate not available');
+    // Issue 9 item 1: the verdict names what could not be checked and why (was: "no check could read anything").
+    expect(v.causes).toEqual([{ cause: 'unknown', evidence: ['error metrics, logs, disk, LSM and locks could not be checked (connection refused)'] }]);
+    expect(v.summary).toBe('Not verified: error metrics, logs, disk, LSM and locks could not be checked (connection refused); error rate not available');
+    expect(v.severity).toBe('warning');
   });
 
   it('says unknown, not healthy, when the error rate could not be measured', () => {
@@ -97,6 +99,43 @@ describe('decideVerdict', () => {
     const idle = { ...errorMetrics(null), status: 'unknown' as const, summary: 'not available: no operations in the sampling window' };
     const v = verdictOf(checksWith(idle));
     expect(v.causes[0]).toEqual({ cause: 'healthy', evidence: ['error rate not available', 'no runbook error patterns in the last 15 min', '40 SST files'] });
+  });
+
+  describe('partial data and recency (issue 9)', () => {
+    const now = new Date('2026-11-29T13:49:37.000Z');
+    const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
+    const noSpace = (lastMinutesAgo: number) => logs({ 'No space left on device': 900 }, { patternTimes: { 'No space left on device': { first: at(14), last: at(lastMinutesAgo) } } });
+    const at0 = (checks: CheckResult[]) => decideVerdict(checks, { recentRebootMinutes: 60, now });
+
+    it('is not healthy with a low rate when the logs and the disk could not be read', () => {
+      const v = verdictOf(checksWith(failed('logs', 'host unreachable: ssh connect ECONNREFUSED'), failed('disk', 'host unreachable: ssh connect ECONNREFUSED')));
+      expect(v.causes.map((c) => c.cause)).toEqual(['unknown']);
+      expect(v.severity).toBe('warning');
+      expect(v.summary).toBe('Not verified: logs and disk could not be checked (host unreachable: ssh connect ECONNREFUSED); error rate 0.05%');
+    });
+
+    it('does not claim "no runbook pattern matched" for errors when the logs were not read', () => {
+      const v = verdictOf(checksWith(errorMetrics(0.05, ops(0.1, 0), 'critical'), failed('logs', 'timed out')));
+      expect(v.causes[0]!.evidence).toEqual(['error rate 5.00% (> 1%) and no cause found in what could be read', 'logs could not be checked (timed out)']);
+      expect(v.severity).toBe('critical');
+    });
+
+    it('calls a cause recovering only when its lines stopped over 5 min ago, the rate is under 1% and the disk is no longer full', () => {
+      const recovered = at0(checksWith(errorMetrics(0.0008), noSpace(7)));
+      expect(recovered.causes).toEqual([{ cause: 'disk_full', recovering: true, lastSeenAt: at(7), evidence: expect.arrayContaining(['errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now']) }]);
+      expect(recovered.severity).toBe('warning');
+      expect(recovered.summary).toBe('Recovering from disk space exhausted: errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now');
+      expect(at0(checksWith(errorMetrics(0.0008), noSpace(2))).causes[0]!.recovering).toBeUndefined();
+      expect(at0(checksWith(errorMetrics(0.02), noSpace(7))).causes[0]!.recovering).toBeUndefined();
+      expect(at0(checksWith(errorMetrics(0.0008), noSpace(7), disk({ space: freeSpace(0.01) }))).causes[0]!.recovering).toBeUndefined();
+      expect(at0(checksWith(errorMetrics(0.0008), noSpace(7), failed('disk', 'x'))).causes[0]!.recovering).toBeUndefined();
+    });
+
+    it('lists an active cause before a recovering one, whatever the weights', () => {
+      const v = at0(checksWith(errorMetrics(0.0008), noSpace(7), lsm({ sstFiles: 650 })));
+      expect(v.causes.map((c) => [c.cause, c.recovering ?? false])).toEqual([['compaction_lag', false], ['disk_full', true]]);
+      expect(v.summary).toBe('Likely cause: compaction falling behind (also: disk space exhausted (recovering)); error rate 0.08%');
+    });
   });
 
   it('grades severity: critical when erroring or a check is critical, warning for a warning check or a cause', () => {
@@ -115,10 +154,22 @@ describe('decideVerdict', () => {
       expect(verdictOf(checksWith(errorMetrics(0.1))).escalateReasons).toEqual([]);
     });
 
-    it('LSM corruption', () => {
+    // Issue 9 item 4: corruption alone calls for the WAL rebuild (Escalate offered), not for paging the chain.
+    it('LSM corruption the WAL rebuild did not repair, not corruption alone', () => {
       const v = verdictOf(checksWith(logs({ 'invalid SST file header': 2 })));
       expect(v.causes[0]!.cause).toBe('lsm_corruption');
-      expect(v.escalateReasons).toEqual(['LSM corruption detected: escalate if the rebuild from WAL does not repair it']);
+      expect(v.escalateReasons).toEqual([]);
+      const failedRebuild = logs({ 'invalid SST file header': 2 }, { rebuild: { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' } });
+      expect(verdictOf(checksWith(failedRebuild)).escalateReasons).toEqual(['LSM corruption cannot be repaired from WAL: the rebuild failed at 13:40:02 UTC and corruption is still logged']);
+      const times = { first: '2026-11-29T13:30:00.000Z', last: '2026-11-29T13:45:00.000Z' };
+      const after = (completedAt: string) => logs({ 'invalid SST file header': 2 }, { patternTimes: { 'invalid SST file header': times }, rebuild: { completedAt, failedAt: null, line: 'rebuild complete' } });
+      expect(verdictOf(checksWith(after('2026-11-29T13:40:00.000Z'))).escalateReasons).toEqual(['LSM corruption persists after the WAL rebuild completed at 13:40:00 UTC (corruption logged until 13:45:00 UTC)']);
+      expect(verdictOf(checksWith(after('2026-11-29T13:50:00.000Z'))).escalateReasons).toEqual([]);
+    });
+
+    it('any single operation over 10%, naming it, while the overall rate is under', () => {
+      const v = verdictOf(checksWith(errorMetrics(0.07, ops(0.16, 0.01), 'critical'), logs({ 'No space left on device': 5 })));
+      expect(v.escalateReasons).toEqual(['put 16.00% error rate exceeds 10% (overall 7.00%): critical data loss risk']);
     });
 
     it('disk I/O errors in dmesg on a host that rebooted recently, and only then', () => {
@@ -138,7 +189,8 @@ describe('decideVerdict', () => {
     });
 
     it('lists every reason that applies', () => {
-      const v = verdictOf(checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 })));
+      const rebuild = { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' };
+      const v = verdictOf(checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 }, { rebuild })));
       expect(v.escalateReasons).toHaveLength(3);
     });
   });

@@ -19,9 +19,10 @@ describe('automatic escalation on the runbook criteria', () => {
     bot = await startBot({
       fake,
       nodes: [
-        // Healthy nodes whose puts fail: overall error rate ~15% and ~5% (puts are a third of the operations).
+        // Healthy nodes whose puts fail: overall error rate ~15% and ~3% (puts are a third of the operations).
+        // Puts at 9%, not 15%: since issue 9 one operation over 10% escalates by itself (failing writes).
         { name: 'stemedb-hi', scenarios: ['healthy'], errorFraction: 0.45 },
-        { name: 'stemedb-lo', scenarios: ['healthy'], errorFraction: 0.15 },
+        { name: 'stemedb-lo', scenarios: ['healthy'], errorFraction: 0.09 },
       ],
       config: { escalation: { levels: [{ name: 'Primary on-call: Storage SRE', ackTimeout: '30s', slack: { users: ['USRE1'] } }], repeat: { times: 0 } } },
     });
@@ -54,11 +55,11 @@ describe('automatic escalation on the runbook criteria', () => {
     expect(dmsTo(fake, 'USRE1', incident.id)).toHaveLength(1);
   });
 
-  it('does not page for a diagnosis at 5%', async () => {
+  it('does not page for a diagnosis at 3% (no operation over 10%)', async () => {
     await bot.command('diagnose stemedb-lo');
     const result = await diagnosed('stemedb-lo');
-    expect(result.errorRate).toBeGreaterThan(0.02);
-    expect(result.errorRate).toBeLessThan(0.09);
+    expect(result.errorRate).toBeGreaterThan(0.015);
+    expect(result.errorRate).toBeLessThan(0.05);
     expect(result.verdict.escalate).toBe(false);
     expect(bot.runtime.services.store.incidents.openForNode('stemedb-lo')).toBeUndefined();
   });

@@ -289,4 +289,15 @@ describe('parseExposition: malformed input', () => {
     expect(parseExposition('')).toEqual({ families: new Map(), errors: [], errorCount: 0, sampleCount: 0 });
     expect(parseExposition('\n  \n\t\r\n').families.size).toBe(0);
   });
+  it('reads bare and empty repeated HELP lines as comments, rejects __name__ labels and out-of-range values', () => {
+    const text = ['# HELP', '# HELP m Help.', '# HELP m', 'm{__name__="x"} 1', 'm 1e400', 'm -1e400', 'm Infinity', '# TYPE gh gaugehistogram'].join('\n');
+    const parsed = parseExposition(text);
+    expect(parsed.errors.map((e) => [e.lineNumber, e.reason])).toEqual([
+      [4, 'label name __name__ is reserved'],
+      [5, 'invalid value "1e400"'],
+      [6, 'invalid value "-1e400"'],
+      [8, 'unknown metric type "gaugehistogram" for gh'],
+    ]);
+    expect(parsed.families.get('m')).toMatchObject({ help: 'Help.', samples: [{ name: 'm', labels: {}, value: Infinity }] });
+  });
 });

@@ -75,9 +75,10 @@ describe('diagnosisView and diagnosisProgressView', () => {
   });
 
   it('puts the node and incident in the button value, and marks Escalate when the runbook says so', () => {
-    const result = results.find((r) => r.node === 'lsm-corruption')!;
+    // The corrupted node no longer escalates by itself (issue 9 item 4): "everything" (errors at 20%) does.
+    const result = results.find((r) => r.node === 'everything')!;
     const buttons = buttonsOf(diagnosisView(result, { node: result.node, incidentId: 'inc_42' }));
-    expect(buttons.map((b) => JSON.parse(b.value!))).toEqual(buttons.map(() => ({ node: 'lsm-corruption', incidentId: 'inc_42' })));
+    expect(buttons.map((b) => JSON.parse(b.value!))).toEqual(buttons.map(() => ({ node: 'everything', incidentId: 'inc_42' })));
     expect(buttons.find((b) => b.action_id === DIAGNOSIS_ACTIONS.escalate)!.style).toBe('danger');
     expect(JSON.stringify(blocks(diagnosisView(result)))).toContain('Escalate immediately');
   });
@@ -107,7 +108,8 @@ describe('diagnosisView and diagnosisProgressView', () => {
     expect(all[0]!.type).toBe('header');
     expect(all.at(-2)!.type).toBe('actions');
     expect(all.at(-1)!.type).toBe('context');
-    expect(buttonsOf(view)).toHaveLength(4);
+    // Every cause includes corruption and a failing disk, so there is no Compact button (issue 9 item 5).
+    expect(buttonsOf(view).map((b) => b.action_id)).toEqual([DIAGNOSIS_ACTIONS.escalate, DIAGNOSIS_ACTIONS.slowQueries, DIAGNOSIS_ACTIONS.rerun]);
     expect(view.text.length).toBeLessThanOrEqual(3500);
     expect(blockKitProblems(diagnosisProgressView(result.node, result.checks).blocks)).toEqual([]);
   });
@@ -119,6 +121,7 @@ describe('diagnosisView and diagnosisProgressView', () => {
     expect(text).not.toContain('<device>');
     expect(text).toContain('&lt;!channel&gt; &amp; &lt;device&gt;');
     const recs = diagnosisView(results.find((r) => r.node === 'disk-hardware')!);
-    expect(JSON.stringify(recs.blocks)).toContain('fsck -y &lt;device&gt;');
+    // The fsck step names the device df reported (issue 9 item 5), no `<device>` placeholder left to escape.
+    expect(JSON.stringify(recs.blocks)).toContain('fsck -y /dev/sda1');
   });
 });

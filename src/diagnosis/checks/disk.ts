@@ -1,6 +1,6 @@
 import type { HostCommandResult } from '../../exec/host-executor';
-import { formatBytes, formatPercent } from '../../render/format';
-import { parseDf, type DiskUsage } from '../parsers/parse-df';
+import { formatBytes, formatCount, formatPercent } from '../../render/format';
+import { parseDf, parseDfInodes, type DiskUsage, type InodeUsage } from '../parsers/parse-df';
 import { dmesgDenied, scanDmesg } from '../parsers/parse-dmesg';
 import { parseSmartctl, parseUptime } from '../parsers/parse-smartctl';
 import { THRESHOLDS } from '../thresholds';
@@ -12,6 +12,8 @@ type Part<T> = ({ available: true } & T) | { available: false; reason: string };
 export type DiskData = {
   path: string;
   space: Part<DiskUsage>;
+  /** `df -i` of the data dir (absent in results recorded before it was read). */
+  inodes?: Part<InodeUsage>;
   dmesg: Part<{ ioErrors: number; samples: string[] }>;
   smart: Part<{ reallocatedSectors: number | null; pendingSectors: number | null }>;
   uptimeSeconds: number | null;
@@ -19,11 +21,12 @@ export type DiskData = {
 
 /** Step 3: free space of the data dir, kernel I/O errors, SMART sector counts. Each part may be unavailable. */
 export async function diskCheck(env: CheckEnv): Promise<CheckOutcome<DiskData>> {
-  const host = (id: 'df' | 'dmesg' | 'smartctl' | 'uptime') => settle(env.sources.host(id));
-  const [df, dmesg, smart, uptime] = await Promise.all([host('df'), host('dmesg'), host('smartctl'), host('uptime')]);
+  const host = (id: 'df' | 'df_inodes' | 'dmesg' | 'smartctl' | 'uptime') => settle(env.sources.host(id));
+  const [df, inodes, dmesg, smart, uptime] = await Promise.all([host('df'), host('df_inodes'), host('dmesg'), host('smartctl'), host('uptime')]);
   const data: DiskData = {
     path: env.sources.node.dataDir,
     space: 'value' in df ? readSpace(df.value) : { available: false, reason: df.reason },
+    inodes: 'value' in inodes ? readInodes(inodes.value) : { available: false, reason: inodes.reason },
     dmesg: 'value' in dmesg ? readDmesg(dmesg.value) : { available: false, reason: dmesg.reason },
     smart: 'value' in smart ? readSmart(smart.value) : { available: false, reason: smart.reason },
     uptimeSeconds: 'value' in uptime && uptime.value.code === 0 ? parseUptime(uptime.value.stdout) : null,
@@ -34,6 +37,12 @@ export async function diskCheck(env: CheckEnv): Promise<CheckOutcome<DiskData>> 
 function readSpace(r: HostCommandResult): DiskData['space'] {
   const usage = r.code === 0 ? parseDf(r.stdout) : undefined;
   return usage ? { available: true, ...usage } : { available: false, reason: `df failed: ${firstLine(r)}` };
+}
+
+function readInodes(r: HostCommandResult): NonNullable<DiskData['inodes']> {
+  const usage = r.code === 0 ? parseDfInodes(r.stdout) : undefined;
+  if (usage) return { available: true, ...usage };
+  return { available: false, reason: r.code === 0 ? 'the filesystem reports no inode figures' : `df -i failed: ${firstLine(r)}` };
 }
 
 function readDmesg(r: HostCommandResult): DiskData['dmesg'] {
@@ -69,6 +78,11 @@ export function assessDisk(data: DiskData): CheckOutcome<DiskData> {
   } else {
     statuses.push('unknown');
     unavailable.push(`disk space (${data.space.reason})`);
+  }
+  if (data.inodes?.available) {
+    const free = data.inodes.freeFraction;
+    statuses.push(free < THRESHOLDS.diskFreeCritical ? 'critical' : free < THRESHOLDS.diskFreeWarning ? 'warning' : 'ok');
+    if (free < THRESHOLDS.diskFreeWarning) parts.push(`inodes ${formatPercent(free, 1)} free (${formatCount(data.inodes.freeInodes)} of ${formatCount(data.inodes.inodes)})`);
   }
   if (data.dmesg.available) {
     statuses.push(data.dmesg.ioErrors > 0 ? 'critical' : 'ok');

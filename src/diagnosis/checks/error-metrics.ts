@@ -1,5 +1,6 @@
 import { counterDeltaByLabel, sumByLabel } from '../../prometheus/metric-queries';
 import { formatPercent } from '../../render/format';
+import { StemedbError } from '../../stemedb/stemedb-client';
 import { THRESHOLDS } from '../thresholds';
 import type { CheckStatus } from '../types';
 import { reasonOf, type CheckEnv, type CheckOutcome } from './check';
@@ -15,6 +16,8 @@ export type ErrorMetricsData = {
   worstOperation: string | null;
   notExported: string[];
   prometheusError?: string;
+  /** Set when the API itself did not answer `/metrics` (hung or refusing): the verdict's headline. */
+  apiUnanswered?: { code: 'TIMEOUT' | 'UNREACHABLE'; reason: string; headline: string };
 };
 
 /**
@@ -32,7 +35,16 @@ export async function errorMetricsCheck(env: CheckEnv): Promise<CheckOutcome<Err
       prometheusError = reasonOf(err);
     }
   }
-  const { first, second, elapsedSeconds } = await env.sources.scrapePair();
+  let pair: Awaited<ReturnType<typeof env.sources.scrapePair>>;
+  try {
+    pair = await env.sources.scrapePair();
+  } catch (err) {
+    if (!(err instanceof StemedbError) || (err.code !== 'TIMEOUT' && err.code !== 'UNREACHABLE')) throw err;
+    const data: ErrorMetricsData = { source: 'scrapes', windowSeconds: null, byOperation: {}, errorRate: null, worstOperation: null, notExported: [], apiUnanswered: { code: err.code, reason: err.message, headline: apiHeadline(env.sources.node.name, err) } };
+    if (prometheusError) data.prometheusError = prometheusError;
+    return { status: 'unknown', summary: `not available: ${err.message}`, data, error: err.message };
+  }
+  const { first, second, elapsedSeconds } = pair;
   const names = env.metricNames;
   const read = (name: string) => {
     const before = sumByLabel(first, name, 'operation');
@@ -92,4 +104,11 @@ function statusFor(rate: number): CheckStatus {
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/** "StemeDB API on stemedb-1 not answering GET /metrics within 5s": what the responder must know first. */
+function apiHeadline(node: string, err: StemedbError): string {
+  const within = /within ([\d.]+s)/.exec(err.message)?.[1];
+  const how = err.code === 'UNREACHABLE' ? `: ${err.message}` : within ? ` within ${within}` : ' before the diagnosis deadline';
+  return `StemeDB API on ${node} not answering GET /metrics${how}`;
 }

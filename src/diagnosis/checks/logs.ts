@@ -1,4 +1,4 @@
-import { groupCount, scanLogLines, type LogScan, type PatternGroup } from '../parsers/parse-log-patterns';
+import { groupCount, scanLogLines, type LogScan, type PatternGroup, type RebuildSeen } from '../parsers/parse-log-patterns';
 import type { HostCommandResult } from '../../exec/host-executor';
 import type { CheckEnv, CheckOutcome } from './check';
 
@@ -12,6 +12,10 @@ export type LogsData = {
   groups: Record<PatternGroup, number>;
   /** Counts per exact runbook pattern. */
   patterns: Record<string, number>;
+  /** When each pattern first and last appeared in the window (ISO; null without timestamps): a cause whose lines stopped is recovering. */
+  patternTimes?: Record<string, { first: string | null; last: string | null }>;
+  /** The last WAL rebuild the log shows. */
+  rebuild?: RebuildSeen;
   storageErrors: number;
   lockTimeouts: number;
   samples: Record<PatternGroup | 'storage_error', string[]>;
@@ -56,6 +60,8 @@ export function assessLogs(scan: LogScan, meta: { source: LogsData['source']; wi
     linesInWindow: scan.linesInWindow,
     groups,
     patterns: Object.fromEntries(Object.entries(scan.byPattern).map(([p, c]) => [p, c.count])),
+    patternTimes: Object.fromEntries(Object.entries(scan.byPattern).map(([p, c]) => [p, { first: c.first, last: c.last }])),
+    rebuild: scan.rebuild,
     storageErrors: scan.storageErrors.count,
     lockTimeouts: scan.lockTimeouts.count,
     samples: {
@@ -67,9 +73,20 @@ export function assessLogs(scan: LogScan, meta: { source: LogsData['source']; wi
   };
   const found = Object.entries(data.patterns)
     .filter(([, n]) => n > 0)
-    .map(([p, n]) => `${n}× "${p}"`);
+    .map(([p, n]) => `${n}× "${p}"${timeRange(data.patternTimes?.[p])}`);
   const window = `last ${meta.windowMinutes} min`;
   if (found.length > 0) return { status: 'critical', summary: `${found.join(', ')} in the ${window}`, data };
   if (data.storageErrors > 0) return { status: 'warning', summary: `${data.storageErrors} storage error line(s) matching none of the runbook's patterns in the ${window}`, data };
   return { status: 'ok', summary: `no storage errors in the ${window} (${scan.linesInWindow} lines read)`, data };
+}
+
+/** ` (13:30:02–13:42:37 UTC)`, or nothing when the lines had no timestamps. */
+export function timeRange(times: { first: string | null; last: string | null } | undefined): string {
+  if (!times?.first || !times.last) return '';
+  return ` (${clock(times.first)}–${clock(times.last)} UTC)`;
+}
+
+/** `13:42:37` from an ISO timestamp. */
+export function clock(iso: string): string {
+  return iso.slice(11, 19);
 }

@@ -25,3 +25,25 @@ export function parseDf(output: string): DiskUsage | undefined {
   if (![sizeBytes, usedBytes, availBytes].every(Number.isFinite) || sizeBytes <= 0) return undefined;
   return { filesystem: filesystem!, sizeBytes, usedBytes, availBytes, freeFraction: availBytes / sizeBytes, mountpoint: fields.slice(5).join(' ') };
 }
+
+export interface InodeUsage {
+  inodes: number;
+  usedInodes: number;
+  freeInodes: number;
+  /** Free / total (0 when none are left). */
+  freeFraction: number;
+}
+
+/**
+ * Parses `df -P -i <path>`: Filesystem, Inodes, IUsed, IFree, IUse%, Mounted on. A filesystem without a fixed
+ * inode table (btrfs, some network mounts) reports 0 inodes: that is no figure, not exhaustion.
+ * @example parseDfInodes('Filesystem Inodes IUsed IFree IUse% Mounted on\n/dev/sdb1 1000 1000 0 100% /var/lib/stemedb')
+ */
+export function parseDfInodes(output: string): InodeUsage | undefined {
+  const last = output.trim().split('\n').filter((l) => l.trim() !== '').at(-1);
+  const fields = last?.trim().split(/\s+/) ?? [];
+  if (fields.length < 6 || !/^\d+$/.test(fields[1] ?? '')) return undefined;
+  const [inodes, usedInodes, freeInodes] = fields.slice(1, 4).map(Number) as [number, number, number];
+  if (![inodes, usedInodes, freeInodes].every(Number.isFinite) || inodes <= 0) return undefined;
+  return { inodes, usedInodes, freeInodes, freeFraction: freeInodes / inodes };
+}

@@ -17,6 +17,16 @@ const SAMPLES_KEPT = 3;
 export interface PatternCount {
   count: number;
   samples: string[];
+  /** ISO timestamps of the first and last matching line in the window; null when the lines carry none. */
+  first: string | null;
+  last: string | null;
+}
+
+/** The last WAL rebuild the log shows (runbook: `grep -i "rebuild complete"`), completed or failed. */
+export interface RebuildSeen {
+  completedAt: string | null;
+  failedAt: string | null;
+  line: string | null;
 }
 
 export interface LogScan {
@@ -25,7 +35,11 @@ export interface LogScan {
   byPattern: Record<LogPattern, PatternCount>;
   storageErrors: PatternCount;
   lockTimeouts: PatternCount;
+  rebuild: RebuildSeen;
 }
+
+const REBUILD_COMPLETE = /rebuild complete/i;
+const REBUILD_FAILED = /rebuild\b.*\b(fail|error)/i;
 
 const ISO_AT_START = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
 
@@ -34,28 +48,38 @@ const ISO_AT_START = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d
  * an ISO timestamp older than `since` are skipped; lines without one are counted (journald already filtered).
  */
 export function scanLogLines(lines: readonly string[], since?: Date): LogScan {
-  const empty = (): PatternCount => ({ count: 0, samples: [] });
+  const empty = (): PatternCount => ({ count: 0, samples: [], first: null, last: null });
   const byPattern = Object.fromEntries(Object.values(LOG_PATTERNS).flat().map((p) => [p, empty()])) as Record<LogPattern, PatternCount>;
-  const scan: LogScan = { linesRead: lines.length, linesInWindow: 0, byPattern, storageErrors: empty(), lockTimeouts: empty() };
+  const rebuild: RebuildSeen = { completedAt: null, failedAt: null, line: null };
+  const scan: LogScan = { linesRead: lines.length, linesInWindow: 0, byPattern, storageErrors: empty(), lockTimeouts: empty(), rebuild };
   const sinceMs = since?.getTime();
   for (const line of lines) {
     if (line.trim() === '') continue;
-    if (sinceMs !== undefined) {
-      const stamp = ISO_AT_START.exec(line)?.[1];
-      if (stamp && Date.parse(stamp) < sinceMs) continue;
-    }
+    const stamp = ISO_AT_START.exec(line)?.[1];
+    const ms = stamp ? Date.parse(stamp) : Number.NaN;
+    if (sinceMs !== undefined && ms < sinceMs) continue;
+    const at = Number.isFinite(ms) ? new Date(ms).toISOString() : null;
     scan.linesInWindow++;
     for (const pattern of Object.keys(byPattern) as LogPattern[]) {
-      if (line.includes(pattern)) record(byPattern[pattern], line);
+      if (line.includes(pattern)) record(byPattern[pattern], line, at);
     }
-    if (GENERIC.test(line)) record(scan.storageErrors, line);
-    if (LOCK_TIMEOUT.test(line)) record(scan.lockTimeouts, line);
+    if (GENERIC.test(line)) record(scan.storageErrors, line, at);
+    if (LOCK_TIMEOUT.test(line)) record(scan.lockTimeouts, line, at);
+    // When a rebuild ran decides whether corruption outlived it (runbook: escalate if the rebuild does not repair it).
+    if (REBUILD_COMPLETE.test(line)) Object.assign(rebuild, { completedAt: at, failedAt: null, line: clip(line) });
+    else if (REBUILD_FAILED.test(line)) Object.assign(rebuild, { failedAt: at, line: clip(line) });
   }
   return scan;
 }
 
-function record(target: PatternCount, line: string): void {
+function clip(line: string): string {
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+function record(target: PatternCount, line: string, at: string | null): void {
   target.count++;
+  target.first ??= at;
+  target.last = at ?? target.last;
   target.samples.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
   if (target.samples.length > SAMPLES_KEPT) target.samples.shift();
 }
