@@ -1,4 +1,5 @@
 import type { Services } from '../app/services';
+import { alertProblem } from '../incidents/incident-problem';
 import type { JobQueue } from './alert-jobs';
 import type { AlertStore, StoredAlert } from './alert-store';
 import { endedAt, episodeOf, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
@@ -49,7 +50,7 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
   const { config, inventory, store } = deps.services;
   const nodeLabel = alert.labels[config.stemedb.alertNodeLabel] ?? null;
   const node = nodeFor(inventory, nodeLabel);
-  const { incident, created } = store.incidents.openOrGet(
+  const { incident, created, joined } = store.incidents.openOrGet(
     {
       node: node?.name ?? null,
       title: alert.annotations.summary ?? alert.labels.alertname,
@@ -58,6 +59,7 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
       alertname: alert.labels.alertname,
       fingerprint: alert.fingerprint,
       episode: episodeOf(alert),
+      problem: alertProblem(alert.labels, config.stemedb.alertNodeLabel),
       labels: alert.labels,
       annotations: alert.annotations,
       channel,
@@ -65,6 +67,8 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
     at,
   );
   const thread = deps.alerts.thread(incident.id);
+  // An alert that joins an incident a diagnosis or `escalate` opened gives it its thread state: the incident's
+  // thread (already paging) gains the alert header and the diagnosis, and no second chain starts.
   if (created || !thread) {
     const { stormThreshold, stormWindow } = config.alerts;
     const storm = deps.alerts.createdSince(new Date(at.getTime() - stormWindow)) >= stormThreshold;
@@ -78,6 +82,8 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
     return;
   }
   result.repeated++;
+  // Another alert of the node's problem (same name, another exporter): recorded on the incident, the thread keeps its header.
+  if (joined) return;
   // A late retry of a firing notification must not touch an incident that already resolved.
   if (incident.status !== 'open') return;
   if (deps.alerts.touchThread(incident.id, stored(alert), at)) {
@@ -97,9 +103,15 @@ export function nodeFor(inventory: Services['inventory'], label: string | null) 
 
 function recordResolved(deps: IntakeDeps, alert: AlertmanagerAlert, at: Date, result: IntakeResult): void {
   const incidents = deps.services.store.incidents;
-  const incident = incidents.openForFingerprint(alert.fingerprint);
-  if (!incident) {
+  const found = incidents.resolveAlert(alert.fingerprint, at);
+  if (!found) {
     result.ignored++;
+    return;
+  }
+  const { incident } = found;
+  // The incident stays open while another alert of it still fires.
+  if (found.othersFiring > 0) {
+    result.resolved++;
     return;
   }
   const ended = endedAt(alert);

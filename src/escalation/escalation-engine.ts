@@ -23,12 +23,13 @@ export interface EngineDeps {
 export class EscalationEngine {
   constructor(private readonly deps: EngineDeps) {}
 
-  /** Creates the escalation and runs its first step (paging level 1) in the same transaction. */
-  start(escalation: Omit<NewEscalation, 'state'>, now: number): EscalationRecord {
+  /** Creates the escalation and runs its first step (paging `level`, default the first) in the same transaction. */
+  start(escalation: Omit<NewEscalation, 'state'>, now: number, options: { level?: number; detail?: Record<string, unknown> } = {}): EscalationRecord {
     return this.deps.escalations.transaction(() => {
+      const level = options.level ?? 0;
       const record = this.deps.escalations.create({ ...escalation, state: INITIAL_STATE });
-      this.deps.services.store.incidents.addEvent(record.incidentId, 'escalated', new Date(now), record.startedBy, { escalationId: record.id, trigger: record.trigger, reasons: record.reasons, levelName: record.chain.levels[0]!.name });
-      this.apply(record.id, { type: 'start' }, now);
+      this.deps.services.store.incidents.addEvent(record.incidentId, 'escalated', new Date(now), record.startedBy, { escalationId: record.id, trigger: record.trigger, reasons: record.reasons, level, levelName: record.chain.levels[level]!.name, ...options.detail });
+      this.apply(record.id, { type: 'start', level }, now);
       return this.deps.escalations.get(record.id)!;
     });
   }

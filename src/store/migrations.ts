@@ -1,5 +1,6 @@
 import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
+import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
 import type { Migration } from './database';
 
 /**
@@ -105,6 +106,7 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  ...INCIDENT_MIGRATIONS,
   ...ESCALATION_MIGRATIONS,
   ...ALERT_MIGRATIONS,
 ];

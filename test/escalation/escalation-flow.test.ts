@@ -148,11 +148,14 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
     expect(dmsTo(fake, 'USRE2', id)).toHaveLength(1);
     expect(pdEvents(id, 'trigger')).toHaveLength(1);
+    // The second click is the same request, not a request for more help: level 2 is not paged.
+    expect(dmsTo(fake, 'UDBE1', id)).toHaveLength(0);
   });
 
   it('honours Slack 429 Retry-After without losing or doubling a page', async () => {
     fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    await bot.command('escalate stemedb-5 still failing');
+    // After the ack, a plain `escalate` would page the level above the acker; `--level 1` repeats the chain.
+    await bot.command('escalate stemedb-5 --level 1 still failing');
     const id = await incidentOf(bot, 'stemedb-5');
     const mine = (user: string) => dmsTo(fake, user).filter((c) => markerOf(c)?.startsWith(`page:${id}.e2:`));
     await fake.waitFor(() => mine('USRE1')[0] && mine('USRE2')[0], 8_000);
@@ -166,6 +169,8 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
 
   it("joins the node's open alert incident and pages in its thread", async () => {
     const { incidents } = bot.runtime.services.store;
+    // One open incident per node: the alert would join stemedb-3's earlier incident, so that one is closed first.
+    for (const open of incidents.openOfNode('stemedb-3')) bot.runtime.services.escalations!.resolveIncident(open.id, 'UTEST');
     const { incident } = incidents.openOrGet({ node: 'stemedb-3', title: 'HighStorageErrorRate on stemedb-3', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-1', episode: '2026-11-23T10:00:00Z' }, new Date());
     const header = await bot.runtime.services.messenger.post('C0ALERTS', { text: 'alert header' });
     incidents.setThread(incident.id, header.channel, header.ts);
