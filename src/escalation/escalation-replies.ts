@@ -69,7 +69,8 @@ export function ackReply(outcome: AckOutcome): View {
 /** The answer to `/stemedb resolve --confirm`. */
 export function resolveReply(outcome: ResolveOutcome, incidentId: string): View {
   if (!outcome.incident) return textView(`No incident \`${escapeSlack(incidentId)}\`. \`/stemedb status\` lists the open ones.`);
-  const stopped = outcome.stoppedEscalation ? ' Paging has stopped (PagerDuty told to resolve).' : '';
+  const pd = outcome.pagerdutyResolves > 0 ? ` PagerDuty is told to resolve${outcome.pagerdutyResolves > 1 ? ` (${outcome.pagerdutyResolves} services)` : ''}.` : '';
+  const stopped = `${outcome.stoppedEscalation ? ' Paging has stopped.' : ''}${pd}`;
   if (!outcome.resolvedNow) return textView(`${incidentId} was already resolved${outcome.incident.resolvedBy ? ` by ${actorText(outcome.incident.resolvedBy)}` : ''}.${stopped}`);
   return textView(`:large_green_circle: ${incidentId} (${escapeSlack(outcome.incident.node ?? 'no node')}) is resolved.${stopped}`);
 }

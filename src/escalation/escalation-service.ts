@@ -51,6 +51,8 @@ export interface ResolveOutcome {
   incident: Incident | undefined;
   resolvedNow: boolean;
   stoppedEscalation: boolean;
+  /** PagerDuty services (routing keys) told to resolve: only those a trigger reached. */
+  pagerdutyResolves: number;
 }
 
 /** Requests this soon after a level was paged join it instead of paging the next level. */
@@ -229,10 +231,11 @@ export class EscalationService {
     const wasActive = escalations.some((e) => e.state.status === 'active');
     // Every escalation of the incident, not just the last: an acked one may still have a PagerDuty incident open.
     for (const e of escalations) this.engine.apply(e.id, { type: 'resolve', by }, now.getTime());
+    const pagerdutyResolves = escalations.flatMap((e) => this.outbox.ofEscalation(e.id)).filter((r) => r.kind === 'pagerduty' && r.payload.kind === 'pagerduty' && r.payload.action === 'resolve').length;
     const incident = services.store.incidents.get(incidentId);
     if (resolvedNow || wasActive) services.store.audit.record({ actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } }, now);
     this.scheduler.wake();
-    return { incident, resolvedNow, stoppedEscalation: wasActive };
+    return { incident, resolvedNow, stoppedEscalation: wasActive, pagerdutyResolves };
   }
 
   /** `services.afterDiagnosis`: remembers the diagnosis for packets, and escalates on the runbook's criteria. */

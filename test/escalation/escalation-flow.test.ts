@@ -116,7 +116,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     expect((await reply('res1')).text).toContain(`/stemedb resolve ${id} --confirm`);
     expect(bot.runtime.services.store.incidents.get(id)?.status).toBe('open');
     await bot.command(`resolve ${id} --confirm`, {}, 'res2');
-    expect((await reply('res2')).text).toContain(`${id} (stemedb-4) is resolved. Paging has stopped`);
+    expect((await reply('res2')).text).toContain(`${id} (stemedb-4) is resolved. Paging has stopped. PagerDuty is told to resolve.`);
     const resolve = await capture.waitFor(() => pdEvents(id, 'resolve')[0]);
     expect(resolve.body).toEqual({ routing_key: 'pd-routing-key-primary', event_action: 'resolve', dedup_key: dedup(id) });
     await sleep(1_700);
