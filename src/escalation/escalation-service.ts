@@ -10,6 +10,7 @@ import { EscalationScheduler } from './escalation-scheduler';
 import { createSqliteEscalationStore, isAutomatic, type EscalationRecord, type EscalationStore, type EscalationTrigger } from './escalation-store';
 import { summarizeEscalation, type EscalationSummary } from './escalation-summary';
 import { PageDelivery } from './page-delivery';
+import { refreshStalePackets } from './packet-refresh';
 import { createSqlitePageOutbox, type PageOutbox } from './page-outbox';
 
 export interface EscalateRequest {
@@ -78,7 +79,7 @@ export class EscalationService {
     const settings = services.config.escalation;
     this.escalations = createSqliteEscalationStore(db);
     this.outbox = createSqlitePageOutbox(db);
-    this.engine = new EscalationEngine({ services, escalations: this.escalations, outbox: this.outbox });
+    this.engine = new EscalationEngine({ services, escalations: this.escalations, outbox: this.outbox, onStalePacket: (id) => this.refreshPacket(id) });
     this.delivery = new PageDelivery({
       services,
       engine: this.engine,
@@ -98,6 +99,17 @@ export class EscalationService {
       log: services.log.child({ component: 'escalation' }),
       auditIntervalMs: settings.auditInterval,
     });
+  }
+
+  /** One refresh per escalation at a time; the pages it finds stale include any sent meanwhile. */
+  private readonly refreshing = new Map<string, Promise<unknown>>();
+
+  private refreshPacket(escalationId: string): void {
+    if (this.refreshing.has(escalationId)) return;
+    const run = refreshStalePackets({ services: this.services, engine: this.engine, escalations: this.escalations, outbox: this.outbox }, escalationId)
+      .catch((err: unknown) => this.services.log.warn({ err, escalationId }, 'refreshing a stale escalation packet failed'))
+      .finally(() => this.refreshing.delete(escalationId));
+    this.refreshing.set(escalationId, run);
   }
 
   /** Slack's read side (in-flight page checks, user checks); absent in the local shell. */
@@ -122,6 +134,7 @@ export class EscalationService {
 
   async stop(): Promise<void> {
     clearInterval(this.chainTimer);
+    await Promise.allSettled([...this.refreshing.values()]);
     await this.scheduler.stop();
   }
 
