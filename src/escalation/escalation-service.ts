@@ -117,6 +117,11 @@ export class EscalationService {
     this.delivery.directory = directory;
   }
 
+  /** The incident's thread, posted by `post` unless it exists or is being posted (see PageDelivery). */
+  ensureThread(incidentId: string, post: () => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined> {
+    return this.delivery.ensureThread(incidentId, post);
+  }
+
   get slackDirectory(): SlackDirectory | undefined {
     return this.delivery.directory;
   }

@@ -84,6 +84,10 @@ describe('one incident per node: diagnosis, escalate and alerts join it', () => 
     expect(escalationsOf(open[0]!.id)).toHaveLength(1);
     await fake.waitFor(() => dmsTo(fake, 'USRE1', open[0]!.id)[0]);
     expect(dmsTo(fake, 'USRE1', open[0]!.id)).toHaveLength(1);
+    // One place: a single header in the channel (the alert's), the thread the page and the diagnosis went to.
+    await bot.runtime.alerts.worker.idle(30_000);
+    const headers = fake.messages('C0ALERTS').filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && String(m.text).includes('stemedb-2'));
+    expect(headers.map((m) => m.ts)).toEqual([incidents().get(open[0]!.id)!.threadTs]);
 
     await bot.command('status', {}, 'st2');
     expect(await reply('st2')).toMatch(new RegExp(`${open[0]!.id}[^]*Started: by U_ALICE \\(\`/stemedb escalate\`\\): disk errors`));
