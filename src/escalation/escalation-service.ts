@@ -177,8 +177,10 @@ export class EscalationService {
       const ackedLevel = acked ? this.highestPaged(acked) : null;
       const level = request.level ?? (ackedLevel !== null ? ackedLevel + 1 : 0);
       if (acked && level >= chain.levels.length) return { kind: 'at_last_level', escalation: acked, incident };
+      // Whoever acknowledged before is on it already: the new chain never pages them, even via a group.
+      const skipUsers = acked?.ackedBy ? [acked.ackedBy] : [];
       const escalation = this.engine.start(
-        { incidentId: incident.id, chain, trigger: request.trigger, reasons: request.reasons, originChannel: request.originChannel ?? null, startedBy: request.by, startedAt: now.getTime() },
+        { incidentId: incident.id, chain: skipUsers.length > 0 ? { ...chain, skipUsers } : chain, trigger: request.trigger, reasons: request.reasons, originChannel: request.originChannel ?? null, startedBy: request.by, startedAt: now.getTime() },
         now.getTime(),
         { level, detail: request.diagnosedBy ? { diagnosedBy: request.diagnosedBy } : {} },
       );

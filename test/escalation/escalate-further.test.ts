@@ -7,7 +7,7 @@ import { dmsTo, incidentOf } from './escalation-helpers';
 const CHAIN = {
   levels: [
     { name: 'Primary on-call: Storage SRE', ackTimeout: '10m', slack: { users: ['USRE1'] } },
-    { name: 'Secondary: Database engineer', ackTimeout: '10m', slack: { users: ['UDBE1'] } },
+    { name: 'Secondary: Database engineer', ackTimeout: '10m', slack: { users: ['UDBE1'], userGroups: ['SDBE'] } },
     { name: 'Final: Principal engineer + on-call manager', ackTimeout: '10m', slack: { users: ['UPE1'] } },
   ],
   repeat: { times: 1, every: '0s' },
@@ -24,6 +24,7 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
 
   beforeAll(async () => {
     fake = await startFakeSlack();
+    fake.setUserGroup('SDBE', ['UDBE2']);
     bot = await startBot({
       fake,
       nodes: ['stemedb-1', 'stemedb-2', 'stemedb-3', 'stemedb-4'].map((name) => ({ name, scenarios: ['healthy'] })),
@@ -66,6 +67,8 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
   });
 
   it('after the primary acked, escalate pages the secondary and never the primary again', async () => {
+    // The primary is also in the secondary's user group: still not paged again.
+    fake.setUserGroup('SDBE', ['UDBE2', 'USRE1']);
     await bot.command('escalate stemedb-2');
     const id = await incidentOf(bot, 'stemedb-2');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0]);
@@ -74,8 +77,12 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
 
     await bot.command('escalate stemedb-2 the fix did not hold', {}, 'b2');
     expect(await reply('b2')).toContain('paging *Secondary: Database engineer* (level 2 of 3) now. <@USRE1> acknowledged at Primary on-call: Storage SRE and is not paged again.');
-    await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0]);
+    await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0] && dmsTo(fake, 'UDBE2', id)[0]);
+    // The group's fan-out (which reached UDBE2) planned no page for the acker.
+    const planned = bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e2`).filter((r) => r.kind === 'slack_dm').map((r) => r.target);
+    expect(planned.sort()).toEqual(['UDBE1', 'UDBE2']);
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
+    fake.setUserGroup('SDBE', ['UDBE2']);
   });
 
   it('the Escalate button takes the same path as the command', async () => {
