@@ -8,19 +8,29 @@ import { resolveNode } from './resolve-node';
 const MAX_REASON = 300;
 
 /**
- * Not `sideEffects`: typing it is the deliberate act, paging only adds (a second request joins the running
- * chain, nobody is paged twice), and the runbook says "escalate immediately". `resolve`, which ends paging
- * everywhere, does confirm.
+ * Not `sideEffects`: typing it is the deliberate act, paging only adds, and the runbook says "escalate
+ * immediately". On an incident whose chain runs (or was acked) it pages the next level now, never the one that
+ * acked; `--level N` picks the level. `resolve`, which ends paging everywhere, does confirm.
  */
 export const escalate = defineCommand({
   name: 'escalate',
-  usage: 'escalate [node] [reason...]',
-  summary: "Page the runbook's escalation chain (Storage SRE, then database engineer, then principal engineer + manager) until someone acknowledges",
-  args: argsOf(z.array(z.string()), {}),
+  usage: 'escalate [node] [--level N] [reason...]',
+  summary: "Page the runbook's escalation chain (Storage SRE, then database engineer, then principal engineer + manager) until someone acknowledges; while it runs, pages the next level now",
+  args: argsOf(z.array(z.string()), { level: z.union([z.literal(true), z.string().regex(/^\d{1,2}$/, 'a level number such as 2')]).optional() }),
   sideEffects: false,
-  async run(ctx, { positionals }) {
+  async run(ctx, { positionals: given, flags }) {
     const { services } = ctx;
     if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+    // `--level 2` arrives as a bare flag and a positional "2"; `--level=2` as a value.
+    let positionals = given;
+    let levelText = typeof flags.level === 'string' ? flags.level : undefined;
+    if (flags.level === true) {
+      const at = positionals.findIndex((w) => /^\d{1,2}$/.test(w));
+      if (at < 0) return void (await ctx.reply.private(textView('Usage: `/stemedb escalate [node] --level N [reason...]` (N: the level to page, 1 = first)')));
+      levelText = positionals[at];
+      positionals = positionals.filter((_, i) => i !== at);
+    }
+    const level = levelText !== undefined ? Number(levelText) - 1 : undefined;
     const [first, ...rest] = positionals;
     let node = first && services.inventory.get(first) ? first : undefined;
     let words = node ? rest : positionals;
@@ -41,6 +51,7 @@ export const escalate = defineCommand({
       trigger: 'command',
       reasons: reason ? [`${reason} (${ctx.invoker.userName ?? ctx.invoker.userId})`] : [],
       originChannel: ctx.channelId,
+      ...(level !== undefined ? { level } : {}),
     });
     await ctx.reply.private(escalateReply(outcome));
   },

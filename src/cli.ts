@@ -77,6 +77,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`config error: ${err.message}\n`);
       process.exit(2);
     }
+    if ((err as Error).name === 'ProcessLockError') {
+      process.stderr.write(`stemedb-chatops: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     const code = (err as { code?: string }).code;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);

@@ -145,7 +145,9 @@ export function createSqliteAlertStore(db: Db): AlertStore {
   const getThread = db.prepare('SELECT * FROM alert_threads WHERE incident_id = ?');
   const openOfNode = `SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND i.status = 'open'`;
   const store: AlertStore = {
-    transaction: (fn) => db.transaction(fn)(),
+    // IMMEDIATE: intake reads "is there an open incident?" and writes the answer under one write lock, so a
+    // second connection (replica, shell) cannot open the same node's incident in between.
+    transaction: (fn) => db.transaction(fn).immediate(),
     thread(incidentId) {
       const row = getThread.get(incidentId) as ThreadRow | undefined;
       return row ? fromThreadRow(row) : undefined;

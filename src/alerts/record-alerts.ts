@@ -1,4 +1,5 @@
 import type { Services } from '../app/services';
+import { alertProblem } from '../incidents/incident-problem';
 import type { JobQueue } from './alert-jobs';
 import type { AlertStore, StoredAlert } from './alert-store';
 import { endedAt, episodeOf, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
@@ -61,7 +62,7 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
   const { config, inventory, store } = deps.services;
   const nodeLabel = alert.labels[config.stemedb.alertNodeLabel] ?? null;
   const node = nodeFor(inventory, nodeLabel);
-  const { incident, created } = store.incidents.openOrGet(
+  const { incident, created, joined } = store.incidents.openOrGet(
     {
       node: node?.name ?? null,
       title: alert.annotations.summary ?? alert.labels.alertname,
@@ -70,6 +71,7 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
       alertname: alert.labels.alertname,
       fingerprint: alert.fingerprint,
       episode: episodeOf(alert),
+      problem: alertProblem(alert.labels, config.stemedb.alertNodeLabel),
       labels: alert.labels,
       annotations: alert.annotations,
       channel,
@@ -78,6 +80,8 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
   );
   if (created) store.incidents.addEvent(incident.id, 'alert_fired', at, 'alertmanager', { startsAt: alert.startsAt, alertname: alert.labels.alertname, severity: alert.labels.severity ?? null, fingerprint: alert.fingerprint });
   const thread = deps.alerts.thread(incident.id);
+  // An alert that joins an incident a diagnosis or `escalate` opened gives it its thread state: the incident's
+  // thread (already paging) gains the alert header and the diagnosis, and no second chain starts.
   if (created || !thread) {
     const { stormThreshold, stormWindow } = config.alerts;
     const storm = deps.alerts.createdSince(new Date(at.getTime() - stormWindow)) >= stormThreshold;
@@ -91,6 +95,8 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
     return;
   }
   result.repeated++;
+  // Another alert of the node's problem (same name, another exporter): recorded on the incident, the thread keeps its header.
+  if (joined) return;
   // A late retry of a firing notification must not touch an incident that already resolved.
   if (incident.status !== 'open') return;
   if (deps.alerts.touchThread(incident.id, stored(alert), at)) {
@@ -110,9 +116,16 @@ export function nodeFor(inventory: Services['inventory'], label: string | null) 
 
 function recordResolved(deps: IntakeDeps, alert: AlertmanagerAlert, at: Date, result: IntakeResult): void {
   const incidents = deps.services.store.incidents;
-  const incident = incidents.openForFingerprint(alert.fingerprint);
-  if (!incident) {
+  const found = incidents.resolveAlert(alert.fingerprint, at);
+  if (!found) {
     result.ignored++;
+    return;
+  }
+  const { incident } = found;
+  // The incident stays open while another alert of it still fires.
+  if (found.othersFiring > 0) {
+    incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt, fingerprint: alert.fingerprint, othersFiring: found.othersFiring });
+    result.resolved++;
     return;
   }
   const ended = endedAt(alert);

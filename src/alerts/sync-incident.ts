@@ -65,11 +65,18 @@ async function openThread(ctx: AlertContext, incident: Incident, thread: AlertTh
     incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: summary.channel, ts: summary.ts, storm: true });
     return;
   }
-  const header = currentHeader(ctx, incident, thread);
-  const posted = await ctx.services.messenger.post(alertChannel(ctx), header, { priority: 'status' });
-  incidents.setThread(incident.id, posted.channel, posted.ts);
-  ctx.alerts.update(incident.id, { headerHash: viewHash(header) });
-  incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: posted.channel, ts: posted.ts });
+  const post = async () => {
+    const header = currentHeader(ctx, incident, thread);
+    const posted = await ctx.services.messenger.post(alertChannel(ctx), header, { priority: 'status' });
+    incidents.setThread(incident.id, posted.channel, posted.ts);
+    ctx.alerts.update(incident.id, { headerHash: viewHash(header) });
+    incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: posted.channel, ts: posted.ts });
+    return { channel: posted.channel, ts: posted.ts };
+  };
+  // An incident an escalation opened may be posting its header right now: then that is the thread, and the
+  // header update below turns it into the alert's.
+  const escalations = ctx.services.escalations;
+  await (escalations ? escalations.ensureThread(incident.id, post) : post());
 }
 
 /** The node's diagnosis, or "diagnosing..." (replaced by it later), or the "not in the inventory" note. */

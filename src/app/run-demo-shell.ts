@@ -21,25 +21,33 @@ export async function runDemoShell({ env, reason }: { env: Env; reason: string }
       `Running the built-in StemeDB simulator: ${nodes}.`,
       'Type a command as in Slack, e.g. `diagnose stemedb-1`, `stats stemedb-1`, `help`; `exit` to quit.',
     ].join('\n');
-    return await runShell(config, env, banner);
+    // The simulator's own temporary store: the shell is the bot here, background work included.
+    return await runShell(config, env, banner, 'bot');
   } finally {
     await cluster.stop();
     rmSync(baseDir, { recursive: true, force: true });
   }
 }
 
-/** `stemedb-chatops shell`: the local shell against the configured nodes. */
+/**
+ * `stemedb-chatops shell`: the local shell against the configured nodes and the bot's store, as a client. It
+ * never sends due pages, runs alert jobs, resets pages in flight or takes over compaction locks: a page that
+ * fell due while the bot was down is the bot's to send when it is back, not the shell's to print.
+ */
 export async function runConfiguredShell({ env, config, configFile }: { env: Env; config: Config; configFile: string }): Promise<number> {
-  const banner = `stemedb-chatops: local shell on ${configFile} (${config.stemedb.nodes.map((n) => n.name).join(', ')}). \`help\` lists commands; \`exit\` quits.`;
-  return runShell(config, env, banner);
+  const banner = [
+    `stemedb-chatops: local shell on ${configFile} (${config.stemedb.nodes.map((n) => n.name).join(', ')}). \`help\` lists commands; \`exit\` quits.`,
+    `Client of the store ${config.store.sqlitePath}: pages and alert threads are sent by the bot process (\`stemedb-chatops start\`), not by this shell.`,
+  ].join('\n');
+  return runShell(config, env, banner, 'client');
 }
 
-async function runShell(config: Config, env: Env, banner: string): Promise<number> {
+async function runShell(config: Config, env: Env, banner: string, role: 'bot' | 'client'): Promise<number> {
   // Logs go to stderr at warn level so they do not interleave with the shell's output.
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, process.stderr);
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name] });
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], role });
   try {
-    await runtime.start();
+    if (role === 'bot') await runtime.start();
     await runLocalShell({ services: runtime.services, input: process.stdin, output: process.stdout, banner });
     return 0;
   } finally {

@@ -19,7 +19,7 @@ export async function runDiagnoseCli(options: { env: Env; configFile: string; no
   }
   const log = createLogger(options.env.LOG_LEVEL === 'info' ? 'warn' : options.env.LOG_LEVEL, process.stderr);
   // A diagnosis reads nodes and records nothing: an in-memory store keeps the CLI free of side effects.
-  const runtime = await createRuntime({ config: { ...config, store: { sqlitePath: ':memory:' } }, log, secret: (name) => process.env[name] });
+  const runtime = await createRuntime({ config: { ...config, store: { sqlitePath: ':memory:' } }, log, secret: (name) => process.env[name], role: 'client' });
   try {
     const result = await diagnoseNode(runtime.services, node);
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${diagnosisText(result)}\n`);

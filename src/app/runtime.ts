@@ -15,6 +15,7 @@ import { MIGRATIONS } from '../store/migrations';
 import { createTimelineLog } from '../timeline/timeline-log';
 import { startRetentionJob } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
+import { acquireProcessLock, type ProcessLock } from '../store/process-lock';
 import { createServices, type SecretSource, type Services } from './services';
 
 /** Everything a running bot (Slack or shell) holds; `close()` releases it in reverse order. */
@@ -38,12 +39,27 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** `PAGERDUTY_EVENTS_URL`; read through `secret` when not given. */
   pagerdutyEventsUrl?: string;
+  /**
+   * `bot` (default): owns the store (one per SQLite file; a second is refused, naming the holder) and runs the
+   * background work on `start()`. `client` (the local shell on a real config): reads and runs commands, and
+   * leaves due pages, jobs and compaction locks to the bot; it has no `start()`.
+   */
+  role?: 'bot' | 'client';
 }
 
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl, role = 'bot' }: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
+  let lock: ProcessLock | undefined;
+  if (role === 'bot' && config.store.sqlitePath !== ':memory:') {
+    try {
+      lock = acquireProcessLock(db, { path: config.store.sqlitePath, now: now ? () => now().getTime() : undefined });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   const timeline = createTimelineLog(db);
   const store = { db, incidents: createSqliteIncidentStore(db, { timeline }), audit: createSqliteAuditLog(db), timeline, pendingActions: createSqlitePendingActionStore(db) };
   const services = createServices({
@@ -75,6 +91,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
     metrics,
     alerts,
     async start() {
+      if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
       compaction.resume();
       alerts.start();
@@ -84,6 +101,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
     },
     async close() {
       for (const stop of stoppers.reverse()) await stop();
+      lock?.release();
       db.close();
     },
   };

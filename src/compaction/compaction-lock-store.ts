@@ -65,7 +65,9 @@ export interface CompactionLockStore {
   /** Every lock row, expired or not (start-up: resume or report). */
   all(): CompactionLock[];
   finishRun(runId: number, outcome: RunOutcome, at: Date, detail?: Record<string, unknown>): void;
-  /** Start times of the node's runs within the breaker's hour. */
+  /** A run that found 0 bytes pending: it compacted nothing, so the breaker does not count it. */
+  markNothingPending(runId: number): void;
+  /** Start times of the node's runs within the breaker's hour (runs that found nothing pending excluded). */
   recentStarts(node: string, at: Date): Date[];
 }
 
@@ -132,7 +134,11 @@ const COLUMNS: Record<keyof LockPatch, string> = {
 export function createSqliteCompactionLockStore(db: Db): CompactionLockStore {
   const row = (node: string) => db.prepare('SELECT * FROM compaction_locks WHERE node = ?').get(node) as LockRow | undefined;
   const recentStarts = (node: string, at: Date) =>
-    (db.prepare('SELECT started_at FROM compaction_runs WHERE node = ? AND started_at > ? ORDER BY started_at').all(node, breakerWindowStart(at).toISOString()) as { started_at: string }[]).map(
+    (
+      db
+        .prepare("SELECT started_at FROM compaction_runs WHERE node = ? AND started_at > ? AND COALESCE(json_extract(detail_json, '$.nothingPending'), 0) = 0 ORDER BY started_at")
+        .all(node, breakerWindowStart(at).toISOString()) as { started_at: string }[]
+    ).map(
       (r) => new Date(r.started_at),
     );
 
@@ -186,7 +192,11 @@ export function createSqliteCompactionLockStore(db: Db): CompactionLockStore {
       return (db.prepare('SELECT * FROM compaction_locks ORDER BY acquired_at').all() as LockRow[]).map(fromRow);
     },
     finishRun(runId, outcome, at, detail = {}) {
-      db.prepare('UPDATE compaction_runs SET outcome = ?, finished_at = ?, detail_json = ? WHERE id = ?').run(outcome, at.toISOString(), JSON.stringify(detail), runId);
+      // Merged, so a mark made while it ran (nothingPending) stays.
+      db.prepare('UPDATE compaction_runs SET outcome = ?, finished_at = ?, detail_json = json_patch(detail_json, ?) WHERE id = ?').run(outcome, at.toISOString(), JSON.stringify(detail), runId);
+    },
+    markNothingPending(runId) {
+      db.prepare("UPDATE compaction_runs SET detail_json = json_set(detail_json, '$.nothingPending', 1) WHERE id = ?").run(runId);
     },
     recentStarts,
   };

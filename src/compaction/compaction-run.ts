@@ -94,7 +94,9 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   }
   store.update(lock.node, lock.token, { last: result.last });
   finish(deps, lock, 'succeeded', { after: result.last }, durationMs);
-  await report(deps, message, summaryView(run, result.last, durationMs, note));
+  // Said only when true: a run that found nothing pending is not one of the breaker's runs.
+  const free = lock.before?.lsm?.pendingBytes === 0 ? `0 bytes were pending compaction when it started: this run does not count toward \`compaction.maxPerNodePerHour\`.` : undefined;
+  await report(deps, message, summaryView(run, result.last, durationMs, [note, free].filter(Boolean).join(' ') || undefined));
   await closeTheLoop(deps, lock, result.last, message, output);
 }
 
@@ -161,7 +163,10 @@ async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures
     after = { error: err instanceof Error ? err.message : String(err) };
   }
   const state = conditionAfter(lock.before.errorRate, 'error' in after ? null : after.errorRate);
-  const view = closedLoopView(runInfoOf(lock), state, { errorRate: lock.before.errorRate, source: lock.before.errorRateSource }, after, lsmAfter);
+  // "The alert's condition" only when an alert is open on the node: otherwise the 1% line is just a threshold.
+  const incident = lock.incidentId ? services.store.incidents.get(lock.incidentId) : services.store.incidents.openForNode(lock.node);
+  const alert = incident?.alertname && incident.status === 'open' ? incident.alertname : null;
+  const view = closedLoopView(runInfoOf(lock), state, { errorRate: lock.before.errorRate, source: lock.before.errorRateSource }, after, lsmAfter, alert);
   await output.followUp(view, message).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
   if (lock.incidentId) {
     services.store.incidents.addEvent(lock.incidentId, 'compaction_recheck', services.now(), 'bot', {

@@ -149,6 +149,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
     }
     const before = { lsm, ...rate };
     store.update(lock.node, lock.token, { before });
+    if (lsm.pendingBytes === 0) store.markNothingPending(lock.runId);
     await startAcquiredRun(deps, { ...lock, before }, message, output);
   }
 

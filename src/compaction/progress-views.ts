@@ -111,9 +111,21 @@ const CONDITION_TEXT: Record<ConditionState, string> = {
   unknown: ':grey_question: *Could not tell whether the alert cleared*: the error rate could not be measured.',
 };
 
-/** After the compaction: the re-check of the alert's condition and the LSM figures, with Escalate unless it cleared. */
-export function closedLoopView(run: RunInfo, state: ConditionState, before: { errorRate: number | null; source: string | null }, after: ErrorRateReading | { error: string }, lsm: LsmFigures | null): View {
-  const lines = [`*Re-check of ${run.node} after compaction*`, CONDITION_TEXT[state]];
+/** The same re-check when no alert is open on the node: the runbook's 1% line, not "the alert". */
+const THRESHOLD_TEXT: Record<ConditionState, string> = {
+  cleared: ':white_check_mark: *Storage errors are below 1% of operations* (the runbook\'s alert line; no alert is open for this node).',
+  persists: ':warning: *Storage errors are still above 1% of operations* (the runbook\'s alert line; no alert is open for this node).',
+  worse: ':rotating_light: *It got worse*: the error rate is higher than before the compaction.',
+  unknown: ':grey_question: *Could not measure the error rate after the compaction.*',
+};
+
+/**
+ * After the compaction: the re-check of the error rate and the LSM figures, with Escalate unless it cleared.
+ * `alertname`: the alert open on the node, if any; without one, nothing "cleared" that never fired.
+ */
+export function closedLoopView(run: RunInfo, state: ConditionState, before: { errorRate: number | null; source: string | null }, after: ErrorRateReading | { error: string }, lsm: LsmFigures | null, alertname: string | null = null): View {
+  const headline = alertname ? CONDITION_TEXT[state] : THRESHOLD_TEXT[state];
+  const lines = [`*Re-check of ${run.node} after compaction*`, headline];
   const beforeText = before.errorRate === null ? 'not measured' : `${formatPercent(before.errorRate)}${before.source ? ` (${before.source})` : ''}`;
   lines.push('error' in after ? `• Error rate now: not available (${after.error}); before: ${beforeText}` : `• Error rate now: ${formatPercent(after.errorRate)} over ${after.windowSeconds.toFixed(1)}s; before: ${beforeText}`);
   if (lsm) lines.push(`• LSM: ${figuresLine(lsm, run.before)}`);

@@ -148,6 +148,8 @@ export const configSchema = z
         chainCheckInterval: durationSchema.default(86_400_000),
         /** Timeout of one PagerDuty or webhook request. */
         requestTimeout: durationSchema.default(10_000),
+        /** A page carries a diagnosis at most this old: an older one goes out marked "refreshing" and is replaced. */
+        packetMaxAge: durationSchema.default(120_000),
       })
       .strict()
       .prefault({}),

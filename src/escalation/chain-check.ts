@@ -19,6 +19,8 @@ export interface LevelReport {
   pagerduty?: { env: string; keySet: boolean };
   webhook?: { host: string; tokenOk: boolean };
   reachable: boolean;
+  /** Reachable as far as checked: an active Slack user, a PagerDuty key or a webhook; not just unverified users. */
+  verified: boolean;
   warnings: string[];
 }
 
@@ -79,8 +81,9 @@ export async function checkChain(chain: ChainSnapshot, deps: ChainCheckDeps): Pr
       const webhook = level.webhook ? { host: hostOf(level.webhook.url), tokenOk: !level.webhook.tokenEnv || Boolean(deps.secret(level.webhook.tokenEnv)) } : undefined;
       if (webhook && !webhook.tokenOk) warnings.push(`webhook token \`${level.webhook?.tokenEnv}\` is not set`);
       const reachable = users.some((u) => u.status === 'active' || u.status === 'unverified') || Boolean(pagerduty?.keySet) || Boolean(webhook?.tokenOk);
+      const verified = users.some((u) => u.status === 'active') || Boolean(pagerduty?.keySet) || Boolean(webhook?.tokenOk);
       if (!reachable) warnings.unshift('nobody reachable at this level: a page here can only fail');
-      return { name: level.name, ackTimeoutMs: level.ackTimeoutMs, users, groups, pagerduty, webhook, reachable, warnings };
+      return { name: level.name, ackTimeoutMs: level.ackTimeoutMs, users, groups, pagerduty, webhook, reachable, verified, warnings };
     }),
   );
   return {

@@ -12,15 +12,25 @@ function levelText(level: LevelReport, index: number): string {
     ...(level.webhook ? [`webhook ${level.webhook.host}${level.webhook.tokenOk ? '' : ' :x: token not set'}`] : []),
   ];
   const would = [...users, ...other];
-  const lines = [`${level.reachable ? ':white_check_mark:' : ':warning:'} *${index + 1}. ${level.name}*, acknowledge within ${formatDuration(level.ackTimeoutMs)}`, `would page: ${would.length > 0 ? would.join(', ') : 'nobody'}`];
+  const mark = !level.reachable ? ':warning:' : level.verified ? ':white_check_mark:' : ':grey_question:';
+  const lines = [`${mark} *${index + 1}. ${level.name}*, acknowledge within ${formatDuration(level.ackTimeoutMs)}`, `would page: ${would.length > 0 ? would.join(', ') : 'nobody'}`];
   for (const w of level.warnings) lines.push(`:warning: ${w}`);
   return lines.join('\n');
 }
 
 /** `/stemedb oncall`: who each level would page right now; nobody was paged to find out. */
 export function chainReportView(report: ChainReport): View {
+  // "Every level can reach someone" only when each level was checked: users Slack could not be asked about
+  // (the local shell has no Slack) are listed, never vouched for.
+  const unchecked = report.levels.flatMap((l, i) => (l.reachable && !l.verified ? [i + 1] : []));
+  const verdict =
+    report.warnings.length > 0
+      ? ` - :warning: ${report.warnings.length} problem(s)`
+      : unchecked.length > 0
+        ? ` - level(s) ${unchecked.join(', ')} could not be checked: their Slack users are not verified here (no Slack connection), and nothing else pages there`
+        : ' - every level can reach someone';
   const intro = report.configured
-    ? `*Escalation chain* (checked now; nobody was paged)${report.warnings.length > 0 ? ` - :warning: ${report.warnings.length} problem(s)` : ' - every level can reach someone'}`
+    ? `*Escalation chain* (checked now; nobody was paged)${verdict}`
     : '*Escalation chain*: :warning: no level names anyone to page (no Slack users or groups, PagerDuty or webhook in `escalation.levels`): escalation is off';
   const levels = report.levels.map(levelText);
   const spacing = report.repeat.everyMs > 0 ? `, rounds at least ${formatDuration(report.repeat.everyMs)} apart` : '';

@@ -14,6 +14,8 @@ const levelSnapshotSchema = z.object({
 export const chainSnapshotSchema = z.object({
   levels: z.array(levelSnapshotSchema).min(1),
   repeat: z.object({ everyMs: z.number().int().min(0), times: z.number().int().min(0) }),
+  /** People this chain never pages: whoever acknowledged the chain before it (issue 10). */
+  skipUsers: z.array(z.string()).optional(),
 });
 
 export type ChainLevel = z.infer<typeof levelSnapshotSchema>;

@@ -4,6 +4,7 @@ import { buildPacket, type EscalationPacket } from './escalation-packet';
 import { INITIAL_STATE, transition, type EscalationEvent } from './escalation-machine';
 import type { EscalationRecord, EscalationStore, NewEscalation } from './escalation-store';
 import type { PageOutbox } from './page-outbox';
+import { incidentHistory } from './packet-history';
 import { planEffects } from './plan-effects';
 
 /** A node's latest diagnosis counts for an incident when it is at most this much older than the incident. */
@@ -13,6 +14,8 @@ export interface EngineDeps {
   services: Services;
   escalations: EscalationStore;
   outbox: PageOutbox;
+  /** After a commit that paged with a diagnosis older than `packetMaxAge`: refresh it (outside the transaction). */
+  onStalePacket?: (escalationId: string) => void;
 }
 
 /**
@@ -23,12 +26,13 @@ export interface EngineDeps {
 export class EscalationEngine {
   constructor(private readonly deps: EngineDeps) {}
 
-  /** Creates the escalation and runs its first step (paging level 1) in the same transaction. */
-  start(escalation: Omit<NewEscalation, 'state'>, now: number): EscalationRecord {
+  /** Creates the escalation and runs its first step (paging `level`, default the first) in the same transaction. */
+  start(escalation: Omit<NewEscalation, 'state'>, now: number, options: { level?: number; detail?: Record<string, unknown> } = {}): EscalationRecord {
     return this.deps.escalations.transaction(() => {
+      const level = options.level ?? 0;
       const record = this.deps.escalations.create({ ...escalation, state: INITIAL_STATE });
-      this.deps.services.store.incidents.addEvent(record.incidentId, 'escalated', new Date(now), record.startedBy, { escalationId: record.id, trigger: record.trigger, reasons: record.reasons, levelName: record.chain.levels[0]!.name });
-      this.apply(record.id, { type: 'start' }, now);
+      this.deps.services.store.incidents.addEvent(record.incidentId, 'escalated', new Date(now), record.startedBy, { escalationId: record.id, trigger: record.trigger, reasons: record.reasons, level, levelName: record.chain.levels[level]!.name, ...options.detail });
+      this.apply(record.id, { type: 'start', level }, now);
       return this.deps.escalations.get(record.id)!;
     });
   }
@@ -39,6 +43,7 @@ export class EscalationEngine {
    */
   apply(escalationId: string, event: EscalationEvent, now: number, token?: string): boolean {
     const { escalations, outbox, services } = this.deps;
+    let stale = false;
     const changed = escalations.transaction(() => {
       const record = escalations.get(escalationId);
       if (!record || (token !== undefined && record.token !== token)) return false;
@@ -47,7 +52,8 @@ export class EscalationEngine {
       if (incident?.status === 'resolved') event = { type: 'resolve', by: incident.resolvedBy ?? 'bot' };
       const next = transition(record.state, event, record.chain, now);
       if (next.state === record.state) return false;
-      const packet = next.effects.some((e) => e.type === 'page_level') ? this.packetFor(record) : undefined;
+      const packet = next.effects.some((e) => e.type === 'page_level') ? this.packetFor(record, now) : undefined;
+      stale = packet?.diagnosis?.stale === true;
       const needsRows = next.effects.some((e) => e.type === 'close_pages' || e.type === 'pagerduty');
       const plan = planEffects(next.effects, { escalationId, incidentId: record.incidentId, chain: record.chain, packet, now, rows: needsRows ? outbox.ofEscalation(escalationId) : [] });
       if (plan.cancelPending) outbox.cancelPending(escalationId);
@@ -62,6 +68,8 @@ export class EscalationEngine {
       return true;
     });
     if (changed) services.metrics.openEscalations.set(escalations.listActive().length);
+    // The page is not held back for a fresh diagnosis: it goes out now, and the refresh updates it.
+    if (changed && stale) this.deps.onStalePacket?.(escalationId);
     return changed;
   }
 
@@ -88,8 +96,11 @@ export class EscalationEngine {
     this.apply(escalationId, { type: 'level_unreachable', level, round }, now);
   }
 
-  /** The packet as of now: the incident's latest diagnosis, or the node's if it is recent enough. */
-  private packetFor(record: EscalationRecord): EscalationPacket {
+  /**
+   * The packet as of `now`: the incident's latest diagnosis (or the node's if recent enough), marked stale
+   * when older than `escalation.packetMaxAge`, and what was already done on the incident.
+   */
+  packetFor(record: EscalationRecord, now: number): EscalationPacket {
     const { services, escalations } = this.deps;
     const incident = services.store.incidents.get(record.incidentId);
     return buildPacket({
@@ -99,6 +110,9 @@ export class EscalationEngine {
       reasons: record.reasons,
       diagnosis: incident ? diagnosisFor(incident, escalations) : undefined,
       runbookUrl: services.config.stemedb.runbookUrl,
+      now,
+      maxAgeMs: services.config.escalation.packetMaxAge,
+      done: incident ? incidentHistory(services.store.incidents.events(incident.id)) : [],
     });
   }
 }

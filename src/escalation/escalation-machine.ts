@@ -24,7 +24,10 @@ export interface EscalationState {
 }
 
 export type EscalationEvent =
-  | { type: 'start' }
+  /** `level` (0-based): start there instead of at the first level (after an ack, or `escalate --level N`). */
+  | { type: 'start'; level?: number }
+  /** A responder asked for more help: page `level` now instead of waiting out the current level's timeout. */
+  | { type: 'escalate_now'; level: number }
   | { type: 'due' }
   | { type: 'ack'; by: string }
   | { type: 'resolve'; by: string }
@@ -64,7 +67,14 @@ export function transition(state: EscalationState, event: EscalationEvent, chain
   const unchanged: Transition = { state, effects: [] };
   switch (event.type) {
     case 'start':
-      return runStep({ ...INITIAL_STATE, nextDueAt: now }, chain, now);
+      return runStep({ ...INITIAL_STATE, stepIndex: Math.min(Math.max(event.level ?? 0, 0), chain.levels.length - 1), nextDueAt: now }, chain, now);
+    case 'escalate_now': {
+      if (state.status !== 'active' || event.level < 0 || event.level >= chain.levels.length) return unchanged;
+      // A level this round already paged is paged again in a new round: its pages of this round are sent.
+      const again = event.level < state.stepIndex;
+      const from: EscalationState = again ? { ...state, stepIndex: event.level, round: state.round + 1, roundStartedAt: now, nextDueAt: now } : { ...state, stepIndex: event.level, nextDueAt: now };
+      return runStep(from, chain, now);
+    }
     case 'due':
       if (state.status !== 'active' || state.nextDueAt === null || now < state.nextDueAt) return unchanged;
       return runStep(state, chain, now);

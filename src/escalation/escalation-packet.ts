@@ -36,10 +36,13 @@ export interface EscalationPacket {
   node: string | null;
   title: string;
   reasons: string[];
-  diagnosis: { at: string; summary: string; severity: string; causes: { cause: string; evidence: string[] }[] } | null;
+  /** `stale`: older than `escalation.packetMaxAge` when the page went out; a fresh one is on its way. */
+  diagnosis: { at: string; summary: string; severity: string; causes: { cause: string; evidence: string[] }[]; stale?: boolean } | null;
   errorMetrics: { errorRate: number | null; source: string | null; windowSeconds: number | null; byOperation: OperationErrors[] } | null;
   logExcerpts: string[];
   runbookUrl: string;
+  /** What was already done on the incident (escalations, acks, compactions, silences), oldest first. */
+  done?: string[];
 }
 
 const MAX_EXCERPTS = 8;
@@ -49,7 +52,7 @@ const MAX_LINE = 300;
  * Builds the packet from the incident, the latest diagnosis (any JSON: unreadable parts are left out) and
  * the reasons for escalating; the diagnosis's own "escalate immediately" reasons are added.
  */
-export function buildPacket(input: { incidentId: string; node: string | null; title: string; reasons: readonly string[]; diagnosis: unknown; runbookUrl: string }): EscalationPacket {
+export function buildPacket(input: { incidentId: string; node: string | null; title: string; reasons: readonly string[]; diagnosis: unknown; runbookUrl: string; now?: number; maxAgeMs?: number; done?: string[] }): EscalationPacket {
   const parsed = storedDiagnosisSchema.safeParse(input.diagnosis);
   const diagnosis = parsed.success ? parsed.data : undefined;
   const reasons = [...new Set([...input.reasons, ...(diagnosis?.verdict.escalateReasons ?? [])])];
@@ -59,11 +62,18 @@ export function buildPacket(input: { incidentId: string; node: string | null; ti
     title: input.title,
     reasons,
     diagnosis: diagnosis
-      ? { at: diagnosis.startedAt, summary: diagnosis.verdict.summary, severity: diagnosis.verdict.severity, causes: diagnosis.verdict.causes.slice(0, 3).map((c) => ({ cause: c.cause, evidence: c.evidence.slice(0, 4) })) }
+      ? {
+          at: diagnosis.startedAt,
+          summary: diagnosis.verdict.summary,
+          severity: diagnosis.verdict.severity,
+          causes: diagnosis.verdict.causes.slice(0, 3).map((c) => ({ cause: c.cause, evidence: c.evidence.slice(0, 4) })),
+          ...(input.now !== undefined && input.maxAgeMs !== undefined && input.now - Date.parse(diagnosis.startedAt) > input.maxAgeMs ? { stale: true } : {}),
+        }
       : null,
     errorMetrics: diagnosis ? errorMetricsOf(diagnosis) : null,
     logExcerpts: diagnosis ? logExcerptsOf(diagnosis) : [],
     runbookUrl: input.runbookUrl,
+    ...(input.done && input.done.length > 0 ? { done: input.done } : {}),
   };
 }
 

@@ -8,9 +8,10 @@ import { chainWarningView } from './chain-report-view';
 import { chainConfigured, snapshotChain } from './chain-snapshot';
 import { EscalationEngine } from './escalation-engine';
 import { EscalationScheduler } from './escalation-scheduler';
-import { createSqliteEscalationStore, type EscalationRecord, type EscalationStore, type EscalationTrigger } from './escalation-store';
+import { createSqliteEscalationStore, isAutomatic, type EscalationRecord, type EscalationStore, type EscalationTrigger } from './escalation-store';
 import { summarizeEscalation, type EscalationSummary } from './escalation-summary';
 import { PageDelivery } from './page-delivery';
+import { refreshStalePackets } from './packet-refresh';
 import { createSqlitePageOutbox, type PageOutbox } from './page-outbox';
 
 export interface EscalateRequest {
@@ -23,11 +24,20 @@ export interface EscalateRequest {
   reasons: string[];
   /** Where it was asked for: the header goes there when `slack.alertChannel` is not set. */
   originChannel?: string;
+  /** `--level N` (0-based here): page that level now. Without it: the next level up, or the first. */
+  level?: number;
+  /** Who ran the diagnosis that met the criteria (trigger `auto`). */
+  diagnosedBy?: string;
 }
 
 export type EscalateOutcome =
-  | { kind: 'started'; escalation: EscalationRecord; incident: Incident; openedIncident: boolean }
+  | { kind: 'started'; escalation: EscalationRecord; incident: Incident; openedIncident: boolean; level: number; afterAck?: { by: string; level: number } }
   | { kind: 'already_active'; escalation: EscalationRecord; incident: Incident }
+  /** The running chain now pages `level` (it was waiting on `from`). */
+  | { kind: 'moved_up'; escalation: EscalationRecord; incident: Incident; level: number; from: number | null }
+  /** Nothing above: the chain already pages (or an ack came from) its last level; `--level 1` repeats it. */
+  | { kind: 'at_last_level'; escalation: EscalationRecord; incident: Incident }
+  | { kind: 'bad_level'; levels: number }
   | { kind: 'not_configured' }
   | { kind: 'no_incident'; incidentId?: string }
   | { kind: 'incident_resolved'; incident: Incident }
@@ -43,7 +53,12 @@ export interface ResolveOutcome {
   incident: Incident | undefined;
   resolvedNow: boolean;
   stoppedEscalation: boolean;
+  /** PagerDuty services (routing keys) told to resolve: only those a trigger reached. */
+  pagerdutyResolves: number;
 }
+
+/** Requests this soon after a level was paged join it instead of paging the next level. */
+const SAME_REQUEST_MS = 10_000;
 
 /**
  * Escalation paging (SPEC 4.4): start, acknowledge, resolve, and the durable scheduler behind them. Built
@@ -65,7 +80,7 @@ export class EscalationService {
     const settings = services.config.escalation;
     this.escalations = createSqliteEscalationStore(db);
     this.outbox = createSqlitePageOutbox(db);
-    this.engine = new EscalationEngine({ services, escalations: this.escalations, outbox: this.outbox });
+    this.engine = new EscalationEngine({ services, escalations: this.escalations, outbox: this.outbox, onStalePacket: (id) => this.refreshPacket(id) });
     this.delivery = new PageDelivery({
       services,
       engine: this.engine,
@@ -87,9 +102,25 @@ export class EscalationService {
     });
   }
 
+  /** One refresh per escalation at a time; the pages it finds stale include any sent meanwhile. */
+  private readonly refreshing = new Map<string, Promise<unknown>>();
+
+  private refreshPacket(escalationId: string): void {
+    if (this.refreshing.has(escalationId)) return;
+    const run = refreshStalePackets({ services: this.services, engine: this.engine, escalations: this.escalations, outbox: this.outbox }, escalationId)
+      .catch((err: unknown) => this.services.log.warn({ err, escalationId }, 'refreshing a stale escalation packet failed'))
+      .finally(() => this.refreshing.delete(escalationId));
+    this.refreshing.set(escalationId, run);
+  }
+
   /** Slack's read side (in-flight page checks, user checks); absent in the local shell. */
   attachSlackDirectory(directory: SlackDirectory): void {
     this.delivery.directory = directory;
+  }
+
+  /** The incident's thread, posted by `post` unless it exists or is being posted (see PageDelivery). */
+  ensureThread(incidentId: string, post: () => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined> {
+    return this.delivery.ensureThread(incidentId, post);
   }
 
   get slackDirectory(): SlackDirectory | undefined {
@@ -109,17 +140,24 @@ export class EscalationService {
 
   async stop(): Promise<void> {
     clearInterval(this.chainTimer);
+    await Promise.allSettled([...this.refreshing.values()]);
     await this.scheduler.stop();
   }
 
-  /** Starts paging for a node's (or a named) incident; a second request while one runs joins it. */
+  /**
+   * Pages for a node's (or a named) incident: the command and the Escalate button both come here. No chain yet:
+   * starts one. A chain running: pages the next level now (a responder who escalates wants more help). A chain
+   * acknowledged: a new chain from the level above the one that acked, so the acker is not paged again.
+   * Automatic requests (diagnosis criteria) only ever start the first chain.
+   */
   escalate(request: EscalateRequest): EscalateOutcome {
     const { services } = this;
     const chain = snapshotChain(services.config.escalation);
     if (!chainConfigured(chain)) return { kind: 'not_configured' };
+    if (request.level !== undefined && (request.level < 0 || request.level >= chain.levels.length)) return { kind: 'bad_level', levels: chain.levels.length };
     const now = services.now();
     const outcome = this.escalations.transaction((): EscalateOutcome => {
-      let incident = request.incidentId ? services.store.incidents.get(request.incidentId) : request.node ? services.store.incidents.openForNode(request.node) : undefined;
+      let incident = request.incidentId ? services.store.incidents.get(request.incidentId) : request.node ? this.nodeIncident(request.node) : undefined;
       if (request.incidentId && !incident) return { kind: 'no_incident', incidentId: request.incidentId };
       if (incident?.status === 'resolved') return { kind: 'incident_resolved', incident };
       let openedIncident = false;
@@ -130,20 +168,58 @@ export class EscalationService {
         openedIncident = opened.created;
       }
       const active = this.escalations.active(incident.id);
-      if (active) return { kind: 'already_active', escalation: active, incident };
       const previous = this.escalations.latest(incident.id);
-      if (request.trigger === 'auto' && previous) return { kind: 'skipped', incident, reason: `already escalated (${previous.state.status})` };
+      if (isAutomatic(request.trigger)) {
+        if (active) return { kind: 'already_active', escalation: active, incident };
+        if (previous) return { kind: 'skipped', incident, reason: `already escalated (${previous.state.status})` };
+      }
+      if (active) return this.moveUp(active, incident, request, now.getTime());
+      const acked = previous?.state.status === 'acked' ? previous : undefined;
+      const ackedLevel = acked ? this.highestPaged(acked) : null;
+      const level = request.level ?? (ackedLevel !== null ? ackedLevel + 1 : 0);
+      if (acked && level >= chain.levels.length) return { kind: 'at_last_level', escalation: acked, incident };
+      // Whoever acknowledged before is on it already: the new chain never pages them, even via a group.
+      const skipUsers = acked?.ackedBy ? [acked.ackedBy] : [];
       const escalation = this.engine.start(
-        { incidentId: incident.id, chain, trigger: request.trigger, reasons: request.reasons, originChannel: request.originChannel ?? null, startedBy: request.by, startedAt: now.getTime() },
+        { incidentId: incident.id, chain: skipUsers.length > 0 ? { ...chain, skipUsers } : chain, trigger: request.trigger, reasons: request.reasons, originChannel: request.originChannel ?? null, startedBy: request.by, startedAt: now.getTime() },
         now.getTime(),
+        { level, detail: request.diagnosedBy ? { diagnosedBy: request.diagnosedBy } : {} },
       );
-      return { kind: 'started', escalation, incident, openedIncident };
+      const afterAck = acked?.ackedBy && ackedLevel !== null ? { by: acked.ackedBy, level: ackedLevel } : undefined;
+      return { kind: 'started', escalation, incident, openedIncident, level, ...(afterAck ? { afterAck } : {}) };
     });
     if ('incident' in outcome) {
-      services.store.audit.record({ actor: request.by, action: 'escalate', node: outcome.incident.node, incidentId: outcome.incident.id, outcome: outcome.kind, detail: { trigger: request.trigger, reasons: request.reasons } }, now);
+      const level = outcome.kind === 'started' || outcome.kind === 'moved_up' ? outcome.level + 1 : undefined;
+      services.store.audit.record({ actor: request.by, action: 'escalate', node: outcome.incident.node, incidentId: outcome.incident.id, outcome: outcome.kind, detail: { trigger: request.trigger, reasons: request.reasons, ...(level ? { level } : {}) } }, now);
     }
-    if (outcome.kind === 'started') this.scheduler.wake();
+    if (outcome.kind === 'started' || outcome.kind === 'moved_up') this.scheduler.wake();
     return outcome;
+  }
+
+  /** The node's open incident: the one with a chain (active or acked) if any, so a node never gets two chains. */
+  private nodeIncident(node: string): Incident | undefined {
+    const open = this.services.store.incidents.openOfNode(node);
+    return open.find((i) => this.escalations.active(i.id)) ?? open.find((i) => this.escalations.latest(i.id)?.state.status === 'acked') ?? open[0];
+  }
+
+  /** The highest level the escalation paged in its latest round. */
+  private highestPaged(escalation: EscalationRecord): number | null {
+    const rows = this.outbox.ofEscalation(escalation.id).filter((r) => r.level !== null && r.round === escalation.state.round);
+    return rows.length > 0 ? Math.max(...rows.map((r) => r.level!)) : null;
+  }
+
+  private moveUp(active: EscalationRecord, incident: Incident, request: EscalateRequest, now: number): EscalateOutcome {
+    const from = active.state.waitingLevel ?? this.highestPaged(active);
+    // A double click, or a command typed as the page went out, is the same request: it must not skip a level.
+    if (request.level === undefined && from !== null) {
+      const pagedAt = Math.max(0, ...this.outbox.ofLevel(active.id, from, active.state.round).map((r) => r.createdAt));
+      if (now - pagedAt < SAME_REQUEST_MS) return { kind: 'already_active', escalation: active, incident };
+    }
+    const level = request.level ?? (from !== null ? from + 1 : 0);
+    if (level >= active.chain.levels.length) return { kind: 'at_last_level', escalation: active, incident };
+    this.services.store.incidents.addEvent(incident.id, 'escalated', new Date(now), request.by, { escalationId: active.id, trigger: request.trigger, reasons: request.reasons, level, levelName: active.chain.levels[level]!.name, further: true });
+    this.engine.apply(active.id, { type: 'escalate_now', level }, now);
+    return { kind: 'moved_up', escalation: this.escalations.get(active.id)!, incident, level, from };
   }
 
   /** Stops the incident's chain on behalf of `by` (a button or `/stemedb ack`), and tells the thread. */
@@ -176,32 +252,42 @@ export class EscalationService {
     const wasActive = escalations.some((e) => e.state.status === 'active');
     // Every escalation of the incident, not just the last: an acked one may still have a PagerDuty incident open.
     for (const e of escalations) this.engine.apply(e.id, { type: 'resolve', by }, now.getTime());
+    const pagerdutyResolves = escalations.flatMap((e) => this.outbox.ofEscalation(e.id)).filter((r) => r.kind === 'pagerduty' && r.payload.kind === 'pagerduty' && r.payload.action === 'resolve').length;
     const incident = services.store.incidents.get(incidentId);
     if (resolvedNow || wasActive) services.store.audit.record({ actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } }, now);
     this.scheduler.wake();
-    return { incident, resolvedNow, stoppedEscalation: wasActive };
+    return { incident, resolvedNow, stoppedEscalation: wasActive, pagerdutyResolves };
   }
 
   /** `services.afterDiagnosis`: remembers the diagnosis for packets, and escalates on the runbook's criteria. */
   async afterDiagnosis(result: DiagnosisResult, origin: { channelId?: string; userId?: string }): Promise<EscalateOutcome | undefined> {
     const { services } = this;
     this.escalations.saveDiagnosis(result.node, services.now().getTime(), result);
-    const incident = services.store.incidents.openForNode(result.node);
-    if (incident) {
+    for (const incident of services.store.incidents.openOfNode(result.node)) {
       this.escalations.transaction(() => {
         services.store.incidents.setLastDiagnosis(incident.id, result);
         services.store.incidents.addEvent(incident.id, 'diagnosed', services.now(), origin.userId ?? 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
       });
     }
     if (!result.verdict.escalate) return undefined;
-    const outcome = this.escalate({ node: result.node, by: 'bot', trigger: 'auto', reasons: result.verdict.escalateReasons, originChannel: origin.channelId });
+    const outcome = this.escalate({
+      node: result.node,
+      by: 'bot',
+      trigger: origin.userId ? 'auto' : 'alert',
+      reasons: result.verdict.escalateReasons,
+      originChannel: origin.channelId,
+      ...(origin.userId ? { diagnosedBy: origin.userId } : {}),
+    });
     services.log.info({ node: result.node, outcome: outcome.kind, reasons: result.verdict.escalateReasons }, 'diagnosis meets the escalate-immediately criteria');
     return outcome;
   }
 
   summary(incidentId: string): EscalationSummary | undefined {
     const latest = this.escalations.latest(incidentId);
-    return latest ? summarizeEscalation(latest, this.outbox.ofEscalation(latest.id)) : undefined;
+    if (!latest) return undefined;
+    const started = this.services.store.incidents.events(incidentId).find((e) => e.kind === 'escalated' && e.detail.escalationId === latest.id && !e.detail.further);
+    const diagnosedBy = typeof started?.detail.diagnosedBy === 'string' ? started.detail.diagnosedBy : null;
+    return summarizeEscalation(latest, this.outbox.ofEscalation(latest.id), diagnosedBy);
   }
 
   /** Active escalations with their incidents (for `/stemedb ack` without an argument). */

@@ -4,7 +4,10 @@ import type { Db } from '../store/database';
 import { chainSnapshotSchema, type ChainSnapshot } from './chain-snapshot';
 import type { EscalationState, EscalationStatus } from './escalation-machine';
 
-export type EscalationTrigger = 'command' | 'button' | 'auto';
+/** `auto`: a diagnosis someone ran met the runbook's criteria; `alert`: the diagnosis of an alert did. */
+export type EscalationTrigger = 'command' | 'button' | 'auto' | 'alert';
+
+export const isAutomatic = (trigger: EscalationTrigger) => trigger === 'auto' || trigger === 'alert';
 
 export interface EscalationRecord {
   id: string;

@@ -26,10 +26,12 @@ export interface EscalationSummary {
   ackedAt: number | null;
   /** The next step and when it is due, when the chain is still running. */
   next: { at: number; what: string } | null;
+  /** How it started: by whom (a person, or the runbook's criteria on an alert's or a person's diagnosis) and why. */
+  started: { trigger: EscalationRecord['trigger']; by: string; reasons: string[]; diagnosedBy: string | null };
 }
 
 /** Pure: the summary of an escalation from its record and outbox rows. */
-export function summarizeEscalation(record: EscalationRecord, rows: readonly OutboxRow[]): EscalationSummary {
+export function summarizeEscalation(record: EscalationRecord, rows: readonly OutboxRow[], diagnosedBy: string | null = null): EscalationSummary {
   const { state, chain } = record;
   const pagedLevels = rows.filter((r) => r.level !== null).map((r) => r.level!);
   const level = state.waitingLevel ?? (pagedLevels.length > 0 ? Math.max(...pagedLevels) : null);
@@ -52,5 +54,6 @@ export function summarizeEscalation(record: EscalationRecord, rows: readonly Out
     ackedBy: record.ackedBy,
     ackedAt: record.ackedAt,
     next,
+    started: { trigger: record.trigger, by: record.startedBy, reasons: record.reasons, diagnosedBy },
   };
 }

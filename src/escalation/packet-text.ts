@@ -18,7 +18,8 @@ export function packetSections(packet: EscalationPacket): string[] {
   const d = packet.diagnosis;
   if (d) {
     const evidence = d.causes.flatMap((c) => c.evidence.slice(0, 2).map((e) => `• ${escapeSlack(e)}`));
-    out.push(`*Latest diagnosis* (${d.at}, ${d.severity})\n${escapeSlack(d.summary)}${evidence.length > 0 ? `\n${evidence.join('\n')}` : ''}`);
+    const when = d.stale ? `as of ${clockTime(Date.parse(d.at))}, refreshing: this message is updated when the new one is in` : d.at;
+    out.push(`*Latest diagnosis* (${when}, ${d.severity})\n${escapeSlack(d.summary)}${evidence.length > 0 ? `\n${evidence.join('\n')}` : ''}`);
   } else {
     out.push('*Latest diagnosis*\nnone recorded for this incident yet: run `/stemedb diagnose <node>`');
   }
@@ -28,6 +29,7 @@ export function packetSections(packet: EscalationPacket): string[] {
     const window = m.source ? ` from ${m.source}${m.windowSeconds ? ` over ${m.windowSeconds}s` : ''}` : '';
     out.push(`*Error metrics*${window}\nerror rate ${formatPercent(m.errorRate)}${ops ? `; by operation: ${ops}` : ''}`);
   }
+  if (packet.done && packet.done.length > 0) out.push(`*Done so far*\n${packet.done.map((l) => `• ${l}`).join('\n')}`);
   if (packet.logExcerpts.length > 0) {
     out.push(`*Log excerpts*\n\`\`\`${packet.logExcerpts.map((l) => escapeSlack(l.replace(/`/g, "'"))).join('\n')}\`\`\``);
   }
@@ -44,6 +46,8 @@ export function packetDetails(packet: EscalationPacket): Record<string, unknown>
     reasons: packet.reasons,
     diagnosis_summary: packet.diagnosis?.summary ?? null,
     diagnosis_at: packet.diagnosis?.at ?? null,
+    diagnosis_stale: packet.diagnosis?.stale ?? false,
+    done: packet.done ?? [],
     causes: packet.diagnosis?.causes ?? [],
     error_rate: packet.errorMetrics?.errorRate ?? null,
     error_metrics: packet.errorMetrics?.byOperation ?? [],

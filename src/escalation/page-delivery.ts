@@ -125,12 +125,20 @@ export class PageDelivery {
 
   /** The incident's thread; an incident opened by escalation gets a header in the alert channel first. */
   private thread(row: OutboxRow): Promise<Thread | undefined> {
-    const incident = this.deps.services.store.incidents.get(row.incidentId);
+    return this.ensureThread(row.incidentId, () => this.postHeader(row));
+  }
+
+  /**
+   * The incident's thread, posting it with `post` unless it exists or a post of it is under way (then that
+   * one's result): the escalation header and an alert's header for one incident never both go out.
+   */
+  ensureThread(incidentId: string, post: () => Promise<Thread | undefined>): Promise<Thread | undefined> {
+    const incident = this.deps.services.store.incidents.get(incidentId);
     if (incident?.channel && incident.threadTs) return Promise.resolve({ channel: incident.channel, ts: incident.threadTs });
-    let pending = this.threads.get(row.incidentId);
+    let pending = this.threads.get(incidentId);
     if (!pending) {
-      pending = this.postHeader(row).finally(() => this.threads.delete(row.incidentId));
-      this.threads.set(row.incidentId, pending);
+      pending = post().finally(() => this.threads.delete(incidentId));
+      this.threads.set(incidentId, pending);
     }
     return pending;
   }

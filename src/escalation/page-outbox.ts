@@ -1,5 +1,5 @@
 import type { Db } from '../store/database';
-import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind, type OutboxRow, type OutboxStatus } from './outbox-rows';
+import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind, type OutboxPayload, type OutboxRow, type OutboxStatus } from './outbox-rows';
 
 /**
  * The outbox of pages: every page, thread note and PagerDuty/webhook event is a row with a unique
@@ -22,6 +22,8 @@ export interface PageOutbox {
   get(id: number): OutboxRow | undefined;
   ofEscalation(escalationId: string): OutboxRow[];
   ofLevel(escalationId: string, level: number, round: number): OutboxRow[];
+  /** Replaces a row's payload (a page's packet refreshed after it was planned). */
+  setPayload(id: number, payload: OutboxPayload): void;
   inFlight(): OutboxRow[];
 }
 
@@ -104,5 +106,8 @@ export function createSqlitePageOutbox(db: Db): PageOutbox {
     ofEscalation: (escalationId) => all('SELECT * FROM page_outbox WHERE escalation_id = ? ORDER BY id', escalationId),
     ofLevel: (escalationId, level, round) => all('SELECT * FROM page_outbox WHERE escalation_id = ? AND level = ? AND round = ? ORDER BY id', escalationId, level, round),
     inFlight: () => all("SELECT * FROM page_outbox WHERE status = 'sending' ORDER BY id"),
+    setPayload(id, payload) {
+      db.prepare('UPDATE page_outbox SET payload_json = ? WHERE id = ?').run(JSON.stringify(payload), id);
+    },
   };
 }

@@ -49,8 +49,8 @@ export function planEffects(effects: readonly EscalationEffect[], ctx: PlanConte
         const nextLevelName = !last ? chain.levels[level + 1]!.name : round <= chain.repeat.times ? `${chain.levels[0]!.name} (round ${round + 1})` : null;
         const page: PageContext = { packet: ctx.packet, level, round, levelName: config.name, levelCount: chain.levels.length, ackTimeoutMs: config.ackTimeoutMs, nextLevelName };
         const at = { level, round, dueAt };
-        row(pageKey(esc, level, round, 'slack_thread', 'level'), 'thread', { kind: 'slack_thread', page, groups: config.slackGroups, users: config.slackUsers, pagerduty: Boolean(config.pagerdutyKeyEnv), webhook: Boolean(config.webhook) }, at);
-        for (const user of new Set(config.slackUsers)) row(pageKey(esc, level, round, 'slack_dm', user), user, { kind: 'slack_dm', page }, at);
+        row(pageKey(esc, level, round, 'slack_thread', 'level'), 'thread', { kind: 'slack_thread', page, groups: config.slackGroups, users: config.slackUsers.filter((u) => !chain.skipUsers?.includes(u)), pagerduty: Boolean(config.pagerdutyKeyEnv), webhook: Boolean(config.webhook) }, at);
+        for (const user of new Set(config.slackUsers)) if (!chain.skipUsers?.includes(user)) row(pageKey(esc, level, round, 'slack_dm', user), user, { kind: 'slack_dm', page }, at);
         for (const group of new Set(config.slackGroups)) row(pageKey(esc, level, round, 'slack_group', group), group, { kind: 'slack_group', page }, at);
         if (config.pagerdutyKeyEnv) row(pageKey(esc, level, round, 'pagerduty', config.pagerdutyKeyEnv), config.pagerdutyKeyEnv, { kind: 'pagerduty', action: 'trigger', routingKeyEnv: config.pagerdutyKeyEnv, page }, at);
         if (config.webhook) row(pageKey(esc, level, round, 'webhook', 'webhook'), config.webhook.url, { kind: 'webhook', action: 'page', url: config.webhook.url, tokenEnv: config.webhook.tokenEnv, page }, at);

@@ -28,7 +28,7 @@ export function recordDelivery(deps: RecordDeps, row: OutboxRow, result: Deliver
     const stopped = escalation !== undefined && escalation.state.status !== 'active' && escalation.state.status !== 'exhausted';
     if (result.ok) {
       if (row.kind === 'slack_group' && row.payload.kind === 'slack_group' && !stopped) {
-        const members = (result.detail.members as string[] | undefined) ?? [];
+        const members = ((result.detail.members as string[] | undefined) ?? []).filter((user) => !escalation?.chain.skipUsers?.includes(user));
         const page = row.payload.page;
         outbox.insert(
           members.map((user) => ({ key: pageKey(row.escalationId, page.level, page.round, 'slack_dm', user), escalationId: row.escalationId, incidentId: row.incidentId, level: row.level, round: row.round, target: user, payload: { kind: 'slack_dm' as const, page, viaGroup: row.target }, dueAt: row.dueAt })),

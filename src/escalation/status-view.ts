@@ -24,11 +24,26 @@ function escalationLines(s: EscalationSummary | undefined, now: number): string[
     exhausted: ':warning: nobody acknowledged; paging stopped',
     resolved: 'resolved',
   };
-  const lines = [`Escalation: ${where}, ${state[s.status]}`];
+  const lines = [`Escalation: ${where}, ${state[s.status]}`, `Started: ${startedText(s.started)}`];
   const latestRound = s.paged.filter((p) => p.round === s.round);
   if (latestRound.length > 0) lines.push(`Paged: ${latestRound.map(targetText).join(', ')}`);
   if (s.next) lines.push(`Next: ${escapeSlack(s.next.what)} at ${clockTime(s.next.at)} (in ${formatDuration(Math.max(0, s.next.at - now))})`);
   return lines;
+}
+
+/** How an escalation started, in words: the criteria met (on an alert's or a person's diagnosis) or who asked. */
+export function startedText(started: EscalationSummary['started']): string {
+  const why = started.reasons.length > 0 ? `: ${escapeSlack(started.reasons.join('; ').slice(0, 300))}` : '';
+  switch (started.trigger) {
+    case 'alert':
+      return `automatically, the alert's diagnosis met the escalation criteria${why}`;
+    case 'auto':
+      return `automatically, a diagnosis${started.diagnosedBy ? ` run by ${actorText(started.diagnosedBy)}` : ''} met the escalation criteria${why}`;
+    case 'button':
+      return `by ${actorText(started.by)} (Escalate button)${why}`;
+    case 'command':
+      return `by ${actorText(started.by)} (\`/stemedb escalate\`)${why}`;
+  }
 }
 
 /** `/stemedb status`: open incidents with their escalation level, who was paged, acked or not, what is next. */
@@ -37,7 +52,7 @@ export function statusView(items: readonly { incident: Incident; escalation?: Es
   const shown = items.slice(0, MAX_INCIDENTS);
   const parts = shown.map(({ incident, escalation }) => {
     const link = incident.channel && incident.threadTs ? threadLink({ channel: incident.channel, ts: incident.threadTs }) : undefined;
-    const head = `*${incident.id}* ${escapeSlack(incident.node ?? 'unknown node')}: ${escapeSlack(incident.title)} (${incident.source}, opened ${clockTime(Date.parse(incident.openedAt))})${link ? ` <${link}|thread>` : ''}`;
+    const head = `*${incident.id}* ${escapeSlack(incident.node ?? 'unknown node')}: ${escapeSlack(incident.title)} (${incident.source === 'alert' || incident.fingerprint ? `alert ${escapeSlack(incident.alertname ?? '')}`.trim() : 'opened by escalation'}, ${clockTime(Date.parse(incident.openedAt))})${link ? ` <${link}|thread>` : ''}`;
     return [head, ...escalationLines(escalation, now)].join('\n');
   });
   const more = items.length > shown.length ? `…and ${items.length - shown.length} more open incident(s)` : '';

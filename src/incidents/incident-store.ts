@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/database';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
+import { NODE_PROBLEM } from './incident-problem';
 
 export interface Incident {
   id: string;
@@ -20,6 +21,8 @@ export interface Incident {
   resolvedAt: string | null;
   resolvedBy: string | null;
   lastDiagnosis: unknown;
+  /** With `node`, the key of the one-open-incident rule (see incident-problem.ts). */
+  problem?: string | null;
 }
 
 export interface IncidentEvent {
@@ -31,15 +34,30 @@ export interface IncidentEvent {
   detail: Record<string, unknown>;
 }
 
-export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> & Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel'>>;
+export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> & Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel' | 'problem'>>;
+
+/** `joined`: the arrival found the node's open incident for its problem and joined it (an alert adopts a manual one). */
+export interface OpenResult {
+  incident: Incident;
+  created: boolean;
+  joined: boolean;
+}
 
 /**
  * Incidents and their timelines. The interface is what flows use, so a Postgres implementation can follow;
  * SQLite's is synchronous underneath, which keeps "record, then answer 2xx" simple and atomic.
  */
 export interface IncidentStore {
-  /** Opens an incident, or returns the existing one for the same alert fingerprint and firing episode. */
-  openOrGet(incident: NewIncident, at: Date): { incident: Incident; created: boolean };
+  /**
+   * Opens an incident, or returns the one it belongs to, in one IMMEDIATE transaction: the incident of the same
+   * alert fingerprint and firing episode; else the node's open incident of the same problem (an alert also
+   * adopts the node's incident that no alert has yet; a request without an alert joins any of the node's).
+   */
+  openOrGet(incident: NewIncident, at: Date): OpenResult;
+  /** Marks an alert resolved; says whether other alerts of its incident are still firing. */
+  resolveAlert(fingerprint: string, at: Date): { incident: Incident; othersFiring: number } | undefined;
+  /** The node's open incidents, newest first. */
+  openOfNode(node: string): Incident[];
   get(id: string): Incident | undefined;
   /** The most recent open incident of a node. */
   openForNode(node: string): Incident | undefined;
@@ -76,6 +94,7 @@ interface Row {
   resolved_at: string | null;
   resolved_by: string | null;
   last_diagnosis_json: string | null;
+  problem: string | null;
 }
 
 function fromRow(row: Row): Incident {
@@ -97,6 +116,7 @@ function fromRow(row: Row): Incident {
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
     lastDiagnosis: row.last_diagnosis_json ? (JSON.parse(row.last_diagnosis_json) as unknown) : null,
+    problem: row.problem,
   };
 }
 
@@ -136,38 +156,95 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
     const row = db.prepare(sql).get(...params) as Row | undefined;
     return row ? fromRow(row) : undefined;
   };
+  /** The incident an arrival belongs to, joining it when it is the node's (see `openOrGet`). */
+  const belonging = (incident: NewIncident, at: Date): OpenResult | undefined => {
+    const { fingerprint, episode, node } = incident;
+    if (fingerprint && episode) {
+      const row = db.prepare('SELECT incident_id FROM incident_alerts WHERE fingerprint = ? AND episode = ?').get(fingerprint, episode) as { incident_id: string } | undefined;
+      if (row) return { incident: store.get(row.incident_id)!, created: false, joined: false };
+    }
+    if (!node) return undefined;
+    const open = store.openOfNode(node);
+    const problem = incident.problem ?? NODE_PROBLEM;
+    const existing = fingerprint ? (open.find((i) => i.problem === problem) ?? open.find((i) => i.problem === NODE_PROBLEM && !i.fingerprint)) : open[0];
+    if (!existing) return undefined;
+    return { incident: join(existing, incident, at), created: false, joined: true };
+  };
+  const join = (existing: Incident, incident: NewIncident, at: Date): Incident => {
+    if (!incident.fingerprint || !incident.episode) return existing;
+    db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(incident.fingerprint, incident.episode, existing.id, at.toISOString());
+    if (!existing.fingerprint) {
+      // The first alert of an incident a diagnosis or `escalate` opened: the incident becomes that alert's.
+      db.prepare('UPDATE incidents SET fingerprint = ?, episode = ?, alertname = ?, labels_json = ?, annotations_json = ?, severity = COALESCE(?, severity), title = ?, problem = ? WHERE id = ?').run(
+        incident.fingerprint,
+        incident.episode,
+        incident.alertname ?? null,
+        JSON.stringify(incident.labels ?? {}),
+        JSON.stringify(incident.annotations ?? {}),
+        incident.severity ?? null,
+        incident.title,
+        incident.problem ?? NODE_PROBLEM,
+        existing.id,
+      );
+    }
+    store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', { fingerprint: incident.fingerprint, alertname: incident.alertname ?? null, adopted: !existing.fingerprint });
+    return store.get(existing.id)!;
+  };
+  const insert = (incident: NewIncident, at: Date): Incident => {
+    const id = withFreshId(newId, (id) => db.prepare(
+      `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at, problem)
+       VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      incident.node,
+      incident.title,
+      incident.source,
+      incident.severity ?? null,
+      incident.alertname ?? null,
+      incident.fingerprint ?? null,
+      incident.episode ?? null,
+      JSON.stringify(incident.labels ?? {}),
+      JSON.stringify(incident.annotations ?? {}),
+      incident.channel ?? null,
+      at.toISOString(),
+      incident.node ? (incident.problem ?? NODE_PROBLEM) : null,
+    ));
+    if (incident.fingerprint && incident.episode) {
+      db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(incident.fingerprint, incident.episode, id, at.toISOString());
+    }
+    store.addEvent(id, 'opened', at, null, { source: incident.source });
+    return store.get(id)!;
+  };
   const store: IncidentStore = {
     openOrGet(incident, at) {
-      return db.transaction(() => {
-        if (incident.fingerprint && incident.episode) {
-          const existing = one('SELECT * FROM incidents WHERE fingerprint = ? AND episode = ?', incident.fingerprint, incident.episode);
-          if (existing) return { incident: existing, created: false };
+      return db.transaction((): OpenResult => {
+        const found = belonging(incident, at);
+        if (found) return found;
+        try {
+          return { incident: insert(incident, at), created: true, joined: false };
+        } catch (err) {
+          // Only reachable through a connection that did not take the write lock first: the index still holds.
+          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+          const raced = belonging(incident, at);
+          if (!raced) throw err;
+          return raced;
         }
-        const id = withFreshId(newId, (id) => db.prepare(
-          `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at)
-           VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          id,
-          incident.node,
-          incident.title,
-          incident.source,
-          incident.severity ?? null,
-          incident.alertname ?? null,
-          incident.fingerprint ?? null,
-          incident.episode ?? null,
-          JSON.stringify(incident.labels ?? {}),
-          JSON.stringify(incident.annotations ?? {}),
-          incident.channel ?? null,
-          at.toISOString(),
-        ));
-        store.addEvent(id, 'opened', at, null, { source: incident.source });
-        return { incident: store.get(id)!, created: true };
-      })();
+      }).immediate();
     },
+    resolveAlert(fingerprint, at) {
+      return db.transaction(() => {
+        const incident = store.openForFingerprint(fingerprint);
+        if (!incident) return undefined;
+        db.prepare("UPDATE incident_alerts SET status = 'resolved' WHERE fingerprint = ? AND incident_id = ?").run(fingerprint, incident.id);
+        const othersFiring = (db.prepare("SELECT COUNT(*) AS n FROM incident_alerts WHERE incident_id = ? AND status = 'firing'").get(incident.id) as { n: number }).n;
+        return { incident, othersFiring };
+      }).immediate();
+    },
+    openOfNode: (node) => (db.prepare("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC").all(node) as Row[]).map(fromRow),
     get: (id) => one('SELECT * FROM incidents WHERE id = ?', id),
-    openForNode: (node) => one("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", node),
+    openForNode: (node) => one("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC LIMIT 1", node),
     openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", channel),
-    openForFingerprint: (fp) => one("SELECT * FROM incidents WHERE fingerprint = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", fp),
+    openForFingerprint: (fp) => one("SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = ? AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1", fp),
     listOpen: () => (db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all() as Row[]).map(fromRow),
     setThread(id, channel, threadTs) {
       db.prepare('UPDATE incidents SET channel = ?, thread_ts = ? WHERE id = ?').run(channel, threadTs, id);

@@ -9,6 +9,7 @@ const EMOJI_TEXT: Record<string, string> = {
   rotating_light: '(!!)',
   white_check_mark: '(ok)',
   x: '(x)',
+  grey_question: '(?)',
 };
 
 /**

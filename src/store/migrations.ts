@@ -2,7 +2,9 @@ import { PENDING_ACTION_MIGRATIONS } from '../access/pending-actions';
 import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
+import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
 import type { Migration } from './database';
+import { PROCESS_LOCK_MIGRATION } from './process-lock';
 
 /**
  * Every schema change, in order. Never edit an applied migration: add a new one. Version ranges per domain
@@ -108,6 +110,8 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  ...INCIDENT_MIGRATIONS,
+  PROCESS_LOCK_MIGRATION,
   ...ESCALATION_MIGRATIONS,
   ...ALERT_MIGRATIONS,
   ...TIMELINE_MIGRATIONS,

@@ -19,6 +19,7 @@ export function pruneOlderThan(db: Db, cutoff: Date): PruneResult {
     const old = "SELECT id FROM incidents WHERE status = 'resolved' AND COALESCE(resolved_at, opened_at) < ?";
     const events = db.prepare(`DELETE FROM incident_events WHERE incident_id IN (${old})`).run(at).changes;
     db.prepare(`DELETE FROM alert_threads WHERE incident_id IN (${old})`).run(at);
+    db.prepare(`DELETE FROM incident_alerts WHERE incident_id IN (${old})`).run(at);
     db.prepare(`DELETE FROM alert_jobs WHERE status != 'pending' AND status != 'running' AND target IN (${old})`).run(at);
     db.prepare(`DELETE FROM page_outbox WHERE incident_id IN (${old})`).run(at);
     db.prepare(`DELETE FROM escalations WHERE incident_id IN (${old})`).run(at);

@@ -17,7 +17,7 @@ export const EVENT_DETAILS = {
   alert_resolved: z.object({ endsAt: iso }).loose(),
   thread_posted: z.object({ channel: z.string(), ts: z.string() }).loose(),
   diagnosed: z.object({ startedAt: iso, causes: z.array(z.string()), severity: z.string(), errorRate: rate }).loose(),
-  escalated: z.object({ escalationId: z.string(), trigger: z.enum(['command', 'button', 'auto']), reasons: z.array(z.string()), levelName: z.string() }).loose(),
+  escalated: z.object({ escalationId: z.string(), trigger: z.enum(['command', 'button', 'auto', 'alert']), reasons: z.array(z.string()), levelName: z.string() }).loose(),
   paged: z.object({ userIds: z.array(z.string()), level: z.number().nullable(), channel: z.string().default('slack_dm'), round: z.number().nullable().optional(), escalationId: z.string().optional(), levelName: z.string().optional() }).loose(),
   page_failed: z.object({ channel: z.string(), level: z.number().nullable(), target: z.string(), error: z.string(), escalationId: z.string(), levelName: z.string().optional() }).loose(),
   acked: z.object({ escalationId: z.string(), level: z.number().nullable(), round: z.number().nullable() }).loose(),

@@ -56,7 +56,7 @@ export function describeEntry(e: TimelineEntry): string {
     case 'diagnosed':
       return `Diagnosis${e.actor && e.actor !== 'bot' ? ` by ${who(e.actor)}` : ''}: ${e.detail.causes.join(', ') || 'no runbook cause'} (${e.detail.severity}), error rate ${rate(e.detail.errorRate)}`;
     case 'escalated':
-      return `${e.detail.trigger === 'auto' ? 'Escalated automatically' : `Escalated by ${who(e.actor)}`} to ${e.detail.levelName}${e.detail.reasons.length ? `: ${escapeMrkdwn(e.detail.reasons.join('; '))}` : ''}`;
+      return `${e.detail.trigger === 'auto' || e.detail.trigger === 'alert' ? 'Escalated automatically' : `Escalated by ${who(e.actor)}`} to ${e.detail.levelName}${e.detail.reasons.length ? `: ${escapeMrkdwn(e.detail.reasons.join('; '))}` : ''}`;
     case 'paged':
       return `${e.detail.levelName ?? 'Level'} paged: ${pageTarget(e.detail)} (${CHANNEL_TEXT[e.detail.channel] ?? e.detail.channel} delivered)`;
     case 'page_failed':

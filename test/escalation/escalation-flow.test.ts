@@ -116,7 +116,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     expect((await reply('res1')).text).toContain(`/stemedb resolve ${id} --confirm`);
     expect(bot.runtime.services.store.incidents.get(id)?.status).toBe('open');
     await bot.command(`resolve ${id} --confirm`, {}, 'res2');
-    expect((await reply('res2')).text).toContain(`${id} (stemedb-4) is resolved. Paging has stopped`);
+    expect((await reply('res2')).text).toContain(`${id} (stemedb-4) is resolved. Paging has stopped. PagerDuty is told to resolve.`);
     const resolve = await capture.waitFor(() => pdEvents(id, 'resolve')[0]);
     expect(resolve.body).toEqual({ routing_key: 'pd-routing-key-primary', event_action: 'resolve', dedup_key: dedup(id) });
     await sleep(1_700);
@@ -148,11 +148,14 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
     expect(dmsTo(fake, 'USRE2', id)).toHaveLength(1);
     expect(pdEvents(id, 'trigger')).toHaveLength(1);
+    // The second click is the same request, not a request for more help: level 2 is not paged.
+    expect(dmsTo(fake, 'UDBE1', id)).toHaveLength(0);
   });
 
   it('honours Slack 429 Retry-After without losing or doubling a page', async () => {
     fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    await bot.command('escalate stemedb-5 still failing');
+    // After the ack, a plain `escalate` would page the level above the acker; `--level 1` repeats the chain.
+    await bot.command('escalate stemedb-5 --level 1 still failing');
     const id = await incidentOf(bot, 'stemedb-5');
     const mine = (user: string) => dmsTo(fake, user).filter((c) => markerOf(c)?.startsWith(`page:${id}.e2:`));
     await fake.waitFor(() => mine('USRE1')[0] && mine('USRE2')[0], 8_000);
@@ -166,6 +169,8 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
 
   it("joins the node's open alert incident and pages in its thread", async () => {
     const { incidents } = bot.runtime.services.store;
+    // One open incident per node: the alert would join stemedb-3's earlier incident, so that one is closed first.
+    for (const open of incidents.openOfNode('stemedb-3')) bot.runtime.services.escalations!.resolveIncident(open.id, 'UTEST');
     const { incident } = incidents.openOrGet({ node: 'stemedb-3', title: 'HighStorageErrorRate on stemedb-3', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-1', episode: '2026-11-23T10:00:00Z' }, new Date());
     const header = await bot.runtime.services.messenger.post('C0ALERTS', { text: 'alert header' });
     incidents.setThread(incident.id, header.channel, header.ts);

@@ -73,7 +73,7 @@ describe('retention', () => {
     const audit = createSqliteAuditLog(db);
     const day = 86_400_000;
     const now = Date.parse('2027-03-01T00:00:00Z');
-    const old = incidents.openOrGet({ node: 'stemedb-1', title: 'old', source: 'manual' }, new Date(now - 12 * day)).incident;
+    const old = incidents.openOrGet({ node: 'stemedb-1', title: 'old', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-old', episode: 'e1' }, new Date(now - 12 * day)).incident;
     incidents.resolve(old.id, new Date(now - 11 * day), 'U1');
     const stillOpen = incidents.openOrGet({ node: 'stemedb-2', title: 'open', source: 'manual' }, new Date(now - 30 * day)).incident;
     const recent = incidents.openOrGet({ node: 'stemedb-3', title: 'recent', source: 'manual' }, new Date(now - 9 * day)).incident;
