@@ -4,6 +4,7 @@ import { alertChannel, currentHeader, viewHash, type AlertContext } from './aler
 import type { AlertThread } from './alert-store';
 import { diagnosingView, resolvedNoteView, unknownNodeView } from './alert-views';
 import { applyDiagnosis, reusableDiagnosis } from './node-diagnosis';
+import { chartAlertThread } from '../charts/thread-charts';
 import { ensureSummaryPosted } from './refresh-summary';
 
 const SUMMARY_REFRESH_DELAY_MS = 2_000;
@@ -100,7 +101,10 @@ async function postDiagnosisPlaceholder(ctx: AlertContext, incident: Incident, t
   const view = answer ? diagnosisView(answer, { node: incident.node, incidentId: incident.id }) : diagnosingView(incident.node);
   const posted = await postOrRelease(ctx, incident, 'wanted', () => services.messenger.post(incident.channel!, view, { threadTs: incident.threadTs!, priority: 'detail' }));
   alerts.update(incident.id, { diagTs: posted.ts, diagState: answer ? 'done' : 'awaiting' });
-  if (answer) return applyDiagnosis(ctx, incident, answer);
+  if (answer) {
+    chartAlertThread(services, incident, thread.summaryId, answer);
+    return applyDiagnosis(ctx, incident, answer);
+  }
   ctx.jobs.enqueue('diagnose', incident.node, services.now());
   ctx.kick();
 }

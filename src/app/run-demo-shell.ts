@@ -7,10 +7,10 @@ import type { Env } from '../config/env';
 import { createLogger } from '../ops/logger';
 import { runLocalShell } from '../shell/local-shell';
 import { simulatorConfig } from './demo-config';
-import { createRuntime } from './runtime';
+import { createRuntime, type RuntimeOptions } from './runtime';
 
 /** `npm start` without Slack credentials: the built-in simulator and the local shell. */
-export async function runDemoShell({ env, reason }: { env: Env; reason: string }): Promise<number> {
+export async function runDemoShell({ env, reason, chartsDir }: { env: Env; reason: string; chartsDir?: string }): Promise<number> {
   const baseDir = mkdtempSync(join(tmpdir(), 'stemedb-chatops-demo-'));
   const cluster = await startCluster({ baseDir, nodes: DEMO_NODES });
   try {
@@ -21,7 +21,8 @@ export async function runDemoShell({ env, reason }: { env: Env; reason: string }
       `Running the built-in StemeDB simulator: ${nodes}.`,
       'Type a command as in Slack, e.g. `diagnose stemedb-1`, `stats stemedb-1`, `help`; `exit` to quit.',
     ].join('\n');
-    return await runShell(config, env, banner);
+    // The demo has no Prometheus: the bot samples every node (every 15 s) so `diagnose` can show a chart.
+    return await runShell(config, env, banner, { dir: chartsDir, sampleAllNodes: true, sampleIntervalMs: 15_000 });
   } finally {
     await cluster.stop();
     rmSync(baseDir, { recursive: true, force: true });
@@ -29,15 +30,15 @@ export async function runDemoShell({ env, reason }: { env: Env; reason: string }
 }
 
 /** `stemedb-chatops shell`: the local shell against the configured nodes. */
-export async function runConfiguredShell({ env, config, configFile }: { env: Env; config: Config; configFile: string }): Promise<number> {
+export async function runConfiguredShell({ env, config, configFile, chartsDir }: { env: Env; config: Config; configFile: string; chartsDir?: string }): Promise<number> {
   const banner = `stemedb-chatops: local shell on ${configFile} (${config.stemedb.nodes.map((n) => n.name).join(', ')}). \`help\` lists commands; \`exit\` quits.`;
-  return runShell(config, env, banner);
+  return runShell(config, env, banner, { dir: chartsDir });
 }
 
-async function runShell(config: Config, env: Env, banner: string): Promise<number> {
+async function runShell(config: Config, env: Env, banner: string, charts: RuntimeOptions['charts']): Promise<number> {
   // Logs go to stderr at warn level so they do not interleave with the shell's output.
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, process.stderr);
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name] });
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], charts });
   try {
     await runtime.start();
     await runLocalShell({ services: runtime.services, input: process.stdin, output: process.stdout, banner });

@@ -2,6 +2,8 @@ import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
 import { createSqliteCompactionLockStore } from '../compaction/compaction-lock-store';
 import { createCompactionService } from '../compaction/compaction-service';
+import { ChartService } from '../charts/chart-service';
+import { createChartRenderer } from '../charts/chart-renderer';
 import type { Config } from '../config/schema';
 import { EscalationService } from '../escalation/escalation-service';
 import { createSqliteIncidentStore } from '../incidents/incident-store';
@@ -34,10 +36,12 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** `PAGERDUTY_EVENTS_URL`; read through `secret` when not given. */
   pagerdutyEventsUrl?: string;
+  /** Charts: `dir` is the shell's `--charts DIR`; `enabled: false` turns them off; the demo samples every node. */
+  charts?: { enabled?: boolean; dir?: string; sampleAllNodes?: boolean; sampleIntervalMs?: number };
 }
 
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl, charts }: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
   const store = { db, incidents: createSqliteIncidentStore(db), audit: createSqliteAuditLog(db) };
@@ -48,12 +52,17 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
     secret,
     commands: COMMANDS,
     store,
-    messenger: messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`)),
+    messenger: messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });
   services.incidentNodeForChannel = async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined);
   const stoppers: (() => Promise<void> | void)[] = [];
+  if (charts?.enabled !== false) {
+    const chartService = new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs });
+    services.charts = chartService;
+    stoppers.push(() => chartService.stop());
+  }
   const compaction = createCompactionService(services, createSqliteCompactionLockStore(db));
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
@@ -71,6 +80,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
     async start() {
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
       compaction.resume();
+      services.charts?.start();
       alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();

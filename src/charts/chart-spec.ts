@@ -10,6 +10,8 @@ export const ERROR_RATE_THRESHOLDS: Threshold[] = [
   { value: THRESHOLDS.errorRateEscalate, label: 'escalate 10%', severity: 'critical' },
 ];
 
+const MIN_PROJECTION_SPAN_MS = 10 * 60_000;
+
 /** A line needs two readings; one dot is not a trend and would read as one. */
 const drawable = (s: Series | undefined): s is Series => s !== undefined && s.points.length >= 2;
 
@@ -81,9 +83,11 @@ export function pendingPanel(series: Series): ChartPanel {
 /** Disk free with a straight-line projection of when it reaches 0 (only drawn when it is falling). */
 function diskPanel(series: Series, window: { fromMs: number; toMs: number }): ChartPanel {
   const lines: PanelLine[] = [{ name: 'disk free', points: series.points }];
-  const zeroAt = projectZeroCrossing(series.points);
   const last = series.points.at(-1)!;
-  let title = 'Disk free: not falling';
+  const span = last[0] - series.points[0]![0];
+  // A straight line through a minute of readings says nothing about the next hour: project from 10 minutes on.
+  const zeroAt = span >= MIN_PROJECTION_SPAN_MS ? projectZeroCrossing(series.points) : undefined;
+  let title = span >= MIN_PROJECTION_SPAN_MS ? 'Disk free: not falling' : 'Disk free (projected once 10 minutes of readings exist)';
   let extendToMs: number | undefined;
   if (zeroAt !== undefined) {
     // Drawn up to half a window ahead; further out the straight line means little and would squash the data.

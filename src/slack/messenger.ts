@@ -1,5 +1,8 @@
 import { toPlainText } from '../shell/plain-text';
 import type { View } from '../surfaces/view';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { uploadFile, type UploadFile, type UploadOptions } from './file-upload';
 import type { SlackPriority, SlackQueue } from './slack-queue';
 
 /**
@@ -14,6 +17,8 @@ export interface Messenger {
   dm(userId: string, view: View, priority?: SlackPriority): Promise<{ channel: string; ts: string }>;
   /** Members of a Slack user group. */
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** A file (a chart) into a channel or thread: Slack's files.uploadV2; the shell writes it to its charts dir. */
+  uploadFile?(channel: string, file: UploadFile, options?: UploadOptions): Promise<void>;
 }
 
 export function createSlackMessenger(queue: SlackQueue): Messenger {
@@ -41,11 +46,14 @@ export function createSlackMessenger(queue: SlackQueue): Messenger {
       const result = await queue.send({ method: 'usergroups.users.list', args: { usergroup: groupId }, priority: 'page' });
       return (result.users as string[] | undefined) ?? [];
     },
+    async uploadFile(channel, file, options) {
+      await uploadFile(queue, channel, file, options);
+    },
   };
 }
 
 /** The local shell's messenger: prints what would go to Slack, so flows behave the same without it. */
-export function createConsoleMessenger(printRaw: (text: string) => void): Messenger {
+export function createConsoleMessenger(printRaw: (text: string) => void, options: { chartsDir?: string } = {}): Messenger {
   const print = (text: string) => printRaw(toPlainText(text));
   let seq = 0;
   const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
@@ -63,6 +71,14 @@ export function createConsoleMessenger(printRaw: (text: string) => void): Messen
     },
     async userGroupMembers() {
       return [];
+    },
+    async uploadFile(channel, file, upload) {
+      if (upload?.comment) print(upload.comment);
+      if (!options.chartsDir) return print(`(chart "${file.title}" not written: start the shell with --charts DIR to get the PNG)`);
+      mkdirSync(options.chartsDir, { recursive: true });
+      const path = join(options.chartsDir, file.filename);
+      writeFileSync(path, file.bytes);
+      print(`[${channel}${upload?.threadTs ? ' thread' : ''}] chart: ${path}`);
     },
   };
 }

@@ -14,7 +14,9 @@ export type SlackMethod =
   | 'conversations.replies'
   | 'usergroups.users.list'
   | 'users.info'
-  | 'views.open';
+  | 'views.open'
+  | 'files.getUploadURLExternal'
+  | 'files.completeUploadExternal';
 
 export interface SlackJob {
   method: SlackMethod;
@@ -76,6 +78,11 @@ export class SlackQueue {
       }
       this.pump();
     });
+  }
+
+  /** The Web API's base URL (an upload URL Slack hands out is checked against it). */
+  get apiUrl(): string {
+    return this.client.slackApiUrl;
   }
 
   /** Jobs waiting to be sent (for storm mode and tests). */
