@@ -5,6 +5,7 @@ import { readChartData } from './chart-data';
 import { marksFromEvents } from './chart-marks';
 import type { ChartRenderer } from './chart-renderer';
 import { diagnosisChart } from './chart-spec';
+import { compactionChart, type CompactionCondition } from './compaction-chart';
 import type { ChartOutcome, ChartSpec } from './chart-types';
 import { NodeSampler } from './node-sampler';
 import { SampleHistory } from './sample-history';
@@ -64,6 +65,21 @@ export class ChartService {
       this.stormsCharted.add(target.stormKey);
     }
     this.track(this.postDiagnosisChart(result, target));
+  }
+
+  /** The closed loop's before/after chart, into the thread where the re-check was just posted. */
+  afterCompaction(input: { node: string; startMs: number; endMs: number; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void {
+    this.track((async () => {
+      const config = this.services.inventory.get(input.node);
+      if (!config) return;
+      const nowMs = this.services.now().getTime();
+      if (!this.services.config.prometheus) await this.sampler.sampleNow(input.node).catch(() => undefined);
+      const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(input.startMs - BEFORE_ALERT_MS, nowMs - HOUR));
+      const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs });
+      const incident = input.incidentId ? this.services.store.incidents.get(input.incidentId) : undefined;
+      const marks = incident ? marksFromEvents(this.services.store.incidents.events(incident.id), incident.source) : [];
+      await this.post(compactionChart(data, input, input.condition, marks), target, `${input.node}-compaction`);
+    })());
   }
 
   /** The chart (or why there is none) for a node now; shared by the thread hooks, the shell and the bench. */
