@@ -13,6 +13,7 @@ import { SampleHistory } from './sample-history';
 const HOUR = 3_600_000;
 const BEFORE_ALERT_MS = 15 * 60_000;
 const MAX_WINDOW_MS = 6 * HOUR;
+const PAGE_CHART_REUSE_MS = 60_000;
 
 export interface ChartTarget {
   channel: string;
@@ -39,6 +40,7 @@ export class ChartService {
   readonly sampler: NodeSampler;
   private readonly pending = new Set<Promise<void>>();
   private readonly stormsCharted = new Set<string>();
+  private readonly pageCharts = new Map<string, { atMs: number; drawing: Promise<{ outcome: ChartOutcome; png?: Buffer }> }>();
 
   constructor(private readonly services: Services, private readonly options: ChartServiceOptions) {
     this.sampler = new NodeSampler(services, {
@@ -82,6 +84,32 @@ export class ChartService {
     })());
   }
 
+  /**
+   * A page's chart: the incident node's latest chart, drawn once per incident a minute (a level pages several
+   * people at once) and uploaded to each DM and the thread. No node or no data: nothing (the packet says enough).
+   */
+  afterPage(incidentId: string, target: ChartTarget): void {
+    const incident = this.services.store.incidents.get(incidentId);
+    if (!incident?.node) return;
+    const node = incident.node;
+    const nowMs = this.services.now().getTime();
+    let cached = this.pageCharts.get(incidentId);
+    if (!cached || nowMs - cached.atMs > PAGE_CHART_REUSE_MS) {
+      const cause = (incident.lastDiagnosis as { verdict?: { causes?: { cause?: string }[] } } | null)?.verdict?.causes?.[0]?.cause;
+      const drawing = (async () => {
+        const outcome = await this.diagnosisOutcome(node, (cause ?? 'unknown') as Parameters<ChartService['diagnosisOutcome']>[1]);
+        return 'spec' in outcome ? { outcome, png: await this.render(outcome.spec) } : { outcome };
+      })();
+      cached = { atMs: nowMs, drawing };
+      this.pageCharts.set(incidentId, cached);
+    }
+    const { drawing } = cached;
+    this.track((async () => {
+      const drawn = await drawing;
+      if ('spec' in drawn.outcome) await this.post(drawn.outcome, target, `${node}-error-rate`, drawn.png);
+    })());
+  }
+
   /** The chart (or why there is none) for a node now; shared by the thread hooks, the shell and the bench. */
   async diagnosisOutcome(node: string, cause: DiagnosisResult['verdict']['causes'][number]['cause']): Promise<ChartOutcome> {
     const config = this.services.inventory.get(node);
@@ -116,14 +144,14 @@ export class ChartService {
   }
 
   /** Uploads a chart, or posts the line saying why there is none. */
-  async post(outcome: ChartOutcome, target: ChartTarget, name: string): Promise<void> {
+  async post(outcome: ChartOutcome, target: ChartTarget, name: string, rendered?: Buffer): Promise<void> {
     const { messenger } = this.services;
     if ('none' in outcome) {
       await messenger.post(target.channel, textView(outcome.none), { threadTs: target.threadTs, priority: 'detail' });
       return;
     }
     if (!messenger.uploadFile) return;
-    const png = await this.render(outcome.spec);
+    const png = rendered ?? (await this.render(outcome.spec));
     const stamp = new Date(outcome.spec.toMs).toISOString().slice(0, 16).replace(/[-:T]/g, '');
     await messenger.uploadFile(target.channel, { bytes: png, filename: `${name.replace(/[^a-z0-9-]/gi, '_')}-${stamp}.png`, title: outcome.spec.title }, { threadTs: target.threadTs, comment: outcome.summary, priority: 'detail' });
   }

@@ -115,6 +115,11 @@ export class PageDelivery {
       return;
     }
     if (row.level !== null) void this.refreshLevelPost(row);
+    // The packet carries the latest chart: after the DM, in the DM; after the level's post, in the thread.
+    if (result.ok && (row.kind === 'slack_dm' || row.kind === 'slack_thread') && !result.detail.confirmedAfterRestart && typeof result.detail.channel === 'string') {
+      const incident = services.store.incidents.get(row.incidentId);
+      services.charts?.afterPage(row.incidentId, { channel: result.detail.channel, threadTs: row.kind === 'slack_thread' ? (incident?.threadTs ?? undefined) : undefined });
+    }
     this.deps.onSettled();
   }
 
