@@ -21,11 +21,10 @@ export const stepFor = (fromMs: number, toMs: number) => Math.max(15, Math.ceil(
  * SST files, which StemeDB does not export to Prometheus, from the bot's samples), else all from the bot's
  * samples. A Prometheus failure falls back to the samples and says so in `missing`.
  */
-export async function readChartData(services: Services, history: SampleHistory, node: NodeConfig, window: { fromMs: number; toMs: number }): Promise<NodeChartData> {
+export async function readChartData(services: Services, history: SampleHistory, node: NodeConfig, window: { fromMs: number; toMs: number }, sampleNote = 'the bot samples a node every 15-30 s while it has an open incident'): Promise<NodeChartData> {
   const own = seriesFromSamples(history.samples(node.name, window.fromMs, window.toMs));
   const base = { node: node.name, ...window, diskFreeFraction: own.diskFree, sstFiles: own.sst };
   const prometheus = services.config.prometheus?.url;
-  const sampleNote = "the bot samples a node every 15-30 s while it has an open incident";
   if (prometheus) {
     try {
       const read = await fromPrometheus(services, prometheus, node, window);

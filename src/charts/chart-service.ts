@@ -77,7 +77,7 @@ export class ChartService {
       const nowMs = this.services.now().getTime();
       if (!this.services.config.prometheus) await this.sampler.sampleNow(input.node).catch(() => undefined);
       const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(input.startMs - BEFORE_ALERT_MS, nowMs - HOUR));
-      const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs });
+      const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs }, this.sampleNote());
       const incident = input.incidentId ? this.services.store.incidents.get(input.incidentId) : undefined;
       const marks = incident ? marksFromEvents(this.services.store.incidents.events(incident.id), incident.source) : [];
       await this.post(compactionChart(data, input, input.condition, marks), target, `${input.node}-compaction`);
@@ -119,9 +119,14 @@ export class ChartService {
     const opened = incident ? Date.parse(incident.openedAt) - BEFORE_ALERT_MS : nowMs - HOUR;
     const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(nowMs - HOUR, opened));
     if (!this.services.config.prometheus) await this.sampler.sampleNow(node).catch((err: unknown) => this.services.log.warn({ err, node }, 'chart sample failed'));
-    const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs });
+    const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs }, this.sampleNote());
     const marks = incident ? marksFromEvents(this.services.store.incidents.events(incident.id), incident.source) : [];
     return diagnosisChart(data, cause, marks);
+  }
+
+  private sampleNote(): string {
+    const every = `${Math.round((this.options.sampleIntervalMs ?? 20_000) / 1000)} s`;
+    return this.options.sampleAllNodes ? `the bot samples every node every ${every}: a diagnosis in a minute draws one` : `the bot samples a node every ${every} while it has an open incident`;
   }
 
   /** Resolves when no chart is being drawn or uploaded (tests, shutdown). */

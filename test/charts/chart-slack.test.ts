@@ -87,7 +87,7 @@ describe('no data, no chart', () => {
   it('says why in the thread and uploads nothing', async () => {
     const { ts } = await diagnose(bot, 'stemedb-1');
     const line = await bot.fake.waitFor(() => bot.fake.thread(CHANNEL, ts).slice(1)[0], 20_000);
-    expect(line.text).toMatch(/^No chart: error rate: no reading of stemedb-1 in the bot's samples \(no prometheus\.url configured; the bot samples a node every 15-30 s while it has an open incident\)/);
+    expect(line.text).toMatch(/^No chart: error rate: no reading of stemedb-1 in the bot's samples \(no prometheus\.url configured; the bot samples a node every 20 s while it has an open incident\)/);
     await bot.runtime.services.charts!.idle();
     expect(bot.fake.uploads()).toEqual([]);
   }, 40_000);
