@@ -49,6 +49,9 @@ export async function readSample(services: Services, node: NodeConfig, atMs: num
   return sample;
 }
 
+/** A reading this recent stands for "now". */
+const FRESH_MS = 3_000;
+
 export interface NodeSamplerOptions {
   history: SampleHistory;
   /** Nodes to sample now: those with an open incident (and, for the demo, every node). */
@@ -64,6 +67,7 @@ export interface NodeSamplerOptions {
 export class NodeSampler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly services: Services, private readonly options: NodeSamplerOptions) {}
 
@@ -82,10 +86,19 @@ export class NodeSampler {
     this.timer = undefined;
   }
 
+  /** A reading now, unless one is being taken or was taken in the last few seconds (a burst of charts shares it). */
   async sampleNow(nodeName: string): Promise<void> {
     const node = this.services.inventory.get(nodeName);
     if (!node) return;
-    this.options.history.add(node.name, await readSample(this.services, node, this.services.now().getTime()));
+    const inFlight = this.inFlight.get(node.name);
+    if (inFlight) return inFlight;
+    const nowMs = this.services.now().getTime();
+    if (nowMs - (this.options.history.samples(node.name).at(-1)?.atMs ?? -Infinity) < FRESH_MS) return;
+    const reading = readSample(this.services, node, nowMs)
+      .then((sample) => this.options.history.add(node.name, sample))
+      .finally(() => this.inFlight.delete(node.name));
+    this.inFlight.set(node.name, reading);
+    return reading;
   }
 
   private async sampleAll(): Promise<void> {

@@ -1,10 +1,19 @@
 // The chart render worker: ECharts' server-side SVG renderer, then resvg to PNG. Plain JavaScript so the
 // worker starts without the TypeScript loader; it receives JSON-only options built by echarts-option.ts.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as echarts from 'echarts';
 import { Resvg } from '@resvg/resvg-js';
 
 const { fontFiles } = workerData;
+
+// Drawing is background work: on Linux a thread's nice value is its own, so this lowers only the render
+// thread, and the main thread that acks Slack wins the CPU when both want it.
+try {
+  setPriority(10);
+} catch {
+  // Not permitted (or not Linux): render at normal priority.
+}
 
 export function renderSvg(option, width, height) {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });

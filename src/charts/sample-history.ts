@@ -60,7 +60,11 @@ export function seriesFromSamples(samples: readonly RawSample[]): {
         const dErr = inc(b.errors[op] ?? 0, a.errors[op] ?? 0);
         errors += dErr;
         ops += dOps;
-        if (dOps > 0) perOp.set(op, [...(perOp.get(op) ?? []), [b.atMs, dErr / dOps]]);
+        if (dOps > 0) {
+          const list = perOp.get(op) ?? [];
+          list.push([b.atMs, dErr / dOps]);
+          perOp.set(op, list);
+        }
       }
       if (ops > 0) errorRate.push([b.atMs, errors / ops]);
     }
