@@ -50,8 +50,9 @@ export class ChartService {
     });
   }
 
+  /** Samples even with Prometheus: StemeDB exports no disk or SST metric, so those panels come from here. */
   start(): void {
-    if (!this.services.config.prometheus) this.sampler.start();
+    this.sampler.start();
   }
 
   async stop(): Promise<void> {
@@ -75,7 +76,7 @@ export class ChartService {
       const config = this.services.inventory.get(input.node);
       if (!config) return;
       const nowMs = this.services.now().getTime();
-      if (!this.services.config.prometheus) await this.sampler.sampleNow(input.node).catch(() => undefined);
+      await this.sampler.sampleNow(input.node).catch(() => undefined);
       const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(input.startMs - BEFORE_ALERT_MS, nowMs - HOUR));
       const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs }, this.sampleNote());
       const incident = input.incidentId ? this.services.store.incidents.get(input.incidentId) : undefined;
@@ -118,7 +119,7 @@ export class ChartService {
     const incident = this.services.store.incidents.openForNode(node);
     const opened = incident ? Date.parse(incident.openedAt) - BEFORE_ALERT_MS : nowMs - HOUR;
     const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(nowMs - HOUR, opened));
-    if (!this.services.config.prometheus) await this.sampler.sampleNow(node).catch((err: unknown) => this.services.log.warn({ err, node }, 'chart sample failed'));
+    await this.sampler.sampleNow(node).catch((err: unknown) => this.services.log.warn({ err, node }, 'chart sample failed'));
     const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs }, this.sampleNote());
     const marks = incident ? marksFromEvents(this.services.store.incidents.events(incident.id), incident.source) : [];
     return diagnosisChart(data, cause, marks);

@@ -5,12 +5,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as echarts from 'echarts';
 import { Resvg } from '@resvg/resvg-js';
 
-const { fontFiles } = workerData;
+const { fontFiles, niceness } = workerData;
 
 // Drawing is background work: on Linux a thread's nice value is its own, so this lowers only the render
 // thread, and the main thread that acks Slack wins the CPU when both want it.
 try {
-  setPriority(10);
+  if (niceness > 0) setPriority(niceness);
 } catch {
   // Not permitted (or not Linux): render at normal priority.
 }
