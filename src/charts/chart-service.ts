@@ -94,6 +94,7 @@ export class ChartService {
     if (!incident?.node) return;
     const node = incident.node;
     const nowMs = this.services.now().getTime();
+    for (const [id, entry] of this.pageCharts) if (nowMs - entry.atMs > PAGE_CHART_REUSE_MS) this.pageCharts.delete(id);
     let cached = this.pageCharts.get(incidentId);
     if (!cached || nowMs - cached.atMs > PAGE_CHART_REUSE_MS) {
       const cause = (incident.lastDiagnosis as { verdict?: { causes?: { cause?: string }[] } } | null)?.verdict?.causes?.[0]?.cause;

@@ -108,3 +108,16 @@ describe('helpers', () => {
     expect(marks.map((m) => [new Date(m.atMs).toISOString().slice(11, 16), m.label])).toEqual([['15:00', 'alert fired'], ['15:08', 'compaction start'], ['15:10', 'compaction end'], ['15:12', 'acked']]);
   });
 });
+
+describe('the upload URL', () => {
+  it("is used only when it is Slack's or the configured API's own host", async () => {
+    const { trustedUploadUrl } = await import('../../src/slack/file-upload');
+    expect(trustedUploadUrl('https://files.slack.com/upload/v1/abc', 'https://slack.com/api/')).toBe(true);
+    expect(trustedUploadUrl('http://127.0.0.1:4000/upload/F1', 'http://127.0.0.1:4000/api/')).toBe(true);
+    expect(trustedUploadUrl('http://files.slack.com/upload/v1/abc', 'https://slack.com/api/')).toBe(false);
+    expect(trustedUploadUrl('https://evil.example/upload', 'https://slack.com/api/')).toBe(false);
+    expect(trustedUploadUrl('https://slack.com.evil.example/x', 'https://slack.com/api/')).toBe(false);
+    expect(trustedUploadUrl('http://169.254.169.254/latest', 'http://127.0.0.1:4000/api/')).toBe(false);
+    expect(trustedUploadUrl('not a url', 'https://slack.com/api/')).toBe(false);
+  });
+});
