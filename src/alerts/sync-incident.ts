@@ -1,10 +1,10 @@
+import { chartAlertThread } from '../charts/thread-charts';
 import type { Incident } from '../incidents/incident-store';
 import { diagnosisView } from '../render/diagnosis-blocks';
 import { alertChannel, currentHeader, viewHash, type AlertContext } from './alert-context';
 import type { AlertThread } from './alert-store';
 import { diagnosingView, resolvedNoteView, unknownNodeView } from './alert-views';
 import { applyDiagnosis, reusableDiagnosis } from './node-diagnosis';
-import { chartAlertThread } from '../charts/thread-charts';
 import { ensureSummaryPosted } from './refresh-summary';
 
 const SUMMARY_REFRESH_DELAY_MS = 2_000;

@@ -1,3 +1,4 @@
+import { chartAfterPage } from '../charts/thread-charts';
 import type { Services } from '../app/services';
 import type { DeliveryResult } from '../pagers/delivery-result';
 import type { SlackDirectory } from '../pagers/slack-directory';
@@ -115,11 +116,7 @@ export class PageDelivery {
       return;
     }
     if (row.level !== null) void this.refreshLevelPost(row);
-    // The packet carries the latest chart: after the DM, in the DM; after the level's post, in the thread.
-    if (result.ok && (row.kind === 'slack_dm' || row.kind === 'slack_thread') && !result.detail.confirmedAfterRestart && typeof result.detail.channel === 'string') {
-      const incident = services.store.incidents.get(row.incidentId);
-      services.charts?.afterPage(row.incidentId, { channel: result.detail.channel, threadTs: row.kind === 'slack_thread' ? (incident?.threadTs ?? undefined) : undefined });
-    }
+    chartAfterPage(services, row, result);
     this.deps.onSettled();
   }
 
