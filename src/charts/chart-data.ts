@@ -10,8 +10,8 @@ export function instanceOf(node: NodeConfig): string {
   return `${api.hostname}:${api.port || (api.protocol === 'https:' ? '443' : '80')}`;
 }
 
-const MARGIN_MS = 60_000;
-const MIN_SAMPLE_WINDOW_MS = 10 * 60_000;
+const MARGIN_MS = 30_000;
+const MIN_SAMPLE_WINDOW_MS = 3 * 60_000;
 
 /** About 240 points across the window, never finer than Prometheus's usual 15 s scrape. */
 export const stepFor = (fromMs: number, toMs: number) => Math.max(15, Math.ceil((toMs - fromMs) / 1000 / 240));

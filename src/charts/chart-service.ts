@@ -71,7 +71,7 @@ export class ChartService {
   }
 
   /** The closed loop's before/after chart, into the thread where the re-check was just posted. */
-  afterCompaction(input: { node: string; startMs: number; endMs: number; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void {
+  afterCompaction(input: { node: string; startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number }; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void {
     this.track((async () => {
       const config = this.services.inventory.get(input.node);
       if (!config) return;

@@ -1,5 +1,10 @@
-import type { ChartMark, ChartOutcome, ChartPanel, NodeChartData, PanelLine } from './chart-types';
-import { errorRateSummary, ERROR_RATE_THRESHOLDS, pendingPanel, windowText } from './chart-spec';
+import { formatPercent } from '../render/format';
+import type { ChartMark, ChartOutcome, ChartPanel, NodeChartData, PanelLine, Point } from './chart-types';
+import { ERROR_RATE_THRESHOLDS, pendingPanel, windowText } from './chart-spec';
+import { sparkline } from './sparkline';
+
+/** Prometheus's `rate(...[5m])`: a point means the 5 minutes before it. */
+const PROMETHEUS_WINDOW_MS = 300_000;
 
 export type CompactionCondition = 'cleared' | 'persists' | 'worse' | 'unknown';
 
@@ -15,10 +20,16 @@ const VERDICT: Record<CompactionCondition, string> = {
  * the compaction's end), pending compaction bytes under it, the run's start and end marked, and the same
  * verdict the summary says. No error-rate readings before the run: no chart. Pure.
  */
-export function compactionChart(data: NodeChartData, run: { startMs: number; endMs: number }, condition: CompactionCondition, marks: readonly ChartMark[] = []): ChartOutcome {
+export function compactionChart(data: NodeChartData, run: { startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number } }, condition: CompactionCondition, marks: readonly ChartMark[] = []): ChartOutcome {
   const points = data.errorRate?.points ?? [];
   const before = points.filter(([t]) => t < run.endMs);
-  const after = points.filter(([t]) => t >= run.endMs);
+  // A reading is "after" only if the window it measures began after the run ended: one that spans the end mixes
+  // the two and is left out (own samples measure since the previous sample; Prometheus's rate the last 5 min).
+  const windowStart = (i: number) => (data.source === 'prometheus' ? points[i]![0] - PROMETHEUS_WINDOW_MS : (points[i - 1]?.[0] ?? -Infinity));
+  const after: Point[] = points.filter(([t], i) => t >= run.endMs && windowStart(i) >= run.endMs);
+  // The closed loop's own re-check (scrapes after the end) is an after reading too.
+  if (run.measuredAfter) after.push([run.measuredAfter.atMs, run.measuredAfter.errorRate]);
+  after.sort((a, b) => a[0] - b[0]);
   if (before.length < 2) {
     return { none: `No before/after chart: ${data.missing[0] ?? `fewer than two error-rate readings of ${data.node} before the compaction ended`}.` };
   }
@@ -37,6 +48,6 @@ export function compactionChart(data: NodeChartData, run: { startMs: number; end
       panels,
       marks: [...others, ...runMarks].sort((a, b) => a.atMs - b.atMs),
     },
-    summary: `Before/after: ${errorRateSummary(data)}`,
+    summary: `Error rate of ${data.node} before the compaction ${sparkline(before.map(([, v]) => v))} ${formatPercent(before.at(-1)![1])}; after ${after.length > 0 ? formatPercent(after.at(-1)![1]) : 'not measured yet'} (${data.source === 'prometheus' ? 'Prometheus' : "the bot's own samples"})`,
   };
 }

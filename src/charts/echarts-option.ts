@@ -54,7 +54,7 @@ export function echartsOption(spec: ChartSpec): Record<string, unknown> {
       { text: spec.title, subtext: spec.subtitle, left: 16, top: 8, textStyle: { fontSize: 17, fontFamily: FONT }, subtextStyle: { fontSize: 12, fontFamily: FONT, color: '#4b5563' } },
       ...spec.panels.map((panel, i) => ({ text: panel.title, left: areas[i]!.left, top: areas[i]!.top - 22, textStyle: { fontSize: 13, fontWeight: 'bold', fontFamily: FONT, color: '#111827' } })),
     ],
-    legend: { top: 12, right: 16, itemWidth: 18, textStyle: { fontSize: 11, fontFamily: FONT } },
+    legend: { top: 12, right: 16, itemWidth: 18, itemGap: 18, textStyle: { fontSize: 11, fontFamily: FONT } },
     grid: areas.map((a) => ({ left: a.left, top: a.top, width: a.width, height: a.height })),
     xAxis: spec.panels.map((panel, i) => ({
       type: 'time', gridIndex: i, min: spec.fromMs, max: panel.extendToMs ?? spec.toMs, splitLine: { show: false },
@@ -75,10 +75,12 @@ function markLines(spec: ChartSpec, panel: ChartPanel, index: number): Record<st
     lineStyle: { color: SEVERITY_COLOR[t.severity], type: 'dashed', width: 1.5 },
     label: { formatter: t.label, position: 'end', color: SEVERITY_COLOR[t.severity], fontSize: 11, fontFamily: FONT },
   }));
-  const marks = spec.marks.map((m) => ({
+  // Marks close together (a short compaction's start and end) would print their labels on top of each other.
+  const positions = ['insideEndTop', 'insideMiddleTop', 'insideStartTop'];
+  const marks = spec.marks.map((m, k) => ({
     xAxis: m.atMs, name: m.label,
     lineStyle: { color: '#374151', type: 'dotted', width: 1.5 },
-    label: { formatter: index === 0 ? `${m.label} ${clock(m.atMs)}` : '', position: 'insideEndTop', color: '#374151', fontSize: 11, fontFamily: FONT },
+    label: { formatter: index === 0 ? `${m.label} ${clock(m.atMs)}` : '', position: positions[k % positions.length], color: '#374151', fontSize: 11, fontFamily: FONT },
   }));
   return { symbol: 'none', silent: true, animation: false, data: [...thresholds, ...marks] };
 }

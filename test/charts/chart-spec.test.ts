@@ -121,3 +121,22 @@ describe('the upload URL', () => {
     expect(trustedUploadUrl('not a url', 'https://slack.com/api/')).toBe(false);
   });
 });
+
+describe('the before/after chart', () => {
+  it("leaves out a reading whose window spans the compaction's end, and adds the re-check's own measurement", async () => {
+    const { compactionChart } = await import('../../src/charts/compaction-chart');
+    const at = (s: number) => FROM + s * 1000;
+    const points: Point[] = [[at(0), 0.02], [at(15), 0.021], [at(30), 0.02], [at(45), 0.012], [at(60), 0.001]];
+    const chartData = data({ source: 'samples', errorRate: { name: 'all operations', points }, errorRateByOperation: [] });
+    const out = compactionChart(chartData, { startMs: at(32), endMs: at(40), measuredAfter: { atMs: at(50), errorRate: 0 } }, 'cleared');
+    if ('none' in out) throw new Error(out.none);
+    const [before, after] = out.spec.panels[0]!.lines;
+    expect(before!.points).toEqual(points.slice(0, 3));
+    // 45 s measured 30-45 s, across the end at 40 s: in neither line.
+    expect(after!.points).toEqual([[at(50), 0], [at(60), 0.001]]);
+    expect(out.spec.title).toBe('stemedb-1 after compaction: cleared (errors < 1%)');
+    expect(out.spec.marks.map((m) => m.label)).toEqual(['compaction start', 'compaction end']);
+    expect(out.summary).toMatch(/before the compaction \S+ 2\.00%; after 0\.10%/);
+    expect(compactionChart(data({ errorRate: { name: 'all operations', points: points.slice(0, 1) } }), { startMs: at(32), endMs: at(40) }, 'persists')).toHaveProperty('none');
+  });
+});
