@@ -9,7 +9,7 @@ import { createRuntime } from '../src/app/runtime';
 import { createLogger } from '../src/ops/logger';
 import { createSlackApp } from '../src/slack/create-slack-app';
 
-const [kind, slackApiUrl, signingSecret, configFile] = process.argv.slice(2);
+const [kind, slackApiUrl, signingSecret, configFile, charts] = process.argv.slice(2);
 if (!kind || !slackApiUrl || !signingSecret) throw new Error('usage: ack-target <bare|bot> <slackApiUrl> <signingSecret> [config]');
 
 if (kind === 'bare') {
@@ -18,7 +18,9 @@ if (kind === 'bare') {
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as { address(): { port: number } };
   console.log(`PORT ${server.address().port}`);
 } else {
-  const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined });
+  // `charts`: `on` draws charts after diagnoses (every node sampled every 15 s); otherwise charts are off.
+  const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined, charts: charts === 'on' ? { sampleAllNodes: true, sampleIntervalMs: 15_000 } : { enabled: false } });
+  runtime.services.charts?.start();
   const slack = createSlackApp({ services: runtime.services, botToken: 'xoxb-bot', signingSecret, slackApiUrl, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], retries: 0, channelIntervalMs: 0, port: 0, host: '127.0.0.1' });
   console.log(`PORT ${await slack.start()}`);
 }

@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   parse: async () => (await import('./parse')).benchParse(),
   storm: async () => (await import('./storm')).benchStorm(),
   escalation: async () => (await import('./escalation')).benchEscalation(),
+  charts: async () => (await import('./charts')).benchCharts(),
 };
 
 const wanted = process.argv.slice(2);

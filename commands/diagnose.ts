@@ -36,5 +36,7 @@ export async function runDiagnosisInto(ctx: CommandContext, nodeName: string, th
   });
   const incidentId = ctx.services.store.incidents.openForNode(node.name)?.id;
   await message.update(diagnosisView(result, { node: node.name, incidentId }));
+  // The chart follows the text in its thread (the shell: a sparkline, and the PNG with --charts DIR).
+  ctx.services.charts?.afterDiagnosis(result, { channel: message.channel ?? ctx.channelId ?? 'shell', threadTs: threadTs ?? message.ts });
   await ctx.services.afterDiagnosis?.(result, { channelId: ctx.channelId, userId: ctx.invoker.userId });
 }

@@ -5,7 +5,8 @@ import { createLogger } from './ops/logger';
 
 const USAGE = `Usage: stemedb-chatops <command>
   start                  the bot: Slack when credentials are set, else the local shell on the built-in simulator
-  shell [--config F]     the local shell against the configured nodes (--sim: the built-in simulator)
+  shell [--config F]     the local shell against the configured nodes (--sim: the built-in simulator;
+                         --charts DIR: write each chart as a PNG there and print its path)
   check-config [--config F]
                          validate the YAML config and exit (0 valid, 2 invalid)
   diagnose <node> --json [--config F]
@@ -20,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { config: { type: 'string' }, json: { type: 'boolean' }, sim: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { config: { type: 'string' }, charts: { type: 'string' }, json: { type: 'boolean' }, sim: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   const configFile = values.config ?? env.STEMEDB_CHATOPS_CONFIG;
   const log = createLogger(env.LOG_LEVEL);
@@ -41,10 +42,10 @@ async function main(argv: string[]): Promise<number> {
     case 'shell': {
       if (values.sim) {
         const { runDemoShell } = await import('./app/run-demo-shell');
-        return runDemoShell({ env, reason: '--sim was given' });
+        return runDemoShell({ env, reason: '--sim was given', chartsDir: values.charts });
       }
       const { runConfiguredShell } = await import('./app/run-demo-shell');
-      return runConfiguredShell({ env, config: loadConfig(configFile), configFile });
+      return runConfiguredShell({ env, config: loadConfig(configFile), configFile, chartsDir: values.charts });
     }
     case 'check-config': {
       const config = loadConfig(configFile);

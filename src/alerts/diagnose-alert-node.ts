@@ -1,3 +1,4 @@
+import { chartAlertThread } from '../charts/thread-charts';
 import type { DiagnosisResult } from '../diagnosis/types';
 import { diagnosisView } from '../render/diagnosis-blocks';
 import type { View } from '../surfaces/view';
@@ -65,6 +66,7 @@ async function replacePlaceholders(ctx: AlertContext, nodeName: string, claimed:
       if (answer) applyDiagnosis(ctx, incident, answer);
       await services.messenger.update(incident.channel, thread.diagTs, view, 'detail');
       alerts.casDiagState(thread.incidentId, ['running'], 'done');
+      if (answer) chartAlertThread(services, incident, thread.summaryId, answer);
     } catch (err) {
       alerts.casDiagState(thread.incidentId, ['running'], 'awaiting');
       failures.push(err);

@@ -1,3 +1,4 @@
+import { chartAlertThread } from '../charts/thread-charts';
 import type { Incident } from '../incidents/incident-store';
 import { diagnosisView } from '../render/diagnosis-blocks';
 import { alertChannel, currentHeader, viewHash, type AlertContext } from './alert-context';
@@ -107,7 +108,10 @@ async function postDiagnosisPlaceholder(ctx: AlertContext, incident: Incident, t
   const view = answer ? diagnosisView(answer, { node: incident.node, incidentId: incident.id }) : diagnosingView(incident.node);
   const posted = await postOrRelease(ctx, incident, 'wanted', () => services.messenger.post(incident.channel!, view, { threadTs: incident.threadTs!, priority: 'detail' }));
   alerts.update(incident.id, { diagTs: posted.ts, diagState: answer ? 'done' : 'awaiting' });
-  if (answer) return applyDiagnosis(ctx, incident, answer);
+  if (answer) {
+    chartAlertThread(services, incident, thread.summaryId, answer);
+    return applyDiagnosis(ctx, incident, answer);
+  }
   ctx.jobs.enqueue('diagnose', incident.node, services.now());
   ctx.kick();
 }

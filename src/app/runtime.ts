@@ -3,6 +3,8 @@ import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-featur
 import { createSqlitePendingActionStore } from '../access/pending-actions';
 import { createSqliteCompactionLockStore } from '../compaction/compaction-lock-store';
 import { createCompactionService } from '../compaction/compaction-service';
+import { ChartService } from '../charts/chart-service';
+import { createChartRenderer } from '../charts/chart-renderer';
 import type { Config } from '../config/schema';
 import { EscalationService } from '../escalation/escalation-service';
 import { createSqliteIncidentStore } from '../incidents/incident-store';
@@ -45,10 +47,12 @@ export interface RuntimeOptions {
    * leaves due pages, jobs and compaction locks to the bot; it has no `start()`.
    */
   role?: 'bot' | 'client';
+  /** Charts: `dir` is the shell's `--charts DIR`; `enabled: false` turns them off; the demo samples every node. */
+  charts?: { enabled?: boolean; dir?: string; sampleAllNodes?: boolean; sampleIntervalMs?: number };
 }
 
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl, role = 'bot' }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
   let lock: ProcessLock | undefined;
@@ -69,13 +73,18 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
     secret,
     commands: COMMANDS,
     store,
-    messenger: messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`)),
+    messenger: messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });
   registerResponseMetrics(services);
   services.incidentNodeForChannel = async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined);
   const stoppers: (() => Promise<void> | void)[] = [];
+  if (charts?.enabled !== false) {
+    const chartService = new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs });
+    services.charts = chartService;
+    stoppers.push(() => chartService.stop());
+  }
   const compaction = createCompactionService(services, createSqliteCompactionLockStore(db));
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
@@ -94,6 +103,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
       if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
       compaction.resume();
+      services.charts?.start();
       alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();

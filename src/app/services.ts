@@ -2,6 +2,7 @@ import type { Command } from '../../commands/command';
 import { createAccessControl, type AccessControl } from '../access/access-control';
 import type { PendingActionStore } from '../access/pending-actions';
 import { createUserGroupCache } from '../access/user-group-cache';
+import type { ChartService } from '../charts/chart-service';
 import type { CompactionService } from '../compaction/compaction-service';
 import type { Config, NodeConfig } from '../config/schema';
 import type { DiagnosisResult } from '../diagnosis/types';
@@ -50,6 +51,8 @@ export interface Services {
   escalations?: EscalationService;
   /** PagerDuty Events API v2 URL (`PAGERDUTY_EVENTS_URL`; tests point it at a capture server). */
   pagerdutyEventsUrl: string;
+  /** Charts in threads after the text (set by the runtime; absent: no charts). */
+  charts?: ChartService;
   /** Runs after every diagnosis: records it for the incident, escalates on the runbook's criteria. */
   afterDiagnosis?: (result: DiagnosisResult, origin: { channelId?: string; userId?: string }) => Promise<void>;
 }

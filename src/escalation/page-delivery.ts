@@ -1,3 +1,4 @@
+import { chartAfterPage } from '../charts/thread-charts';
 import type { Services } from '../app/services';
 import type { DeliveryResult } from '../pagers/delivery-result';
 import type { SlackDirectory } from '../pagers/slack-directory';
@@ -115,6 +116,7 @@ export class PageDelivery {
       return;
     }
     if (row.level !== null) void this.refreshLevelPost(row);
+    chartAfterPage(services, row, result);
     this.deps.onSettled();
   }
 

@@ -1,5 +1,8 @@
 import { toPlainText } from '../shell/plain-text';
 import type { View } from '../surfaces/view';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { uploadFile, type UploadFile, type UploadOptions } from './file-upload';
 import type { SlackPriority, SlackQueue } from './slack-queue';
 
 /**
@@ -14,16 +17,8 @@ export interface Messenger {
   dm(userId: string, view: View, priority?: SlackPriority): Promise<{ channel: string; ts: string }>;
   /** Members of a Slack user group. */
   userGroupMembers(groupId: string): Promise<string[]>;
-  /** Uploads a text file into a channel (or a thread in it); optional: a messenger without files says nothing. */
-  uploadFile?(channel: string, file: UploadFile, options?: { threadTs?: string; priority?: SlackPriority }): Promise<{ fileId: string }>;
-}
-
-export interface UploadFile {
-  filename: string;
-  title: string;
-  content: string;
-  /** A line posted with the file. */
-  comment?: string;
+  /** A file (a chart, a postmortem draft) into a channel or thread: Slack's files.uploadV2; the shell writes it to its charts dir. */
+  uploadFile?(channel: string, file: UploadFile, options?: UploadOptions): Promise<void>;
 }
 
 export function createSlackMessenger(queue: SlackQueue): Messenger {
@@ -51,33 +46,14 @@ export function createSlackMessenger(queue: SlackQueue): Messenger {
       const result = await queue.send({ method: 'usergroups.users.list', args: { usergroup: groupId }, priority: 'page' });
       return (result.users as string[] | undefined) ?? [];
     },
-    uploadFile: (channel, file, options = {}) => uploadExternal(queue, channel, file, options.threadTs, options.priority ?? 'status'),
+    async uploadFile(channel, file, options) {
+      await uploadFile(queue, channel, file, options);
+    },
   };
 }
 
-/**
- * Slack's external upload (what files.uploadV2 does): get an upload URL, POST the bytes there, then complete
- * the upload into the channel or thread. Each Web API call goes through the paced queue.
- */
-async function uploadExternal(queue: SlackQueue, channel: string, file: UploadFile, threadTs: string | undefined, priority: SlackPriority): Promise<{ fileId: string }> {
-  const bytes = Buffer.from(file.content, 'utf8');
-  const target = await queue.send({ method: 'files.getUploadURLExternal', args: { filename: file.filename, length: bytes.length }, priority });
-  const uploadUrl = String(target.upload_url ?? '');
-  const fileId = String(target.file_id ?? '');
-  if (!/^https?:\/\//.test(uploadUrl) || !fileId) throw new Error('Slack did not return an upload URL');
-  const res = await fetch(uploadUrl, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`uploading ${file.filename} failed: HTTP ${res.status}`);
-  await queue.send({
-    method: 'files.completeUploadExternal',
-    args: { files: [{ id: fileId, title: file.title }], channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(file.comment ? { initial_comment: file.comment } : {}) },
-    priority,
-    channel,
-  });
-  return { fileId };
-}
-
 /** The local shell's messenger: prints what would go to Slack, so flows behave the same without it. */
-export function createConsoleMessenger(printRaw: (text: string) => void): Messenger {
+export function createConsoleMessenger(printRaw: (text: string) => void, options: { chartsDir?: string } = {}): Messenger {
   const print = (text: string) => printRaw(toPlainText(text));
   let seq = 0;
   const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
@@ -96,9 +72,17 @@ export function createConsoleMessenger(printRaw: (text: string) => void): Messen
     async userGroupMembers() {
       return [];
     },
-    async uploadFile(channel, file, options) {
-      print(`[${channel}${options?.threadTs ? ' thread' : ''}] file ${file.filename} (${file.title}, ${file.content.length} characters)${file.comment ? `: ${file.comment}` : ''}`);
-      return { fileId: `local-${++seq}` };
+    async uploadFile(channel, file, upload) {
+      if (upload?.comment) print(upload.comment);
+      const where = `[${channel}${upload?.threadTs ? ' thread' : ''}]`;
+      const kind = file.filename.endsWith('.png') ? 'chart' : 'file';
+      if (!options.chartsDir) {
+        return print(kind === 'chart' ? `(chart "${file.title}" not written: start the shell with --charts DIR to get the PNG)` : `${where} file ${file.filename} (${file.title}, ${file.bytes.length} bytes; --charts DIR writes it)`);
+      }
+      mkdirSync(options.chartsDir, { recursive: true });
+      const path = join(options.chartsDir, file.filename);
+      writeFileSync(path, file.bytes);
+      print(`${where} ${kind}: ${path}`);
     },
   };
 }

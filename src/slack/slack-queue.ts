@@ -80,6 +80,11 @@ export class SlackQueue {
     });
   }
 
+  /** The Web API's base URL (an upload URL Slack hands out is checked against it). */
+  get apiUrl(): string {
+    return this.client.slackApiUrl;
+  }
+
   /** Jobs waiting to be sent (for storm mode and tests). */
   size(): number {
     return this.pending.length;

@@ -39,8 +39,8 @@ export async function uploadPostmortem(services: Services, incidentId: string): 
   const draft = await buildPostmortem(services, incident);
   await services.messenger.uploadFile(
     incident.channel,
-    { filename: draft.filename, title: draft.title, content: draft.markdown, comment: `Postmortem draft for ${incident.id} from its timeline (\`/stemedb postmortem ${incident.id}\` regenerates it).` },
-    { threadTs: incident.threadTs },
+    { filename: draft.filename, title: draft.title, bytes: Buffer.from(draft.markdown, 'utf8') },
+    { threadTs: incident.threadTs, priority: 'status', comment: `Postmortem draft for ${incident.id} from its timeline (\`/stemedb postmortem ${incident.id}\` regenerates it).` },
   );
   return true;
 }

@@ -9,6 +9,10 @@ import { ALERT_ACTIONS } from '../../src/alerts/alert-views';
 import { FAKE_TEAM, type FakeMessage } from '../harness/fake-slack';
 import { startBot, type TestBot } from '../harness/start-bot';
 import { WEBHOOK_TOKEN } from '../alerts/alert-payloads';
+import { stepFor } from '../../src/charts/chart-data';
+import { CHART_WIDTH, chartHeight } from '../../src/charts/echarts-option';
+import { queryRange } from '../../src/prometheus/query-range';
+import { decodePng } from '../charts/png';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
@@ -87,6 +91,7 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
   let prometheus: Daemon | undefined;
   let alertmanager: Daemon | undefined;
   let amUrl: string;
+  let promUrl: string;
   let header: FakeMessage;
   const headers = () => bot.fake.messages(CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const replies = () => bot.fake.thread(CHANNEL, header.ts).slice(1);
@@ -95,10 +100,12 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
     dir = mkdtempSync(join(tmpdir(), 'stemedb-e2e-'));
     const [amPort, promPort] = [await freePort(), await freePort()];
     amUrl = `http://127.0.0.1:${amPort}`;
+    promUrl = `http://127.0.0.1:${promPort}`;
     bot = await startBot({
       nodes: [{ name: 'stemedb-1', scenarios: ['disk_full'] }],
-      config: { alertmanager: { url: amUrl }, access: { operators: { users: [OPERATOR] } } },
+      config: { alertmanager: { url: amUrl }, prometheus: { url: promUrl }, access: { operators: { users: [OPERATOR] } } },
       routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)],
+      charts: {},
     });
     const target = new URL(bot.sim.node('stemedb-1').apiUrl).host;
 
@@ -161,6 +168,33 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
     expect(incident.labels.instance).toBe(new URL(bot.sim.node('stemedb-1').apiUrl).host);
     expect((incident.lastDiagnosis as { verdict: { causes: { cause: string }[] } }).verdict.causes[0]!.cause).toBe('disk_full');
   }, 60_000);
+
+  it('draws the diagnosis chart from the real Prometheus: the same series query_range returns', async () => {
+    const instance = new URL(bot.sim.node('stemedb-1').apiUrl).host;
+    const overall = `sum(rate(stemedb_storage_operation_errors_total{instance="${instance}"}[5m])) / sum(rate(stemedb_storage_operations_total{instance="${instance}"}[5m]))`;
+    // Prometheus needs a few evaluation steps (15 s apart over an hour's window) before there is a line to draw.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = Date.now();
+      const got = await queryRange(promUrl, overall, { fromMs: now - 3_600_000, toMs: now, stepSeconds: stepFor(now - 3_600_000, now) }, { timeoutMs: 5_000 });
+      if ((got[0]?.points.length ?? 0) >= 3) break;
+      if (Date.now() > deadline) throw new Error(`Prometheus has too few points for a chart\n${daemonLogs()}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const outcome = await bot.runtime.services.charts!.diagnosisOutcome('stemedb-1', 'disk_full');
+    if ('none' in outcome) throw new Error(outcome.none);
+    expect(outcome.spec.subtitle).toMatch(/from Prometheus$/);
+    const direct = await queryRange(promUrl, overall, { fromMs: outcome.spec.fromMs, toMs: outcome.spec.toMs, stepSeconds: stepFor(outcome.spec.fromMs, outcome.spec.toMs) }, { timeoutMs: 5_000 });
+    expect(outcome.spec.panels[0]!.lines[0]!.points).toEqual(direct[0]!.points);
+    expect(outcome.spec.panels[0]!.lines.map((l) => l.name)).toEqual(expect.arrayContaining(['all operations', 'put', 'get', 'delete']));
+    // And through Slack: /stemedb diagnose (in another channel, to leave the alert channel as it is) threads it.
+    const before = bot.fake.uploads().length;
+    await bot.command('diagnose stemedb-1', { channel_id: 'C0RESPONDERS' });
+    const upload = await bot.fake.waitFor(() => bot.fake.uploads().slice(before).find((u) => u.completed), 30_000);
+    expect(upload.completed!.initialComment).toMatch(/^Error rate of stemedb-1, .* \(Prometheus\): /);
+    const img = decodePng(upload.bytes!);
+    expect([img.width, img.height]).toEqual([CHART_WIDTH, chartHeight(outcome.spec.panels.length)]);
+  }, 90_000);
 
   it('marks the thread resolved once the node heals', async () => {
     bot.sim.node('stemedb-1').setScenarios(['healthy']);

@@ -15,6 +15,8 @@ export const FAKE_TEAM = {
 
 /** Pseudo-method name: `failNext(RESPONSE_URL, ...)` fails POSTs to response URLs. */
 export const RESPONSE_URL = 'response_url';
+/** Pseudo-method name: `failNext(UPLOAD_URL, { status: 500 })` fails the next POST to an upload URL. */
+export const UPLOAD_URL = 'upload_url';
 
 /** Fields @slack/web-api JSON-encodes inside form bodies; the fake decodes them so tests see objects. */
 export const JSON_ENCODED_FIELDS = ['blocks', 'attachments', 'view', 'metadata', 'unfurls', 'user_auth_blocks', 'files'];
@@ -35,12 +37,6 @@ export interface RecordedCall {
   ok: boolean;
 }
 
-export interface UploadedFile {
-  fileId: string;
-  content: Buffer;
-  at: number;
-}
-
 export interface FakeMessage {
   type: 'message';
   channel: string;
@@ -53,6 +49,7 @@ export interface FakeMessage {
   metadata?: unknown;
   thread_ts?: string;
   reply_count?: number;
+  files?: { id: string; name: string }[];
   edited?: { user: string; ts: string };
 }
 
@@ -73,6 +70,17 @@ export interface RecordedResponse {
   status: number;
 }
 
+/** A file sent through the three-step upload: its bytes as POSTed to the upload URL, and where it was shared. */
+export interface FakeUpload {
+  fileId: string;
+  filename: string;
+  /** The length announced to `files.getUploadURLExternal`. */
+  length: number;
+  bytes?: Buffer;
+  uploadedAt?: number;
+  completed?: { channel: string; threadTs?: string; title?: string; initialComment?: string; at: number; ts: string };
+}
+
 export interface FakeSlack {
   /** `http://127.0.0.1:<port>/api/`, for `slackApiUrl`. */
   readonly apiUrl: string;
@@ -82,6 +90,8 @@ export interface FakeSlack {
   /** The parent then its replies, oldest first (like `conversations.replies`). */
   thread(channel: string, ts: string): FakeMessage[];
   ephemerals(channel?: string): RecordedEphemeral[];
+  /** Files by upload order; `completed` ones were shared (a message with `files` is in `messages()`). */
+  uploads(): FakeUpload[];
   responseUrl(id?: string): string;
   responses(id?: string): RecordedResponse[];
   setUserGroup(id: string, members: string[]): void;
@@ -92,8 +102,6 @@ export interface FakeSlack {
   outage(on: boolean, status?: number): void;
   waitFor<T>(predicate: (calls: RecordedCall[]) => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   waitForCall(method: string, match?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
-  /** Bytes POSTed to the upload URLs `files.getUploadURLExternal` handed out. */
-  uploads(): UploadedFile[];
   /** Forgets traffic, messages and pending failures; keeps users and user groups. */
   reset(): void;
   close(): Promise<void>;
@@ -120,8 +128,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let recorded: RecordedCall[] = [];
   let messages: FakeMessage[] = [];
   let ephemerals: RecordedEphemeral[] = [];
+  let uploads: FakeUpload[] = [];
   let responses: RecordedResponse[] = [];
-  let uploads: UploadedFile[] = [];
   let failures = new Map<string, SlackFailure[]>();
   let outageStatus: number | undefined;
   const groups = new Map<string, string[]>();
@@ -233,14 +241,34 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     'views.push': (b) => (str(b.trigger_id) ? viewAnswer(b.view) : fail('invalid_arguments')),
     'views.update': (b) =>
       str(b.view_id) || str(b.external_id) ? viewAnswer(b.view, str(b.view_id)) : fail('invalid_arguments'),
-    'files.getUploadURLExternal': () => {
+    'files.getUploadURLExternal': (b) => {
+      const filename = str(b.filename);
+      const length = Number(b.length);
+      if (!filename || !Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
       const fileId = nextId('F');
+      uploads.push({ fileId, filename, length });
       return { ok: true, file_id: fileId, upload_url: `${baseUrl}/upload/${fileId}` };
     },
-    'files.completeUploadExternal': (b) => ({
-      ok: true,
-      files: (Array.isArray(b.files) ? b.files : []).map((f: { id?: string; title?: string }) => ({ ...f, name: f.title })),
-    }),
+    'files.completeUploadExternal': (b) => {
+      const files = Array.isArray(b.files) ? (b.files as { id?: string; title?: string }[]) : [];
+      if (files.length === 0) return fail('invalid_arguments');
+      const found = files.map((f) => uploads.find((u) => u.fileId === f.id));
+      // Slack refuses to share a file whose bytes never arrived or do not match the announced length.
+      if (found.some((u) => !u?.bytes || u.bytes.length !== u.length)) return fail('file_not_found');
+      const channel = str(b.channel_id);
+      if (channel) {
+        const msg: FakeMessage = { type: 'message', channel, ts: nextTs(), user: FAKE_TEAM.botUserId, bot_id: FAKE_TEAM.botId, text: str(b.initial_comment) ?? '', files: found.map((u) => ({ id: u!.fileId, name: u!.filename })) };
+        const threadTs = str(b.thread_ts);
+        if (threadTs) {
+          msg.thread_ts = threadTs;
+          const parent = find(channel, threadTs);
+          if (parent) Object.assign(parent, { thread_ts: parent.ts, reply_count: (parent.reply_count ?? 0) + 1 });
+        }
+        messages.push(msg);
+        found.forEach((u, i) => (u!.completed = { channel, threadTs, title: files[i]!.title, initialComment: str(b.initial_comment), at: Date.now(), ts: msg.ts }));
+      }
+      return { ok: true, files: files.map((f) => ({ ...f, name: f.title })) };
+    },
   };
 
   function viewAnswer(view: unknown, id = nextId('V')): Answer {
@@ -262,10 +290,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const path = new URL(req.url ?? '/', baseUrl).pathname;
     if (path.startsWith('/api/')) return handleApi(decodeURIComponent(path.slice(5)), raw, req, res);
     if (path.startsWith('/response/')) return handleResponse(decodeURIComponent(path.slice(10)), raw, req, res);
-    if (path.startsWith('/upload/')) {
-      uploads.push({ fileId: decodeURIComponent(path.slice(8)), content: raw, at: Date.now() });
-      return send(res, 200, `OK - ${raw.length}`);
-    }
+    if (path.startsWith('/upload/')) return handleUpload(decodeURIComponent(path.slice(8)), raw, res);
     send(res, 404, 'not found');
   }
 
@@ -310,6 +335,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     send(res, status, answer, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
   }
 
+  /** The upload URL: stores the raw bytes (Slack also takes multipart; the bot sends the bytes as the body). */
+  function handleUpload(fileId: string, raw: Buffer, res: ServerResponse): void {
+    const failure = takeFailure(UPLOAD_URL);
+    const upload = uploads.find((u) => u.fileId === fileId);
+    if (failure && 'status' in failure) return send(res, failure.status, 'upload failed');
+    if (!upload) return send(res, 404, 'no such upload');
+    upload.bytes = Buffer.from(raw);
+    upload.uploadedAt = Date.now();
+    send(res, 200, `OK - ${raw.length}`);
+  }
+
   function takeFailure(method: string): SlackFailure | undefined {
     if (outageStatus !== undefined) return { status: outageStatus };
     const queue = failures.get(method);
@@ -323,9 +359,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     messages: (channel) => messages.filter((m) => channel === undefined || m.channel === channel),
     thread,
     ephemerals: (channel) => ephemerals.filter((e) => channel === undefined || e.channel === channel),
+    uploads: () => [...uploads],
     responseUrl: (id = nextId('R')) => `${baseUrl}/response/${encodeURIComponent(id)}`,
     responses: (id) => responses.filter((r) => id === undefined || r.id === id),
-    uploads: () => [...uploads],
     setUserGroup: (id, members) => void groups.set(id, [...members]),
     setMissingUsers: (ids) => void (missingUsers = new Set(ids)),
     setUser: (id, fields) => void users.set(id, { ...users.get(id), ...fields }),
@@ -339,8 +375,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     waitForCall: (method, match = () => true, timeoutMs = 5_000) =>
       fake.waitFor((calls) => calls.find((c) => c.method === method && match(c)), timeoutMs),
     reset() {
-      [recorded, messages, ephemerals, responses, failures] = [[], [], [], [], new Map()];
-      uploads = [];
+      [recorded, messages, ephemerals, responses, failures, uploads] = [[], [], [], [], new Map(), []];
       outageStatus = undefined;
     },
     async close() {

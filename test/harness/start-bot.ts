@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type SimCluster, type SimNodeOptions } from '../../sim';
 import { simulatorConfigDocument } from '../../src/app/demo-config';
-import { createRuntime, type Runtime } from '../../src/app/runtime';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/runtime';
 import type { Config } from '../../src/config/schema';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/ops/logger';
@@ -45,6 +45,8 @@ export interface StartBotOptions {
   fake?: FakeSlack;
   /** The bot's clock (`services.now`): an offset clock lets a test step past a window without sleeping. */
   now?: () => Date;
+  /** Charts in threads: off unless a test asks (they add a message or file to every diagnosed thread). */
+  charts?: RuntimeOptions['charts'];
 }
 
 /** Boots the real bot (Bolt HTTP receiver on 127.0.0.1) against the simulator and a fake Slack. */
@@ -58,7 +60,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
   });
   const config = parseConfig(document, 'test config');
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], now: options.now });
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], now: options.now, charts: options.charts ?? { enabled: false } });
   const slack = createSlackApp({
     services: runtime.services,
     botToken: BOT_TOKEN,

@@ -79,7 +79,7 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
     expect(complete.body.channel_id).toBe(CHANNEL);
     const fileId = (complete.body.files as { id: string }[])[0]!.id;
-    const markdown = bot.fake.uploads().find((u) => u.fileId === fileId)!.content.toString('utf8');
+    const markdown = bot.fake.uploads().find((u) => u.fileId === fileId)!.bytes!.toString('utf8');
 
     const kinds = bot.runtime.services.store.timeline.list(id).map((e) => e.kind);
     const order = ['opened', 'alert_fired', 'diagnosed', 'compacted', 'compaction_recheck', 'escalated', 'paged', 'acked', 'note', 'alert_resolved', 'resolved'];
@@ -148,7 +148,7 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     expect(await ask(bot, `resolve ${id} --confirm`, 'U0OPS')).toContain(`${id} (stemedb-1) is resolved`);
     const threadTs = incidents.get(id)!.threadTs!;
     const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
-    const markdown = bot.fake.uploads().find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!.content.toString('utf8');
+    const markdown = bot.fake.uploads().find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!.bytes!.toString('utf8');
     expect(markdown).toContain('Resolved by @U0OPS');
     expect(markdown).toMatch(/Primary on-call: Storage SRE page failed: @USRE1/);
     expect(markdown).toContain('| mitigation | not yet | n/a |');
