@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config/load-config';
 import { createLogger } from './ops/logger';
 
 const USAGE = `Usage: stemedb-chatops <command>
-  start                  the bot: Slack when credentials are set, else the local shell on the built-in simulator
+  start                  the bot: Slack when credentials are set; with none at all, the local shell on the simulator
   shell [--config F]     the local shell against the configured nodes (--sim: the built-in simulator)
   check-config [--config F]
                          validate the YAML config and exit (0 valid, 2 invalid)
@@ -26,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const mode = slackModeOf(env);
+      if (mode.mode === 'incomplete') {
+        process.stderr.write(`stemedb-chatops: cannot start: ${mode.problem}.\n`);
+        return 2;
+      }
       if (mode.mode === 'local') {
         const { runDemoShell } = await import('./app/run-demo-shell');
         return runDemoShell({ env, reason: mode.reason });
