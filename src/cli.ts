@@ -72,7 +72,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) {
-      process.stderr.write(`config error: ${err.message}\n`);
+      process.stderr.write(`${err.message}\n${err.problems.length} problem(s) in ${err.file}.\n`);
       process.exit(2);
     }
     const code = (err as { code?: string }).code;
