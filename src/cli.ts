@@ -8,8 +8,9 @@ const USAGE = `Usage: stemedb-chatops <command>
   shell [--config F]     the local shell against the configured nodes (--sim: the built-in simulator)
   check-config [--config F]
                          validate the YAML config and exit (0 valid, 2 invalid)
-  diagnose <node> --json [--config F]
-                         run the runbook's investigation steps 1-5 on one node and print the result as JSON`;
+  diagnose <node> [--json] [--config F | --sim]
+                         run the runbook's investigation steps 1-5 on one node and print the result (--json: as JSON);
+                         --sim: on the built-in simulator (stemedb-1 .. stemedb-6, one per scenario)`;
 
 /** Exit codes: 0 ran, 1 failed at run time, 2 bad usage or configuration. */
 async function main(argv: string[]): Promise<number> {
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'diagnose': {
       const { runDiagnoseCli } = await import('./app/run-diagnose-cli');
-      return runDiagnoseCli({ env, configFile, node: positionals[0], json: values.json === true, extra: positionals.slice(1) });
+      return runDiagnoseCli({ env, configFile, node: positionals[0], json: values.json === true, sim: values.sim === true, extra: positionals.slice(1) });
     }
     case undefined:
     case 'help':
