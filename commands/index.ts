@@ -6,10 +6,11 @@ import { diagnose } from './diagnose';
 import { escalate } from './escalate';
 import { help } from './help';
 import { oncall } from './oncall';
+import { report } from './report';
 import { resolve } from './resolve';
 import { slowQueries } from './slow-queries';
 import { stats } from './stats';
 import { status } from './status';
 
 /** Every `/stemedb` subcommand, in the order `help` lists them. Register new ones here. */
-export const COMMANDS: readonly Command<any>[] = [diagnose, stats, slowQueries, compact, audit, escalate, ack, resolve, status, oncall, help];
+export const COMMANDS: readonly Command<any>[] = [diagnose, stats, report, slowQueries, compact, audit, escalate, ack, resolve, status, oncall, help];

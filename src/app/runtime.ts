@@ -11,6 +11,7 @@ import { createConsoleMessenger, type Messenger } from '../slack/messenger';
 import { createSqliteAuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from '../store/migrations';
+import { createWeeklyReports } from '../reports/weekly-reports';
 import { createServices, type SecretSource, type Services } from './services';
 
 /** Everything a running bot (Slack or shell) holds; `close()` releases it in reverse order. */
@@ -64,6 +65,8 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
   services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));
   stoppers.push(() => escalations.stop());
+  const reports = createWeeklyReports(services);
+  stoppers.push(() => reports.stop());
   return {
     services,
     metrics,
@@ -74,6 +77,8 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
       alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();
+      // The runbook's weekly compaction report (reports.weekly), once per period across processes on this store.
+      reports.start();
     },
     async close() {
       for (const stop of stoppers.reverse()) await stop();

@@ -1,10 +1,11 @@
 import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
+import { REPORT_MIGRATIONS } from '../reports/report-store';
 import type { Migration } from './database';
 
 /**
  * Every schema change, in order. Never edit an applied migration: add a new one. Version ranges per domain
- * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts.
+ * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts, 60-69 reports.
  */
 export const MIGRATIONS: Migration[] = [
   {
@@ -107,4 +108,5 @@ export const MIGRATIONS: Migration[] = [
   },
   ...ESCALATION_MIGRATIONS,
   ...ALERT_MIGRATIONS,
+  ...REPORT_MIGRATIONS,
 ];

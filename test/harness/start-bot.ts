@@ -43,6 +43,8 @@ export interface StartBotOptions {
   dir?: string;
   sim?: SimCluster;
   fake?: FakeSlack;
+  /** The services' clock (schedules: weekly report). */
+  now?: () => Date;
 }
 
 /** Boots the real bot (Bolt HTTP receiver on 127.0.0.1) against the simulator and a fake Slack. */
@@ -56,7 +58,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
   });
   const config = parseConfig(document, 'test config');
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name] });
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], now: options.now });
   const slack = createSlackApp({
     services: runtime.services,
     botToken: BOT_TOKEN,
