@@ -3,6 +3,7 @@ import type { Services } from '../app/services';
 import { compactionActions } from '../compaction/compaction-actions';
 import { silenceAction } from '../alerts/silence-action';
 import { escalationActions } from '../escalation/escalation-actions';
+import { appHome } from '../home/app-home';
 import { diagnosisActions } from './diagnosis-actions';
 import type { SlackQueue } from './slack-queue';
 
@@ -15,4 +16,4 @@ export interface SlackDeps {
 export type InteractionModule = (app: App, deps: SlackDeps) => void;
 
 /** Every feature's buttons and modals; a feature adds one line here. */
-export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions, silenceAction, compactionActions, escalationActions];
+export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions, silenceAction, compactionActions, escalationActions, appHome];

@@ -14,6 +14,7 @@ export type SlackMethod =
   | 'conversations.replies'
   | 'usergroups.users.list'
   | 'users.info'
+  | 'views.publish'
   | 'views.open';
 
 export interface SlackJob {
