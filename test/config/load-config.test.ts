@@ -46,6 +46,9 @@ describe('config', () => {
     [{ stemedb: { nodes: [node] }, escalation: { levels: [{ name: 'x', ackTimeout: '5 minutes' }] } }, 'escalation.levels[0].ackTimeout: "5 minutes" is not a duration'],
     [{ stemedb: { nodes: [node] }, slack: { alertChannel: '#alerts' } }, 'slack.alertChannel: a Slack channel ID'],
     [{ stemedb: { nodes: [node] }, typo: true }, 'typo: unknown key'],
+    [{ stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'funday', time: '09:00' } } }, 'reports.weekly.day: "funday" is not a day of the week'],
+    [{ stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'mon', time: '9am' } } }, 'reports.weekly.time: a time of day as HH:MM'],
+    [{ stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'monday', time: '09:00', timezone: 'Mars/Olympus' } } }, 'reports.weekly.timezone: an IANA time zone'],
   ])('names the key path of a bad value (%#)', (document, expected) => {
     expect(problemsOf(document).join('\n')).toContain(expected);
   });
