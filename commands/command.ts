@@ -40,7 +40,8 @@ export function defineCommand<Args>(command: Command<Args>): Command<Args> {
   return command;
 }
 
-export const nodeArg = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a node name such as stemedb-1');
+/** Node names are lowercase in the config; `STEMEDB-1` typed in a hurry means the same node. */
+export const nodeArg = z.string().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a node name such as stemedb-1');
 
 /** A bare `--flag`; `--flag=anything` is refused so a typo never flips a dangerous default. */
 export const booleanFlag = z.literal(true).optional().transform((v) => v === true);

@@ -4,13 +4,14 @@ import { ConfigError, loadConfig } from './config/load-config';
 import { createLogger } from './ops/logger';
 
 const USAGE = `Usage: stemedb-chatops <command>
-  start                  the bot: Slack when credentials are set, else the local shell on the built-in simulator
+  start                  the bot: Slack when credentials are set; with none at all, the local shell on the simulator
   shell [--config F]     the local shell against the configured nodes (--sim: the built-in simulator;
                          --charts DIR: write each chart as a PNG there and print its path)
   check-config [--config F]
                          validate the YAML config and exit (0 valid, 2 invalid)
-  diagnose <node> --json [--config F]
-                         run the runbook's investigation steps 1-5 on one node and print the result as JSON
+  diagnose <node> [--json] [--config F | --sim]
+                         run the runbook's investigation steps 1-5 on one node and print the result (--json: as JSON);
+                         --sim: on the built-in simulator (stemedb-1 .. stemedb-6, one per scenario)
   timeline <incident> [--json] [--config F]
                          an incident's timeline from the bot's store (read-only)`;
 
@@ -29,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const mode = slackModeOf(env);
+      if (mode.mode === 'incomplete') {
+        process.stderr.write(`stemedb-chatops: cannot start: ${mode.problem}.\n`);
+        return 2;
+      }
       if (mode.mode === 'local') {
         const { runDemoShell } = await import('./app/run-demo-shell');
         return runDemoShell({ env, reason: mode.reason });
@@ -54,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'diagnose': {
       const { runDiagnoseCli } = await import('./app/run-diagnose-cli');
-      return runDiagnoseCli({ env, configFile, node: positionals[0], json: values.json === true, extra: positionals.slice(1) });
+      return runDiagnoseCli({ env, configFile, node: positionals[0], json: values.json === true, sim: values.sim === true, extra: positionals.slice(1) });
     }
     case 'timeline': {
       const { runTimelineCli } = await import('./app/run-timeline-cli');
@@ -75,7 +80,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) {
-      process.stderr.write(`config error: ${err.message}\n`);
+      process.stderr.write(`${err.message}\n${err.problems.length} problem(s) in ${err.file}.\n`);
       process.exit(2);
     }
     if ((err as Error).name === 'ProcessLockError') {

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_NODES, startCluster } from '../../sim';
+import { startCluster } from '../../sim';
 import type { Config } from '../config/schema';
 import type { Env } from '../config/env';
 import { createLogger } from '../ops/logger';
+import { SHELL_DEMO_NODES } from '../shell/demo-nodes';
 import { runLocalShell } from '../shell/local-shell';
 import { simulatorConfig } from './demo-config';
 import { createRuntime, type RuntimeOptions } from './runtime';
@@ -12,7 +13,7 @@ import { createRuntime, type RuntimeOptions } from './runtime';
 /** `npm start` without Slack credentials: the built-in simulator and the local shell. */
 export async function runDemoShell({ env, reason, chartsDir }: { env: Env; reason: string; chartsDir?: string }): Promise<number> {
   const baseDir = mkdtempSync(join(tmpdir(), 'stemedb-chatops-demo-'));
-  const cluster = await startCluster({ baseDir, nodes: DEMO_NODES });
+  const cluster = await startCluster({ baseDir, nodes: SHELL_DEMO_NODES });
   try {
     const config = simulatorConfig(cluster, { sqlitePath: join(baseDir, 'chatops.sqlite') });
     const nodes = cluster.nodes.map((n) => `${n.name} (${n.scenarios().join('+') || 'healthy'})`).join(', ');

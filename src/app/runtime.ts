@@ -18,6 +18,7 @@ import { createTimelineLog } from '../timeline/timeline-log';
 import { startRetentionJob } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
 import { acquireProcessLock, type ProcessLock } from '../store/process-lock';
+import { createWeeklyReports } from '../reports/weekly-reports';
 import { createServices, type SecretSource, type Services } from './services';
 
 /** Everything a running bot (Slack or shell) holds; `close()` releases it in reverse order. */
@@ -95,6 +96,8 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
   services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));
   stoppers.push(() => escalations.stop());
+  const reports = createWeeklyReports(services);
+  stoppers.push(() => reports.stop());
   return {
     services,
     metrics,
@@ -108,6 +111,8 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();
       stoppers.push(startRetentionJob(services));
+      // The runbook's weekly compaction report (reports.weekly), once per period across processes on this store.
+      reports.start();
     },
     async close() {
       for (const stop of stoppers.reverse()) await stop();

@@ -31,10 +31,19 @@ export function parseEnv(raw: NodeJS.ProcessEnv): Env {
   return result.data;
 }
 
-/** Slack mode needs a bot token and either a signing secret (HTTP) or an app token (Socket Mode). */
-export function slackModeOf(env: Env): { mode: 'socket' | 'http' } | { mode: 'local'; reason: string } {
-  if (!env.SLACK_BOT_TOKEN) return { mode: 'local', reason: 'SLACK_BOT_TOKEN is not set' };
+/**
+ * Slack mode needs a bot token and either a signing secret (HTTP) or an app token (Socket Mode). Local mode is
+ * only for a machine with no Slack credential at all: one secret missing in a service unit must stop start-up
+ * loudly, not turn the bot into a shell that exits at once.
+ */
+export function slackModeOf(env: Env): { mode: 'socket' | 'http' } | { mode: 'local'; reason: string } | { mode: 'incomplete'; problem: string } {
+  const set = (['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const).filter((k) => env[k] !== undefined);
+  if (set.length === 0) return { mode: 'local', reason: 'SLACK_BOT_TOKEN is not set (nor any other Slack credential)' };
+  if (!env.SLACK_BOT_TOKEN) return { mode: 'incomplete', problem: `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but SLACK_BOT_TOKEN (xoxb-...) is missing` };
   if (env.SLACK_APP_TOKEN) return { mode: 'socket' };
   if (env.SLACK_SIGNING_SECRET) return { mode: 'http' };
-  return { mode: 'local', reason: 'neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is set' };
+  return {
+    mode: 'incomplete',
+    problem: 'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-...) nor SLACK_SIGNING_SECRET (HTTP mode) is: set one of them, or unset SLACK_BOT_TOKEN for the local shell',
+  };
 }

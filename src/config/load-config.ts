@@ -1,33 +1,26 @@
 import { readFileSync } from 'node:fs';
-import { parse, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatProblem, positionOf, problemsOf, type ConfigProblem } from './config-problems';
 import { configSchema, type Config } from './schema';
 
-/** A config problem, with the file and the key path, so the operator can go straight to it. */
+export { formatKeyPath } from './config-problems';
+
+/** Config problems, all of them, one per line as `file:line:column key.path: problem`. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   constructor(
     readonly file: string,
-    readonly problems: { path: string; message: string }[],
+    readonly problems: ConfigProblem[],
   ) {
-    super(`${file}: ${problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`);
+    super(problems.map((p) => formatProblem(file, p)).join('\n'));
   }
 }
 
-/** `stemedb.nodes[0].ssh.port` from zod's path array. */
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
-}
-
-/** Validates an already-parsed YAML document. */
-export function parseConfig(document: unknown, file: string): Config {
+/** Validates an already-parsed YAML document (positions come with `loadConfig`'s source). */
+export function parseConfig(document: unknown, file: string, source?: Parameters<typeof problemsOf>[2]): Config {
   const result = configSchema.safeParse(document ?? {});
-  if (!result.success) throw new ConfigError(file, issuesOf(result.error));
+  if (!result.success) throw new ConfigError(file, problemsOf(result.error, document, source));
   return result.data;
-}
-
-function issuesOf(error: z.ZodError) {
-  return error.issues.map((issue) => ({ path: formatKeyPath(issue.path), message: issue.message }));
 }
 
 /** Reads and validates the YAML config file; every failure is a ConfigError naming the file. */
@@ -36,14 +29,20 @@ export function loadConfig(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const message =
+      code === 'ENOENT'
+        ? 'no such file: copy stemedb-chatops.example.yml to it and edit the nodes, or point --config / STEMEDB_CHATOPS_CONFIG at your config'
+        : `cannot read the file (${code})`;
+    throw new ConfigError(file, [{ path: '', message }]);
   }
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new ConfigError(file, [{ path: '', message: `not valid YAML${where}: ${(err as Error).message.split('\n')[0]}` }]);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, ...positionOf(lines, e.pos[0]) })),
+    );
   }
-  return parseConfig(document, file);
+  return parseConfig(doc.toJS(), file, { doc, lines });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { isTimeZone, WEEKDAYS } from '../reports/report-schedule';
 
 /** A duration written as `90s`, `5m`, `1h` or a number of seconds; parsed to milliseconds. */
 export const durationSchema = z
@@ -17,6 +18,20 @@ const slackIdList = z.array(z.string().regex(/^[A-Z0-9_]+$/, 'a Slack ID such as
 
 /** Absolute paths only: they end up (quoted) in remote commands, so no relative surprises. */
 const absolutePath = z.string().min(1).regex(/^\//, 'an absolute path').refine((p) => !p.includes('\0'), 'no NUL bytes');
+
+/** `reports.weekly`: when and where the runbook's weekly compaction report is posted. */
+const weeklyReportSchema = z
+  .object({
+    channel: z.string().regex(/^[CG][A-Z0-9]+$/, 'a Slack channel ID such as C0ALERTS'),
+    day: z.string().transform((d, ctx) => {
+      const day = WEEKDAYS.find((w) => w === d.toLowerCase() || w.slice(0, 3) === d.toLowerCase());
+      if (!day) ctx.addIssue({ code: 'custom', message: `"${d}" is not a day of the week (monday ... sunday)` });
+      return day ?? z.NEVER;
+    }),
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM, e.g. 09:00'),
+    timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
+  })
+  .strict();
 
 export const nodeNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, at most 63');
 
@@ -164,6 +179,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    reports: z.object({ weekly: weeklyReportSchema.optional() }).strict().prefault({}),
     store: z.object({ sqlitePath: z.string().min(1).default('./data/stemedb-chatops.sqlite') }).strict().prefault({}),
     /** Incidents, their timelines and audit entries older than `days` are removed by a periodic job. */
     retention: z.object({ days: z.number().int().min(1).max(36_500).default(400), interval: durationSchema.default(3_600_000) }).strict().prefault({}),

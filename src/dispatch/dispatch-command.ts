@@ -22,7 +22,7 @@ export async function dispatchCommand(text: string, ctx: CommandContext): Promis
   };
 
   if (text.length > MAX_COMMAND_TEXT) {
-    await ctx.reply.private(usageView(`That command is ${text.length} characters long; the limit is ${MAX_COMMAND_TEXT}.`, commands));
+    await ctx.reply.private(usageView(`That command is ${text.length} characters long; the limit is ${MAX_COMMAND_TEXT}.`));
     return finish('invalid', 'usage');
   }
   const { sub, rest } = tokenize(text);
@@ -31,7 +31,7 @@ export async function dispatchCommand(text: string, ctx: CommandContext): Promis
   if (!command) {
     const guess = didYouMean(sub ?? '', commands.map((c) => c.name));
     const suggestion = commands.find((c) => c.name === guess);
-    await ctx.reply.private(usageView(`\`${clipWord(sub ?? '')}\` is not a /stemedb command.`, commands, suggestion));
+    await ctx.reply.private(usageView(`\`${clipWord(sub ?? '')}\` is not a /stemedb command.`, suggestion));
     return finish('unknown', 'usage');
   }
 

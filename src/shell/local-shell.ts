@@ -1,28 +1,56 @@
 import { createInterface } from 'node:readline';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
+import { createShellMessenger } from './shell-messenger';
 import { shellReply } from './shell-reply';
+import { terminalText, type TerminalStream } from './terminal-output';
 
 export const SHELL_USER = { userId: 'U_LOCAL_SHELL', userName: 'local-shell' };
 
+/** Names for the user IDs the shell can show: itself and the built-in demo's escalation chain. */
+const KNOWN_NAMES: Record<string, string> = {
+  [SHELL_USER.userId]: SHELL_USER.userName,
+  U0DEMOSRE: 'storage-sre',
+  U0DEMODBE: 'database-engineer',
+  U0DEMOPE: 'principal-engineer',
+  U0DEMOMGR: 'oncall-manager',
+};
+
 /**
- * A prompt where `/stemedb ...` lines run the same handlers as Slack and print the same content as text.
- * Reads until EOF or `exit`, so it also works with piped input (scripts, tests).
+ * A prompt where commands (typed as in Slack, `/stemedb` optional) run the same handlers and print the same
+ * content as text. Output from background work (alerts, pages, compaction progress) arrives between prompts:
+ * the input line is cleared, the message printed and the prompt redrawn with what was typed so far. Reads until
+ * EOF or `exit`, so it also works with piped input (scripts, tests).
  */
 export async function runLocalShell(options: { services: Services; input: NodeJS.ReadableStream; output: NodeJS.WritableStream; banner: string }): Promise<void> {
-  const { services, input, output } = options;
-  const print = (text: string) => output.write(`${text}\n`);
+  const { services, input } = options;
+  const output = options.output as NodeJS.WritableStream & TerminalStream;
   const interactive = (input as { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({ input, output: interactive ? output : undefined, prompt: 'stemedb> ', terminal: interactive });
+  let busy = true;
+  const render = (text: string) => terminalText(text, interactive ? output.columns : undefined, { userName: (id) => KNOWN_NAMES[id] });
+  const print = (text: string) => output.write(`${render(text)}\n`);
+  const background = (text: string) => {
+    if (!interactive || busy) return print(text);
+    output.write('\r\x1b[K');
+    print(text);
+    rl.prompt(true);
+  };
+  services.messenger = createShellMessenger(background);
   print(options.banner);
-  if (interactive) rl.prompt();
+  const ready = () => {
+    busy = false;
+    if (interactive) rl.prompt();
+  };
+  ready();
   for await (const raw of rl) {
+    busy = true;
     const line = raw.trim().replace(/^\/stemedb\b\s*/, '');
     if (line === 'exit' || line === 'quit') break;
     if (line !== '') {
       await dispatchCommand(line, { surface: 'shell', invoker: SHELL_USER, services, reply: shellReply(print) });
     }
-    if (interactive) rl.prompt();
+    ready();
   }
   rl.close();
 }

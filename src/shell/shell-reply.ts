@@ -1,16 +1,21 @@
 import type { PostedMessage, Reply, View } from '../surfaces/view';
-import { toPlainText } from './plain-text';
 
-/** The shell's Reply: prints text; progress states of a message are skipped, its final state is printed. */
+/**
+ * The shell's Reply: prints text; progress states of a message are skipped, its final state is printed, and
+ * an update that repeats what was printed is not printed again.
+ */
 export function shellReply(print: (text: string) => void): Reply {
-  const show = (view: View) => {
-    if (!view.progress) print(toPlainText(view.text));
-  };
   return {
     async private(view) {
-      show(view);
+      if (!view.progress) print(view.text);
     },
     async public(view): Promise<PostedMessage> {
+      let last: string | undefined;
+      const show = (next: View) => {
+        if (next.progress || next.text === last) return;
+        last = next.text;
+        print(next.text);
+      };
       show(view);
       return { update: async (next) => show(next) };
     },

@@ -4,6 +4,7 @@ import { compactionActions } from '../compaction/compaction-actions';
 import { silenceAction } from '../alerts/silence-action';
 import { escalationActions } from '../escalation/escalation-actions';
 import { noteShortcut } from '../timeline/note-shortcut';
+import { appHome } from '../home/app-home';
 import { diagnosisActions } from './diagnosis-actions';
 import type { SlackQueue } from './slack-queue';
 
@@ -16,4 +17,4 @@ export interface SlackDeps {
 export type InteractionModule = (app: App, deps: SlackDeps) => void;
 
 /** Every feature's buttons and modals; a feature adds one line here. */
-export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions, silenceAction, compactionActions, escalationActions, noteShortcut];
+export const INTERACTION_MODULES: InteractionModule[] = [diagnosisActions, silenceAction, compactionActions, escalationActions, noteShortcut, appHome];

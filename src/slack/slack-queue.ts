@@ -15,6 +15,7 @@ export type SlackMethod =
   | 'usergroups.users.list'
   | 'users.info'
   | 'views.open'
+  | 'views.publish'
   | 'files.getUploadURLExternal'
   | 'files.completeUploadExternal';
 

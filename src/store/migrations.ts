@@ -3,13 +3,14 @@ import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
 import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
+import { REPORT_MIGRATIONS } from '../reports/report-store';
 import type { Migration } from './database';
 import { PROCESS_LOCK_MIGRATION } from './process-lock';
 
 /**
  * Every schema change, in order. Never edit an applied migration: add a new one. Version ranges per domain
  * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts,
- * 40-49 access (pending actions).
+ * 40-49 timeline, 50-59 access (pending actions), 60-69 reports.
  */
 export const MIGRATIONS: Migration[] = [
   {
@@ -116,4 +117,5 @@ export const MIGRATIONS: Migration[] = [
   ...ALERT_MIGRATIONS,
   ...TIMELINE_MIGRATIONS,
   ...PENDING_ACTION_MIGRATIONS,
+  ...REPORT_MIGRATIONS,
 ];

@@ -30,7 +30,7 @@ describe('the local demo tells one consistent story', () => {
     expect(code).toBe(0);
     const diagnosis = stdout.slice(stdout.indexOf('stemedb-1: disk space exhausted'));
     expect(diagnosis).toMatch(/^stemedb-1: disk space exhausted \(warning\)/);
-    expect(diagnosis).toMatch(/\[ok\] 3\. Disk health: 46\.0% free \(230 GB of 500 GB\)/);
+    expect(diagnosis).toMatch(/\[ok\]\s+3\. Disk health: 46\.0% free \(230 GB of 500 GB\)/);
     expect(diagnosis).toMatch(/recovering if no new lines for 5 min/);
     expect(diagnosis).not.toMatch(/gzip|storage\/compact/);
   }, 90_000);

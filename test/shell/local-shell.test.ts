@@ -21,9 +21,9 @@ describe('npm start without Slack credentials', () => {
     const { code, stdout } = await runStart('help\nstats stemedb-1\nstatz stemedb-1\ndiagnose stemedb-1\nexit\n');
     expect(code).toBe(0);
     expect(stdout).toContain('local mode, because SLACK_BOT_TOKEN is not set');
-    expect(stdout).toContain('/stemedb stats <node>');
+    expect(stdout).toContain('\nstats <node> - ');
     expect(stdout).toMatch(/Compaction report for stemedb-1\n• SST files: \d+/);
-    expect(stdout).toContain('Did you mean `/stemedb stats <node>`?');
+    expect(stdout).toContain('statz is not a command. Did you mean stats <node>?');
     expect(stdout).toContain('stemedb-1: disk space exhausted (critical)');
     expect(stdout).not.toMatch(/\*(Compaction report|SST files)/);
   }, 60_000);

@@ -138,7 +138,7 @@ describe('the timeline in the local shell', () => {
       child.stdin.end('escalate stemedb-1 disk filling\nnote the batch import is filling the disk\nack\ntimeline\nexit\n');
     });
     expect(stdout).toMatch(/Timeline of inc-[0-9a-f]+ \(stemedb-1, open/);
-    expect(stdout).toMatch(/\+0s` Primary on-call: Storage SRE paged: @U0DEMOSRE \(DM delivered\)/);
+    expect(stdout).toMatch(/\+0s Primary on-call: Storage SRE paged: @storage-sre \(DM delivered\)/);
     expect(stdout).toContain('Note from U_LOCAL_SHELL: the batch import is filling the disk');
     expect(stdout).toContain('Acknowledged by U_LOCAL_SHELL');
   }, 60_000);

@@ -1,0 +1,52 @@
+import type { Services } from '../app/services';
+import type { NodeConfig } from '../config/schema';
+import { readDiskFigures } from '../compaction/read-figures';
+import { lookupValue } from '../prometheus/metric-queries';
+import { parseExposition } from '../prometheus/parse-exposition';
+
+/** One node's figures for the runbook's weekly LSM check; null = not available, with the reason in `unavailable`. */
+export interface NodeFigures {
+  node: string;
+  sstFiles: number | null;
+  totalBytes: number | null;
+  pendingBytes: number | null;
+  writeAmplification: number | null;
+  diskFreeFraction: number | null;
+  unavailable: string[];
+}
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Reads storage stats, the write-amplification gauge and `df` of every node at once; never throws. */
+export async function readWeeklyFigures(services: Services, nodes: readonly NodeConfig[] = services.config.stemedb.nodes): Promise<NodeFigures[]> {
+  return Promise.all(nodes.map((node) => readNode(services, node)));
+}
+
+async function readNode(services: Services, node: NodeConfig): Promise<NodeFigures> {
+  const client = services.stemedb(node);
+  const timeoutMs = services.config.diagnosis.checkTimeoutSeconds * 1000;
+  const [stats, scrape, disk] = await Promise.allSettled([
+    client.storageStats(),
+    client.metricsText().then(parseExposition),
+    readDiskFigures(node, { timeoutMs, log: services.log }),
+  ]);
+  const unavailable: string[] = [];
+  if (stats.status === 'rejected') unavailable.push(`storage stats: ${reasonOf(stats.reason)}`);
+  let amplification: number | null = null;
+  if (scrape.status === 'fulfilled') {
+    amplification = lookupValue(scrape.value, services.metricNames.writeAmplification)?.value ?? null;
+    if (amplification === null) unavailable.push(`write amplification: ${services.metricNames.writeAmplification} not exported`);
+  } else unavailable.push(`write amplification: ${reasonOf(scrape.reason)}`);
+  const df = disk.status === 'fulfilled' ? disk.value : { available: false as const, reason: reasonOf(disk.reason) };
+  if (!df.available) unavailable.push(`disk free: ${df.reason}`);
+  const s = stats.status === 'fulfilled' ? stats.value : undefined;
+  return {
+    node: node.name,
+    sstFiles: s?.sst_file_count ?? null,
+    totalBytes: s?.total_bytes ?? null,
+    pendingBytes: s?.pending_compaction_bytes ?? null,
+    writeAmplification: amplification,
+    diskFreeFraction: df.available ? df.freeFraction : null,
+    unavailable,
+  };
+}
