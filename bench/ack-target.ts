@@ -7,6 +7,7 @@ import { App } from '@slack/bolt';
 import { loadConfig } from '../src/config/load-config';
 import { createRuntime } from '../src/app/runtime';
 import { createLogger } from '../src/ops/logger';
+import { INTERACTION_MODULES } from '../src/app/interaction-modules';
 import { createSlackApp } from '../src/slack/create-slack-app';
 
 const [kind, slackApiUrl, signingSecret, configFile, charts] = process.argv.slice(2);
@@ -21,6 +22,6 @@ if (kind === 'bare') {
   // `charts`: `on` draws charts after diagnoses (every node sampled every 15 s); otherwise charts are off.
   const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined, charts: charts === 'on' ? { sampleAllNodes: true, sampleIntervalMs: 15_000 } : { enabled: false } });
   runtime.services.charts?.start();
-  const slack = createSlackApp({ services: runtime.services, botToken: 'xoxb-bot', signingSecret, slackApiUrl, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], retries: 0, channelIntervalMs: 0, port: 0, host: '127.0.0.1' });
+  const slack = createSlackApp({ interactions: INTERACTION_MODULES, services: runtime.services, botToken: 'xoxb-bot', signingSecret, slackApiUrl, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], retries: 0, channelIntervalMs: 0, port: 0, host: '127.0.0.1' });
   console.log(`PORT ${await slack.start()}`);
 }

@@ -8,6 +8,7 @@ import { createRuntime } from '../src/app/runtime';
 import { parseConfig } from '../src/config/load-config';
 import type { DiagnosisResult } from '../src/diagnosis/types';
 import { createLogger } from '../src/ops/logger';
+import { INTERACTION_MODULES } from '../src/app/interaction-modules';
 import { createSlackApp } from '../src/slack/create-slack-app';
 
 const { config, slackApiUrl, token, paceMs } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string; paceMs: number };
@@ -29,7 +30,7 @@ const alerts = createAlertsFeature(services, {
     };
   },
 });
-const slack = createSlackApp({
+const slack = createSlackApp({ interactions: INTERACTION_MODULES,
   services,
   botToken: 'xoxb-bench-token',
   signingSecret: 'bench-signing-secret',

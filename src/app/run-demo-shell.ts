@@ -5,7 +5,7 @@ import { startCluster } from '../../sim';
 import type { Config } from '../config/schema';
 import type { Env } from '../config/env';
 import { createLogger } from '../ops/logger';
-import { SHELL_DEMO_NODES } from '../shell/demo-nodes';
+import { SHELL_DEMO_NODES } from './demo-nodes';
 import { runLocalShell } from '../shell/local-shell';
 import { simulatorConfig } from './demo-config';
 import { createRuntime, type RuntimeOptions } from './runtime';

@@ -1,6 +1,7 @@
 import type { Env } from '../config/env';
 import { opsRoutes } from '../ops/ops-routes';
 import { installProcessGuards } from '../ops/process-guards';
+import { INTERACTION_MODULES } from './interaction-modules';
 import { createSlackApp } from '../slack/create-slack-app';
 import type { Runtime } from './runtime';
 
@@ -24,7 +25,7 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
     runtime.alerts.route(env.ALERTMANAGER_TOKEN),
   ];
   if (!env.ALERTMANAGER_TOKEN) services.log.warn('ALERTMANAGER_TOKEN is not set: POST /alertmanager answers 503 until it is');
-  const slack = createSlackApp({
+  const slack = createSlackApp({ interactions: INTERACTION_MODULES,
     services,
     botToken: env.SLACK_BOT_TOKEN!,
     signingSecret: env.SLACK_SIGNING_SECRET,

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../ops/clock';
 import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
 import { createSqlitePendingActionStore } from '../access/pending-actions';
@@ -13,7 +14,7 @@ import type { Logger } from '../ops/logger';
 import { createConsoleMessenger, type Messenger } from '../slack/messenger';
 import { createSqliteAuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
-import { MIGRATIONS } from '../store/migrations';
+import { MIGRATIONS } from './migrations';
 import { createTimelineLog } from '../timeline/timeline-log';
 import { startRetentionJob } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   /** Defaults to printing on stdout (the local shell); the Slack bot passes Slack's. */
   messenger?: Messenger;
   now?: () => Date;
+  /** Timers of the escalation scheduler (tests: a fake clock; `now` then defaults to its time). */
+  clock?: Clock;
   /** `PAGERDUTY_EVENTS_URL`; read through `secret` when not given. */
   pagerdutyEventsUrl?: string;
   /**
@@ -53,7 +56,8 @@ export interface RuntimeOptions {
 }
 
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({ config, log, secret, messenger, now: givenNow, clock = systemClock, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
+  const now = givenNow ?? (clock === systemClock ? undefined : () => new Date(clock.now()));
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
   let lock: ProcessLock | undefined;
@@ -91,7 +95,7 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
   stoppers.push(() => compaction.stop());
   const alerts = createAlertsFeature(services);
   stoppers.push(() => alerts.stop());
-  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl });
+  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
   services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));

@@ -3,7 +3,7 @@ import type { Services } from '../app/services';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { buttonTarget } from '../slack/diagnosis-actions';
 import { clickedButton, interactionContext, type ClickedButton } from '../slack/interaction-context';
-import type { InteractionModule } from '../slack/interaction-modules';
+import type { InteractionModule } from '../slack/interaction-module';
 import type { View } from '../surfaces/view';
 import type { CompactionService } from './compaction-service';
 import { COMPACTION_ACTIONS, plainView } from './compaction-views';

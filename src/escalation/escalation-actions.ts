@@ -6,7 +6,7 @@ import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { textView } from '../render/blocks';
 import { buttonTarget } from '../slack/diagnosis-actions';
 import { clickedButton, interactionContext, type ClickedButton } from '../slack/interaction-context';
-import type { InteractionModule } from '../slack/interaction-modules';
+import type { InteractionModule } from '../slack/interaction-module';
 import { ackReply, escalateReply, resolveReply } from './escalation-replies';
 import { ESCALATION_ACTIONS } from './escalation-views';
 

@@ -1,8 +1,9 @@
+import { guardTick } from '../ops/clock';
 import { z } from 'zod';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import { clickedButton } from '../slack/interaction-context';
-import type { InteractionModule } from '../slack/interaction-modules';
+import type { InteractionModule } from '../slack/interaction-module';
 import type { SlackQueue } from '../slack/slack-queue';
 import type { PostedMessage, Reply, View } from '../surfaces/view';
 import { HOME_ACTIONS, homeBlocks, homeStateKey, type HomeState, type NodeVerdict } from './home-view';
@@ -64,7 +65,7 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
       refreshQuietly();
     }
   };
-  setInterval(refreshQuietly, REFRESH_MS).unref();
+  setInterval(guardTick(services.log, 'App Home refresh', refreshQuietly), REFRESH_MS).unref();
 
   app.action(new RegExp(`^(${Object.values(HOME_ACTIONS).join('|')})(:|$)`), async ({ ack, body, action }) => {
     await ack();

@@ -3,9 +3,10 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { HttpRoute } from '../http/http-route';
+import { systemClock } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 import { createBackgroundWork } from './background-work';
-import { INTERACTION_MODULES } from './interaction-modules';
+import type { InteractionModule } from './interaction-module';
 import { DEFAULT_RESPONSE_URL_PREFIX, enforceResponseUrls } from './response-url-policy';
 import { createSlackMessenger } from './messenger';
 import { SlackQueue } from './slack-queue';
@@ -14,6 +15,8 @@ import { guardSlackRequests } from './slack-request-guard';
 
 export interface SlackAppOptions {
   services: Services;
+  /** The features' buttons and modals (src/app/interaction-modules.ts). */
+  interactions: readonly InteractionModule[];
   botToken: string;
   signingSecret?: string;
   /** Socket Mode when set; the HTTP receiver on `port` otherwise. */
@@ -72,10 +75,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     concurrency: 4,
     maxRetries: options.retries ?? 3,
     log: services.log,
+    clock: systemClock,
     onError: (method, error) => services.metrics.slackErrors.inc({ method, error }),
   });
 
-  const work = createBackgroundWork({ concurrency: 4 });
+  const work = createBackgroundWork({ concurrency: 4, onTaskError: (err) => services.log.error({ err }, 'work after a Slack ack failed (kept serving)') });
   app.command('/stemedb', async ({ command, ack, respond }) => {
     work.noteArrival();
     await ack();
@@ -92,7 +96,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   // From here on, bot-initiated messages (alert threads, pages) go through Slack's paced queue.
   services.messenger = createSlackMessenger(queue);
-  for (const register of INTERACTION_MODULES) register(app, { services, queue });
+  for (const register of options.interactions) register(app, { services, queue });
 
   app.error(async (err) => {
     services.log.error({ err }, 'unhandled Slack listener error');

@@ -7,7 +7,7 @@ import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { clickedButton, interactionContext, type ClickedButton } from './interaction-context';
-import type { InteractionModule } from './interaction-modules';
+import type { InteractionModule } from './interaction-module';
 
 export const buttonValueSchema = z.object({ node: z.string().max(64), incidentId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() });
 

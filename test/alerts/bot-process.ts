@@ -5,12 +5,13 @@
 import { createRuntime } from '../../src/app/runtime';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/ops/logger';
+import { INTERACTION_MODULES } from '../../src/app/interaction-modules';
 import { createSlackApp } from '../../src/slack/create-slack-app';
 import { BOT_TOKEN, SIGNING_SECRET } from '../harness/start-bot';
 
 const { config, slackApiUrl, token } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string };
 const runtime = await createRuntime({ config: parseConfig(config, 'crash test config'), log: createLogger('silent'), secret: () => undefined });
-const slack = createSlackApp({
+const slack = createSlackApp({ interactions: INTERACTION_MODULES,
   services: runtime.services,
   botToken: BOT_TOKEN,
   signingSecret: SIGNING_SECRET,

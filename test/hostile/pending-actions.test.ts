@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqlitePendingActionStore } from '../../src/access/pending-actions';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 
 /** The pending-action store on a real SQLite file, on an injected clock: what a click may redeem. */
 describe('pending actions', () => {
