@@ -7,6 +7,7 @@ import { textView } from '../render/blocks';
 import { buttonTarget } from '../slack/diagnosis-actions';
 import { clickedButton, interactionContext, type ClickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-module';
+import type { EscalationPort } from './escalation-port';
 import { ackReply, escalateReply, resolveReply } from './escalation-replies';
 import { ESCALATION_ACTIONS } from './escalation-views';
 
@@ -57,29 +58,23 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     await ctx.reply.private(escalateReply(outcome));
   });
 
-  app.action(ESCALATION_ACTIONS.ack, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const value = parseAckValue(button.value);
-    const incident = value && services.store.incidents.get(value.incidentId);
-    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
-    if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, 'ack'))));
-    const rule = await authorizeAction(services, { action: 'ack', label: `acknowledge ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
-    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
-    await ctx.reply.private(ackReply(services.escalations.acknowledge(incident.id, button.userId)));
-  });
-
-  app.action(ESCALATION_ACTIONS.resolve, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const value = parseAckValue(button.value);
-    const incident = value && services.store.incidents.get(value.incidentId);
-    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
-    if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, 'resolve'))));
-    const rule = await authorizeAction(services, { action: 'resolve', label: `resolve ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
-    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
-    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, button.userId), incident.id));
-  });
+  // Acknowledge and Resolve: the same click, rule and reply shape; only the action differs.
+  const incidentButtons = [
+    { actionId: ESCALATION_ACTIONS.ack, action: 'ack', label: 'acknowledge', run: (escalations: EscalationPort, incidentId: string, userId: string) => ackReply(escalations.acknowledge(incidentId, userId)) },
+    { actionId: ESCALATION_ACTIONS.resolve, action: 'resolve', label: 'resolve', run: (escalations: EscalationPort, incidentId: string, userId: string) => resolveReply(escalations.resolveIncident(incidentId, userId), incidentId) },
+  ] as const;
+  for (const { actionId, action, label, run } of incidentButtons) {
+    app.action(actionId, async ({ ack, body, respond }) => {
+      await ack();
+      const button = clickedButton(body);
+      const ctx = interactionContext(button, respond, services, queue);
+      const value = parseAckValue(button.value);
+      const incident = value && services.store.incidents.get(value.incidentId);
+      if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
+      if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, action))));
+      const rule = await authorizeAction(services, { action, label: `${label} ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
+      if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
+      await ctx.reply.private(run(services.escalations, incident.id, button.userId));
+    });
+  }
 };
