@@ -12,6 +12,7 @@ import { createSqliteIncidentStore } from '../incidents/incident-store';
 import { createBotMetrics, type BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { createConsoleMessenger, type Messenger } from '../slack/messenger';
+import { createSlackTransport, type SlackTransport, type SlackTransportOptions } from '../slack/slack-transport';
 import { createSqliteAuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from './migrations';
@@ -28,6 +29,8 @@ export interface Runtime {
   metrics: BotMetrics;
   /** Alert threads: the Alertmanager webhook route and the worker that posts and diagnoses. */
   alerts: AlertsFeature;
+  /** Slack's outbound transport when created with `slack` options (the bot); the shell has none. */
+  slack?: SlackTransport;
   /** Background work (schedulers, pollers) started by `start()` and stopped by `close()`. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -38,8 +41,10 @@ export interface RuntimeOptions {
   log: Logger;
   /** Secrets by environment variable name (admin tokens, PagerDuty keys). */
   secret: SecretSource;
-  /** Defaults to printing on stdout (the local shell); the Slack bot passes Slack's. */
+  /** Defaults to printing on stdout (the local shell); with `slack` the messenger is Slack's. */
   messenger?: Messenger;
+  /** The Slack bot: its outbound transport is built here, before any feature, so nothing swaps it later. */
+  slack?: SlackTransportOptions;
   now?: () => Date;
   /** Timers of the escalation scheduler (tests: a fake clock; `now` then defaults to its time). */
   clock?: Clock;
@@ -55,8 +60,14 @@ export interface RuntimeOptions {
   charts?: { enabled?: boolean; dir?: string; sampleAllNodes?: boolean; sampleIntervalMs?: number };
 }
 
+/** The Slack transport of a runtime created for the bot (`slack` options): createSlackApp's inbound side reuses it. */
+export function slackTransportOf(runtime: Runtime): SlackTransport {
+  if (!runtime.slack) throw new Error('this runtime was created without Slack options: pass `slack` to createRuntime');
+  return runtime.slack;
+}
+
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, now: givenNow, clock = systemClock, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({ config, log, secret, messenger, slack: slackOptions, now: givenNow, clock = systemClock, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
   const now = givenNow ?? (clock === systemClock ? undefined : () => new Date(clock.now()));
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
@@ -69,6 +80,7 @@ export async function createRuntime({ config, log, secret, messenger, now: given
       throw err;
     }
   }
+  const slack = slackOptions ? createSlackTransport(slackOptions, { log, clock, onError: (method, error) => metrics.slackErrors.inc({ method, error }) }) : undefined;
   const timeline = createTimelineLog(db);
   const store = { db, incidents: createSqliteIncidentStore(db, { timeline }), audit: createSqliteAuditLog(db), timeline, pendingActions: createSqlitePendingActionStore(db) };
   const services = createServices({
@@ -78,7 +90,7 @@ export async function createRuntime({ config, log, secret, messenger, now: given
     secret,
     commands: COMMANDS,
     store,
-    messenger: messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
+    messenger: slack?.messenger ?? messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });
@@ -95,7 +107,7 @@ export async function createRuntime({ config, log, secret, messenger, now: given
   stoppers.push(() => compaction.stop());
   const alerts = createAlertsFeature(services);
   stoppers.push(() => alerts.stop());
-  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock });
+  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock, directory: slack?.directory });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
   services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));
@@ -105,6 +117,7 @@ export async function createRuntime({ config, log, secret, messenger, now: given
   return {
     services,
     metrics,
+    slack,
     alerts,
     async start() {
       if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
 import type { Services } from '../app/services';
-import { createSlackDirectory } from '../pagers/slack-directory';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { textView } from '../render/blocks';
 import { buttonTarget } from '../slack/diagnosis-actions';
@@ -32,11 +31,8 @@ function unknownIncident(services: Services, button: ClickedButton, action: stri
 /**
  * The Escalate button (diagnoses, alert headers, compaction results) and the Acknowledge button (page DMs
  * and the incident thread). Acknowledging is only ever deliberate: no reaction emoji listener exists.
- * Also gives escalation Slack's read side (checks for pages in flight at a crash, user checks).
  */
 export const escalationActions: InteractionModule = (app, { services, queue }) => {
-  services.escalations?.attachSlackDirectory(createSlackDirectory(queue));
-
   app.action(DIAGNOSIS_ACTIONS.escalate, async ({ ack, body, respond }) => {
     await ack();
     const button = clickedButton(body);

@@ -1,6 +1,5 @@
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
-import type { SlackDirectory } from '../pagers/slack-directory';
 import type { ChainReport } from './chain-check';
 import type { EscalationRecord, EscalationStore, EscalationTrigger } from './escalation-store';
 import type { EscalationSummary } from './escalation-summary';
@@ -55,8 +54,6 @@ export interface EscalationPort {
   /** The records behind the chains (read by `status`, App Home and tests). */
   readonly escalations: EscalationStore;
   readonly outbox: PageOutbox;
-  /** Slack's read side (in-flight page checks, user checks); absent in the local shell. */
-  attachSlackDirectory(directory: SlackDirectory): void;
   /** The incident's thread, posted by `post` unless it exists or is being posted. */
   ensureThread(incidentId: string, post: () => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined>;
   escalate(request: EscalateRequest): EscalateOutcome;

@@ -35,7 +35,7 @@ export class EscalationService implements EscalationPort {
 
   constructor(
     private readonly services: Services,
-    options: { pagerdutyUrl: string; clock: Clock },
+    options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined },
   ) {
     const { db } = services.store;
     const settings = services.config.escalation;
@@ -52,6 +52,8 @@ export class EscalationService implements EscalationPort {
       requestTimeoutMs: settings.requestTimeout,
       onSettled: () => this.scheduler.wake(),
     });
+    // Slack's read side (in-flight page checks, user checks), given at construction; the local shell has none.
+    this.delivery.directory = options.directory;
     this.scheduler = new EscalationScheduler({
       engine: this.engine,
       delivery: this.delivery,
@@ -73,11 +75,6 @@ export class EscalationService implements EscalationPort {
       .catch((err: unknown) => this.services.log.warn({ err, escalationId }, 'refreshing a stale escalation packet failed'))
       .finally(() => this.refreshing.delete(escalationId));
     this.refreshing.set(escalationId, run);
-  }
-
-  /** Slack's read side (in-flight page checks, user checks); absent in the local shell. */
-  attachSlackDirectory(directory: SlackDirectory): void {
-    this.delivery.directory = directory;
   }
 
   /** The incident's thread, posted by `post` unless it exists or is being posted (see PageDelivery). */

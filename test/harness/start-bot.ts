@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type SimCluster, type SimNodeOptions } from '../../sim';
 import { simulatorConfigDocument } from '../../src/app/demo-config';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/runtime';
+import { createRuntime, type Runtime, type RuntimeOptions, slackTransportOf } from '../../src/app/runtime';
 import type { Config } from '../../src/config/schema';
 import type { Clock } from '../../src/ops/clock';
 import { parseConfig } from '../../src/config/load-config';
@@ -64,16 +64,12 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
   });
   const config = parseConfig(document, 'test config');
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], now: options.now, clock: options.clock, charts: options.charts ?? { enabled: false } });
-  const slack = createSlackApp({ interactions: INTERACTION_MODULES,
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], slack: { botToken: BOT_TOKEN, slackApiUrl: fake.apiUrl, retries: 0, channelIntervalMs: 20 }, now: options.now, clock: options.clock, charts: options.charts ?? { enabled: false } });
+  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
     services: runtime.services,
-    botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
-    slackApiUrl: fake.apiUrl,
     responseUrlPrefix: `${fake.baseUrl}/response/`,
     routes: [...opsRoutes(runtime.metrics.registry, []), ...(options.routes?.(runtime) ?? [])],
-    retries: 0,
-    channelIntervalMs: 20,
     port: 0,
     host: '127.0.0.1',
   });
