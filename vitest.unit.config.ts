@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       'test/diagnosis/parsers.test.ts',
       'test/diagnosis/verdict.test.ts',
+      'test/diagnosis/diagnosis-events.test.ts',
       'test/escalation/escalation-machine.test.ts',
       'test/escalation/escalation-packet.test.ts',
       'test/charts/chart-spec.test.ts',

@@ -38,5 +38,5 @@ export async function runDiagnosisInto(ctx: CommandContext, nodeName: string, th
   await message.update(diagnosisView(result, { node: node.name, incidentId }));
   // The chart follows the text in its thread (the shell: a sparkline, and the PNG with --charts DIR).
   ctx.services.charts?.afterDiagnosis(result, { channel: message.channel ?? ctx.channelId ?? 'shell', threadTs: threadTs ?? message.ts });
-  await ctx.services.afterDiagnosis?.(result, { channelId: ctx.channelId, userId: ctx.invoker.userId });
+  await ctx.services.diagnoses.publish(result, { channelId: ctx.channelId, userId: ctx.invoker.userId });
 }

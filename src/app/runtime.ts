@@ -110,7 +110,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock, directory: slack?.directory });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
-  services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));
+  services.diagnoses.subscribe((result, origin) => escalations.afterDiagnosis(result, origin));
   stoppers.push(() => escalations.stop());
   const reports = createWeeklyReports(services);
   stoppers.push(() => reports.stop());

@@ -5,7 +5,7 @@ import { createUserGroupCache } from '../access/user-group-cache';
 import type { ChartPort } from '../charts/chart-port';
 import type { CompactionService } from '../compaction/compaction-port';
 import type { Config, NodeConfig } from '../config/schema';
-import type { DiagnosisResult } from '../diagnosis/types';
+import { createDiagnosisEvents, type DiagnosisEvents } from '../diagnosis/diagnosis-events';
 import type { EscalationPort } from '../escalation/escalation-port';
 import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../config/env';
 import type { IncidentStore } from '../incidents/incident-store';
@@ -54,8 +54,8 @@ export interface Services {
   pagerdutyEventsUrl: string;
   /** Charts in threads after the text (set by the runtime; absent: no charts). */
   charts?: ChartPort;
-  /** Runs after every diagnosis: records it for the incident, escalates on the runbook's criteria. */
-  afterDiagnosis?: (result: DiagnosisResult, origin: { channelId?: string; userId?: string }) => Promise<void>;
+  /** Every finished diagnosis: escalation records it and escalates on the runbook's criteria; the App Home shows it. */
+  diagnoses: DiagnosisEvents;
 }
 
 export interface ServiceDeps {
@@ -87,6 +87,7 @@ export function createServices({ config, log, metrics, secret, commands, store, 
     store,
     messenger,
     pagerdutyEventsUrl,
+    diagnoses: createDiagnosisEvents(),
     access: createAccessControl({ operators: config.access.operators, groups, log }),
     stemedb(node) {
       let client = clients.get(node.name);

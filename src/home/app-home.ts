@@ -56,15 +56,10 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   });
 
   // Every diagnosis (command, button, alert) updates the node's verdict on the tab.
-  const previous = services.afterDiagnosis;
-  services.afterDiagnosis = async (result, origin) => {
+  services.diagnoses.subscribe((result) => {
     verdicts.set(result.node, { severity: result.verdict.severity, summary: result.verdict.summary, at: Date.parse(result.startedAt) || services.now().getTime() });
-    try {
-      await previous?.(result, origin);
-    } finally {
-      refreshQuietly();
-    }
-  };
+    refreshQuietly();
+  });
   setInterval(guardTick(services.log, 'App Home refresh', refreshQuietly), REFRESH_MS).unref();
 
   app.action(new RegExp(`^(${Object.values(HOME_ACTIONS).join('|')})(:|$)`), async ({ ack, body, action }) => {
