@@ -152,7 +152,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
       };
       if (actor.surface === 'slack') {
         // Only the requester sees the ephemeral confirmation, so only they may click it.
-        const pendingId = services.store.pendingActions.issue({ kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS }, services.now());
+        const pendingId = await services.store.pendingActions.issue({ kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS }, services.now());
         return void (await reply.private(confirmView(pre, value, pendingId)));
       }
       if (!req.yes) return void (await reply.private(shellConfirmView(pre, node.name, force)));
@@ -161,7 +161,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
 
     async clicked(kind, pendingId, actor, replace) {
       const at = services.now();
-      const redeemed = services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
+      const redeemed = await services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
       const value = redeemed.action ? parseConfirmValue(redeemed.action.params) : undefined;
       if (redeemed.ok && value) return kind === 'confirm' ? this.confirm(value, actor, replace) : this.cancel(value, actor, replace);
       const reason = redeemed.ok ? 'unreadable' : redeemed.reason;
