@@ -1,3 +1,4 @@
+import { chartsOff } from '../charts/charts-off';
 import { systemClock, type Clock } from '../ops/clock';
 import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
@@ -83,7 +84,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const slack = slackOptions ? createSlackTransport(slackOptions, { log, clock, onError: (method, error) => metrics.slackErrors.inc({ method, error }) }) : undefined;
   const timeline = createTimelineLog(db);
   const store = { db, incidents: createSqliteIncidentStore(db, { timeline }), audit: createSqliteAuditLog(db), timeline, pendingActions: createSqlitePendingActionStore(db) };
-  const services = createServices({
+  const base = createServices({
     config,
     log,
     metrics,
@@ -94,14 +95,15 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });
+  // The composition root completes the services with the features below, in dependency order, and freezes
+  // them before returning: features hold this object and read its feature members at call time (never while
+  // being built), and nothing replaces a member once the runtime exists.
+  const services = base as Services;
   registerResponseMetrics(services);
-  services.incidentNodeForChannel = async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined);
   const stoppers: (() => Promise<void> | void)[] = [];
-  if (charts?.enabled !== false) {
-    const chartService = new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs });
-    services.charts = chartService;
-    stoppers.push(() => chartService.stop());
-  }
+  const chartService = charts?.enabled !== false ? new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs }) : chartsOff();
+  services.charts = chartService;
+  stoppers.push(() => chartService.stop());
   const compaction = createCompactionService(services, createSqliteCompactionLockStore(db));
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
@@ -114,6 +116,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   stoppers.push(() => escalations.stop());
   const reports = createWeeklyReports(services);
   stoppers.push(() => reports.stop());
+  Object.freeze(services);
   return {
     services,
     metrics,
@@ -123,7 +126,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
       if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
       compaction.resume();
-      services.charts?.start();
+      services.charts.start();
       alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();

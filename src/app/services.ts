@@ -41,22 +41,26 @@ export interface Services {
   stemedb(node: NodeConfig): StemedbClient;
   /** RBAC: `access.operators`, user groups resolved through the messenger and cached for a minute. */
   access: AccessControl;
-  /** Guarded compaction (SPEC 4.3); set by the runtime, which starts and stops its watchers. */
-  compaction?: CompactionService;
+  /** Guarded compaction (SPEC 4.3); built by the runtime, which starts and stops its watchers. */
+  compaction: CompactionService;
   /** The node of the channel's open incident, when there is one (set once incidents exist). */
-  incidentNodeForChannel?: (channelId: string | undefined) => Promise<string | undefined>;
+  incidentNodeForChannel: (channelId: string | undefined) => Promise<string | undefined>;
   /**
    * Escalation paging (SPEC 4.4), set by the runtime. Alert-thread code calls `resolveIncident(id, by)` on
    * `resolved`: it stops the chain and sends PagerDuty `resolve`.
    */
-  escalations?: EscalationPort;
+  escalations: EscalationPort;
   /** PagerDuty Events API v2 URL (`PAGERDUTY_EVENTS_URL`; tests point it at a capture server). */
   pagerdutyEventsUrl: string;
   /** Charts in threads after the text (set by the runtime; absent: no charts). */
-  charts?: ChartPort;
+  charts: ChartPort;
   /** Every finished diagnosis: escalation records it and escalates on the runbook's criteria; the App Home shows it. */
   diagnoses: DiagnosisEvents;
 }
+
+/** The features the runtime builds on top of the base services (they take the services themselves). */
+export type FeatureMembers = 'compaction' | 'escalations' | 'charts';
+export type BaseServices = Omit<Services, FeatureMembers>;
 
 export interface ServiceDeps {
   config: Config;
@@ -70,12 +74,11 @@ export interface ServiceDeps {
   pagerdutyEventsUrl?: string;
 }
 
-export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date(), pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL }: ServiceDeps): Services {
+export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date(), pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL }: ServiceDeps): BaseServices {
   const inventory = new Inventory(config.stemedb.nodes);
   const clients = new Map<string, StemedbClient>();
-  // The messenger is swapped for Slack's once the app exists, so group lookups read it at call time.
-  const groups = createUserGroupCache((group) => services.messenger.userGroupMembers(group));
-  const services: Services = {
+  const groups = createUserGroupCache((group) => messenger.userGroupMembers(group));
+  const services: BaseServices = {
     config,
     inventory,
     metricNames: resolveMetricNames(config.stemedb.metricNames),
@@ -88,6 +91,7 @@ export function createServices({ config, log, metrics, secret, commands, store, 
     messenger,
     pagerdutyEventsUrl,
     diagnoses: createDiagnosisEvents(),
+    incidentNodeForChannel: async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined),
     access: createAccessControl({ operators: config.access.operators, groups, log }),
     stemedb(node) {
       let client = clients.get(node.name);

@@ -39,7 +39,6 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
     const ctx = interactionContext(button, respond, services, queue);
     const target = buttonTarget(services, button, 'escalate');
     const escalations = services.escalations;
-    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
     if ('problem' in target) return void (await ctx.reply.private(textView(target.problem)));
     const rule = await authorizeAction(services, { action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
     if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
@@ -66,7 +65,6 @@ export const escalationActions: InteractionModule = (app, { services, queue }) =
       const ctx = interactionContext(button, respond, services, queue);
       const value = parseAckValue(button.value);
       const incident = value && services.store.incidents.get(value.incidentId);
-      if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
       if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, action))));
       const rule = await authorizeAction(services, { action, label: `${label} ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
       if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));

@@ -26,13 +26,13 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   let lastKey = '';
 
   const baseState = (): Omit<HomeState, 'chain'> => ({
-    incidents: services.store.incidents.listOpen().map((incident) => ({ incident, escalation: services.escalations?.summary(incident.id) })),
+    incidents: services.store.incidents.listOpen().map((incident) => ({ incident, escalation: services.escalations.summary(incident.id) })),
     nodes: services.inventory.names(),
     verdicts,
     timeline: services.commands.some((c) => c.name === 'timeline'),
   });
   const publish = async (users: Iterable<string>, base: Omit<HomeState, 'chain'>) => {
-    const chain = await services.escalations?.checkChain().catch(() => undefined);
+    const chain = await services.escalations.checkChain().catch(() => undefined);
     const blocks = homeBlocks({ ...base, chain }, services.now().getTime());
     for (const user of users) {
       await queue.send({ method: 'views.publish', args: { user_id: user, view: { type: 'home', blocks } }, priority: 'status', channel: `home:${user}`, coalesceKey: `home:${user}` });
