@@ -50,7 +50,7 @@ async function runShell(config: Config, env: Env, banner: string, role: 'bot' | 
   const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], role, charts });
   try {
     if (role === 'bot') await runtime.start();
-    await runLocalShell({ services: runtime.services, input: process.stdin, output: process.stdout, banner });
+    await runLocalShell({ services: runtime.services, input: process.stdin, output: process.stdout, banner, chartsDir: charts?.dir });
     return 0;
   } finally {
     await runtime.close();

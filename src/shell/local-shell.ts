@@ -22,7 +22,7 @@ const KNOWN_NAMES: Record<string, string> = {
  * the input line is cleared, the message printed and the prompt redrawn with what was typed so far. Reads until
  * EOF or `exit`, so it also works with piped input (scripts, tests).
  */
-export async function runLocalShell(options: { services: Services; input: NodeJS.ReadableStream; output: NodeJS.WritableStream; banner: string }): Promise<void> {
+export async function runLocalShell(options: { services: Services; input: NodeJS.ReadableStream; output: NodeJS.WritableStream; banner: string; chartsDir?: string }): Promise<void> {
   const { services, input } = options;
   const output = options.output as NodeJS.WritableStream & TerminalStream;
   const interactive = (input as { isTTY?: boolean }).isTTY === true;
@@ -36,7 +36,7 @@ export async function runLocalShell(options: { services: Services; input: NodeJS
     print(text);
     rl.prompt(true);
   };
-  services.messenger = createShellMessenger(background);
+  services.messenger = createShellMessenger(background, { chartsDir: options.chartsDir });
   print(options.banner);
   const ready = () => {
     busy = false;

@@ -1,11 +1,12 @@
 import type { Messenger } from '../slack/messenger';
 import type { View } from '../surfaces/view';
+import { saveUpload } from './save-upload';
 
 /**
  * The shell's stand-in for Slack: what would be posted is printed once, labelled with where it would go. An
  * update that changes nothing (a thread message re-rendered with the same content) is not printed again.
  */
-export function createShellMessenger(print: (text: string) => void): Messenger {
+export function createShellMessenger(print: (text: string) => void, options: { chartsDir?: string } = {}): Messenger {
   const lastText = new Map<string, string>();
   let seq = 0;
   const newTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
@@ -30,6 +31,9 @@ export function createShellMessenger(print: (text: string) => void): Messenger {
     },
     async userGroupMembers() {
       return [];
+    },
+    async uploadFile(channel, file, upload) {
+      saveUpload(options.chartsDir, channel, file, upload, print);
     },
   };
 }

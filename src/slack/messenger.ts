@@ -1,7 +1,6 @@
 import { toPlainText } from '../shell/plain-text';
 import type { View } from '../surfaces/view';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { saveUpload } from '../shell/save-upload';
 import { uploadFile, type UploadFile, type UploadOptions } from './file-upload';
 import type { SlackPriority, SlackQueue } from './slack-queue';
 
@@ -73,16 +72,7 @@ export function createConsoleMessenger(printRaw: (text: string) => void, options
       return [];
     },
     async uploadFile(channel, file, upload) {
-      if (upload?.comment) print(upload.comment);
-      const where = `[${channel}${upload?.threadTs ? ' thread' : ''}]`;
-      const kind = file.filename.endsWith('.png') ? 'chart' : 'file';
-      if (!options.chartsDir) {
-        return print(kind === 'chart' ? `(chart "${file.title}" not written: start the shell with --charts DIR to get the PNG)` : `${where} file ${file.filename} (${file.title}, ${file.bytes.length} bytes; --charts DIR writes it)`);
-      }
-      mkdirSync(options.chartsDir, { recursive: true });
-      const path = join(options.chartsDir, file.filename);
-      writeFileSync(path, file.bytes);
-      print(`${where} ${kind}: ${path}`);
+      saveUpload(options.chartsDir, channel, file, upload, print);
     },
   };
 }
