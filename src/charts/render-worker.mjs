@@ -35,7 +35,9 @@ export function rasterise(svg) {
 parentPort?.on('message', ({ id, option, width, height }) => {
   try {
     const png = rasterise(renderSvg(option, width, height));
-    const bytes = new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+    // resvg's buffer is native (external) memory: Node 22 refuses to transfer it, so copy it into a fresh
+    // ArrayBuffer once and transfer that (no second copy on the way to the main thread).
+    const bytes = Uint8Array.from(png);
     parentPort.postMessage({ id, png: bytes }, [bytes.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });

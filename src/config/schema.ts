@@ -19,6 +19,41 @@ const slackIdList = z.array(z.string().regex(/^[A-Z0-9_]+$/, 'a Slack ID such as
 /** Absolute paths only: they end up (quoted) in remote commands, so no relative surprises. */
 const absolutePath = z.string().min(1).regex(/^\//, 'an absolute path').refine((p) => !p.includes('\0'), 'no NUL bytes');
 
+export const DEFAULT_SQLITE_PATH = './data/stemedb-chatops.sqlite';
+
+/**
+ * Whether the bot's repositories run on PostgreSQL yet (issue 13). Until they are ported, `store.postgres`
+ * is refused with a clear message rather than accepted while the bot quietly keeps using SQLite.
+ */
+export const POSTGRES_STORE_WIRED = false;
+
+/**
+ * `store`: SQLite (`sqlitePath`, one process) or PostgreSQL (`postgres.urlEnv` names the env var holding the
+ * URL, so the password stays out of the YAML; several replicas). One or the other, never both.
+ */
+export const storeObjectSchema = z
+  .object({
+    sqlitePath: z.string().min(1).optional(),
+    postgres: z.object({ urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as DATABASE_URL') }).strict().optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.postgres && s.sqlitePath !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'store.postgres and store.sqlitePath exclude each other: keep one' });
+    }
+  })
+  .transform((s) => ({ ...s, sqlitePath: s.sqlitePath ?? DEFAULT_SQLITE_PATH }));
+
+const storeSchema = storeObjectSchema.superRefine((s, ctx) => {
+  if (s.postgres && !POSTGRES_STORE_WIRED) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['postgres'],
+      message: 'PostgreSQL is not wired into the bot yet (its repositories still run on SQLite): remove store.postgres and use store.sqlitePath; see README "High availability"',
+    });
+  }
+});
+
 /** `reports.weekly`: when and where the runbook's weekly compaction report is posted. */
 const weeklyReportSchema = z
   .object({
@@ -180,7 +215,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     reports: z.object({ weekly: weeklyReportSchema.optional() }).strict().prefault({}),
-    store: z.object({ sqlitePath: z.string().min(1).default('./data/stemedb-chatops.sqlite') }).strict().prefault({}),
+    store: storeSchema.prefault({}),
     /** Incidents, their timelines and audit entries older than `days` are removed by a periodic job. */
     retention: z.object({ days: z.number().int().min(1).max(36_500).default(400), interval: durationSchema.default(3_600_000) }).strict().prefault({}),
   })

@@ -6,7 +6,7 @@ import { createShellMessenger } from './shell-messenger';
 import { shellReply } from './shell-reply';
 import { terminalText, type TerminalStream } from './terminal-output';
 
-export const SHELL_USER = { userId: 'U_LOCAL_SHELL', userName: 'local-shell' };
+export const SHELL_USER = { userId: 'U0LOCALSHELL', userName: 'local-shell' };
 
 /** Names for the user IDs the shell can show: itself and the built-in demo's escalation chain. */
 const KNOWN_NAMES: Record<string, string> = {

@@ -1,5 +1,6 @@
-import { localFileUpload, type Messenger } from '../slack/messenger';
+import type { Messenger } from '../slack/messenger';
 import type { View } from '../surfaces/view';
+import { saveUpload } from './save-upload';
 
 /**
  * The shell's stand-in for Slack: what would be posted is printed once, labelled with where it would go. An
@@ -31,7 +32,8 @@ export function createShellMessenger(print: (text: string) => void, options: { c
     async userGroupMembers() {
       return [];
     },
-    // Charts and postmortem drafts: printed (the sparkline) and written to --charts DIR.
-    uploadFile: localFileUpload(print, options.chartsDir),
+    async uploadFile(channel, file, upload) {
+      saveUpload(options.chartsDir, channel, file, upload, print);
+    },
   };
 }

@@ -1,7 +1,6 @@
 import { toPlainText } from '../shell/plain-text';
 import type { View } from '../surfaces/view';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { saveUpload } from '../shell/save-upload';
 import { uploadFile, type UploadFile, type UploadOptions } from './file-upload';
 import type { SlackPriority, SlackQueue } from './slack-queue';
 
@@ -72,25 +71,8 @@ export function createConsoleMessenger(printRaw: (text: string) => void, options
     async userGroupMembers() {
       return [];
     },
-    uploadFile: localFileUpload(print, options.chartsDir),
-  };
-}
-
-/**
- * A file "uploaded" where there is no Slack (the shells): the comment (a chart's sparkline) is printed, and the
- * file written to `chartsDir` when one was given (`--charts DIR`), else a line says how to get it.
- */
-export function localFileUpload(print: (text: string) => void, chartsDir: string | undefined): NonNullable<Messenger['uploadFile']> {
-  return async (channel, file, upload) => {
-    if (upload?.comment) print(upload.comment);
-    const where = `[${channel}${upload?.threadTs ? ' thread' : ''}]`;
-    const kind = file.filename.endsWith('.png') ? 'chart' : 'file';
-    if (!chartsDir) {
-      return print(kind === 'chart' ? `(chart "${file.title}" not written: start the shell with --charts DIR to get the PNG)` : `${where} file ${file.filename} (${file.title}, ${file.bytes.length} bytes; --charts DIR writes it)`);
-    }
-    mkdirSync(chartsDir, { recursive: true });
-    const path = join(chartsDir, file.filename);
-    writeFileSync(path, file.bytes);
-    print(`${where} ${kind}: ${path}`);
+    async uploadFile(channel, file, upload) {
+      saveUpload(options.chartsDir, channel, file, upload, print);
+    },
   };
 }

@@ -139,7 +139,7 @@ describe('the timeline in the local shell', () => {
     });
     expect(stdout).toMatch(/Timeline of inc-[0-9a-f]+ \(stemedb-1, open/);
     expect(stdout).toMatch(/\+0s Primary on-call: Storage SRE paged: @storage-sre \(DM delivered\)/);
-    expect(stdout).toContain('Note from U_LOCAL_SHELL: the batch import is filling the disk');
-    expect(stdout).toContain('Acknowledged by U_LOCAL_SHELL');
+    expect(stdout).toContain('Note from @local-shell: the batch import is filling the disk');
+    expect(stdout).toContain('Acknowledged by @local-shell');
   }, 60_000);
 });

@@ -1,0 +1,43 @@
+import type { PgMigration } from './pg-migration';
+
+/**
+ * Tables only the PostgreSQL store has (versions 100-109): engine work as leased rows, and periodic duties
+ * claimed once per period across all replicas. Domain rows (an outbox page, an escalation) keep their state;
+ * a work item says when something is due and who holds it, and names the domain row by `kind` + `ref`.
+ */
+export const PG_HA_MIGRATIONS: PgMigration[] = [
+  {
+    version: 100,
+    name: 'leased work items and periodic duties',
+    sql: `
+      CREATE TABLE work_items (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind TEXT NOT NULL,              -- 'outbox' | 'escalation_step' | 'alert_job' | 'compaction_watch' | ...
+        ref TEXT NOT NULL,               -- the domain row it drives
+        payload JSONB NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+        due_at TIMESTAMPTZ NOT NULL,
+        owner TEXT,                      -- the replica holding the lease; NULL when nobody does
+        lease_until TIMESTAMPTZ,
+        attempt INTEGER NOT NULL DEFAULT 0,   -- +1 on every claim: the fencing token of completions
+        takeovers INTEGER NOT NULL DEFAULT 0, -- claims of a row whose previous lease ran out unfinished
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        finished_at TIMESTAMPTZ,
+        last_error TEXT
+      );
+      -- One pending item per domain row: a second enqueue from another replica is a no-op.
+      CREATE UNIQUE INDEX work_items_one_pending ON work_items (kind, ref) WHERE status = 'pending';
+      CREATE INDEX work_items_due ON work_items (kind, due_at) WHERE status = 'pending';
+      CREATE TABLE periodic_runs (
+        duty TEXT NOT NULL,              -- 'auditor' | 'chain_check' | 'retention' | ...
+        period BIGINT NOT NULL,          -- floor(database epoch ms / period length)
+        owner TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        lease_until TIMESTAMPTZ NOT NULL,
+        claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        finished_at TIMESTAMPTZ,
+        PRIMARY KEY (duty, period)       -- the once-per-period guarantee: one row, whoever inserts it first
+      );
+    `,
+  },
+];
