@@ -69,6 +69,7 @@ describe('escalation timing on a fake clock', () => {
     await clock.advance(60 * 60_000);
     expect(rowsOf(id).map((r) => r.level)).toEqual([0]);
     expect(dmsTo(fake, 'UDBE1', id)).toHaveLength(0);
+    expect(capture.requests('/hook').filter((r) => r.body?.incident === id)).toHaveLength(0);
     expect(bot.runtime.services.escalations!.summary(id)?.status).toBe('resolved');
   });
 
