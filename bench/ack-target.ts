@@ -5,8 +5,9 @@
  */
 import { App } from '@slack/bolt';
 import { loadConfig } from '../src/config/load-config';
-import { createRuntime } from '../src/app/runtime';
+import { createRuntime, slackTransportOf } from '../src/app/runtime';
 import { createLogger } from '../src/ops/logger';
+import { INTERACTION_MODULES } from '../src/app/interaction-modules';
 import { createSlackApp } from '../src/slack/create-slack-app';
 
 const [kind, slackApiUrl, signingSecret, configFile, charts] = process.argv.slice(2);
@@ -19,8 +20,8 @@ if (kind === 'bare') {
   console.log(`PORT ${server.address().port}`);
 } else {
   // `charts`: `on` draws charts after diagnoses (every node sampled every 15 s); otherwise charts are off.
-  const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined, charts: charts === 'on' ? { sampleAllNodes: true, sampleIntervalMs: 15_000 } : { enabled: false } });
-  runtime.services.charts?.start();
-  const slack = createSlackApp({ services: runtime.services, botToken: 'xoxb-bot', signingSecret, slackApiUrl, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], retries: 0, channelIntervalMs: 0, port: 0, host: '127.0.0.1' });
+  const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined, slack: { botToken: 'xoxb-bot', slackApiUrl, retries: 0, channelIntervalMs: 0 }, charts: charts === 'on' ? { sampleAllNodes: true, sampleIntervalMs: 15_000 } : { enabled: false } });
+  runtime.services.charts.start();
+  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES, services: runtime.services, signingSecret, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], port: 0, host: '127.0.0.1' });
   console.log(`PORT ${await slack.start()}`);
 }

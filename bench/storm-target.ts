@@ -4,14 +4,15 @@
  * intake and Slack traffic, not StemeDB. Prints `PORT <n>`; stops cleanly on SIGTERM.
  */
 import { createAlertsFeature } from '../src/alerts/alerts-feature';
-import { createRuntime } from '../src/app/runtime';
+import { createRuntime, slackTransportOf } from '../src/app/runtime';
 import { parseConfig } from '../src/config/load-config';
 import type { DiagnosisResult } from '../src/diagnosis/types';
 import { createLogger } from '../src/ops/logger';
+import { INTERACTION_MODULES } from '../src/app/interaction-modules';
 import { createSlackApp } from '../src/slack/create-slack-app';
 
 const { config, slackApiUrl, token, paceMs } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string; paceMs: number };
-const runtime = await createRuntime({ config: parseConfig(config, 'storm bench config'), log: createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr), secret: () => undefined });
+const runtime = await createRuntime({ config: parseConfig(config, 'storm bench config'), log: createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr), secret: () => undefined, slack: { botToken: 'xoxb-bench-token', slackApiUrl, channelIntervalMs: paceMs } });
 const services = runtime.services;
 
 const alerts = createAlertsFeature(services, {
@@ -29,13 +30,10 @@ const alerts = createAlertsFeature(services, {
     };
   },
 });
-const slack = createSlackApp({
+const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
   services,
-  botToken: 'xoxb-bench-token',
   signingSecret: 'bench-signing-secret',
-  slackApiUrl,
   routes: [alerts.route(token)],
-  channelIntervalMs: paceMs,
   port: 0,
   host: '127.0.0.1',
 });

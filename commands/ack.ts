@@ -15,7 +15,6 @@ export const ack = defineCommand({
   sideEffects: false,
   async run(ctx, { positionals: [named] }) {
     const escalations = ctx.services.escalations;
-    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
     const pick = pickIncident(ctx.services, named, ctx.channelId, escalations.activeIncidents(), 'escalating');
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const rule = await authorizeAction(ctx.services, { action: 'ack', label: `acknowledge ${pick.incident.id}`, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, incident: pick.incident, via: 'command' });

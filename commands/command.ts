@@ -1,39 +1,14 @@
 import { z } from 'zod';
 import type { Services } from '../src/app/services';
-import type { Reply } from '../src/surfaces/view';
+import type { CommandContextOf, CommandOf } from '../src/surfaces/command-types';
 
-/** Command-line words after the subcommand: `--flag` / `--flag=value` apart from the positionals. */
-export interface ArgTokens {
-  positionals: string[];
-  flags: Record<string, string | true>;
-}
-
-export interface Invoker {
-  userId: string;
-  userName?: string;
-}
+export type { ArgTokens, Invoker } from '../src/surfaces/command-types';
 
 /** Everything a handler gets; the same for Slack and the local shell. */
-export interface CommandContext {
-  surface: 'slack' | 'shell';
-  invoker: Invoker;
-  channelId?: string;
-  services: Services;
-  reply: Reply;
-}
+export type CommandContext = CommandContextOf<Services>;
 
-/**
- * One `/stemedb` subcommand. `help` is generated from these declarations, so usage and summary are the
- * documentation. `sideEffects` marks commands that change something: they must confirm before acting.
- */
-export interface Command<Args = unknown> {
-  name: string;
-  usage: string;
-  summary: string;
-  args: z.ZodType<Args, ArgTokens>;
-  sideEffects: boolean;
-  run(ctx: CommandContext, args: Args): Promise<void>;
-}
+/** One `/stemedb` subcommand (see src/surfaces/command-types.ts). */
+export type Command<Args = unknown> = CommandOf<Services, Args>;
 
 /** Identity helper that keeps each command's argument type attached to its handler. */
 export function defineCommand<Args>(command: Command<Args>): Command<Args> {

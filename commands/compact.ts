@@ -17,7 +17,6 @@ export const compact = defineCommand({
     const node = await resolveNode(ctx, name);
     if (!node) return;
     const service = ctx.services.compaction;
-    if (!service) throw new Error('the compaction service is not running');
     // In the incident's channel, progress goes in the incident thread (slash commands cannot be typed in threads).
     const incident = ctx.services.store.incidents.openForNode(node.name);
     const threadTs = incident && incident.channel === ctx.channelId ? (incident.threadTs ?? undefined) : undefined;

@@ -13,7 +13,7 @@ export const diagnose = defineCommand({
   args: argsOf(z.array(nodeArg).max(1), {}),
   sideEffects: false,
   async run(ctx, { positionals: [name] }) {
-    const nodeName = name ?? (await ctx.services.incidentNodeForChannel?.(ctx.channelId));
+    const nodeName = name ?? (await ctx.services.incidentNodeForChannel(ctx.channelId));
     if (!nodeName) {
       await ctx.reply.private(textView('Usage: `/stemedb diagnose <node>` (no open incident in this channel to take the node from)'));
       return;
@@ -37,6 +37,6 @@ export async function runDiagnosisInto(ctx: CommandContext, nodeName: string, th
   const incidentId = ctx.services.store.incidents.openForNode(node.name)?.id;
   await message.update(diagnosisView(result, { node: node.name, incidentId }));
   // The chart follows the text in its thread (the shell: a sparkline, and the PNG with --charts DIR).
-  ctx.services.charts?.afterDiagnosis(result, { channel: message.channel ?? ctx.channelId ?? 'shell', threadTs: threadTs ?? message.ts });
-  await ctx.services.afterDiagnosis?.(result, { channelId: ctx.channelId, userId: ctx.invoker.userId });
+  ctx.services.charts.afterDiagnosis(result, { channel: message.channel ?? ctx.channelId ?? 'shell', threadTs: threadTs ?? message.ts });
+  await ctx.services.diagnoses.publish(result, { channelId: ctx.channelId, userId: ctx.invoker.userId });
 }

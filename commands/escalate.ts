@@ -20,7 +20,6 @@ export const escalate = defineCommand({
   sideEffects: false,
   async run(ctx, { positionals: given, flags }) {
     const { services } = ctx;
-    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
     // `--level 2` arrives as a bare flag and a positional "2"; `--level=2` as a value.
     let positionals = given;
     let levelText = typeof flags.level === 'string' ? flags.level : undefined;
@@ -37,7 +36,7 @@ export const escalate = defineCommand({
     if (!node) {
       // A near miss of a node name is a typo, not the first word of the reason.
       const typo = first !== undefined && nodeArg.safeParse(first).success && didYouMean(first, services.inventory.names()) !== undefined;
-      node = typo ? undefined : await services.incidentNodeForChannel?.(ctx.channelId);
+      node = typo ? undefined : await services.incidentNodeForChannel(ctx.channelId);
       if (!node) {
         if (first && nodeArg.safeParse(first).success) return void (await resolveNode(ctx, first));
         return void (await ctx.reply.private(textView('Usage: `/stemedb escalate <node> [reason...]` (no open incident in this channel to take the node from)')));

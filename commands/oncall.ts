@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { chainReportView } from '../src/escalation/chain-report-view';
-import { textView } from '../src/render/blocks';
 import { argsOf, defineCommand } from './command';
 
 export const oncall = defineCommand({
@@ -11,7 +10,6 @@ export const oncall = defineCommand({
   sideEffects: false,
   async run(ctx) {
     const escalations = ctx.services.escalations;
-    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
     await ctx.reply.private(chainReportView(await escalations.checkChain()));
   },
 });

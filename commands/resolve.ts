@@ -15,7 +15,6 @@ export const resolve = defineCommand({
   sideEffects: true,
   async run(ctx, { positionals: [named], flags }) {
     const { services } = ctx;
-    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
     const pick = pickIncident(services, named, ctx.channelId, services.store.incidents.listOpen(), 'open');
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const { incident } = pick;

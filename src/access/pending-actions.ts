@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Db, Migration } from '../store/database';
 
 /** Version range 50-59: access (pending actions). */
@@ -39,14 +40,18 @@ export type Redeemed<P> = { ok: true; action: PendingAction<P> } | { ok: false; 
 /**
  * What the bot offered behind a button, kept server-side (SQLite, so it survives restarts and is shared by
  * replicas on one store). A click names the record by its opaque id; kind, parameters, who may click and until
- * when all come from here, never from the click. Synchronous like the other stores.
+ * when all come from here, never from the click. An async repository (issue 12): any store implementation
+ * passes test/store/contract/pending-actions-contract.ts; timestamps are ISO-8601 UTC strings.
  */
 export interface PendingActionStore {
-  issue<P extends Record<string, unknown>>(input: { kind: string; params: P; allowedUsers?: readonly string[]; ttlMs: number }, at: Date): string;
-  /** Checks and marks used in one step: a second redeem of the same id (a double click, a replay) gets `used`. */
-  redeem<P = Record<string, unknown>>(id: string, kind: string, clicker: string, at: Date): Redeemed<P>;
+  issue<P extends Record<string, unknown>>(input: { kind: string; params: P; allowedUsers?: readonly string[]; ttlMs: number }, at: Date): Promise<string>;
+  /**
+   * Checks and marks used in one atomic step: a second redeem of the same id (a double click, a replay, another
+   * replica) gets `used`. `params` is as stored: the caller parses it with its own schema.
+   */
+  redeem<P = Record<string, unknown>>(id: string, kind: string, clicker: string, at: Date): Promise<Redeemed<P>>;
   /** Drops records that expired before `before` (housekeeping). */
-  prune(before: Date): number;
+  prune(before: Date): Promise<number>;
 }
 
 interface Row {
@@ -60,16 +65,34 @@ interface Row {
   used_by: string | null;
 }
 
-const fromRow = <P>(row: Row): PendingAction<P> => ({
-  id: row.id,
-  kind: row.kind,
-  params: JSON.parse(row.params_json) as P,
-  allowedUsers: JSON.parse(row.allowed_users_json) as string[],
-  issuedAt: row.issued_at,
-  expiresAt: row.expires_at,
-  usedAt: row.used_at,
-  usedBy: row.used_by,
-});
+/** JSON read back from the store is parsed, not cast: a damaged row reads as unknown, never as a half-object. */
+const paramsSchema = z.record(z.string(), z.unknown());
+const allowedUsersSchema = z.array(z.string());
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const fromRow = <P>(row: Row): PendingAction<P> | undefined => {
+  const params = parseJson(row.params_json, paramsSchema);
+  const allowedUsers = parseJson(row.allowed_users_json, allowedUsersSchema);
+  if (!params || !allowedUsers) return undefined;
+  return {
+    id: row.id,
+    kind: row.kind,
+    params: params as P,
+    allowedUsers,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    usedBy: row.used_by,
+  };
+};
 
 /** `pa_` + 22 url-safe characters (128 bits): cannot be guessed or enumerated. */
 export function newPendingActionId(): string {
@@ -77,10 +100,11 @@ export function newPendingActionId(): string {
 }
 
 export function createSqlitePendingActionStore(db: Db): PendingActionStore {
+  const prune = (before: Date) => db.prepare('DELETE FROM pending_actions WHERE expires_at < ?').run(before.toISOString()).changes;
   return {
-    issue({ kind, params, allowedUsers = [], ttlMs }, at) {
+    async issue({ kind, params, allowedUsers = [], ttlMs }, at) {
       // Housekeeping on the way: records a day past their expiry are only clutter (the audit log keeps clicks).
-      this.prune(new Date(at.getTime() - 86_400_000));
+      prune(new Date(at.getTime() - 86_400_000));
       const id = newPendingActionId();
       db.prepare('INSERT INTO pending_actions (id, kind, params_json, allowed_users_json, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
         id,
@@ -92,11 +116,11 @@ export function createSqlitePendingActionStore(db: Db): PendingActionStore {
       );
       return id;
     },
-    redeem<P>(id: string, kind: string, clicker: string, at: Date): Redeemed<P> {
+    async redeem<P>(id: string, kind: string, clicker: string, at: Date): Promise<Redeemed<P>> {
       return db.transaction((): Redeemed<P> => {
         const row = db.prepare('SELECT * FROM pending_actions WHERE id = ? AND kind = ?').get(id, kind) as Row | undefined;
-        if (!row) return { ok: false, reason: 'unknown' };
-        const action = fromRow<P>(row);
+        const action = row && fromRow<P>(row);
+        if (!row || !action) return { ok: false, reason: 'unknown' };
         if (row.used_at) return { ok: false, reason: 'used', action };
         if (Date.parse(row.expires_at) < at.getTime()) return { ok: false, reason: 'expired', action };
         if (action.allowedUsers.length > 0 && !action.allowedUsers.includes(clicker)) return { ok: false, reason: 'not_allowed', action };
@@ -104,8 +128,8 @@ export function createSqlitePendingActionStore(db: Db): PendingActionStore {
         return { ok: true, action };
       }).immediate();
     },
-    prune(before) {
-      return db.prepare('DELETE FROM pending_actions WHERE expires_at < ?').run(before.toISOString()).changes;
+    async prune(before) {
+      return prune(before);
     },
   };
 }

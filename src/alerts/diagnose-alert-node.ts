@@ -44,7 +44,7 @@ export async function diagnoseAlertNode(ctx: AlertContext, nodeName: string): Pr
   // Placeholders posted while it ran are answered too (or wait for the next run when they are too new).
   await replacePlaceholders(ctx, nodeName, [...placeholders, ...alerts.claimForDiagnosis(nodeName)], failed);
   if (result) {
-    await services.afterDiagnosis?.(result, { channelId: alertChannel(ctx) }).catch((err: unknown) => services.log.warn({ err, node: nodeName }, 'afterDiagnosis hook failed'));
+    await services.diagnoses.publish(result, { channelId: alertChannel(ctx) }).catch((err: unknown) => services.log.warn({ err, node: nodeName }, 'a diagnosis listener failed'));
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
 import { clickedButton, interactionContext } from '../slack/interaction-context';
-import type { InteractionModule } from '../slack/interaction-modules';
+import type { InteractionModule } from '../slack/interaction-module';
 import { textView } from '../render/blocks';
 import { escapeMrkdwn, formatDuration, formatUtc } from './alert-format';
 import { ALERT_ACTIONS } from './alert-views';

@@ -23,7 +23,7 @@ export async function syncIncident(ctx: AlertContext, incidentId: string): Promi
 
   if (incident.status === 'resolved' && !thread.escalationClosed) {
     // Before any Slack call: an outage of Slack must not keep the pager going.
-    await services.escalations?.resolveIncident(incidentId, 'alertmanager');
+    await services.escalations.resolveIncident(incidentId, 'alertmanager');
     alerts.update(incidentId, { escalationClosed: true });
   }
 
@@ -76,8 +76,7 @@ async function openThread(ctx: AlertContext, incident: Incident, thread: AlertTh
   };
   // An incident an escalation opened may be posting its header right now: then that is the thread, and the
   // header update below turns it into the alert's.
-  const escalations = ctx.services.escalations;
-  await (escalations ? escalations.ensureThread(incident.id, post) : post());
+  await ctx.services.escalations.ensureThread(incident.id, post);
 }
 
 /** The node's diagnosis, or "diagnosing..." (replaced by it later), or the "not in the inventory" note. */

@@ -5,8 +5,8 @@ import { startCluster } from '../../sim';
 import type { Config } from '../config/schema';
 import type { Env } from '../config/env';
 import { createLogger } from '../ops/logger';
-import { SHELL_DEMO_NODES } from '../shell/demo-nodes';
-import { runLocalShell } from '../shell/local-shell';
+import { SHELL_DEMO_NODES } from './demo-nodes';
+import { createLocalShell } from '../shell/local-shell';
 import { simulatorConfig } from './demo-config';
 import { createRuntime, type RuntimeOptions } from './runtime';
 
@@ -47,10 +47,11 @@ export async function runConfiguredShell({ env, config, configFile, chartsDir }:
 async function runShell(config: Config, env: Env, banner: string, role: 'bot' | 'client', charts: RuntimeOptions['charts']): Promise<number> {
   // Logs go to stderr at warn level so they do not interleave with the shell's output.
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, process.stderr);
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], role, charts });
+  const shell = createLocalShell({ input: process.stdin, output: process.stdout, chartsDir: charts?.dir });
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], messenger: shell.messenger, role, charts });
   try {
     if (role === 'bot') await runtime.start();
-    await runLocalShell({ services: runtime.services, input: process.stdin, output: process.stdout, banner, chartsDir: charts?.dir });
+    await shell.run(runtime.services, banner);
     return 0;
   } finally {
     await runtime.close();

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load-config';
 import { diagnoseNode } from '../diagnosis/diagnose-node';
 import { createLogger } from '../ops/logger';
 import { diagnosisText } from '../render/diagnosis-text';
-import { SHELL_DEMO_NODES } from '../shell/demo-nodes';
+import { SHELL_DEMO_NODES } from './demo-nodes';
 import { simulatorConfig } from './demo-config';
 import { createRuntime } from './runtime';
 

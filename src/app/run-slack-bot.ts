@@ -1,8 +1,9 @@
 import type { Env } from '../config/env';
 import { opsRoutes } from '../ops/ops-routes';
 import { installProcessGuards } from '../ops/process-guards';
+import { INTERACTION_MODULES } from './interaction-modules';
 import { createSlackApp } from '../slack/create-slack-app';
-import type { Runtime } from './runtime';
+import { slackTransportOf, type Runtime } from './runtime';
 
 /** Starts the Slack bot (Socket Mode or HTTP) and stops it cleanly on SIGTERM/SIGINT. */
 export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
@@ -24,12 +25,10 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
     runtime.alerts.route(env.ALERTMANAGER_TOKEN),
   ];
   if (!env.ALERTMANAGER_TOKEN) services.log.warn('ALERTMANAGER_TOKEN is not set: POST /alertmanager answers 503 until it is');
-  const slack = createSlackApp({
+  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
     services,
-    botToken: env.SLACK_BOT_TOKEN!,
     signingSecret: env.SLACK_SIGNING_SECRET,
     appToken: env.SLACK_APP_TOKEN,
-    slackApiUrl: env.SLACK_API_URL,
     responseUrlPrefix: env.SLACK_RESPONSE_URL_PREFIX,
     routes,
     port: env.PORT,

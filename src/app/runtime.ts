@@ -1,3 +1,5 @@
+import { chartsOff } from '../charts/charts-off';
+import { systemClock, type Clock } from '../ops/clock';
 import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
 import { createSqlitePendingActionStore } from '../access/pending-actions';
@@ -11,9 +13,10 @@ import { createSqliteIncidentStore } from '../incidents/incident-store';
 import { createBotMetrics, type BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { createConsoleMessenger, type Messenger } from '../slack/messenger';
+import { createSlackTransport, type SlackTransport, type SlackTransportOptions } from '../slack/slack-transport';
 import { createSqliteAuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
-import { MIGRATIONS } from '../store/migrations';
+import { MIGRATIONS } from './migrations';
 import { createTimelineLog } from '../timeline/timeline-log';
 import { startRetentionJob } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
@@ -27,6 +30,8 @@ export interface Runtime {
   metrics: BotMetrics;
   /** Alert threads: the Alertmanager webhook route and the worker that posts and diagnoses. */
   alerts: AlertsFeature;
+  /** Slack's outbound transport when created with `slack` options (the bot); the shell has none. */
+  slack?: SlackTransport;
   /** Background work (schedulers, pollers) started by `start()` and stopped by `close()`. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -37,9 +42,13 @@ export interface RuntimeOptions {
   log: Logger;
   /** Secrets by environment variable name (admin tokens, PagerDuty keys). */
   secret: SecretSource;
-  /** Defaults to printing on stdout (the local shell); the Slack bot passes Slack's. */
+  /** Defaults to printing on stdout (the local shell); with `slack` the messenger is Slack's. */
   messenger?: Messenger;
+  /** The Slack bot: its outbound transport is built here, before any feature, so nothing swaps it later. */
+  slack?: SlackTransportOptions;
   now?: () => Date;
+  /** Timers of the escalation scheduler (tests: a fake clock; `now` then defaults to its time). */
+  clock?: Clock;
   /** `PAGERDUTY_EVENTS_URL`; read through `secret` when not given. */
   pagerdutyEventsUrl?: string;
   /**
@@ -52,8 +61,15 @@ export interface RuntimeOptions {
   charts?: { enabled?: boolean; dir?: string; sampleAllNodes?: boolean; sampleIntervalMs?: number };
 }
 
+/** The Slack transport of a runtime created for the bot (`slack` options): createSlackApp's inbound side reuses it. */
+export function slackTransportOf(runtime: Runtime): SlackTransport {
+  if (!runtime.slack) throw new Error('this runtime was created without Slack options: pass `slack` to createRuntime');
+  return runtime.slack;
+}
+
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, now, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({ config, log, secret, messenger, slack: slackOptions, now: givenNow, clock = systemClock, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
+  const now = givenNow ?? (clock === systemClock ? undefined : () => new Date(clock.now()));
   const metrics = createBotMetrics();
   const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
   let lock: ProcessLock | undefined;
@@ -65,48 +81,52 @@ export async function createRuntime({ config, log, secret, messenger, now, pager
       throw err;
     }
   }
+  const slack = slackOptions ? createSlackTransport(slackOptions, { log, clock, onError: (method, error) => metrics.slackErrors.inc({ method, error }) }) : undefined;
   const timeline = createTimelineLog(db);
   const store = { db, incidents: createSqliteIncidentStore(db, { timeline }), audit: createSqliteAuditLog(db), timeline, pendingActions: createSqlitePendingActionStore(db) };
-  const services = createServices({
+  const base = createServices({
     config,
     log,
     metrics,
     secret,
     commands: COMMANDS,
     store,
-    messenger: messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
+    messenger: slack?.messenger ?? messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });
+  // The composition root completes the services with the features below, in dependency order, and freezes
+  // them before returning: features hold this object and read its feature members at call time (never while
+  // being built), and nothing replaces a member once the runtime exists.
+  const services = base as Services;
   registerResponseMetrics(services);
-  services.incidentNodeForChannel = async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined);
   const stoppers: (() => Promise<void> | void)[] = [];
-  if (charts?.enabled !== false) {
-    const chartService = new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs });
-    services.charts = chartService;
-    stoppers.push(() => chartService.stop());
-  }
+  const chartService = charts?.enabled !== false ? new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs }) : chartsOff();
+  services.charts = chartService;
+  stoppers.push(() => chartService.stop());
   const compaction = createCompactionService(services, createSqliteCompactionLockStore(db));
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
   const alerts = createAlertsFeature(services);
   stoppers.push(() => alerts.stop());
-  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl });
+  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock, directory: slack?.directory });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
-  services.afterDiagnosis = async (result, origin) => void (await escalations.afterDiagnosis(result, origin));
+  services.diagnoses.subscribe((result, origin) => escalations.afterDiagnosis(result, origin));
   stoppers.push(() => escalations.stop());
   const reports = createWeeklyReports(services);
   stoppers.push(() => reports.stop());
+  Object.freeze(services);
   return {
     services,
     metrics,
+    slack,
     alerts,
     async start() {
       if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
       compaction.resume();
-      services.charts?.start();
+      services.charts.start();
       alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       escalations.start();

@@ -1,12 +1,12 @@
-import type { Command } from '../../commands/command';
+import type { CommandOf } from '../surfaces/command-types';
 import { createAccessControl, type AccessControl } from '../access/access-control';
 import type { PendingActionStore } from '../access/pending-actions';
 import { createUserGroupCache } from '../access/user-group-cache';
-import type { ChartService } from '../charts/chart-service';
-import type { CompactionService } from '../compaction/compaction-service';
+import type { ChartPort } from '../charts/chart-port';
+import type { CompactionService } from '../compaction/compaction-port';
 import type { Config, NodeConfig } from '../config/schema';
-import type { DiagnosisResult } from '../diagnosis/types';
-import type { EscalationService } from '../escalation/escalation-service';
+import { createDiagnosisEvents, type DiagnosisEvents } from '../diagnosis/diagnosis-events';
+import type { EscalationPort } from '../escalation/escalation-port';
 import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../config/env';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { Messenger } from '../slack/messenger';
@@ -19,8 +19,9 @@ import { resolveMetricNames, type MetricNames } from '../stemedb/metric-names';
 import { Inventory } from '../stemedb/inventory';
 import { StemedbClient } from '../stemedb/stemedb-client';
 
-/** Reads a secret by environment variable name; only the entry point knows `process.env`. */
-export type SecretSource = (envName: string) => string | undefined;
+import type { SecretSource } from '../config/secret-source';
+
+export type { SecretSource } from '../config/secret-source';
 
 /** The dependencies command handlers and flows use; built once per process (or per test). */
 export interface Services {
@@ -32,7 +33,7 @@ export interface Services {
   now: () => Date;
   secret: SecretSource;
   /** The registered subcommands (for `help` and usage messages). */
-  commands: readonly Command<any>[];
+  commands: readonly CommandOf<Services, any>[];
   /** `pendingActions`: what the bot offered behind its buttons (opaque ids; see access/pending-actions.ts). */
   store: { db: Db; incidents: IncidentStore; audit: AuditLog; timeline: TimelineLog; pendingActions: PendingActionStore };
   /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
@@ -40,41 +41,44 @@ export interface Services {
   stemedb(node: NodeConfig): StemedbClient;
   /** RBAC: `access.operators`, user groups resolved through the messenger and cached for a minute. */
   access: AccessControl;
-  /** Guarded compaction (SPEC 4.3); set by the runtime, which starts and stops its watchers. */
-  compaction?: CompactionService;
+  /** Guarded compaction (SPEC 4.3); built by the runtime, which starts and stops its watchers. */
+  compaction: CompactionService;
   /** The node of the channel's open incident, when there is one (set once incidents exist). */
-  incidentNodeForChannel?: (channelId: string | undefined) => Promise<string | undefined>;
+  incidentNodeForChannel: (channelId: string | undefined) => Promise<string | undefined>;
   /**
    * Escalation paging (SPEC 4.4), set by the runtime. Alert-thread code calls `resolveIncident(id, by)` on
    * `resolved`: it stops the chain and sends PagerDuty `resolve`.
    */
-  escalations?: EscalationService;
+  escalations: EscalationPort;
   /** PagerDuty Events API v2 URL (`PAGERDUTY_EVENTS_URL`; tests point it at a capture server). */
   pagerdutyEventsUrl: string;
   /** Charts in threads after the text (set by the runtime; absent: no charts). */
-  charts?: ChartService;
-  /** Runs after every diagnosis: records it for the incident, escalates on the runbook's criteria. */
-  afterDiagnosis?: (result: DiagnosisResult, origin: { channelId?: string; userId?: string }) => Promise<void>;
+  charts: ChartPort;
+  /** Every finished diagnosis: escalation records it and escalates on the runbook's criteria; the App Home shows it. */
+  diagnoses: DiagnosisEvents;
 }
+
+/** The features the runtime builds on top of the base services (they take the services themselves). */
+export type FeatureMembers = 'compaction' | 'escalations' | 'charts';
+export type BaseServices = Omit<Services, FeatureMembers>;
 
 export interface ServiceDeps {
   config: Config;
   log: Logger;
   metrics: BotMetrics;
   secret: SecretSource;
-  commands: readonly Command<any>[];
+  commands: readonly CommandOf<Services, any>[];
   store: Services['store'];
   messenger: Messenger;
   now?: () => Date;
   pagerdutyEventsUrl?: string;
 }
 
-export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date(), pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL }: ServiceDeps): Services {
+export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date(), pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL }: ServiceDeps): BaseServices {
   const inventory = new Inventory(config.stemedb.nodes);
   const clients = new Map<string, StemedbClient>();
-  // The messenger is swapped for Slack's once the app exists, so group lookups read it at call time.
-  const groups = createUserGroupCache((group) => services.messenger.userGroupMembers(group));
-  const services: Services = {
+  const groups = createUserGroupCache((group) => messenger.userGroupMembers(group));
+  const services: BaseServices = {
     config,
     inventory,
     metricNames: resolveMetricNames(config.stemedb.metricNames),
@@ -86,6 +90,8 @@ export function createServices({ config, log, metrics, secret, commands, store, 
     store,
     messenger,
     pagerdutyEventsUrl,
+    diagnoses: createDiagnosisEvents(),
+    incidentNodeForChannel: async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined),
     access: createAccessControl({ operators: config.access.operators, groups, log }),
     stemedb(node) {
       let client = clients.get(node.name);

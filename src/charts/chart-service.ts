@@ -6,21 +6,18 @@ import { marksFromEvents } from './chart-marks';
 import type { ChartRenderer } from './chart-renderer';
 import { diagnosisChart } from './chart-spec';
 import { compactionChart, type CompactionCondition } from './compaction-chart';
+import type { ChartPort, ChartTarget } from './chart-port';
 import type { ChartOutcome, ChartSpec } from './chart-types';
 import { NodeSampler } from './node-sampler';
 import { SampleHistory } from './sample-history';
+import { systemClock } from '../ops/clock';
 
 const HOUR = 3_600_000;
 const BEFORE_ALERT_MS = 15 * 60_000;
 const MAX_WINDOW_MS = 6 * HOUR;
 const PAGE_CHART_REUSE_MS = 60_000;
 
-export interface ChartTarget {
-  channel: string;
-  threadTs?: string;
-  /** A storm summary's thread: it gets one chart, whatever number of alerts it holds. */
-  stormKey?: string;
-}
+export type { ChartTarget } from './chart-port';
 
 export interface ChartServiceOptions {
   renderer: ChartRenderer;
@@ -35,7 +32,7 @@ export interface ChartServiceOptions {
  * render (a worker thread) and the upload (the paced queue at detail priority). Nothing here throws to the
  * caller and nothing is awaited by it: a slow or failed chart never delays or breaks the text.
  */
-export class ChartService {
+export class ChartService implements ChartPort {
   readonly history = new SampleHistory();
   readonly sampler: NodeSampler;
   private readonly pending = new Set<Promise<void>>();
@@ -46,6 +43,7 @@ export class ChartService {
     this.sampler = new NodeSampler(services, {
       history: this.history,
       intervalMs: options.sampleIntervalMs ?? 20_000,
+      clock: systemClock,
       targets: () => (options.sampleAllNodes ? services.inventory.names() : services.store.incidents.listOpen().flatMap((i) => (i.node ? [i.node] : []))),
     });
   }

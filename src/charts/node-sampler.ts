@@ -1,3 +1,4 @@
+import { guardTick, type Clock, type TimerHandle } from '../ops/clock';
 import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
 import { hostCommands } from '../diagnosis/host-commands';
@@ -57,6 +58,7 @@ export interface NodeSamplerOptions {
   /** Nodes to sample now: those with an open incident (and, for the demo, every node). */
   targets: () => string[];
   intervalMs: number;
+  clock: Pick<Clock, 'setInterval' | 'clear'>;
 }
 
 /**
@@ -65,7 +67,7 @@ export interface NodeSamplerOptions {
  * (a chart drawn between two ticks ends at "now").
  */
 export class NodeSampler {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -73,16 +75,17 @@ export class NodeSampler {
 
   start(): void {
     this.stop();
-    const tick = () => {
+    // A failing tick (the store cannot list the open incidents) is logged; the next tick tries again.
+    const tick = guardTick(this.services.log, 'chart sampling', () => {
       this.running ??= this.sampleAll().finally(() => (this.running = undefined));
-    };
+      return this.running;
+    });
     tick();
-    this.timer = setInterval(tick, this.options.intervalMs);
-    this.timer.unref();
+    this.timer = this.options.clock.setInterval(tick, this.options.intervalMs);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.options.clock.clear(this.timer);
     this.timer = undefined;
   }
 

@@ -9,13 +9,13 @@ import type { DeliveryResult } from '../pagers/delivery-result';
  * storm member's thread is its storm summary's, which gets one chart for the whole storm.
  */
 export function chartAlertThread(services: Services, incident: Incident, summaryId: number | null, result: DiagnosisResult): void {
-  if (!services.charts || !incident.channel || !incident.threadTs) return;
+  if (!incident.channel || !incident.threadTs) return;
   services.charts.afterDiagnosis(result, { channel: incident.channel, threadTs: incident.threadTs, ...(summaryId !== null ? { stormKey: `summary:${summaryId}` } : {}) });
 }
 
 /** The hook where a page went out: the packet carries the latest chart (DM: in the DM; level post: the thread). */
 export function chartAfterPage(services: Services, row: Pick<OutboxRow, 'kind' | 'incidentId'>, result: DeliveryResult): void {
-  if (!services.charts || !result.ok || result.detail.confirmedAfterRestart || typeof result.detail.channel !== 'string') return;
+  if (!result.ok || result.detail.confirmedAfterRestart || typeof result.detail.channel !== 'string') return;
   if (row.kind !== 'slack_dm' && row.kind !== 'slack_thread') return;
   const threadTs = row.kind === 'slack_thread' ? (services.store.incidents.get(row.incidentId)?.threadTs ?? undefined) : undefined;
   services.charts.afterPage(row.incidentId, { channel: result.detail.channel, threadTs });

@@ -170,7 +170,7 @@ async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures
   await output.followUp(view, message).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
   // The same verdict, seen: a before/after chart follows the re-check in its thread.
   const measuredAfter = 'error' in after || after.errorRate === null ? undefined : { atMs: services.now().getTime(), errorRate: after.errorRate };
-  services.charts?.afterCompaction({ node: lock.node, startMs: Date.parse(lock.startedAt ?? lock.acquiredAt), endMs: Date.parse(lsm.at), measuredAfter, condition: state, incidentId: lock.incidentId }, { channel: message.channel ?? lock.channel ?? 'shell', threadTs: lock.threadTs ?? message.ts });
+  services.charts.afterCompaction({ node: lock.node, startMs: Date.parse(lock.startedAt ?? lock.acquiredAt), endMs: Date.parse(lsm.at), measuredAfter, condition: state, incidentId: lock.incidentId }, { channel: message.channel ?? lock.channel ?? 'shell', threadTs: lock.threadTs ?? message.ts });
   if (lock.incidentId) {
     services.store.incidents.addEvent(lock.incidentId, 'compaction_recheck', services.now(), 'bot', {
       condition: state,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
-import type { PostedMessage, Reply, View } from '../surfaces/view';
+import type { PostedMessage } from '../surfaces/view';
+import type { CompactionService, ReplaceConfirmation } from './compaction-port';
 import { breakerDecision } from './circuit-breaker';
 import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
@@ -17,41 +18,7 @@ import { formatClock } from './time-text';
 /** A confirmation older than this shows stale figures: it is refused, and the user asks again. */
 export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
-export interface CompactionRequest {
-  node: NodeConfig;
-  force: boolean;
-  dryRun: boolean;
-  /** Shell only: go ahead without a confirm step (the user typed `--yes`). */
-  yes: boolean;
-  incidentId?: string;
-  actor: CompactionActor;
-  channelId?: string;
-  threadTs?: string;
-}
-
-/** Answers to a click on the confirmation: they replace it (Slack: the ephemeral with the buttons). */
-export type ReplaceConfirmation = (view: View) => Promise<void>;
-
-/**
- * The guarded compaction flow (SPEC 4.3): access -> preconditions -> confirmation -> one run per node ->
- * progress -> summary -> closed loop. Runs survive a restart through the lock store.
- */
-export interface CompactionService {
-  /** `/stemedb compact` and the Compact button: check, then offer the confirmation (or run, in the shell with --yes). */
-  request(req: CompactionRequest, reply: Reply): Promise<void>;
-  /**
-   * A click on Confirm or Cancel: the button carries only the pending confirmation's id; node, force, channel
-   * and expiry come from the stored record. Unknown, used, expired or someone else's: refused and audited.
-   */
-  clicked(kind: 'confirm' | 'cancel', pendingId: string, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
-  /** Runs a confirmation the bot issued. Resolves when the run (and its re-check) ended. */
-  confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
-  cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
-  /** At start-up: resume watching the runs found in the store, or report what they last showed. */
-  resume(): void;
-  /** Stops watching (locks stay, for the next start); waits for the watchers to return. */
-  stop(): Promise<void>;
-}
+export type { CompactionRequest, CompactionService, ReplaceConfirmation } from './compaction-port';
 
 export function createCompactionService(services: Services, store: CompactionLockStore): CompactionService {
   const abort = new AbortController();
@@ -185,7 +152,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
       };
       if (actor.surface === 'slack') {
         // Only the requester sees the ephemeral confirmation, so only they may click it.
-        const pendingId = services.store.pendingActions.issue({ kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS }, services.now());
+        const pendingId = await services.store.pendingActions.issue({ kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS }, services.now());
         return void (await reply.private(confirmView(pre, value, pendingId)));
       }
       if (!req.yes) return void (await reply.private(shellConfirmView(pre, node.name, force)));
@@ -194,7 +161,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
 
     async clicked(kind, pendingId, actor, replace) {
       const at = services.now();
-      const redeemed = services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
+      const redeemed = await services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
       const value = redeemed.action ? parseConfirmValue(redeemed.action.params) : undefined;
       if (redeemed.ok && value) return kind === 'confirm' ? this.confirm(value, actor, replace) : this.cancel(value, actor, replace);
       const reason = redeemed.ok ? 'unreadable' : redeemed.reason;

@@ -1,4 +1,4 @@
-import type { SecretSource } from '../app/services';
+import type { SecretSource } from '../config/secret-source';
 import type { SlackDirectory, SlackUserStatus } from '../pagers/slack-directory';
 import { slackGroupMembers } from '../pagers/slack-pager';
 import type { Messenger } from '../slack/messenger';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
+import { auditUnknownTarget } from '../access/action-rules';
 import type { Services } from '../app/services';
-import { createSlackDirectory } from '../pagers/slack-directory';
+import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { textView } from '../render/blocks';
 import { buttonTarget } from '../slack/diagnosis-actions';
-import { clickedButton, interactionContext, type ClickedButton } from '../slack/interaction-context';
-import type { InteractionModule } from '../slack/interaction-modules';
+import type { ClickedButton } from '../slack/interaction-context';
+import type { InteractionModule } from '../slack/interaction-module';
+import { ruledButton } from '../slack/ruled-button';
 import { ackReply, escalateReply, resolveReply } from './escalation-replies';
 import { ESCALATION_ACTIONS } from './escalation-views';
 
@@ -31,55 +31,41 @@ function unknownIncident(services: Services, button: ClickedButton, action: stri
 /**
  * The Escalate button (diagnoses, alert headers, compaction results) and the Acknowledge button (page DMs
  * and the incident thread). Acknowledging is only ever deliberate: no reaction emoji listener exists.
- * Also gives escalation Slack's read side (checks for pages in flight at a crash, user checks).
  */
-export const escalationActions: InteractionModule = (app, { services, queue }) => {
-  services.escalations?.attachSlackDirectory(createSlackDirectory(queue));
+export const escalationActions: InteractionModule = (app, deps) => {
+  const { services } = deps;
+  ruledButton(app, deps, {
+    actionId: DIAGNOSIS_ACTIONS.escalate,
+    target: (button) => buttonTarget(services, button, 'escalate'),
+    rule: (target) => ({ action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    async run(ctx, target, button) {
+      const outcome = services.escalations.escalate({
+        node: target.node.name,
+        incidentId: target.incident?.id,
+        by: button.userId,
+        trigger: 'button',
+        reasons: [],
+        originChannel: button.channelId,
+      });
+      await ctx.reply.private(escalateReply(outcome));
+    },
+  });
 
-  app.action(DIAGNOSIS_ACTIONS.escalate, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const target = buttonTarget(services, button, 'escalate');
-    const escalations = services.escalations;
-    if (!escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
-    if ('problem' in target) return void (await ctx.reply.private(textView(target.problem)));
-    const rule = await authorizeAction(services, { action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
-    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
-    const outcome = escalations.escalate({
-      node: target.node.name,
-      incidentId: target.incident?.id,
-      by: button.userId,
-      trigger: 'button',
-      reasons: [],
-      originChannel: button.channelId,
+  // Acknowledge and Resolve: the same click, rule and reply shape; only the action differs.
+  const incidentButtons = [
+    { actionId: ESCALATION_ACTIONS.ack, action: 'ack', label: 'acknowledge', run: (incidentId: string, userId: string) => ackReply(services.escalations.acknowledge(incidentId, userId)) },
+    { actionId: ESCALATION_ACTIONS.resolve, action: 'resolve', label: 'resolve', run: (incidentId: string, userId: string) => resolveReply(services.escalations.resolveIncident(incidentId, userId), incidentId) },
+  ] as const;
+  for (const { actionId, action, label, run } of incidentButtons) {
+    ruledButton<{ incident: Incident }>(app, deps, {
+      actionId,
+      target: (button) => {
+        const value = parseAckValue(button.value);
+        const incident = value && services.store.incidents.get(value.incidentId);
+        return incident ? { incident } : { problem: unknownIncident(services, button, action) };
+      },
+      rule: ({ incident }) => ({ action, label: `${label} ${incident.id}`, incident }),
+      run: async (ctx, { incident }, button) => void (await ctx.reply.private(run(incident.id, button.userId))),
     });
-    await ctx.reply.private(escalateReply(outcome));
-  });
-
-  app.action(ESCALATION_ACTIONS.ack, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const value = parseAckValue(button.value);
-    const incident = value && services.store.incidents.get(value.incidentId);
-    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
-    if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, 'ack'))));
-    const rule = await authorizeAction(services, { action: 'ack', label: `acknowledge ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
-    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
-    await ctx.reply.private(ackReply(services.escalations.acknowledge(incident.id, button.userId)));
-  });
-
-  app.action(ESCALATION_ACTIONS.resolve, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const value = parseAckValue(button.value);
-    const incident = value && services.store.incidents.get(value.incidentId);
-    if (!services.escalations) return void (await ctx.reply.private(textView('Escalation is not available in this mode.')));
-    if (!incident) return void (await ctx.reply.private(textView(unknownIncident(services, button, 'resolve'))));
-    const rule = await authorizeAction(services, { action: 'resolve', label: `resolve ${incident.id}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident, via: 'button' });
-    if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
-    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, button.userId), incident.id));
-  });
+  }
 };

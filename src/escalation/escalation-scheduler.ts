@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 import type { EscalationEngine } from './escalation-engine';
 import type { EscalationStore } from './escalation-store';
@@ -14,6 +15,8 @@ export interface SchedulerDeps {
   escalations: EscalationStore;
   outbox: PageOutbox;
   now: () => number;
+  /** Timers (systemClock in production, a fake clock in tests). */
+  clock: Pick<Clock, 'setTimeout' | 'setInterval' | 'clear'>;
   log: Logger;
   /** The auditor's period: it finds due steps and pages whose timer was lost. */
   auditIntervalMs: number;
@@ -25,8 +28,8 @@ export interface SchedulerDeps {
  * while the bot was down. State lives in the store, so a lost timer costs at most one audit period.
  */
 export class EscalationScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private auditor: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
+  private auditor: TimerHandle | undefined;
   private running = false;
   private again = false;
   private stopped = true;
@@ -37,12 +40,14 @@ export class EscalationScheduler {
     this.stopped = false;
     const recovered = this.deps.delivery.recoverInFlight(this.deps.now());
     if (recovered > 0) this.deps.log.warn({ recovered }, 'pages were in flight when the bot stopped: checking and resending');
-    this.auditor = setInterval(() => this.wake(), this.deps.auditIntervalMs);
-    this.auditor.unref?.();
+    this.auditor = this.deps.clock.setInterval(() => this.wake(), this.deps.auditIntervalMs);
     this.wake();
   }
 
-  /** Runs what is due now and re-arms; safe to call any time (re-entrant calls fold into one more pass). */
+  /**
+   * Runs what is due now and re-arms; safe to call any time (re-entrant calls fold into one more pass). Never
+   * throws: it runs from timers, and a database error there must cost one pass, not the process.
+   */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -62,19 +67,24 @@ export class EscalationScheduler {
     } finally {
       this.running = false;
     }
-    this.arm();
+    try {
+      this.arm();
+    } catch (err) {
+      this.deps.log.error({ err }, 'escalation scheduler could not arm its timer; the auditor retries');
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.auditor);
+    this.deps.clock.clear(this.timer);
+    this.deps.clock.clear(this.auditor);
     await this.deps.delivery.stop(3_000);
   }
 
   private arm(): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
+    this.deps.clock.clear(this.timer);
+    this.timer = undefined;
     const now = this.deps.now();
     const step = this.deps.escalations.nextDueAt();
     let page = this.deps.outbox.nextAttemptAt();
@@ -84,7 +94,6 @@ export class EscalationScheduler {
     const candidates = [step, page].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.min(...candidates) - now));
-    this.timer = setTimeout(() => this.wake(), delay);
-    this.timer.unref?.();
+    this.timer = this.deps.clock.setTimeout(() => this.wake(), delay);
   }
 }

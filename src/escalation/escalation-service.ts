@@ -1,5 +1,6 @@
 import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
+import { guardTick, type Clock } from '../ops/clock';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
 import type { SlackDirectory } from '../pagers/slack-directory';
@@ -10,52 +11,12 @@ import { EscalationEngine } from './escalation-engine';
 import { EscalationScheduler } from './escalation-scheduler';
 import { createSqliteEscalationStore, isAutomatic, type EscalationRecord, type EscalationStore, type EscalationTrigger } from './escalation-store';
 import { summarizeEscalation, type EscalationSummary } from './escalation-summary';
+import type { AckOutcome, EscalateOutcome, EscalateRequest, EscalationPort, ResolveOutcome } from './escalation-port';
 import { PageDelivery } from './page-delivery';
 import { refreshStalePackets } from './packet-refresh';
 import { createSqlitePageOutbox, type PageOutbox } from './page-outbox';
 
-export interface EscalateRequest {
-  /** A configured node; the escalation joins its open incident or opens one. */
-  node?: string;
-  /** An incident named by a button or an argument. */
-  incidentId?: string;
-  by: string;
-  trigger: EscalationTrigger;
-  reasons: string[];
-  /** Where it was asked for: the header goes there when `slack.alertChannel` is not set. */
-  originChannel?: string;
-  /** `--level N` (0-based here): page that level now. Without it: the next level up, or the first. */
-  level?: number;
-  /** Who ran the diagnosis that met the criteria (trigger `auto`). */
-  diagnosedBy?: string;
-}
-
-export type EscalateOutcome =
-  | { kind: 'started'; escalation: EscalationRecord; incident: Incident; openedIncident: boolean; level: number; afterAck?: { by: string; level: number } }
-  | { kind: 'already_active'; escalation: EscalationRecord; incident: Incident }
-  /** The running chain now pages `level` (it was waiting on `from`). */
-  | { kind: 'moved_up'; escalation: EscalationRecord; incident: Incident; level: number; from: number | null }
-  /** Nothing above: the chain already pages (or an ack came from) its last level; `--level 1` repeats it. */
-  | { kind: 'at_last_level'; escalation: EscalationRecord; incident: Incident }
-  | { kind: 'bad_level'; levels: number }
-  | { kind: 'not_configured' }
-  | { kind: 'no_incident'; incidentId?: string }
-  | { kind: 'incident_resolved'; incident: Incident }
-  | { kind: 'skipped'; incident: Incident; reason: string };
-
-export type AckOutcome =
-  | { kind: 'acked'; escalation: EscalationRecord; incident: Incident }
-  | { kind: 'already_acked'; escalation: EscalationRecord; incident: Incident }
-  | { kind: 'not_escalating'; incident: Incident }
-  | { kind: 'no_incident' };
-
-export interface ResolveOutcome {
-  incident: Incident | undefined;
-  resolvedNow: boolean;
-  stoppedEscalation: boolean;
-  /** PagerDuty services (routing keys) told to resolve: only those a trigger reached. */
-  pagerdutyResolves: number;
-}
+export type { AckOutcome, EscalateOutcome, EscalateRequest, EscalationPort, ResolveOutcome } from './escalation-port';
 
 /** Requests this soon after a level was paged join it instead of paging the next level. */
 const SAME_REQUEST_MS = 10_000;
@@ -64,7 +25,7 @@ const SAME_REQUEST_MS = 10_000;
  * Escalation paging (SPEC 4.4): start, acknowledge, resolve, and the durable scheduler behind them. Built
  * once per runtime; `start()` arms the scheduler and the chain check, `stop()` ends them.
  */
-export class EscalationService {
+export class EscalationService implements EscalationPort {
   readonly escalations: EscalationStore;
   readonly outbox: PageOutbox;
   readonly engine: EscalationEngine;
@@ -74,7 +35,7 @@ export class EscalationService {
 
   constructor(
     private readonly services: Services,
-    options: { pagerdutyUrl: string },
+    options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined },
   ) {
     const { db } = services.store;
     const settings = services.config.escalation;
@@ -91,12 +52,15 @@ export class EscalationService {
       requestTimeoutMs: settings.requestTimeout,
       onSettled: () => this.scheduler.wake(),
     });
+    // Slack's read side (in-flight page checks, user checks), given at construction; the local shell has none.
+    this.delivery.directory = options.directory;
     this.scheduler = new EscalationScheduler({
       engine: this.engine,
       delivery: this.delivery,
       escalations: this.escalations,
       outbox: this.outbox,
       now: () => services.now().getTime(),
+      clock: options.clock,
       log: services.log.child({ component: 'escalation' }),
       auditIntervalMs: settings.auditInterval,
     });
@@ -111,11 +75,6 @@ export class EscalationService {
       .catch((err: unknown) => this.services.log.warn({ err, escalationId }, 'refreshing a stale escalation packet failed'))
       .finally(() => this.refreshing.delete(escalationId));
     this.refreshing.set(escalationId, run);
-  }
-
-  /** Slack's read side (in-flight page checks, user checks); absent in the local shell. */
-  attachSlackDirectory(directory: SlackDirectory): void {
-    this.delivery.directory = directory;
   }
 
   /** The incident's thread, posted by `post` unless it exists or is being posted (see PageDelivery). */
@@ -133,7 +92,7 @@ export class EscalationService {
     void this.postChainWarnings();
     const every = this.services.config.escalation.chainCheckInterval;
     if (every > 0) {
-      this.chainTimer = setInterval(() => void this.postChainWarnings(), every);
+      this.chainTimer = setInterval(guardTick(this.services.log, 'escalation chain check', () => this.postChainWarnings()), every);
       this.chainTimer.unref?.();
     }
   }

@@ -1,8 +1,9 @@
+import { guardTick } from '../ops/clock';
 import { z } from 'zod';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import { clickedButton } from '../slack/interaction-context';
-import type { InteractionModule } from '../slack/interaction-modules';
+import type { InteractionModule } from '../slack/interaction-module';
 import type { SlackQueue } from '../slack/slack-queue';
 import type { PostedMessage, Reply, View } from '../surfaces/view';
 import { HOME_ACTIONS, homeBlocks, homeStateKey, type HomeState, type NodeVerdict } from './home-view';
@@ -25,13 +26,13 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   let lastKey = '';
 
   const baseState = (): Omit<HomeState, 'chain'> => ({
-    incidents: services.store.incidents.listOpen().map((incident) => ({ incident, escalation: services.escalations?.summary(incident.id) })),
+    incidents: services.store.incidents.listOpen().map((incident) => ({ incident, escalation: services.escalations.summary(incident.id) })),
     nodes: services.inventory.names(),
     verdicts,
     timeline: services.commands.some((c) => c.name === 'timeline'),
   });
   const publish = async (users: Iterable<string>, base: Omit<HomeState, 'chain'>) => {
-    const chain = await services.escalations?.checkChain().catch(() => undefined);
+    const chain = await services.escalations.checkChain().catch(() => undefined);
     const blocks = homeBlocks({ ...base, chain }, services.now().getTime());
     for (const user of users) {
       await queue.send({ method: 'views.publish', args: { user_id: user, view: { type: 'home', blocks } }, priority: 'status', channel: `home:${user}`, coalesceKey: `home:${user}` });
@@ -55,16 +56,11 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   });
 
   // Every diagnosis (command, button, alert) updates the node's verdict on the tab.
-  const previous = services.afterDiagnosis;
-  services.afterDiagnosis = async (result, origin) => {
+  services.diagnoses.subscribe((result) => {
     verdicts.set(result.node, { severity: result.verdict.severity, summary: result.verdict.summary, at: Date.parse(result.startedAt) || services.now().getTime() });
-    try {
-      await previous?.(result, origin);
-    } finally {
-      refreshQuietly();
-    }
-  };
-  setInterval(refreshQuietly, REFRESH_MS).unref();
+    refreshQuietly();
+  });
+  setInterval(guardTick(services.log, 'App Home refresh', refreshQuietly), REFRESH_MS).unref();
 
   app.action(new RegExp(`^(${Object.values(HOME_ACTIONS).join('|')})(:|$)`), async ({ ack, body, action }) => {
     await ack();

@@ -1,8 +1,8 @@
-import type { Command } from '../../commands/command';
+import type { CommandHelp } from '../surfaces/command-types';
 import type { View } from '../surfaces/view';
 import { context, section } from './blocks';
 
-type CommandInfo = Pick<Command, 'name' | 'usage' | 'summary' | 'sideEffects'>;
+type CommandInfo = CommandHelp;
 
 /** What each option does, wherever a command's usage names it. */
 const OPTION_TEXT: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
+import type { Messenger } from '../slack/messenger';
 import { createShellMessenger } from './shell-messenger';
 import { shellReply } from './shell-reply';
 import { terminalText, type TerminalStream } from './terminal-output';
@@ -22,8 +23,18 @@ const KNOWN_NAMES: Record<string, string> = {
  * the input line is cleared, the message printed and the prompt redrawn with what was typed so far. Reads until
  * EOF or `exit`, so it also works with piped input (scripts, tests).
  */
-export async function runLocalShell(options: { services: Services; input: NodeJS.ReadableStream; output: NodeJS.WritableStream; banner: string; chartsDir?: string }): Promise<void> {
-  const { services, input } = options;
+export interface LocalShell {
+  /** Bot-initiated messages (pages, alert threads, progress) printed between prompts; given to the runtime. */
+  messenger: Messenger;
+  /** Reads commands until EOF or `exit`, running them with these services. */
+  run(services: Services, banner: string): Promise<void>;
+}
+
+/**
+ * Built before the runtime, so the runtime gets the shell's messenger at construction (nothing swaps it later).
+ */
+export function createLocalShell(options: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; chartsDir?: string }): LocalShell {
+  const { input } = options;
   const output = options.output as NodeJS.WritableStream & TerminalStream;
   const interactive = (input as { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({ input, output: interactive ? output : undefined, prompt: 'stemedb> ', terminal: interactive });
@@ -36,21 +47,25 @@ export async function runLocalShell(options: { services: Services; input: NodeJS
     print(text);
     rl.prompt(true);
   };
-  services.messenger = createShellMessenger(background, { chartsDir: options.chartsDir });
-  print(options.banner);
-  const ready = () => {
-    busy = false;
-    if (interactive) rl.prompt();
+  return {
+    messenger: createShellMessenger(background, { chartsDir: options.chartsDir }),
+    async run(services, banner) {
+      print(banner);
+      const ready = () => {
+        busy = false;
+        if (interactive) rl.prompt();
+      };
+      ready();
+      for await (const raw of rl) {
+        busy = true;
+        const line = raw.trim().replace(/^\/stemedb\b\s*/, '');
+        if (line === 'exit' || line === 'quit') break;
+        if (line !== '') {
+          await dispatchCommand(line, { surface: 'shell', invoker: SHELL_USER, services, reply: shellReply(print) });
+        }
+        ready();
+      }
+      rl.close();
+    },
   };
-  ready();
-  for await (const raw of rl) {
-    busy = true;
-    const line = raw.trim().replace(/^\/stemedb\b\s*/, '');
-    if (line === 'exit' || line === 'quit') break;
-    if (line !== '') {
-      await dispatchCommand(line, { surface: 'shell', invoker: SHELL_USER, services, reply: shellReply(print) });
-    }
-    ready();
-  }
-  rl.close();
 }

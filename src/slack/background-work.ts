@@ -5,14 +5,20 @@ export interface BackgroundWorkOptions {
   quietMs?: number;
   /** ...but never longer than this: under steady traffic the work still gets done. */
   maxDelayMs?: number;
+  /**
+   * A task that rejects anyway (its own catch failed, or it had none): reported here, never dropped silently.
+   * The pool keeps running the other tasks.
+   */
+  onTaskError: (err: unknown) => void;
 }
 
 /**
  * Work that runs after a Slack ack. Slack's hard limit is on the ack (3 s), not on the work, so new tasks wait
  * while a burst of requests is arriving (up to `maxDelayMs`), start from `setImmediate` (after Node has read
- * pending sockets), and at most `concurrency` run at once. Tasks never reject: each catches its own errors.
+ * pending sockets), and at most `concurrency` run at once. Tasks should catch their own errors; one that
+ * rejects is handed to `onTaskError` (logged by the caller) and the pool goes on.
  */
-export function createBackgroundWork({ concurrency, quietMs = 15, maxDelayMs = 250 }: BackgroundWorkOptions) {
+export function createBackgroundWork({ concurrency, quietMs = 15, maxDelayMs = 250, onTaskError }: BackgroundWorkOptions) {
   const waiting: { task: () => Promise<unknown>; queuedAt: number }[] = [];
   let running = 0;
   let lastArrival = 0;
@@ -31,8 +37,16 @@ export function createBackgroundWork({ concurrency, quietMs = 15, maxDelayMs = 2
       const { task } = waiting.shift()!;
       running++;
       setImmediate(() => {
-        void task()
-          .catch(() => undefined)
+        // A task that throws synchronously is a rejection too.
+        void Promise.resolve()
+          .then(task)
+          .catch((err: unknown) => {
+            try {
+              onTaskError(err);
+            } catch {
+              // The reporter itself failed (a closed log stream): nothing else to tell.
+            }
+          })
           .finally(() => {
             running--;
             pump();

@@ -1,28 +1,27 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as SlackLogger } from '@slack/bolt';
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { HttpRoute } from '../http/http-route';
 import type { Logger } from '../ops/logger';
 import { createBackgroundWork } from './background-work';
-import { INTERACTION_MODULES } from './interaction-modules';
+import type { InteractionModule } from './interaction-module';
 import { DEFAULT_RESPONSE_URL_PREFIX, enforceResponseUrls } from './response-url-policy';
-import { createSlackMessenger } from './messenger';
-import { SlackQueue } from './slack-queue';
+import type { SlackQueue } from './slack-queue';
+import { boltLogger, type SlackTransport } from './slack-transport';
 import { slackReply } from './slack-reply';
 import { guardSlackRequests } from './slack-request-guard';
 
 export interface SlackAppOptions {
   services: Services;
-  botToken: string;
+  /** The features' buttons and modals (src/app/interaction-modules.ts). */
+  interactions: readonly InteractionModule[];
+  /** Slack's outbound side, built by the runtime (runtime.slack) so features had the messenger from the start. */
+  transport: SlackTransport;
   signingSecret?: string;
   /** Socket Mode when set; the HTTP receiver on `port` otherwise. */
   appToken?: string;
-  slackApiUrl?: string;
   routes: HttpRoute[];
-  /** `{ retries: 0 }` in tests: the default policy can stall for about 30 minutes. */
-  retries?: number;
-  channelIntervalMs?: number;
   port: number;
   /** Interface to listen on (HTTP mode); all interfaces when unset. */
   host?: string;
@@ -43,39 +42,24 @@ export interface SlackApp {
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { services, routes } = options;
   const responseUrlPrefix = options.responseUrlPrefix ?? DEFAULT_RESPONSE_URL_PREFIX;
-  const clientOptions: WebClientOptions = {
-    slackApiUrl: options.slackApiUrl,
-    timeout: 10_000,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
-    logger: boltLogger(services.log),
-  };
+  const { client, clientOptions, queue, botToken } = options.transport;
   const app = options.appToken
     ? new App({
-        token: options.botToken,
+        token: botToken,
         receiver: new SocketModeReceiver({ appToken: options.appToken, customRoutes: routes, installerOptions: { port: options.port }, logger: boltLogger(services.log) }),
         clientOptions,
         logger: boltLogger(services.log),
         deferInitialization: true,
       })
     : new App({
-        token: options.botToken,
+        token: botToken,
         receiver: guardedHttpReceiver(options, responseUrlPrefix),
         clientOptions,
         logger: boltLogger(services.log),
         deferInitialization: true,
       });
   enforceResponseUrls(app, responseUrlPrefix, services.log);
-  const client = new WebClient(options.botToken, clientOptions);
-  const queue = new SlackQueue(client, {
-    channelIntervalMs: options.channelIntervalMs ?? 1_000,
-    concurrency: 4,
-    maxRetries: options.retries ?? 3,
-    log: services.log,
-    onError: (method, error) => services.metrics.slackErrors.inc({ method, error }),
-  });
-
-  const work = createBackgroundWork({ concurrency: 4 });
+  const work = createBackgroundWork({ concurrency: 4, onTaskError: (err) => services.log.error({ err }, 'work after a Slack ack failed (kept serving)') });
   app.command('/stemedb', async ({ command, ack, respond }) => {
     work.noteArrival();
     await ack();
@@ -90,9 +74,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     );
   });
 
-  // From here on, bot-initiated messages (alert threads, pages) go through Slack's paced queue.
-  services.messenger = createSlackMessenger(queue);
-  for (const register of INTERACTION_MODULES) register(app, { services, queue });
+  for (const register of options.interactions) register(app, { services, queue });
 
   app.error(async (err) => {
     services.log.error({ err }, 'unhandled Slack listener error');
@@ -144,18 +126,4 @@ async function initWithRetry(app: App, log: Logger): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
   }
-}
-
-/** Bolt and the Web API log through our pino logger, at its level. */
-function boltLogger(log: Logger): SlackLogger {
-  const child = log.child({ component: 'slack' });
-  return {
-    debug: (...msg) => child.debug(msg.map(String).join(' ')),
-    info: (...msg) => child.info(msg.map(String).join(' ')),
-    warn: (...msg) => child.warn(msg.map(String).join(' ')),
-    error: (...msg) => child.error(msg.map(String).join(' ')),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.INFO,
-    setName: () => undefined,
-  };
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { runDiagnosisInto } from '../../commands/diagnose';
-import { auditUnknownTarget, authorizeAction } from '../access/action-rules';
+import { auditUnknownTarget } from '../access/action-rules';
 import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import { clickedButton, interactionContext, type ClickedButton } from './interaction-context';
-import type { InteractionModule } from './interaction-modules';
+import type { InteractionModule } from './interaction-module';
+import { ruledButton } from './ruled-button';
 
 export const buttonValueSchema = z.object({ node: z.string().max(64), incidentId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() });
 
@@ -50,15 +51,11 @@ function lookUp(services: Services, raw: string): ButtonTarget {
 
 /** "Run again" and "Slow queries" on a diagnosis or alert message (channel rule of access/action-rules.ts). */
 export const diagnosisActions: InteractionModule = (app, { services, queue }) => {
-  app.action(DIAGNOSIS_ACTIONS.rerun, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const target = buttonTarget(services, button, 'diagnose');
-    if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
-    const rule = await authorizeAction(services, { action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, userId: button.userId, surface: 'slack', channelId: button.channelId, incident: target.incident, node: target.node.name, via: 'button' });
-    if (!rule.allowed) return void (await ctx.reply.private({ text: rule.refusal }));
-    await runDiagnosisInto(ctx, target.node.name);
+  ruledButton(app, { services, queue }, {
+    actionId: DIAGNOSIS_ACTIONS.rerun,
+    target: (button) => buttonTarget(services, button, 'diagnose'),
+    rule: (target) => ({ action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    run: (ctx, target) => runDiagnosisInto(ctx, target.node.name),
   });
   app.action(DIAGNOSIS_ACTIONS.slowQueries, async ({ ack, body, respond }) => {
     await ack();

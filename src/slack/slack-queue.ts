@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 
 /** Pages go out before status updates, and status before diagnosis details (SPEC 4.6). */
@@ -43,6 +44,8 @@ export interface SlackQueueOptions {
   /** Retries for transport errors and 5xx (429 waits are not counted: they are Slack telling us when). */
   maxRetries: number;
   log: Logger;
+  /** Pacing, 429 pauses and retry backoff run on this clock (systemClock; a fake clock in tests). */
+  clock: Clock;
   onError?: (method: string, error: string) => void;
 }
 
@@ -57,7 +60,7 @@ export class SlackQueue {
   private pausedUntil = 0;
   private inFlight = 0;
   private seq = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private closed = false;
 
   constructor(
@@ -98,14 +101,14 @@ export class SlackQueue {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.options.clock.clear(this.timer);
     for (const job of this.pending.splice(0)) job.waiters.forEach((w) => w.reject(new Error('the Slack queue was closed')));
   }
 
   private pump(): void {
-    clearTimeout(this.timer);
+    this.options.clock.clear(this.timer);
     this.timer = undefined;
-    const now = Date.now();
+    const now = this.options.clock.now();
     while (this.inFlight < this.options.concurrency && now >= this.pausedUntil) {
       const job = this.nextRunnable(now);
       if (!job) break;
@@ -134,8 +137,7 @@ export class SlackQueue {
     let wakeAt = Infinity;
     for (const job of this.pending) wakeAt = Math.min(wakeAt, job.channel ? (this.nextFreeAt.get(job.channel) ?? now) : now);
     wakeAt = Math.max(wakeAt, this.pausedUntil);
-    this.timer = setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
-    this.timer.unref?.();
+    this.timer = this.options.clock.setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
   }
 
   private async run(job: Pending): Promise<void> {
@@ -152,7 +154,7 @@ export class SlackQueue {
       const waitMs = Math.max(1, err.retryAfter ?? 1) * 1000;
       this.options.log.warn({ method: job.method, channel: job.channel, waitMs }, 'Slack rate limit: pausing the queue');
       this.options.onError?.(job.method, 'ratelimited');
-      const until = Date.now() + waitMs;
+      const until = this.options.clock.now() + waitMs;
       if (job.channel) this.nextFreeAt.set(job.channel, until);
       else this.pausedUntil = until;
       this.pending.push(job);
@@ -165,10 +167,10 @@ export class SlackQueue {
       job.attempts++;
       const backoff = Math.min(30_000, 250 * 2 ** job.attempts) * (0.5 + Math.random() / 2);
       this.options.log.warn({ method: job.method, attempt: job.attempts, backoff, err: err.message }, 'Slack call failed: retrying');
-      setTimeout(() => {
+      this.options.clock.setTimeout(() => {
         this.pending.push(job);
         this.pump();
-      }, backoff).unref?.();
+      }, backoff);
       return;
     }
     job.waiters.forEach((w) => w.reject(err));

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import type { SlackDeps } from '../slack/interaction-modules';
+import type { SlackDeps } from '../slack/interaction-module';
 import type { Incident } from '../incidents/incident-store';
 import { recordNote, timeOfTs } from './record-note';
 

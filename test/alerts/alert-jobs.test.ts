@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteJobQueue, type JobQueue } from '../../src/alerts/alert-jobs';
 import { openDatabase, type Db } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 
 const T0 = new Date('2026-02-12T06:00:00Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteCompactionLockStore, type AcquireRequest } from '../../src/compaction/compaction-lock-store';
 import { openDatabase, type Db } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 
 const run = promisify(execFile);
 const t0 = new Date('2026-11-03T14:00:00.000Z');

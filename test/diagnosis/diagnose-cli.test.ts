@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { clusterConfigYaml, startCluster, type SimCluster } from '../../sim';
 import { CAUSES, CHECK_IDS } from '../../src/diagnosis/types';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 
 const BIN = resolve(import.meta.dirname, '../../bin/stemedb-chatops.mjs');
 

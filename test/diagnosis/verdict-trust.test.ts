@@ -9,7 +9,7 @@ import { clusterNodesConfig, startCluster, type SimCluster, type SimNodeOptions 
 import type { DiskData } from '../../src/diagnosis/checks/disk';
 import type { DiagnosisResult } from '../../src/diagnosis/types';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 
 /**
  * Issue 9 ("verdicts an SRE can trust at 3 a.m."), each case through the real CLI (`diagnose <node> --json`)

@@ -81,7 +81,7 @@ describe('an unconfigured chain (no targets at any level)', () => {
       const escalations = runtime.services.escalations!;
       expect(escalations.escalate({ node: 'stemedb-1', by: 'U1', trigger: 'command', reasons: [] })).toEqual({ kind: 'not_configured' });
       const verdict = { causes: [{ cause: 'unknown' as const, evidence: [] }], severity: 'critical' as const, summary: 's', escalate: true, escalateReasons: ['error rate 20.00% exceeds 10% (critical data loss risk)'] };
-      await runtime.services.afterDiagnosis!({ node: 'stemedb-1', startedAt: new Date().toISOString(), durationMs: 1, errorRate: 0.2, verdict, checks: [], recommendations: [] }, {});
+      await runtime.services.diagnoses.publish({ node: 'stemedb-1', startedAt: new Date().toISOString(), durationMs: 1, errorRate: 0.2, verdict, checks: [], recommendations: [] }, {});
       expect(runtime.services.store.incidents.listOpen()).toEqual([]);
       expect(printed).toEqual([]);
     } finally {

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type SimCluster, type SimNodeOptions } from '../../sim';
 import { simulatorConfigDocument } from '../../src/app/demo-config';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/runtime';
+import { createRuntime, type Runtime, type RuntimeOptions, slackTransportOf } from '../../src/app/runtime';
 import type { Config } from '../../src/config/schema';
+import type { Clock } from '../../src/ops/clock';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/ops/logger';
 import { opsRoutes } from '../../src/ops/ops-routes';
+import { INTERACTION_MODULES } from '../../src/app/interaction-modules';
 import { createSlackApp, type SlackApp } from '../../src/slack/create-slack-app';
 import type { HttpRoute } from '../../src/http/http-route';
 import { startFakeSlack, type FakeSlack } from './fake-slack';
@@ -45,6 +47,8 @@ export interface StartBotOptions {
   fake?: FakeSlack;
   /** The bot's clock (`services.now`): an offset clock lets a test step past a window without sleeping. */
   now?: () => Date;
+  /** Timers of the escalation scheduler (a FakeClock); `services.now` follows it unless `now` is given. */
+  clock?: Clock;
   /** Charts in threads: off unless a test asks (they add a message or file to every diagnosed thread). */
   charts?: RuntimeOptions['charts'];
 }
@@ -60,16 +64,12 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
   });
   const config = parseConfig(document, 'test config');
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], now: options.now, charts: options.charts ?? { enabled: false } });
-  const slack = createSlackApp({
+  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], slack: { botToken: BOT_TOKEN, slackApiUrl: fake.apiUrl, retries: 0, channelIntervalMs: 20 }, now: options.now, clock: options.clock, charts: options.charts ?? { enabled: false } });
+  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
     services: runtime.services,
-    botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
-    slackApiUrl: fake.apiUrl,
     responseUrlPrefix: `${fake.baseUrl}/response/`,
     routes: [...opsRoutes(runtime.metrics.registry, []), ...(options.routes?.(runtime) ?? [])],
-    retries: 0,
-    channelIntervalMs: 20,
     port: 0,
     host: '127.0.0.1',
   });

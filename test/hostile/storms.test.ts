@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 import { postWebhook, WEBHOOK_TOKEN } from '../alerts/alert-payloads';
 import { startBot, type TestBot } from '../harness/start-bot';
 import { crowdIncidentIds, stormPayload } from './storm-corpus';

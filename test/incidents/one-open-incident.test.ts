@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'open-incidents.ts');
 

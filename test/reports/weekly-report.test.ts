@@ -4,7 +4,7 @@ import { startCluster, type SimCluster } from '../../sim';
 import { dueRun } from '../../src/reports/report-schedule';
 import { createWeeklyReports } from '../../src/reports/weekly-reports';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
 import { startBot, type TestBot } from '../harness/start-bot';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,7 +1,9 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock, type Clock } from '../../src/ops/clock';
 import { createLogger } from '../../src/ops/logger';
 import { SlackQueue } from '../../src/slack/slack-queue';
+import { FakeClock } from '../harness/fake-clock';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
 
 describe('SlackQueue', () => {
@@ -13,16 +15,22 @@ describe('SlackQueue', () => {
   });
   afterAll(async () => fake.close());
 
-  const queue = (channelIntervalMs = 0, concurrency = 1) => new SlackQueue(client, { channelIntervalMs, concurrency, maxRetries: 3, log: createLogger('silent') });
+  const queue = (channelIntervalMs = 0, concurrency = 1, clock: Clock = systemClock) => new SlackQueue(client, { channelIntervalMs, concurrency, maxRetries: 3, log: createLogger('silent'), clock });
 
+  // Timing on a fake clock (the HTTP to the fake Slack stays real): the queue waits exactly until the deadline.
   it('honours 429 Retry-After by pausing, then sends: nothing dropped', async () => {
     fake.reset();
     fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    const q = queue();
-    const started = Date.now();
-    const result = await q.send({ method: 'chat.postMessage', args: { channel: 'C1', text: 'hello' }, priority: 'status', channel: 'C1' });
-    expect(result.ok).toBe(true);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    const clock = new FakeClock(Date.now());
+    const q = queue(0, 1, clock);
+    const result = q.send({ method: 'chat.postMessage', args: { channel: 'C1', text: 'hello' }, priority: 'status', channel: 'C1' });
+    await fake.waitFor(() => fake.calls('chat.postMessage')[0]);
+    await waitUntil(() => q.size() === 1);
+    await clock.advance(999);
+    expect(q.size()).toBe(1);
+    expect(fake.calls('chat.postMessage')).toHaveLength(1);
+    await clock.advance(1);
+    expect((await result).ok).toBe(true);
     expect(fake.calls('chat.postMessage').map((c) => c.status)).toEqual([429, 200]);
     q.close();
   });
@@ -56,12 +64,22 @@ describe('SlackQueue', () => {
 
   it('paces calls to one channel', async () => {
     fake.reset();
-    const q = queue(300, 4);
-    await Promise.all([1, 2, 3].map((i) => q.send({ method: 'chat.postMessage', args: { channel: 'C4', text: `m${i}` }, priority: 'status', channel: 'C4' })));
-    // Measured where the calls arrive, so allow for each request's own transit time; unpaced, they arrive together.
-    const at = fake.calls('chat.postMessage').map((c) => c.at);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(200);
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(200);
+    const clock = new FakeClock(Date.now());
+    const q = queue(300, 4, clock);
+    const sent = [1, 2, 3].map((i) => q.send({ method: 'chat.postMessage', args: { channel: 'C4', text: `m${i}` }, priority: 'status', channel: 'C4' }));
+    await fake.waitFor(() => fake.calls('chat.postMessage')[0]);
+    // Unpaced, all three would leave at once (concurrency 4); paced, each waits 300 ms after the previous.
+    expect(q.size()).toBe(2);
+    await clock.advance(299);
+    expect(q.size()).toBe(2);
+    await clock.advance(1);
+    expect(q.size()).toBe(1);
+    await clock.advance(299);
+    expect(q.size()).toBe(1);
+    await clock.advance(1);
+    expect(q.size()).toBe(0);
+    await Promise.all(sent);
+    expect(fake.calls('chat.postMessage').map((c) => c.body.text)).toEqual(['m1', 'm2', 'm3']);
     q.close();
   });
 
@@ -75,3 +93,11 @@ describe('SlackQueue', () => {
     q.close();
   });
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

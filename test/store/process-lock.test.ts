@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 import { acquireProcessLock } from '../../src/store/process-lock';
 
 /** The one-bot-per-store lock's takeover rules, on an injected clock and injected pid liveness. */

@@ -6,7 +6,7 @@ import { buildPostmortem } from '../../src/timeline/postmortem';
 import { describe, expect, it } from 'vitest';
 import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
 import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/app/migrations';
 import { incidentFigures } from '../../src/timeline/incident-figures';
 import { createTimelineLog } from '../../src/timeline/timeline-log';
 import { startRetentionJob } from '../../src/timeline/retention';

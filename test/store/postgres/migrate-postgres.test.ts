@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/store/database';
-import { MIGRATIONS } from '../../../src/store/migrations';
+import { MIGRATIONS } from '../../../src/app/migrations';
 import { checkSchema, incompatibleSchemaMessage, migratePostgres } from '../../../src/store/postgres/migrate-postgres';
 import { MIGRATE_LOCK_KEY, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../../src/store/postgres/pg-migrations';
 import { WorkLeases } from '../../../src/store/postgres/work-leases';

@@ -4,11 +4,12 @@ import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
 import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
 import { REPORT_MIGRATIONS } from '../reports/report-store';
-import type { Migration } from './database';
-import { PROCESS_LOCK_MIGRATION } from './process-lock';
+import type { Migration } from '../store/database';
+import { PROCESS_LOCK_MIGRATION } from '../store/process-lock';
 
 /**
- * Every schema change, in order. Never edit an applied migration: add a new one. Version ranges per domain
+ * Every schema change, in order, assembled here in the composition root so the store (src/store) never
+ * imports a feature: each feature exports its own list. Never edit an applied migration: add a new one. Version ranges per domain
  * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts,
  * 40-49 timeline, 50-59 access (pending actions), 60-69 reports.
  */

@@ -1,0 +1,15 @@
+import type { App } from '@slack/bolt';
+import type { Services } from '../app/services';
+import type { SlackQueue } from './slack-queue';
+
+/** What a feature's Slack listeners (buttons, modals) get. */
+export interface SlackDeps {
+  services: Services;
+  queue: SlackQueue;
+}
+
+/**
+ * A feature's buttons and modals. Features export theirs; the composition root (src/app/interaction-modules.ts)
+ * lists them and hands the list to createSlackApp, so the Slack adapter never imports a feature.
+ */
+export type InteractionModule = (app: App, deps: SlackDeps) => void;
