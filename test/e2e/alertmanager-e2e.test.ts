@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { stepFor } from '../../src/charts/chart-data';
 import { CHART_WIDTH, chartHeight } from '../../src/charts/echarts-option';
 import { queryRange } from '../../src/prometheus/query-range';
 import { decodePng } from '../charts/png';
+import { freePort } from '../harness/free-port';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
@@ -21,13 +21,6 @@ const OPERATOR = 'U0OPERATOR';
 const installed = existsSync(PROMETHEUS) && existsSync(ALERTMANAGER);
 const RULES_FILE = join(import.meta.dirname, '../../deploy/prometheus/stemedb-alerts.yml');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 interface Daemon {
   name: string;

@@ -9,6 +9,7 @@ import { shellQuote } from '../../src/exec/shell-quote';
 import { createSshExecutor, type SshConfig, type SshExecutorOptions } from '../../src/exec/ssh-executor';
 import { requireSshdOrSkip, startSshd, type RunningSshd } from '../harness/sshd';
 import { hostileValues } from './hostile-values';
+import { freePort } from '../harness/free-port';
 
 const command = (script: string, overrides: Partial<HostCommand> = {}): HostCommand => ({
   id: 'test',
@@ -30,14 +31,6 @@ async function connectError(config: SshConfig): Promise<HostExecError> {
   return err as HostExecError;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(!requireSshdOrSkip())('ssh executor against a real sshd', () => {
   let sshd: RunningSshd;

@@ -1,18 +1,5 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-/** The local shell on the built-in simulator, as `npm start` runs it without Slack credentials. */
-function runShell(input: string): Promise<{ code: number | null; stdout: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'error' };
-  for (const key of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) delete env[key];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'start'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout }));
-    child.stdin.end(input);
-  });
-}
+import { runDemoShell as runShell } from '../harness/run-demo-shell';
 
 /** Issue 9 item 8 (and 7): the demo's disk-full node tells one story in the diagnosis and the compaction confirmation. */
 describe('the local demo tells one consistent story', () => {
