@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,28 +8,13 @@ import { stringify } from 'yaml';
 import { startCluster } from '../sim';
 import { simulatorConfigDocument } from '../src/app/demo-config';
 import { startFakeSlack } from '../test/harness/fake-slack';
-import { signSlackRequest, slashCommandBody } from '../test/harness/slack-requests';
+import { postCommand, SIGNING_SECRET } from './post-command';
 import { percentile, round, runConcurrent } from './stats';
 
-const SIGNING_SECRET = 'bench-signing-secret';
 const CONCURRENCY = 20;
 const REQUESTS_PER_ROUND = 400;
 const ROUNDS = 4;
 const COMMAND = process.env.BENCH_TEXT ?? 'stats stemedb-1';
-
-/** Sends one signed slash command and resolves when the HTTP answer (the ack) arrives. */
-function postCommand(url: URL, agent: Agent, responseUrl: string): Promise<void> {
-  const body = new URLSearchParams(slashCommandBody({ text: COMMAND, response_url: responseUrl }) as unknown as Record<string, string>).toString();
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(SIGNING_SECRET, body) };
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** True once every command so far got its answer (a post, an ephemeral or a response_url reply). */
 function settled(fake: Awaited<ReturnType<typeof startFakeSlack>>): boolean {
@@ -66,13 +51,13 @@ export async function benchAck(): Promise<Record<string, unknown>> {
   const targets = { bare: bare.url, bot: bot.url };
   const samples: Record<'bare' | 'bot', number[]> = { bare: [], bot: [] };
   try {
-    for (const name of ['bare', 'bot'] as const) await runConcurrent(60, CONCURRENCY, () => postCommand(targets[name], agent, fake.responseUrl('warmup')));
+    for (const name of ['bare', 'bot'] as const) await runConcurrent(60, CONCURRENCY, () => postCommand(targets[name], agent, COMMAND, fake.responseUrl('warmup')));
     expectedAnswers += 60;
     await fake.waitFor(() => settled(fake), 120_000);
     for (let r = 0; r < ROUNDS; r++) {
       for (const name of r % 2 === 0 ? (['bare', 'bot'] as const) : (['bot', 'bare'] as const)) {
         if (name === 'bot') expectedAnswers += REQUESTS_PER_ROUND;
-        samples[name].push(...(await runConcurrent(REQUESTS_PER_ROUND, CONCURRENCY, () => postCommand(targets[name], agent, fake.responseUrl('bench')))));
+        samples[name].push(...(await runConcurrent(REQUESTS_PER_ROUND, CONCURRENCY, () => postCommand(targets[name], agent, COMMAND, fake.responseUrl('bench')))));
         // Let the bot finish the work its acks promised before the next round measures anyone.
         await fake.waitFor(() => settled(fake), 120_000);
       }

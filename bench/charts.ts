@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -10,10 +10,9 @@ import { createChartRenderer } from '../src/charts/chart-renderer';
 import { diagnosisChart } from '../src/charts/chart-spec';
 import type { Point } from '../src/charts/chart-types';
 import { startFakeSlack, type FakeSlack } from '../test/harness/fake-slack';
-import { signSlackRequest, slashCommandBody } from '../test/harness/slack-requests';
+import { postCommand, SIGNING_SECRET } from './post-command';
 import { percentile, round, runConcurrent } from './stats';
 
-const SIGNING_SECRET = 'bench-signing-secret';
 const RENDERS = 200;
 const CONCURRENCY = 20;
 const REQUESTS_PER_ROUND = 60;
@@ -54,19 +53,6 @@ async function benchRender(niceness: number): Promise<Record<string, unknown>> {
   } finally {
     await renderer.close();
   }
-}
-
-function postCommand(url: URL, agent: Agent, text: string, responseUrl: string): Promise<void> {
-  const body = new URLSearchParams(slashCommandBody({ text, response_url: responseUrl }) as unknown as Record<string, string>).toString();
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(SIGNING_SECRET, body) };
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function startTarget(args: string[]): Promise<{ child: ChildProcess; url: URL }> {
