@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Db, Migration } from '../store/database';
+import type { Sync } from '../store/sqlite/tx-gate';
 
 /** Version range 50-59: access (pending actions). */
 export const PENDING_ACTION_MIGRATIONS: Migration[] = [
@@ -99,10 +100,10 @@ export function newPendingActionId(): string {
   return `pa_${randomBytes(16).toString('base64url')}`;
 }
 
-export function createSqlitePendingActionStore(db: Db): PendingActionStore {
+export function createSqlitePendingActionStore(db: Db): Sync<PendingActionStore> {
   const prune = (before: Date) => db.prepare('DELETE FROM pending_actions WHERE expires_at < ?').run(before.toISOString()).changes;
   return {
-    async issue({ kind, params, allowedUsers = [], ttlMs }, at) {
+    issue({ kind, params, allowedUsers = [], ttlMs }, at) {
       // Housekeeping on the way: records a day past their expiry are only clutter (the audit log keeps clicks).
       prune(new Date(at.getTime() - 86_400_000));
       const id = newPendingActionId();
@@ -116,7 +117,7 @@ export function createSqlitePendingActionStore(db: Db): PendingActionStore {
       );
       return id;
     },
-    async redeem<P>(id: string, kind: string, clicker: string, at: Date): Promise<Redeemed<P>> {
+    redeem<P>(id: string, kind: string, clicker: string, at: Date): Redeemed<P> {
       return db.transaction((): Redeemed<P> => {
         const row = db.prepare('SELECT * FROM pending_actions WHERE id = ? AND kind = ?').get(id, kind) as Row | undefined;
         const action = row && fromRow<P>(row);
@@ -128,8 +129,6 @@ export function createSqlitePendingActionStore(db: Db): PendingActionStore {
         return { ok: true, action };
       }).immediate();
     },
-    async prune(before) {
-      return prune(before);
-    },
+    prune,
   };
 }

@@ -1,3 +1,4 @@
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 
 /** What a job brings in line with the store: an incident's messages, a node's diagnosis, a storm summary. */
@@ -17,19 +18,19 @@ export interface AlertJob {
  */
 export interface JobQueue {
   /** Due at `runAt` (default `at`); when one is already pending for the target, nothing changes. */
-  enqueue(kind: JobKind, target: string, at: Date, runAt?: Date): void;
+  enqueue(kind: JobKind, target: string, at: Date, runAt?: Date): Promise<void>;
   /** Marks up to `limit` due pending jobs of these kinds as running, oldest first, skipping busy targets. */
-  claim(kinds: readonly JobKind[], now: Date, limit: number, busy: (job: Pick<AlertJob, 'kind' | 'target'>) => boolean): AlertJob[];
-  complete(id: number): void;
+  claim(kinds: readonly JobKind[], now: Date, limit: number, busy: (job: Pick<AlertJob, 'kind' | 'target'>) => boolean): Promise<AlertJob[]>;
+  complete(id: number): Promise<void>;
   /** Back to pending at `runAt` (or dropped when another pending job already covers the same target). */
-  retry(job: AlertJob, runAt: Date, error: string): void;
-  fail(id: number, error: string): void;
+  retry(job: AlertJob, runAt: Date, error: string): Promise<void>;
+  fail(id: number, error: string): Promise<void>;
   /** After a restart: jobs a dead process was running are pending again. */
-  resetRunning(): number;
-  pendingCount(): number;
-  failedCount(): number;
+  resetRunning(): Promise<number>;
+  pendingCount(): Promise<number>;
+  failedCount(): Promise<number>;
   /** The earliest run time of a pending job, for the worker's timer. */
-  nextRunAt(): Date | undefined;
+  nextRunAt(): Promise<Date | undefined>;
 }
 
 interface JobRow {
@@ -40,7 +41,7 @@ interface JobRow {
 }
 
 /** The job queue on the bot's SQLite store (table `alert_jobs`, migration 30). */
-export function createSqliteJobQueue(db: Db): JobQueue {
+export function createSqliteJobQueue(db: Db): Sync<JobQueue> {
   const insert = db.prepare("INSERT OR IGNORE INTO alert_jobs (kind, target, status, run_at, created_at) VALUES (?, ?, 'pending', ?, ?)");
   const due = db.prepare("SELECT id, kind, target, attempts FROM alert_jobs WHERE status = 'pending' AND run_at <= ? ORDER BY id LIMIT 500");
   const markRunning = db.prepare("UPDATE alert_jobs SET status = 'running', attempts = attempts + 1 WHERE id = ? AND status = 'pending'");

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 
 /**
@@ -52,31 +53,30 @@ export type ThreadPatch = Partial<Pick<AlertThread, 'diagState' | 'diagTs' | 'he
  * Synchronous like the incident store, so intake records everything in one transaction before answering.
  */
 export interface AlertStore {
-  transaction<T>(fn: () => T): T;
-  thread(incidentId: string): AlertThread | undefined;
-  addThread(thread: Pick<AlertThread, 'incidentId' | 'nodeLabel' | 'alert' | 'summaryId' | 'diagState'>, at: Date): void;
+  thread(incidentId: string): Promise<AlertThread | undefined>;
+  addThread(thread: Pick<AlertThread, 'incidentId' | 'nodeLabel' | 'alert' | 'summaryId' | 'diagState'>, at: Date): Promise<void>;
   /** Records a re-sent copy; true when its content (not just its timestamps) changed. */
-  touchThread(incidentId: string, alert: StoredAlert, at: Date): boolean;
-  update(incidentId: string, patch: ThreadPatch): void;
+  touchThread(incidentId: string, alert: StoredAlert, at: Date): Promise<boolean>;
+  update(incidentId: string, patch: ThreadPatch): Promise<void>;
   /** Moves the diagnosis state only from one of `from`: the atomic claim two jobs cannot both win. */
-  casDiagState(incidentId: string, from: readonly DiagState[], to: DiagState): boolean;
+  casDiagState(incidentId: string, from: readonly DiagState[], to: DiagState): Promise<boolean>;
   /** Alert threads opened since `since` (storm detection). */
-  createdSince(since: Date): number;
+  createdSince(since: Date): Promise<number>;
   /** Threads of the node's open incidents in these diagnosis states. */
-  openThreadsOfNode(node: string, states: readonly DiagState[]): AlertThread[];
+  openThreadsOfNode(node: string, states: readonly DiagState[]): Promise<AlertThread[]>;
   /** Claims the node's incidents awaiting a diagnosis (awaiting -> running). */
-  claimForDiagnosis(node: string): AlertThread[];
+  claimForDiagnosis(node: string): Promise<AlertThread[]>;
   /** The alert name's summary still collecting members (added to since `activeSince`), or a new one. */
-  summaryFor(alertname: string, channel: string, at: Date, activeSince: Date): AlertSummary;
-  summary(id: number): AlertSummary | undefined;
-  setSummaryMessage(id: number, ts: string, hash: string | null): void;
-  setSummaryHash(id: number, hash: string): void;
-  summaryMembers(id: number): AlertThread[];
+  summaryFor(alertname: string, channel: string, at: Date, activeSince: Date): Promise<AlertSummary>;
+  summary(id: number): Promise<AlertSummary | undefined>;
+  setSummaryMessage(id: number, ts: string, hash: string | null): Promise<void>;
+  setSummaryHash(id: number, hash: string): Promise<void>;
+  summaryMembers(id: number): Promise<AlertThread[]>;
   /** After a restart: claims a dead process held are released. */
-  resetInterrupted(): void;
+  resetInterrupted(): Promise<void>;
   /** The node's latest diagnosis for alerts (a DiagnosisResult as JSON), shared by all its alerts. */
-  saveNodeDiagnosis(node: string, startedAt: string, result: unknown): void;
-  nodeDiagnosis(node: string): { startedAt: string; result: unknown } | undefined;
+  saveNodeDiagnosis(node: string, startedAt: string, result: unknown): Promise<void>;
+  nodeDiagnosis(node: string): Promise<{ startedAt: string; result: unknown } | undefined>;
 }
 
 interface ThreadRow {
@@ -141,13 +141,10 @@ const COLUMNS: Record<keyof ThreadPatch, string> = {
 };
 
 /** The alert store on the bot's SQLite store (tables `alert_threads`, `alert_summaries`, migration 30). */
-export function createSqliteAlertStore(db: Db): AlertStore {
+export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
   const getThread = db.prepare('SELECT * FROM alert_threads WHERE incident_id = ?');
   const openOfNode = `SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND i.status = 'open'`;
-  const store: AlertStore = {
-    // IMMEDIATE: intake reads "is there an open incident?" and writes the answer under one write lock, so a
-    // second connection (replica, shell) cannot open the same node's incident in between.
-    transaction: (fn) => db.transaction(fn).immediate(),
+  const store: Sync<AlertStore> = {
     thread(incidentId) {
       const row = getThread.get(incidentId) as ThreadRow | undefined;
       return row ? fromThreadRow(row) : undefined;

@@ -1,6 +1,5 @@
 import type { CommandOf } from '../surfaces/command-types';
 import { createAccessControl, type AccessControl } from '../access/access-control';
-import type { PendingActionStore } from '../access/pending-actions';
 import { createUserGroupCache } from '../access/user-group-cache';
 import type { ChartPort } from '../charts/chart-port';
 import type { CompactionService } from '../compaction/compaction-port';
@@ -8,11 +7,8 @@ import type { Config, NodeConfig } from '../config/schema';
 import { createDiagnosisEvents, type DiagnosisEvents } from '../diagnosis/diagnosis-events';
 import type { EscalationPort } from '../escalation/escalation-port';
 import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../config/env';
-import type { IncidentStore } from '../incidents/incident-store';
 import type { Messenger } from '../slack/messenger';
-import type { AuditLog } from '../store/audit-log';
-import type { Db } from '../store/database';
-import type { TimelineLog } from '../timeline/timeline-log';
+import type { UnitOfWork } from './repositories';
 import type { BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { resolveMetricNames, type MetricNames } from '../stemedb/metric-names';
@@ -35,7 +31,8 @@ export interface Services {
   /** The registered subcommands (for `help` and usage messages). */
   commands: readonly CommandOf<Services, any>[];
   /** `pendingActions`: what the bot offered behind its buttons (opaque ids; see access/pending-actions.ts). */
-  store: { db: Db; incidents: IncidentStore; audit: AuditLog; timeline: TimelineLog; pendingActions: PendingActionStore };
+  /** Every repository and `withTx` (app/repositories.ts): SQLite embedded, PostgreSQL for replicas. */
+  store: UnitOfWork;
   /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
   messenger: Messenger;
   stemedb(node: NodeConfig): StemedbClient;
@@ -91,7 +88,7 @@ export function createServices({ config, log, metrics, secret, commands, store, 
     messenger,
     pagerdutyEventsUrl,
     diagnoses: createDiagnosisEvents(),
-    incidentNodeForChannel: async (channel) => (channel ? (store.incidents.openForChannel(channel)?.node ?? undefined) : undefined),
+    incidentNodeForChannel: async (channel) => (channel ? ((await store.incidents.openForChannel(channel))?.node ?? undefined) : undefined),
     access: createAccessControl({ operators: config.access.operators, groups, log }),
     stemedb(node) {
       let client = clients.get(node.name);

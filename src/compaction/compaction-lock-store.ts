@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { breakerDecision, breakerWindowStart, type BreakerDecision } from './circuit-breaker';
 import { lsmFiguresSchema, runBeforeSchema, type LsmFigures, type RunBefore, type RunOutcome } from './compaction-types';
@@ -53,22 +54,22 @@ export type LockPatch = Partial<Pick<CompactionLock, 'phase' | 'startedAt' | 'ex
 /** The per-node lock, the confirmations used, and the run history the circuit breaker counts. */
 export interface CompactionLockStore {
   /** The node's lock if one is held and not expired at `at`. */
-  current(node: string, at: Date): CompactionLock | undefined;
+  current(node: string, at: Date): Promise<CompactionLock | undefined>;
   /**
    * Atomically: uses up the confirmation, then takes the node's lock (free or expired) if the breaker allows,
    * and records the run. Two confirmations at once: exactly one gets `ok`.
    */
-  acquire(request: AcquireRequest): AcquireResult;
+  acquire(request: AcquireRequest): Promise<AcquireResult>;
   /** Updates the lock if `token` still holds it; false when it does not. */
-  update(node: string, token: string, patch: LockPatch): boolean;
-  release(node: string, token: string): boolean;
+  update(node: string, token: string, patch: LockPatch): Promise<boolean>;
+  release(node: string, token: string): Promise<boolean>;
   /** Every lock row, expired or not (start-up: resume or report). */
-  all(): CompactionLock[];
-  finishRun(runId: number, outcome: RunOutcome, at: Date, detail?: Record<string, unknown>): void;
+  all(): Promise<CompactionLock[]>;
+  finishRun(runId: number, outcome: RunOutcome, at: Date, detail?: Record<string, unknown>): Promise<void>;
   /** A run that found 0 bytes pending: it compacted nothing, so the breaker does not count it. */
-  markNothingPending(runId: number): void;
+  markNothingPending(runId: number): Promise<void>;
   /** Start times of the node's runs within the breaker's hour (runs that found nothing pending excluded). */
-  recentStarts(node: string, at: Date): Date[];
+  recentStarts(node: string, at: Date): Promise<Date[]>;
 }
 
 interface LockRow {
@@ -131,7 +132,7 @@ const COLUMNS: Record<keyof LockPatch, string> = {
 };
 
 /** SQLite implementation; timestamps are ISO strings in UTC, so text comparison is time order. */
-export function createSqliteCompactionLockStore(db: Db): CompactionLockStore {
+export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStore> {
   const row = (node: string) => db.prepare('SELECT * FROM compaction_locks WHERE node = ?').get(node) as LockRow | undefined;
   const recentStarts = (node: string, at: Date) =>
     (

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { chainSnapshotSchema, type ChainSnapshot } from './chain-snapshot';
 import type { EscalationState, EscalationStatus } from './escalation-machine';
@@ -32,21 +33,20 @@ export type NewEscalation = Omit<EscalationRecord, 'id' | 'seq' | 'token' | 'ack
 /** Escalation rows. Synchronous (better-sqlite3), so a caller can wrap several calls in one transaction. */
 export interface EscalationStore {
   /** Runs `fn` in an IMMEDIATE transaction: ticks, acks and page outcomes never interleave. */
-  transaction<T>(fn: () => T): T;
-  create(escalation: NewEscalation): EscalationRecord;
-  get(id: string): EscalationRecord | undefined;
-  active(incidentId: string): EscalationRecord | undefined;
-  latest(incidentId: string): EscalationRecord | undefined;
-  listActive(): EscalationRecord[];
-  ofIncident(incidentId: string): EscalationRecord[];
+  create(escalation: NewEscalation): Promise<EscalationRecord>;
+  get(id: string): Promise<EscalationRecord | undefined>;
+  active(incidentId: string): Promise<EscalationRecord | undefined>;
+  latest(incidentId: string): Promise<EscalationRecord | undefined>;
+  listActive(): Promise<EscalationRecord[]>;
+  ofIncident(incidentId: string): Promise<EscalationRecord[]>;
   /** Active escalations whose next step is due: id and the token the tick must still hold. */
-  due(now: number): { id: string; token: string }[];
-  nextDueAt(): number | null;
+  due(now: number): Promise<{ id: string; token: string }[]>;
+  nextDueAt(): Promise<number | null>;
   /** Writes the new state under a fresh token (older ticks become stale); returns the token. */
-  save(id: string, state: EscalationState, extra?: { ackedBy?: string; ackedAt?: number; endedBy?: string; endedAt?: number }): string;
+  save(id: string, state: EscalationState, extra?: { ackedBy?: string; ackedAt?: number; endedBy?: string; endedAt?: number }): Promise<string>;
   /** The latest diagnosis of each node, for the packet of an escalation without one on its incident. */
-  saveDiagnosis(node: string, at: number, result: unknown): void;
-  latestDiagnosis(node: string): { at: number; result: unknown } | undefined;
+  saveDiagnosis(node: string, at: number, result: unknown): Promise<void>;
+  latestDiagnosis(node: string): Promise<{ at: number; result: unknown } | undefined>;
 }
 
 interface Row {
@@ -94,13 +94,12 @@ function fromRow(r: Row): EscalationRecord {
   };
 }
 
-export function createSqliteEscalationStore(db: Db): EscalationStore {
+export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
   const one = (sql: string, ...params: unknown[]) => {
     const row = db.prepare(sql).get(...params) as Row | undefined;
     return row ? fromRow(row) : undefined;
   };
   return {
-    transaction: (fn) => db.transaction(fn).immediate(),
     create(e) {
       const seq = ((db.prepare('SELECT MAX(seq) AS seq FROM escalations WHERE incident_id = ?').get(e.incidentId) as { seq: number | null }).seq ?? 0) + 1;
       const id = `${e.incidentId}.e${seq}`;

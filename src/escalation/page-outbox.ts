@@ -1,3 +1,4 @@
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind, type OutboxPayload, type OutboxRow, type OutboxStatus } from './outbox-rows';
 
@@ -9,22 +10,22 @@ import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind,
  */
 export interface PageOutbox {
   /** INSERT OR IGNORE on the idempotency key: writing the same page twice is a no-op. Returns rows added. */
-  insert(rows: readonly NewOutboxRow[], now: number): number;
+  insert(rows: readonly NewOutboxRow[], now: number): Promise<number>;
   /** Cancels the escalation's pages not sent yet (rows with a level); notes and updates still go out. */
-  cancelPending(escalationId: string): number;
-  due(now: number, limit: number): OutboxRow[];
-  nextAttemptAt(): number | null;
+  cancelPending(escalationId: string): Promise<number>;
+  due(now: number, limit: number): Promise<OutboxRow[]>;
+  nextAttemptAt(): Promise<number | null>;
   /** pending -> sending, counting the attempt; false when the row was not pending (cancelled, taken). */
-  claim(id: number, now: number): boolean;
-  markSent(id: number, now: number, result: Record<string, unknown>): void;
-  markRetry(id: number, nextAttemptAt: number, error: string, refundAttempt: boolean): void;
-  markFailed(id: number, error: string): void;
-  get(id: number): OutboxRow | undefined;
-  ofEscalation(escalationId: string): OutboxRow[];
-  ofLevel(escalationId: string, level: number, round: number): OutboxRow[];
+  claim(id: number, now: number): Promise<boolean>;
+  markSent(id: number, now: number, result: Record<string, unknown>): Promise<void>;
+  markRetry(id: number, nextAttemptAt: number, error: string, refundAttempt: boolean): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  get(id: number): Promise<OutboxRow | undefined>;
+  ofEscalation(escalationId: string): Promise<OutboxRow[]>;
+  ofLevel(escalationId: string, level: number, round: number): Promise<OutboxRow[]>;
   /** Replaces a row's payload (a page's packet refreshed after it was planned). */
-  setPayload(id: number, payload: OutboxPayload): void;
-  inFlight(): OutboxRow[];
+  setPayload(id: number, payload: OutboxPayload): Promise<void>;
+  inFlight(): Promise<OutboxRow[]>;
 }
 
 interface Row {
@@ -73,7 +74,7 @@ function fromRow(r: Row): OutboxRow {
   };
 }
 
-export function createSqlitePageOutbox(db: Db): PageOutbox {
+export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
   const all = (sql: string, ...params: unknown[]) => (db.prepare(sql).all(...params) as Row[]).map(fromRow);
   const insert = db.prepare(
     `INSERT OR IGNORE INTO page_outbox (idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, due_at, next_attempt_at, created_at)

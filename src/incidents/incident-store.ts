@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
@@ -53,27 +54,27 @@ export interface IncidentStore {
    * alert fingerprint and firing episode; else the node's open incident of the same problem (an alert also
    * adopts the node's incident that no alert has yet; a request without an alert joins any of the node's).
    */
-  openOrGet(incident: NewIncident, at: Date): OpenResult;
+  openOrGet(incident: NewIncident, at: Date): Promise<OpenResult>;
   /** Marks an alert resolved; says whether other alerts of its incident are still firing. */
-  resolveAlert(fingerprint: string, at: Date): { incident: Incident; othersFiring: number } | undefined;
+  resolveAlert(fingerprint: string, at: Date): Promise<{ incident: Incident; othersFiring: number } | undefined>;
   /** The node's open incidents, newest first. */
-  openOfNode(node: string): Incident[];
-  get(id: string): Incident | undefined;
+  openOfNode(node: string): Promise<Incident[]>;
+  get(id: string): Promise<Incident | undefined>;
   /** The most recent open incident of a node. */
-  openForNode(node: string): Incident | undefined;
+  openForNode(node: string): Promise<Incident | undefined>;
   /** The most recent open incident threaded in a channel. */
-  openForChannel(channel: string): Incident | undefined;
+  openForChannel(channel: string): Promise<Incident | undefined>;
   /** The open incident of an alert fingerprint, whatever its episode (for `resolved` notifications). */
-  openForFingerprint(fingerprint: string): Incident | undefined;
-  listOpen(): Incident[];
-  setThread(id: string, channel: string, threadTs: string): void;
-  setLastDiagnosis(id: string, diagnosis: unknown): void;
-  resolve(id: string, at: Date, by: string): boolean;
+  openForFingerprint(fingerprint: string): Promise<Incident | undefined>;
+  listOpen(): Promise<Incident[]>;
+  setThread(id: string, channel: string, threadTs: string): Promise<void>;
+  setLastDiagnosis(id: string, diagnosis: unknown): Promise<void>;
+  resolve(id: string, at: Date, by: string): Promise<boolean>;
   /** Appends to the incident's timeline (src/timeline): a known kind's detail is validated, a bad one throws. */
-  addEvent(incidentId: string, kind: string, at: Date, actor?: string | null, detail?: Record<string, unknown>, dedupeKey?: string): void;
-  events(incidentId: string): IncidentEvent[];
+  addEvent(incidentId: string, kind: string, at: Date, actor?: string | null, detail?: Record<string, unknown>, dedupeKey?: string): Promise<void>;
+  events(incidentId: string): Promise<IncidentEvent[]>;
   /** Earlier incidents of the same alert on the same node since `since`, newest first. */
-  history(node: string, alertname: string, since: Date, excludeId?: string): Incident[];
+  history(node: string, alertname: string, since: Date, excludeId?: string): Promise<Incident[]>;
 }
 
 interface Row {
@@ -149,7 +150,7 @@ function withFreshId(newId: () => string, insert: (id: string) => unknown): stri
 }
 
 /** `newId` lets tests force collisions; production uses `newIncidentId`. */
-export function createSqliteIncidentStore(db: Db, options: { newId?: () => string; timeline?: TimelineLog } = {}): IncidentStore {
+export function createSqliteIncidentStore(db: Db, options: { newId?: () => string; timeline?: Sync<TimelineLog> } = {}): Sync<IncidentStore> {
   const newId = options.newId ?? newIncidentId;
   const timeline = options.timeline ?? createTimelineLog(db);
   const one = (sql: string, ...params: unknown[]) => {
@@ -215,7 +216,7 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
     store.addEvent(id, 'opened', at, null, { source: incident.source });
     return store.get(id)!;
   };
-  const store: IncidentStore = {
+  const store: Sync<IncidentStore> = {
     openOrGet(incident, at) {
       return db.transaction((): OpenResult => {
         const found = belonging(incident, at);

@@ -1,3 +1,4 @@
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/database';
 import type { NodeFigures } from './weekly-figures';
@@ -29,16 +30,16 @@ export const REPORT_MIGRATIONS: Migration[] = [
 
 export interface ReportStore {
   /** True for the one caller that inserted the period's row (any process on this store). */
-  claim(kind: string, period: string, at: Date, by: string): boolean;
+  claim(kind: string, period: string, at: Date, by: string): Promise<boolean>;
   /** Gives a claimed period back after a failed post, so the next tick tries again. */
-  release(kind: string, period: string): void;
+  release(kind: string, period: string): Promise<void>;
   /** Marks the period posted and keeps its figures as next week's baseline. */
-  posted(kind: string, period: string, at: Date, figures: NodeFigures[]): void;
+  posted(kind: string, period: string, at: Date, figures: NodeFigures[]): Promise<void>;
   /** The figures of the latest posted period before `period` (any period when undefined). */
-  previous(kind: string, period?: string): { period: string; figures: Map<string, NodeFigures> } | undefined;
+  previous(kind: string, period?: string): Promise<{ period: string; figures: Map<string, NodeFigures> } | undefined>;
 }
 
-export function createReportStore(db: Db): ReportStore {
+export function createReportStore(db: Db): Sync<ReportStore> {
   return {
     claim(kind, period, at, by) {
       return db.prepare('INSERT OR IGNORE INTO report_runs (kind, period, claimed_at, claimed_by) VALUES (?, ?, ?, ?)').run(kind, period, at.toISOString(), by).changes === 1;

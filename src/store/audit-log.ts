@@ -1,3 +1,4 @@
+import type { Sync } from './sqlite/tx-gate';
 import type { Db } from './database';
 
 export interface AuditEntry {
@@ -17,13 +18,13 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at' | 'node' | 'incidentId'
 
 /** Who did what to which node, when, and how it ended: every action and every refusal (SPEC 6). */
 export interface AuditLog {
-  record(entry: NewAuditEntry, at: Date): number;
+  record(entry: NewAuditEntry, at: Date): Promise<number>;
   /** Updates the outcome of an entry recorded when the action started. */
-  finish(id: number, outcome: string, durationMs: number | null, detail?: Record<string, unknown>): void;
-  recent(limit: number): AuditEntry[];
+  finish(id: number, outcome: string, durationMs: number | null, detail?: Record<string, unknown>): Promise<void>;
+  recent(limit: number): Promise<AuditEntry[]>;
 }
 
-export function createSqliteAuditLog(db: Db): AuditLog {
+export function createSqliteAuditLog(db: Db): Sync<AuditLog> {
   return {
     record(entry, at) {
       const result = db

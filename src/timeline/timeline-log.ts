@@ -1,3 +1,4 @@
+import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { entryOf, validateDetail, type TimelineEntry } from './timeline-events';
 
@@ -17,8 +18,8 @@ export type AppendListener = (entry: TimelineEntry) => void;
  */
 export interface TimelineLog {
   /** Validates a known kind's detail (throws on a bad one); returns the entry, or undefined for a duplicate. */
-  append(incidentId: string, kind: string, at: Date, detail?: Record<string, unknown>, options?: AppendOptions): TimelineEntry | undefined;
-  list(incidentId: string): TimelineEntry[];
+  append(incidentId: string, kind: string, at: Date, detail?: Record<string, unknown>, options?: AppendOptions): Promise<TimelineEntry | undefined>;
+  list(incidentId: string): Promise<TimelineEntry[]>;
   onAppend(listener: AppendListener): void;
 }
 
@@ -31,7 +32,7 @@ interface EventRow {
   detail_json: string;
 }
 
-export function createTimelineLog(db: Db): TimelineLog {
+export function createTimelineLog(db: Db): Sync<TimelineLog> {
   // Prepared on first use: a read-only reader (the CLI) never needs it, even on a store older than migration 40.
   let insertStatement: ReturnType<Db['prepare']> | undefined;
   const insert = () => (insertStatement ??= db.prepare('INSERT OR IGNORE INTO incident_events (incident_id, at, kind, actor, detail_json, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)'));

@@ -1,14 +1,13 @@
-import type { PendingActionStore } from '../../../src/access/pending-actions';
+import type { UnitOfWork } from '../../../src/app/repositories';
 
 /**
- * What a store implementation gives the contract suite. `open()` may be called more than once for the same
- * backing store: each call is a second process (a restart, a replica) on the same data. A Postgres adapter
- * adds one factory (a throwaway database per `create()`) and runs the same suite.
+ * What a store implementation gives the contract suites. `open()` may be called more than once for the same
+ * backing store: each call is a second process (a restart, a replica) on the same data.
  */
 export interface StoreConnection {
-  pendingActions: PendingActionStore;
-  /** Test-only: damages a stored row the way a bad write or a manual edit could. */
-  corruptPendingAction(id: string, column: 'params' | 'allowed_users', text: string): Promise<void>;
+  store: UnitOfWork;
+  /** Test-only: overwrites one column of one row, the way a bad write or a manual edit could damage it. */
+  corrupt(table: string, column: string, where: { column: string; value: string | number }, text: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,36 @@
+import type { PendingActionStore } from '../access/pending-actions';
+import type { JobQueue } from '../alerts/alert-jobs';
+import type { AlertStore } from '../alerts/alert-store';
+import type { CompactionLockStore } from '../compaction/compaction-lock-store';
+import type { EscalationStore } from '../escalation/escalation-store';
+import type { PageOutbox } from '../escalation/page-outbox';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { ReportStore } from '../reports/report-store';
+import type { AuditLog } from '../store/audit-log';
+import type { TimelineLog } from '../timeline/timeline-log';
+
+/**
+ * Every repository of the bot's store. Async, so the same flows run on the embedded SQLite store and on
+ * PostgreSQL; each implementation passes the contract suite in test/store/contract/.
+ */
+export interface Repositories {
+  incidents: IncidentStore;
+  timeline: TimelineLog;
+  audit: AuditLog;
+  pendingActions: PendingActionStore;
+  alerts: AlertStore;
+  jobs: JobQueue;
+  escalations: EscalationStore;
+  outbox: PageOutbox;
+  compactionLocks: CompactionLockStore;
+  reports: ReportStore;
+}
+
+/**
+ * The repositories plus a unit of work. `withTx(async (tx) => ...)` commits everything `fn` wrote through
+ * `tx` (or through the repositories themselves, inside `fn`) or nothing; nested calls are savepoints. Keep
+ * network calls out of `fn`: on SQLite every other store call waits for the transaction to end.
+ */
+export interface UnitOfWork extends Repositories {
+  withTx<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,14 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
+import { postgresFactory } from './postgres-factory';
+
+/** The same repository contracts as sqlite-contract.test.ts, on a throwaway PostgreSQL. */
+describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', () => {
+  let server: RunningPostgres;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 30_000);
+  afterAll(async () => server?.stop());
+  const factory = postgresFactory(() => server);
+  void factory; // the contracts are added as their PostgreSQL adapters land
+});
