@@ -37,7 +37,7 @@ export function alertChannel(ctx: AlertContext): string {
 }
 
 /** The header of an incident as it should look now, memory included. */
-export function currentHeader(ctx: AlertContext, incident: Incident, thread: AlertThread): View {
+export async function currentHeader(ctx: AlertContext, incident: Incident, thread: AlertThread): Promise<View> {
   const { config, store } = ctx.services;
   const alertname = incident.alertname ?? thread.alert.labels.alertname ?? 'alert';
   const days = config.alerts.memoryDays;
@@ -45,8 +45,8 @@ export function currentHeader(ctx: AlertContext, incident: Incident, thread: Ale
   if (incident.node) {
     const since = new Date(Date.parse(incident.openedAt) - days * DAY_MS);
     // Only incidents opened before this one, counted from its opening: a posted header's memory stays put.
-    const history = store.incidents.history(incident.node, alertname, since, incident.id).filter((h) => h.openedAt <= incident.openedAt);
-    const lastEvents = history[0] ? store.incidents.events(history[0].id) : [];
+    const history = (await store.incidents.history(incident.node, alertname, since, incident.id)).filter((h) => h.openedAt <= incident.openedAt);
+    const lastEvents = history[0] ? await store.incidents.events(history[0].id) : [];
     memory = incidentMemory({ alertname, node: incident.node, days, history, lastEvents, now: new Date(incident.openedAt) });
   }
   return headerView({

@@ -50,7 +50,7 @@ export type ThreadPatch = Partial<Pick<AlertThread, 'diagState' | 'diagTs' | 'he
 
 /**
  * The alert-specific state beside the incident (SQLite now; the interface is what a Postgres version implements).
- * Synchronous like the incident store, so intake records everything in one transaction before answering.
+ * Intake writes it with the incidents and the jobs in one `withTx` before answering.
  */
 export interface AlertStore {
   thread(incidentId: string): Promise<AlertThread | undefined>;

@@ -31,15 +31,25 @@ export class AlertWorker {
   private readonly running = new Map<string, { kind: JobKind; done: Promise<void> }>();
   private stopped = true;
   private scheduled = false;
+  /** A pump is reading the queue: a kick meanwhile asks for one more pass (two passes never overlap). */
+  private pumping = false;
+  private pumpAgain = false;
+  private pass: Promise<void> = Promise.resolve();
+  private starting: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AlertWorkerOptions) {}
 
-  start(): void {
-    const resumed = this.options.jobs.resetRunning();
-    if (resumed > 0) this.options.log.info({ resumed }, 'resuming alert work interrupted by a restart');
-    this.stopped = false;
-    this.kick();
+  /** Resumes the work a dead process left (after `recover`, the store's own start-up reset), then drains the queue. */
+  start(recover: () => Promise<void> = async () => undefined): Promise<void> {
+    this.starting = (async () => {
+      await recover();
+      const resumed = await this.options.jobs.resetRunning();
+      if (resumed > 0) this.options.log.info({ resumed }, 'resuming alert work interrupted by a restart');
+      this.stopped = false;
+      this.kick();
+    })();
+    return this.starting;
   }
 
   /** Looks for due work soon (after the current tick, so an HTTP reply goes out first). */
@@ -55,8 +65,11 @@ export class AlertWorker {
   /** Resolves when nothing is running or pending (delayed jobs included); rejects after `timeoutMs`. For tests. */
   async idle(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    await this.starting;
     for (;;) {
-      if (this.running.size === 0 && this.options.jobs.nextRunAt() === undefined && !this.scheduled) return;
+      const next = await this.options.jobs.nextRunAt();
+      // Checked after the read: a pass that claimed the last pending job holds it in `running` or `pumping`.
+      if (next === undefined && this.running.size === 0 && !this.scheduled && !this.pumping) return;
       if (Date.now() > deadline) throw new Error(`alert worker still busy after ${timeoutMs} ms (${this.running.size} running)`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -65,6 +78,8 @@ export class AlertWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A pass that was reading the queue starts what it claimed: wait for it, then for those jobs.
+    await this.pass;
     const inFlight = [...this.running.values()].map((r) => r.done);
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(inFlight), new Promise((r) => (timeout = setTimeout(r, STOP_GRACE_MS)))]);
@@ -72,6 +87,25 @@ export class AlertWorker {
   }
 
   private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pass = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          await this.pumpOnce();
+        } while (this.pumpAgain && !this.stopped);
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  /** One pass: claims what is due within the limits and starts it. Never throws. */
+  private async pumpOnce(): Promise<void> {
     if (this.stopped) return;
     const { jobs, now, diagnoseConcurrency, concurrency } = this.options;
     try {
@@ -79,11 +113,11 @@ export class AlertWorker {
       const busy = (job: Pick<AlertJob, 'kind' | 'target'>) => this.running.has(keyOf(job));
       const diagnosing = [...this.running.values()].filter((r) => r.kind === 'diagnose').length;
       const claimed = [
-        ...jobs.claim(['diagnose'], at, diagnoseConcurrency - diagnosing, busy),
-        ...jobs.claim(['sync', 'summary', 'postmortem'], at, concurrency - (this.running.size - diagnosing), busy),
+        ...(await jobs.claim(['diagnose'], at, diagnoseConcurrency - diagnosing, busy)),
+        ...(await jobs.claim(['sync', 'summary', 'postmortem'], at, concurrency - (this.running.size - diagnosing), busy)),
       ];
       for (const job of claimed) this.run(job);
-      this.armTimer(at);
+      await this.armTimer(at);
     } catch (err) {
       this.options.log.error({ err }, 'alert worker could not read its queue');
     }
@@ -103,22 +137,23 @@ export class AlertWorker {
     this.running.set(keyOf(job), { kind: job.kind, done });
   }
 
-  private failed(job: AlertJob, err: unknown): void {
+  private async failed(job: AlertJob, err: unknown): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     const slackError = slackErrorOf(err);
     if ((slackError && PERMANENT.has(slackError)) || job.attempts >= this.options.maxAttempts) {
       this.options.log.error({ err, job }, 'alert job failed for good');
-      this.options.jobs.fail(job.id, message);
+      await this.options.jobs.fail(job.id, message);
       return;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (job.attempts - 1)) * (0.75 + Math.random() / 4);
     this.options.log.warn({ err: message, job, backoff: Math.round(backoff) }, 'alert job failed: retrying');
-    this.options.jobs.retry(job, new Date(this.options.now().getTime() + backoff), message);
+    await this.options.jobs.retry(job, new Date(this.options.now().getTime() + backoff), message);
   }
 
-  private armTimer(at: Date): void {
+  private async armTimer(at: Date): Promise<void> {
+    const next = await this.options.jobs.nextRunAt();
     clearTimeout(this.timer);
-    const next = this.options.jobs.nextRunAt();
+    if (this.stopped) return;
     if (!next) return;
     const until = next.getTime() - at.getTime();
     // Due work waiting for a running job on the same target: that job's completion kicks the pump.

@@ -14,8 +14,8 @@ export interface AlertmanagerRouteDeps {
   token: string | undefined;
   /** Why alerts cannot be taken now (e.g. no alert channel), or undefined. */
   unavailable(): string | undefined;
-  /** Records the alerts durably; throws when it could not. */
-  record(payload: AlertmanagerPayload, at: Date): IntakeResult;
+  /** Records the alerts durably (committed when it resolves); rejects when it could not. */
+  record(payload: AlertmanagerPayload, at: Date): Promise<IntakeResult>;
   /** Runs after the reply went out: the worker posts and diagnoses. */
   afterReply(): void;
   log: Logger;
@@ -84,7 +84,7 @@ async function handle(deps: AlertmanagerRouteDeps, req: IncomingMessage, res: Se
   }
   let result: IntakeResult;
   try {
-    result = deps.record(parsed.data, deps.now());
+    result = await deps.record(parsed.data, deps.now());
   } catch (err) {
     deps.log.error({ err, groupKey: parsed.data.groupKey }, 'could not record alerts: Alertmanager will retry');
     return sendJson(res, 500, { error: `could not record the alerts: ${(err as Error).message}` });

@@ -5,8 +5,8 @@ import { diagnoseNode } from '../diagnosis/diagnose-node';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { HttpRoute } from '../http/http-route';
 import type { AlertContext } from './alert-context';
-import { createSqliteJobQueue, type JobQueue } from './alert-jobs';
-import { createSqliteAlertStore, type AlertStore } from './alert-store';
+import type { JobQueue } from './alert-jobs';
+import type { AlertStore } from './alert-store';
 import { AlertWorker } from './alert-worker';
 import { alertmanagerRoute } from './alertmanager-route';
 import { diagnoseAlertNode } from './diagnose-alert-node';
@@ -23,7 +23,7 @@ export interface AlertsFeature {
   /** `POST /alertmanager`, authenticated with `token` (`ALERTMANAGER_TOKEN`). */
   route(token: string | undefined): HttpRoute;
   /** Resumes work a previous process left (call once Slack's messenger is in place). */
-  start(): void;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,10 +34,9 @@ export interface AlertsFeatureOptions {
 
 /** Alert threads (SPEC 4.2): the webhook, the durable work queue and the worker that posts and diagnoses. */
 export function createAlertsFeature(services: Services, options: AlertsFeatureOptions = {}): AlertsFeature {
-  const { db } = services.store;
-  const store = createSqliteAlertStore(db);
-  const jobs = createSqliteJobQueue(db);
+  const { alerts: store, jobs } = services.store;
   const settings = services.config.alerts;
+  const log = services.log.child({ component: 'alerts' });
   const ctx: AlertContext = {
     services,
     alerts: store,
@@ -54,7 +53,7 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
       summary: (id) => refreshSummary(ctx, Number(id)),
       postmortem: (id) => postmortemJob(services, id),
     },
-    log: services.log.child({ component: 'alerts' }),
+    log,
     now: () => services.now(),
     diagnoseConcurrency: settings.diagnoseConcurrency,
     concurrency: 16,
@@ -62,7 +61,11 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
   });
   registerJobGauge(services, jobs);
   // The postmortem draft is queued in the resolve's own transaction: a crash right after still uploads it.
-  services.store.timeline.onAppend((e) => e.kind === 'resolved' && queuePostmortem(jobs, e.incidentId, new Date(e.at), () => worker.kick()));
+  // The listener runs inside that transaction, so the enqueue runs at once; its promise only carries an error.
+  const enqueue: Pick<JobQueue, 'enqueue'> = {
+    enqueue: (...args) => jobs.enqueue(...args).catch((err: unknown) => log.error({ err, target: args[1] }, 'could not queue the postmortem draft')),
+  };
+  services.store.timeline.onAppend((e) => e.kind === 'resolved' && queuePostmortem(enqueue, e.incidentId, new Date(e.at), () => worker.kick()));
   return {
     store,
     jobs,
@@ -71,8 +74,8 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
       alertmanagerRoute({
         token,
         unavailable: () => (services.config.slack.alertChannel ? undefined : 'slack.alertChannel is not configured: alerts have nowhere to go'),
-        record: (payload, at) => {
-          const result = recordAlerts({ services, alerts: store, jobs }, payload, at);
+        record: async (payload, at) => {
+          const result = await recordAlerts({ services, store: services.store }, payload, at);
           for (const alert of payload.alerts) services.metrics.alertsReceived.inc({ status: alert.status });
           services.log.info({ groupKey: payload.groupKey, ...result }, 'alerts recorded');
           return result;
@@ -81,10 +84,7 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
         log: services.log,
         now: () => services.now(),
       }),
-    start() {
-      store.resetInterrupted();
-      worker.start();
-    },
+    start: () => worker.start(() => store.resetInterrupted()),
     stop: () => worker.stop(),
   };
 }
@@ -100,10 +100,10 @@ function registerJobGauge(services: Services, jobs: JobQueue): void {
     help: 'Alert thread work items by status (pending includes running; failed were given up after retries)',
     labelNames: ['status'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
       try {
-        this.set({ status: 'pending' }, jobs.pendingCount());
-        this.set({ status: 'failed' }, jobs.failedCount());
+        this.set({ status: 'pending' }, await jobs.pendingCount());
+        this.set({ status: 'failed' }, await jobs.failedCount());
       } catch {
         // The store is closing: keep the last values.
       }

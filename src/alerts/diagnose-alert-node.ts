@@ -1,5 +1,6 @@
 import { chartAlertThread } from '../charts/thread-charts';
 import type { DiagnosisResult } from '../diagnosis/types';
+import type { Incident } from '../incidents/incident-store';
 import { diagnosisView } from '../render/diagnosis-blocks';
 import type { View } from '../surfaces/view';
 import { alertChannel, type AlertContext } from './alert-context';
@@ -19,33 +20,47 @@ const WAITING = ['wanted', 'posting', 'awaiting', 'shared'] as const;
 export async function diagnoseAlertNode(ctx: AlertContext, nodeName: string): Promise<void> {
   const { services, alerts } = ctx;
   const incidents = services.store.incidents;
-  const placeholders = alerts.claimForDiagnosis(nodeName);
-  const waiting = () => [...placeholders, ...alerts.openThreadsOfNode(nodeName, WAITING)].flatMap((t) => incidents.get(t.incidentId) ?? []);
+  const placeholders = await alerts.claimForDiagnosis(nodeName);
+  const waiting = async (): Promise<Incident[]> => {
+    const threads = [...placeholders, ...(await alerts.openThreadsOfNode(nodeName, WAITING))];
+    const found: Incident[] = [];
+    for (const t of threads) {
+      const incident = await incidents.get(t.incidentId);
+      if (incident) found.push(incident);
+    }
+    return found;
+  };
   let result: DiagnosisResult | undefined;
   let failed: View | undefined;
-  if (waiting().some((i) => !reusableDiagnosis(ctx, i))) {
+  if (await someUnanswered(ctx, await waiting())) {
     try {
       const node = services.inventory.get(nodeName);
       if (!node) throw new Error('the node is no longer in the inventory');
       result = await ctx.diagnose(node);
-      alerts.saveNodeDiagnosis(nodeName, result.startedAt, result);
+      await alerts.saveNodeDiagnosis(nodeName, result.startedAt, result);
     } catch (err) {
       services.log.error({ err, node: nodeName }, 'alert diagnosis failed');
       failed = diagnosisFailedView(nodeName, (err as Error).message);
     }
   }
-  for (const incident of waiting()) {
-    const answer = reusableDiagnosis(ctx, incident);
+  for (const incident of await waiting()) {
+    const answer = await reusableDiagnosis(ctx, incident);
     if (!answer) continue;
-    applyDiagnosis(ctx, incident, answer);
-    ctx.jobs.enqueue('sync', incident.id, services.now());
+    await applyDiagnosis(ctx, incident, answer);
+    await ctx.jobs.enqueue('sync', incident.id, services.now());
   }
   ctx.kick();
   // Placeholders posted while it ran are answered too (or wait for the next run when they are too new).
-  await replacePlaceholders(ctx, nodeName, [...placeholders, ...alerts.claimForDiagnosis(nodeName)], failed);
+  await replacePlaceholders(ctx, nodeName, [...placeholders, ...(await alerts.claimForDiagnosis(nodeName))], failed);
   if (result) {
     await services.diagnoses.publish(result, { channelId: alertChannel(ctx) }).catch((err: unknown) => services.log.warn({ err, node: nodeName }, 'a diagnosis listener failed'));
   }
+}
+
+/** True when one of these incidents has no diagnosis of its node to reuse. */
+async function someUnanswered(ctx: AlertContext, incidents: readonly Incident[]): Promise<boolean> {
+  for (const incident of incidents) if (!(await reusableDiagnosis(ctx, incident))) return true;
+  return false;
 }
 
 /** Replaces each "diagnosing..." of the node with its diagnosis (or why there is none). */
@@ -53,22 +68,22 @@ async function replacePlaceholders(ctx: AlertContext, nodeName: string, claimed:
   const { services, alerts } = ctx;
   const failures: unknown[] = [];
   for (const thread of claimed) {
-    const incident = services.store.incidents.get(thread.incidentId);
-    const answer = incident && reusableDiagnosis(ctx, incident);
+    const incident = await services.store.incidents.get(thread.incidentId);
+    const answer = incident && (await reusableDiagnosis(ctx, incident));
     const view = answer ? diagnosisView(answer, { node: nodeName, incidentId: thread.incidentId }) : failed;
     if (!incident?.channel || !thread.diagTs || !view) {
       // Opened after this diagnosis started: the next one answers it.
-      alerts.casDiagState(thread.incidentId, ['running'], 'awaiting');
-      if (incident) ctx.jobs.enqueue('diagnose', nodeName, services.now());
+      await alerts.casDiagState(thread.incidentId, ['running'], 'awaiting');
+      if (incident) await ctx.jobs.enqueue('diagnose', nodeName, services.now());
       continue;
     }
     try {
-      if (answer) applyDiagnosis(ctx, incident, answer);
+      if (answer) await applyDiagnosis(ctx, incident, answer);
       await services.messenger.update(incident.channel, thread.diagTs, view, 'detail');
-      alerts.casDiagState(thread.incidentId, ['running'], 'done');
+      await alerts.casDiagState(thread.incidentId, ['running'], 'done');
       if (answer) chartAlertThread(services, incident, thread.summaryId, answer);
     } catch (err) {
-      alerts.casDiagState(thread.incidentId, ['running'], 'awaiting');
+      await alerts.casDiagState(thread.incidentId, ['running'], 'awaiting');
       failures.push(err);
     }
   }

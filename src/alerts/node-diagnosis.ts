@@ -8,19 +8,18 @@ import { diagnosedDetail } from '../timeline/timeline-events';
 export const DIAGNOSIS_REUSE_MS = 60_000;
 
 /** The node's latest diagnosis when it answers this incident: it started after the incident opened, or just before. */
-export function reusableDiagnosis(ctx: AlertContext, incident: Incident): DiagnosisResult | undefined {
+export async function reusableDiagnosis(ctx: AlertContext, incident: Incident): Promise<DiagnosisResult | undefined> {
   if (!incident.node) return undefined;
-  const latest = ctx.alerts.nodeDiagnosis(incident.node);
+  const latest = await ctx.alerts.nodeDiagnosis(incident.node);
   if (!latest || Date.parse(latest.startedAt) < Date.parse(incident.openedAt) - DIAGNOSIS_REUSE_MS) return undefined;
   return latest.result as DiagnosisResult;
 }
 
 /** Puts a diagnosis on an incident once (its header, summary line and escalation packet show it). */
-export function applyDiagnosis(ctx: AlertContext, incident: Incident, result: DiagnosisResult): void {
+export async function applyDiagnosis(ctx: AlertContext, incident: Incident, result: DiagnosisResult): Promise<void> {
   if (diagnosisGistOf(incident)?.startedAt === result.startedAt) return;
-  const incidents = ctx.services.store.incidents;
-  ctx.alerts.transaction(() => {
-    incidents.setLastDiagnosis(incident.id, result);
-    incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
+  await ctx.services.store.withTx(async (tx) => {
+    await tx.incidents.setLastDiagnosis(incident.id, result);
+    await tx.incidents.addEvent(incident.id, 'diagnosed', ctx.services.now(), 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
   });
 }

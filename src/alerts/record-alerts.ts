@@ -1,7 +1,7 @@
+import type { Repositories, UnitOfWork } from '../app/repositories';
 import type { Services } from '../app/services';
 import { alertProblem } from '../incidents/incident-problem';
-import type { JobQueue } from './alert-jobs';
-import type { AlertStore, StoredAlert } from './alert-store';
+import type { StoredAlert } from './alert-store';
 import { endedAt, episodeOf, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 
 export interface IntakeResult {
@@ -18,10 +18,12 @@ export interface IntakeResult {
 }
 
 export interface IntakeDeps {
-  services: Pick<Services, 'config' | 'inventory' | 'store'>;
-  alerts: AlertStore;
-  jobs: JobQueue;
+  services: Pick<Services, 'config' | 'inventory'>;
+  store: Pick<UnitOfWork, 'withTx'>;
 }
+
+/** The repositories one alert's savepoint writes through. */
+type IntakeTx = Pick<Repositories, 'incidents' | 'alerts' | 'jobs'>;
 
 /** A storm's summary keeps collecting its alert name's alerts while they keep coming. */
 const SUMMARY_ACTIVE_MS = 30 * 60_000;
@@ -32,17 +34,18 @@ const SUMMARY_ACTIVE_MS = 30 * 60_000;
  * alerts survive a crash; when it throws, nothing was written. Each alert has its own savepoint: one that
  * cannot be recorded is rolled back alone and counted in `failed`, and never costs the others.
  */
-export function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayload, at: Date): IntakeResult {
+export async function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayload, at: Date): Promise<IntakeResult> {
   const channel = deps.services.config.slack.alertChannel;
   if (!channel) throw new Error('slack.alertChannel is not configured');
   const result: IntakeResult = { received: payload.alerts.length, opened: 0, repeated: 0, resolved: 0, ignored: 0, stormed: 0, failed: 0, failures: [] };
-  deps.alerts.transaction(() => {
+  await deps.store.withTx(async () => {
+    // One alert after the other: savepoints of one transaction must not interleave.
     for (const alert of payload.alerts) {
-      // A nested transaction is a SAVEPOINT: a throw undoes this alert's writes; its counts are kept apart
-      // until it committed.
+      // A nested withTx is a SAVEPOINT: a throw undoes this alert's writes; its counts are kept apart until
+      // it committed.
       const counts = { ...result, failures: [] as string[] };
       try {
-        deps.alerts.transaction(() => (alert.status === 'firing' ? recordFiring(deps, alert, channel, at, counts) : recordResolved(deps, alert, at, counts)));
+        await deps.store.withTx(async (tx) => (alert.status === 'firing' ? recordFiring(deps, tx, alert, channel, at, counts) : recordResolved(tx, alert, at, counts)));
         Object.assign(result, { ...counts, failures: result.failures });
       } catch (err) {
         result.failed++;
@@ -58,11 +61,11 @@ function stored(alert: AlertmanagerAlert): StoredAlert {
   return { status, labels, annotations, startsAt, endsAt, generatorURL };
 }
 
-function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: string, at: Date, result: IntakeResult): void {
-  const { config, inventory, store } = deps.services;
+async function recordFiring(deps: IntakeDeps, tx: IntakeTx, alert: AlertmanagerAlert, channel: string, at: Date, result: IntakeResult): Promise<void> {
+  const { config, inventory } = deps.services;
   const nodeLabel = alert.labels[config.stemedb.alertNodeLabel] ?? null;
   const node = nodeFor(inventory, nodeLabel);
-  const { incident, created, joined } = store.incidents.openOrGet(
+  const { incident, created, joined } = await tx.incidents.openOrGet(
     {
       node: node?.name ?? null,
       title: alert.annotations.summary ?? alert.labels.alertname,
@@ -78,18 +81,18 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
     },
     at,
   );
-  if (created) store.incidents.addEvent(incident.id, 'alert_fired', at, 'alertmanager', { startsAt: alert.startsAt, alertname: alert.labels.alertname, severity: alert.labels.severity ?? null, fingerprint: alert.fingerprint });
-  const thread = deps.alerts.thread(incident.id);
+  if (created) await tx.incidents.addEvent(incident.id, 'alert_fired', at, 'alertmanager', { startsAt: alert.startsAt, alertname: alert.labels.alertname, severity: alert.labels.severity ?? null, fingerprint: alert.fingerprint });
+  const thread = await tx.alerts.thread(incident.id);
   // An alert that joins an incident a diagnosis or `escalate` opened gives it its thread state: the incident's
   // thread (already paging) gains the alert header and the diagnosis, and no second chain starts.
   if (created || !thread) {
     const { stormThreshold, stormWindow } = config.alerts;
-    const storm = deps.alerts.createdSince(new Date(at.getTime() - stormWindow)) >= stormThreshold;
-    const summary = storm ? deps.alerts.summaryFor(alert.labels.alertname, channel, at, new Date(at.getTime() - SUMMARY_ACTIVE_MS)) : undefined;
-    deps.alerts.addThread({ incidentId: incident.id, nodeLabel, alert: stored(alert), summaryId: summary?.id ?? null, diagState: node ? 'wanted' : 'unknown_node' }, at);
-    deps.jobs.enqueue('sync', incident.id, at);
+    const storm = (await tx.alerts.createdSince(new Date(at.getTime() - stormWindow))) >= stormThreshold;
+    const summary = storm ? await tx.alerts.summaryFor(alert.labels.alertname, channel, at, new Date(at.getTime() - SUMMARY_ACTIVE_MS)) : undefined;
+    await tx.alerts.addThread({ incidentId: incident.id, nodeLabel, alert: stored(alert), summaryId: summary?.id ?? null, diagState: node ? 'wanted' : 'unknown_node' }, at);
+    await tx.jobs.enqueue('sync', incident.id, at);
     // The diagnosis starts at once (after the reply), not after Slack has taken the header.
-    if (node) deps.jobs.enqueue('diagnose', node.name, at);
+    if (node) await tx.jobs.enqueue('diagnose', node.name, at);
     if (summary) result.stormed++;
     result.opened++;
     return;
@@ -99,9 +102,9 @@ function recordFiring(deps: IntakeDeps, alert: AlertmanagerAlert, channel: strin
   if (joined) return;
   // A late retry of a firing notification must not touch an incident that already resolved.
   if (incident.status !== 'open') return;
-  if (deps.alerts.touchThread(incident.id, stored(alert), at)) {
-    store.incidents.addEvent(incident.id, 'alert_refired', at, 'alertmanager', { startsAt: alert.startsAt, annotations: alert.annotations });
-    deps.jobs.enqueue('sync', incident.id, at);
+  if (await tx.alerts.touchThread(incident.id, stored(alert), at)) {
+    await tx.incidents.addEvent(incident.id, 'alert_refired', at, 'alertmanager', { startsAt: alert.startsAt, annotations: alert.annotations });
+    await tx.jobs.enqueue('sync', incident.id, at);
   }
 }
 
@@ -114,9 +117,9 @@ export function nodeFor(inventory: Services['inventory'], label: string | null) 
   return inventory.matchLabel(label) ?? (/:\d+$/.test(label) ? inventory.matchLabel(label.replace(/:\d+$/, '')) : undefined);
 }
 
-function recordResolved(deps: IntakeDeps, alert: AlertmanagerAlert, at: Date, result: IntakeResult): void {
-  const incidents = deps.services.store.incidents;
-  const found = incidents.resolveAlert(alert.fingerprint, at);
+async function recordResolved(tx: IntakeTx, alert: AlertmanagerAlert, at: Date, result: IntakeResult): Promise<void> {
+  const incidents = tx.incidents;
+  const found = await incidents.resolveAlert(alert.fingerprint, at);
   if (!found) {
     result.ignored++;
     return;
@@ -124,15 +127,15 @@ function recordResolved(deps: IntakeDeps, alert: AlertmanagerAlert, at: Date, re
   const { incident } = found;
   // The incident stays open while another alert of it still fires.
   if (found.othersFiring > 0) {
-    incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt, fingerprint: alert.fingerprint, othersFiring: found.othersFiring });
+    await incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt, fingerprint: alert.fingerprint, othersFiring: found.othersFiring });
     result.resolved++;
     return;
   }
   const ended = endedAt(alert);
   const resolvedAt = ended && ended.getTime() <= at.getTime() ? ended : at;
-  incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt });
-  incidents.resolve(incident.id, resolvedAt, 'alertmanager');
-  if (deps.alerts.thread(incident.id)) deps.alerts.touchThread(incident.id, stored(alert), at);
-  deps.jobs.enqueue('sync', incident.id, at);
+  await incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt });
+  await incidents.resolve(incident.id, resolvedAt, 'alertmanager');
+  if (await tx.alerts.thread(incident.id)) await tx.alerts.touchThread(incident.id, stored(alert), at);
+  await tx.jobs.enqueue('sync', incident.id, at);
   result.resolved++;
 }

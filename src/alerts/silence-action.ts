@@ -25,10 +25,10 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
     } catch {
       parsed = undefined;
     }
-    const incident = parsed ? store.incidents.get(parsed.incidentId) : undefined;
+    const incident = parsed ? await store.incidents.get(parsed.incidentId) : undefined;
     if (!incident) {
       const reason = 'That button refers to an incident the bot does not know: nothing was done.';
-      auditUnknownTarget(services, { userId: button.userId, action: 'silence', channelId: button.channelId, value: button.value, reason });
+      await auditUnknownTarget(services, { userId: button.userId, action: 'silence', channelId: button.channelId, value: button.value, reason });
       return void (await ctx.reply.private(textView(reason)));
     }
     if (!config.alertmanager) return void (await ctx.reply.private(textView('Silences need `alertmanager.url` in the config.')));
@@ -38,7 +38,7 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
     if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     const duration = config.alerts.silenceDuration;
     const endsAt = new Date(now.getTime() + duration);
-    const auditId = store.audit.record({ ...base, outcome: 'started', detail: { labels: incident.labels, endsAt: endsAt.toISOString() } }, now);
+    const auditId = await store.audit.record({ ...base, outcome: 'started', detail: { labels: incident.labels, endsAt: endsAt.toISOString() } }, now);
     try {
       const silenceId = await createSilence(
         config.alertmanager.url,
@@ -51,16 +51,16 @@ export const silenceAction: InteractionModule = (app, { services, queue }) => {
         },
         config.stemedb.requestTimeout,
       );
-      store.db.transaction(() => {
-        store.audit.finish(auditId, 'succeeded', Date.now() - now.getTime(), { silenceId, endsAt: endsAt.toISOString() });
-        store.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
-      })();
+      await store.withTx(async (tx) => {
+        await tx.audit.finish(auditId, 'succeeded', Date.now() - now.getTime(), { silenceId, endsAt: endsAt.toISOString() });
+        await tx.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
+      });
       await ctx.reply.public(
         textView(`:no_bell: <@${button.userId}> silenced ${escapeMrkdwn(incident.alertname ?? 'this alert')} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`),
       );
     } catch (err) {
       services.log.warn({ err, incidentId: incident.id }, 'creating the Alertmanager silence failed');
-      store.audit.finish(auditId, 'failed', Date.now() - now.getTime(), { error: (err as Error).message });
+      await store.audit.finish(auditId, 'failed', Date.now() - now.getTime(), { error: (err as Error).message });
       await ctx.reply.private(textView(`:warning: Could not create the silence: ${(err as Error).message}`));
     }
   });

@@ -17,42 +17,42 @@ const SUMMARY_REFRESH_DELAY_MS = 2_000;
 export async function syncIncident(ctx: AlertContext, incidentId: string): Promise<void> {
   const { services, alerts } = ctx;
   const incidents = services.store.incidents;
-  let incident = incidents.get(incidentId);
-  let thread = alerts.thread(incidentId);
+  let incident = await incidents.get(incidentId);
+  let thread = await alerts.thread(incidentId);
   if (!incident || !thread) return;
 
   if (incident.status === 'resolved' && !thread.escalationClosed) {
     // Before any Slack call: an outage of Slack must not keep the pager going.
     await services.escalations.resolveIncident(incidentId, 'alertmanager');
-    alerts.update(incidentId, { escalationClosed: true });
+    await alerts.update(incidentId, { escalationClosed: true });
   }
 
   if (!incident.threadTs) {
     await openThread(ctx, incident, thread);
-    incident = incidents.get(incidentId)!;
-    thread = alerts.thread(incidentId)!;
+    incident = (await incidents.get(incidentId))!;
+    thread = (await alerts.thread(incidentId))!;
   }
 
   await postDiagnosisPlaceholder(ctx, incident, thread);
-  incident = incidents.get(incidentId)!;
-  thread = alerts.thread(incidentId)!;
+  incident = (await incidents.get(incidentId))!;
+  thread = (await alerts.thread(incidentId))!;
 
   if (thread.summaryId !== null) {
     // A storm changes its summary many times a second: one update per short while says the same at Slack's pace.
     const now = services.now();
-    ctx.jobs.enqueue('summary', String(thread.summaryId), now, new Date(now.getTime() + SUMMARY_REFRESH_DELAY_MS));
+    await ctx.jobs.enqueue('summary', String(thread.summaryId), now, new Date(now.getTime() + SUMMARY_REFRESH_DELAY_MS));
     ctx.kick();
     return;
   }
-  const header = currentHeader(ctx, incident, thread);
+  const header = await currentHeader(ctx, incident, thread);
   const hash = viewHash(header);
   if (hash !== thread.headerHash) {
     await services.messenger.update(incident.channel!, incident.threadTs!, header, 'status');
-    alerts.update(incidentId, { headerHash: hash });
+    await alerts.update(incidentId, { headerHash: hash });
   }
   if (incident.status === 'resolved' && !thread.resolvedTs) {
     const note = await services.messenger.post(incident.channel!, resolvedNoteView(incident, incident.alertname ?? 'alert'), { threadTs: incident.threadTs!, priority: 'status' });
-    alerts.update(incidentId, { resolvedTs: note.ts });
+    await alerts.update(incidentId, { resolvedTs: note.ts });
   }
 }
 
@@ -62,16 +62,16 @@ async function openThread(ctx: AlertContext, incident: Incident, thread: AlertTh
   const now = ctx.services.now();
   if (thread.summaryId !== null) {
     const summary = await ensureSummaryPosted(ctx, thread.summaryId);
-    incidents.setThread(incident.id, summary.channel, summary.ts);
-    incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: summary.channel, ts: summary.ts, storm: true });
+    await incidents.setThread(incident.id, summary.channel, summary.ts);
+    await incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: summary.channel, ts: summary.ts, storm: true });
     return;
   }
   const post = async () => {
-    const header = currentHeader(ctx, incident, thread);
+    const header = await currentHeader(ctx, incident, thread);
     const posted = await ctx.services.messenger.post(alertChannel(ctx), header, { priority: 'status' });
-    incidents.setThread(incident.id, posted.channel, posted.ts);
-    ctx.alerts.update(incident.id, { headerHash: viewHash(header) });
-    incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: posted.channel, ts: posted.ts });
+    await incidents.setThread(incident.id, posted.channel, posted.ts);
+    await ctx.alerts.update(incident.id, { headerHash: viewHash(header) });
+    await incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: posted.channel, ts: posted.ts });
     return { channel: posted.channel, ts: posted.ts };
   };
   // An incident an escalation opened may be posting its header right now: then that is the thread, and the
@@ -85,33 +85,33 @@ async function postDiagnosisPlaceholder(ctx: AlertContext, incident: Incident, t
   const { config, inventory } = services;
   if (thread.diagState === 'unknown_node') {
     // A storm's summary line already says so; one note per alert would flood its thread.
-    if (thread.summaryId !== null) return void alerts.casDiagState(incident.id, ['unknown_node'], 'none');
+    if (thread.summaryId !== null) return void (await alerts.casDiagState(incident.id, ['unknown_node'], 'none'));
     const note = unknownNodeView({ nodeLabel: thread.nodeLabel, nodeLabelName: config.stemedb.alertNodeLabel, known: inventory.names(), runbookUrl: config.stemedb.runbookUrl });
-    if (!alerts.casDiagState(incident.id, ['unknown_node'], 'posting')) return;
+    if (!(await alerts.casDiagState(incident.id, ['unknown_node'], 'posting'))) return;
     const posted = await postOrRelease(ctx, incident, 'unknown_node', () => services.messenger.post(incident.channel!, note, { threadTs: incident.threadTs!, priority: 'status' }));
-    alerts.update(incident.id, { diagTs: posted.ts, diagState: 'none' });
+    await alerts.update(incident.id, { diagTs: posted.ts, diagState: 'none' });
     return;
   }
   if (thread.diagState !== 'wanted' || !incident.node) return;
   if (incident.status === 'resolved') {
-    alerts.casDiagState(incident.id, ['wanted'], 'none');
+    await alerts.casDiagState(incident.id, ['wanted'], 'none');
     return;
   }
-  if (thread.summaryId !== null && stormSiblingDiagnosing(ctx, incident.node, thread)) {
-    alerts.casDiagState(incident.id, ['wanted'], 'shared');
+  if (thread.summaryId !== null && (await stormSiblingDiagnosing(ctx, incident.node, thread))) {
+    await alerts.casDiagState(incident.id, ['wanted'], 'shared');
     return;
   }
-  if (!alerts.casDiagState(incident.id, ['wanted'], 'posting')) return;
+  if (!(await alerts.casDiagState(incident.id, ['wanted'], 'posting'))) return;
   // The node's diagnosis (queued at intake) often answers already: then post it, not a placeholder.
-  const answer = reusableDiagnosis(ctx, incident);
+  const answer = await reusableDiagnosis(ctx, incident);
   const view = answer ? diagnosisView(answer, { node: incident.node, incidentId: incident.id }) : diagnosingView(incident.node);
   const posted = await postOrRelease(ctx, incident, 'wanted', () => services.messenger.post(incident.channel!, view, { threadTs: incident.threadTs!, priority: 'detail' }));
-  alerts.update(incident.id, { diagTs: posted.ts, diagState: answer ? 'done' : 'awaiting' });
+  await alerts.update(incident.id, { diagTs: posted.ts, diagState: answer ? 'done' : 'awaiting' });
   if (answer) {
     chartAlertThread(services, incident, thread.summaryId, answer);
     return applyDiagnosis(ctx, incident, answer);
   }
-  ctx.jobs.enqueue('diagnose', incident.node, services.now());
+  await ctx.jobs.enqueue('diagnose', incident.node, services.now());
   ctx.kick();
 }
 
@@ -120,7 +120,7 @@ async function postOrRelease<T>(ctx: AlertContext, incident: Incident, previous:
   try {
     return await post();
   } catch (err) {
-    ctx.alerts.casDiagState(incident.id, ['posting'], previous);
+    await ctx.alerts.casDiagState(incident.id, ['posting'], previous);
     throw err;
   }
 }
@@ -129,8 +129,6 @@ async function postOrRelease<T>(ctx: AlertContext, incident: Incident, previous:
  * In a storm a node's diagnosis is posted once, in the summary thread of whichever of its alerts got there first;
  * every summary line of the node shows its verdict.
  */
-function stormSiblingDiagnosing(ctx: AlertContext, node: string, thread: AlertThread): boolean {
-  return ctx.alerts
-    .openThreadsOfNode(node, ['posting', 'awaiting', 'running', 'done'])
-    .some((t) => t.summaryId !== null && t.incidentId !== thread.incidentId);
+async function stormSiblingDiagnosing(ctx: AlertContext, node: string, thread: AlertThread): Promise<boolean> {
+  return (await ctx.alerts.openThreadsOfNode(node, ['posting', 'awaiting', 'running', 'done'])).some((t) => t.summaryId !== null && t.incidentId !== thread.incidentId);
 }
