@@ -24,10 +24,10 @@ const runtime = await createRuntime({ config: simulatorConfig(cluster, { sqliteP
 try {
   await runtime.start();
   await new Promise((r) => setTimeout(r, HEALTHY_MS));
-  FAULTS.forEach((fault, i) => {
+  for (const [i, fault] of FAULTS.entries()) {
     cluster.node(`stemedb-${i + 1}`).setScenarios([fault]);
-    runtime.services.store.incidents.openOrGet({ node: `stemedb-${i + 1}`, title: `HighStorageErrorRate on stemedb-${i + 1}`, source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: `doc-${i}`, episode: 'doc' }, new Date());
-  });
+    await runtime.services.store.incidents.openOrGet({ node: `stemedb-${i + 1}`, title: `HighStorageErrorRate on stemedb-${i + 1}`, source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: `doc-${i}`, episode: 'doc' }, new Date());
+  }
   await new Promise((r) => setTimeout(r, FAULTY_MS));
   mkdirSync(out, { recursive: true });
   for (const [i, fault] of FAULTS.entries()) {

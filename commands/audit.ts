@@ -16,12 +16,12 @@ export const audit = defineCommand({
   async run(ctx, { positionals: [asked = 10] }) {
     const { services } = ctx;
     if (ctx.surface === 'slack' && !(await services.access.isOperator(ctx.invoker.userId))) {
-      services.store.audit.record({ actor: ctx.invoker.userId, action: 'audit', outcome: 'refused', detail: { reason: 'not allowed' } }, services.now());
+      await services.store.audit.record({ actor: ctx.invoker.userId, action: 'audit', outcome: 'refused', detail: { reason: 'not allowed' } }, services.now());
       const operators = describePrincipals(services.access.operators);
       await ctx.reply.private(textView(refusalText('read the audit log', operators ? [`operators (${operators})`] : [])));
       return;
     }
     const n = Math.min(MAX_AUDIT_ENTRIES, Math.max(1, asked));
-    await ctx.reply.private(auditView(services.store.audit.recent(n), asked));
+    await ctx.reply.private(auditView(await services.store.audit.recent(n), asked));
   },
 });

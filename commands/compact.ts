@@ -18,7 +18,7 @@ export const compact = defineCommand({
     if (!node) return;
     const service = ctx.services.compaction;
     // In the incident's channel, progress goes in the incident thread (slash commands cannot be typed in threads).
-    const incident = ctx.services.store.incidents.openForNode(node.name);
+    const incident = await ctx.services.store.incidents.openForNode(node.name);
     const threadTs = incident && incident.channel === ctx.channelId ? (incident.threadTs ?? undefined) : undefined;
     await service.request(
       {

@@ -34,7 +34,7 @@ export async function runDiagnosisInto(ctx: CommandContext, nodeName: string, th
       message.update(diagnosisProgressView(node.name, done)).catch((err: unknown) => ctx.services.log.warn({ err }, 'progress update failed'));
     },
   });
-  const incidentId = ctx.services.store.incidents.openForNode(node.name)?.id;
+  const incidentId = (await ctx.services.store.incidents.openForNode(node.name))?.id;
   await message.update(diagnosisView(result, { node: node.name, incidentId }));
   // The chart follows the text in its thread (the shell: a sparkline, and the PNG with --charts DIR).
   ctx.services.charts.afterDiagnosis(result, { channel: message.channel ?? ctx.channelId ?? 'shell', threadTs: threadTs ?? message.ts });

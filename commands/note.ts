@@ -15,10 +15,10 @@ export const note = defineCommand({
     const named = incidentIdArg.safeParse(first).success ? first : undefined;
     const words = named ? rest : positionals;
     if (words.length === 0) return void (await ctx.reply.private(textView('Usage: `/stemedb note [incident] text...` (the note text is missing)')));
-    const pick = timelineIncident(ctx, named);
+    const pick = await timelineIncident(ctx, named);
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const text = words.join(' ');
-    recordNote(ctx.services, pick.incident, { text, by: ctx.invoker.userId, at: ctx.services.now(), via: 'command' });
+    await recordNote(ctx.services, pick.incident, { text, by: ctx.invoker.userId, at: ctx.services.now(), via: 'command' });
     const cut = text.length > MAX_NOTE ? ` (cut to ${MAX_NOTE} characters)` : '';
     await ctx.reply.private(textView(`Noted on ${pick.incident.id}'s timeline${cut}.`));
   },

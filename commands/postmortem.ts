@@ -11,7 +11,7 @@ export const postmortem = defineCommand({
   args: argsOf(z.array(incidentIdArg).max(1), {}),
   sideEffects: false,
   async run(ctx, { positionals: [named] }) {
-    const pick = timelineIncident(ctx, named);
+    const pick = await timelineIncident(ctx, named);
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const { incident } = pick;
     if (ctx.surface === 'shell') return void (await ctx.reply.private(textView((await buildPostmortem(ctx.services, incident)).markdown)));

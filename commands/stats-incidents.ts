@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { incidentRowsSince, incidentStatsView } from '../src/timeline/incident-stats';
+import { incidentStatsView } from '../src/timeline/incident-stats';
 import { argsOf, defineCommand } from './command';
 
 const DAY_MS = 86_400_000;
@@ -12,7 +12,7 @@ export const statsIncidents = defineCommand({
   sideEffects: false,
   async run(ctx, { positionals: [days = 30] }) {
     const { services } = ctx;
-    const rows = incidentRowsSince(services.store.db, new Date(services.now().getTime() - days * DAY_MS));
+    const rows = await services.store.incidents.statsSince(new Date(services.now().getTime() - days * DAY_MS));
     await ctx.reply.private(incidentStatsView(rows, days));
   },
 });

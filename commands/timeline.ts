@@ -11,9 +11,9 @@ export const timeline = defineCommand({
   args: argsOf(z.array(incidentIdArg).max(1), {}),
   sideEffects: false,
   async run(ctx, { positionals: [named] }) {
-    const pick = timelineIncident(ctx, named);
+    const pick = await timelineIncident(ctx, named);
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     // Private: the lines mention every paged person, and a public message would notify them all again.
-    await ctx.reply.private(timelineView(pick.incident, ctx.services.store.timeline.list(pick.incident.id)));
+    await ctx.reply.private(timelineView(pick.incident, await ctx.services.store.timeline.list(pick.incident.id)));
   },
 });

@@ -65,8 +65,8 @@ function channelsText(services: Services): string {
  * Audits a click that named nothing the bot knows (a forged or stale value): it is refused before any rule
  * applies, and still leaves a trace of who tried what from where.
  */
-export function auditUnknownTarget(services: Services, click: { userId: string; action: string; channelId?: string; value: string; reason: string }): void {
-  services.store.audit.record(
+export async function auditUnknownTarget(services: Services, click: { userId: string; action: string; channelId?: string; value: string; reason: string }): Promise<void> {
+  await services.store.audit.record(
     { actor: click.userId, action: click.action, outcome: 'refused', detail: { via: 'button', channel: click.channelId ?? null, reason: click.reason, value: click.value.slice(0, 200) } },
     services.now(),
   );
@@ -76,7 +76,7 @@ export function auditUnknownTarget(services: Services, click: { userId: string; 
 export async function authorizeAction(services: Services, req: ActionRequest): Promise<ActionVerdict> {
   const verdict = await decideAction(services, req);
   if (!verdict.allowed) {
-    services.store.audit.record(
+    await services.store.audit.record(
       {
         actor: req.userId,
         action: req.auditAction ?? req.action,
@@ -96,13 +96,13 @@ export async function decideAction(services: Services, req: ActionRequest): Prom
   if (req.surface === 'shell') return { allowed: true, via: 'shell' };
   const { incident } = req;
   const isOperator = () => services.access.isOperator(req.userId);
-  const isPaged = () => Boolean(incident && pagedResponders(services.store.incidents.events(incident.id)).has(req.userId));
+  const isPaged = async () => Boolean(incident && pagedResponders(await services.store.incidents.events(incident.id)).has(req.userId));
   const operators = describePrincipals(services.access.operators);
   const operatorsText = operators ? `operators (${operators})` : undefined;
   const pagedText = incident ? `the responders paged for ${incident.id}` : undefined;
 
   if (req.action === 'ack') {
-    if (isPaged()) return { allowed: true, via: 'paged' };
+    if (await isPaged()) return { allowed: true, via: 'paged' };
     if (await isOperator()) return { allowed: true, via: 'operator' };
     const ackChannels = services.config.access.channels.length > 0 ? services.config.access.channels : [incident?.channel, services.config.slack.alertChannel].filter((c): c is string => Boolean(c));
     if (req.channelId && ackChannels.includes(req.channelId)) return { allowed: true, via: 'anyone' };
@@ -115,7 +115,7 @@ export async function decideAction(services: Services, req: ActionRequest): Prom
   }
   if (req.action === 'other') return { allowed: true, via: 'anyone' };
   if (await isOperator()) return { allowed: true, via: 'operator' };
-  if (req.action !== 'silence' && isPaged()) return { allowed: true, via: 'paged' };
+  if (req.action !== 'silence' && (await isPaged())) return { allowed: true, via: 'paged' };
   const allowed = req.action === 'silence' ? [operatorsText] : [operatorsText, pagedText];
   return { allowed: false, refusal: refusalText(req.label, allowed.filter((s): s is string => Boolean(s))) };
 }

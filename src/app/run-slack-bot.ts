@@ -13,7 +13,8 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
   let slackOk = false;
   const routes = [
     ...opsRoutes(runtime.metrics.registry, [
-      { name: 'store', check: () => void services.store.db.prepare('SELECT 1').get() },
+      // One cheap read through the repositories: the store answers (and no transaction holds it for good).
+      { name: 'store', check: async () => void (await services.store.audit.recent(1)) },
       {
         name: 'slack',
         check: () => {

@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Env } from '../config/env';
 import { loadConfig } from '../config/load-config';
-import { createSqliteIncidentStore } from '../incidents/incident-store';
 import { toPlainText } from '../shell/plain-text';
-import { createTimelineLog } from '../timeline/timeline-log';
 import { timelineJson, timelineView } from '../timeline/timeline-view';
+import { createSqliteUnitOfWork } from './sqlite-repositories';
 
 /**
  * `stemedb-chatops timeline <incident> [--json]`: reads the bot's store read-only (the running bot keeps
@@ -23,12 +22,13 @@ export async function runTimelineCli(options: { env: Env; configFile: string; in
   }
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const incident = createSqliteIncidentStore(db).get(options.incident);
+    const store = createSqliteUnitOfWork(db);
+    const incident = await store.incidents.get(options.incident);
     if (!incident) {
       process.stderr.write(`no incident ${options.incident} in ${path}\n`);
       return 1;
     }
-    const entries = createTimelineLog(db).list(incident.id);
+    const entries = await store.timeline.list(incident.id);
     process.stdout.write(options.json ? `${JSON.stringify(timelineJson(incident, entries), null, 2)}\n` : `${toPlainText(timelineView(incident, entries).text)}\n`);
     return 0;
   } finally {

@@ -2,22 +2,18 @@ import { chartsOff } from '../charts/charts-off';
 import { systemClock, type Clock } from '../ops/clock';
 import { COMMANDS } from '../../commands';
 import { createAlertsFeature, type AlertsFeature } from '../alerts/alerts-feature';
-import { createSqlitePendingActionStore } from '../access/pending-actions';
-import { createSqliteCompactionLockStore } from '../compaction/compaction-lock-store';
 import { createCompactionService } from '../compaction/compaction-service';
 import { ChartService } from '../charts/chart-service';
 import { createChartRenderer } from '../charts/chart-renderer';
 import type { Config } from '../config/schema';
 import { EscalationService } from '../escalation/escalation-service';
-import { createSqliteIncidentStore } from '../incidents/incident-store';
 import { createBotMetrics, type BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { createConsoleMessenger, type Messenger } from '../slack/messenger';
 import { createSlackTransport, type SlackTransport, type SlackTransportOptions } from '../slack/slack-transport';
-import { createSqliteAuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from './migrations';
-import { createTimelineLog } from '../timeline/timeline-log';
+import { createSqliteUnitOfWork } from './sqlite-repositories';
 import { startRetentionJob } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
 import { acquireProcessLock, type ProcessLock } from '../store/process-lock';
@@ -82,8 +78,8 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     }
   }
   const slack = slackOptions ? createSlackTransport(slackOptions, { log, clock, onError: (method, error) => metrics.slackErrors.inc({ method, error }) }) : undefined;
-  const timeline = createTimelineLog(db);
-  const store = { db, incidents: createSqliteIncidentStore(db, { timeline }), audit: createSqliteAuditLog(db), timeline, pendingActions: createSqlitePendingActionStore(db) };
+  // Every repository on this one connection; the features take theirs from `services.store`.
+  const store = createSqliteUnitOfWork(db);
   const base = createServices({
     config,
     log,
@@ -104,7 +100,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const chartService = charts?.enabled !== false ? new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs }) : chartsOff();
   services.charts = chartService;
   stoppers.push(() => chartService.stop());
-  const compaction = createCompactionService(services, createSqliteCompactionLockStore(db));
+  const compaction = createCompactionService(services, store.compactionLocks);
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
   const alerts = createAlertsFeature(services);
@@ -125,11 +121,11 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     async start() {
       if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
-      compaction.resume();
+      await compaction.resume();
       services.charts.start();
-      alerts.start();
+      await alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
-      escalations.start();
+      await escalations.start();
       stoppers.push(startRetentionJob(services));
       // The runbook's weekly compaction report (reports.weekly), once per period across processes on this store.
       reports.start();

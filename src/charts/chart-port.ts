@@ -12,6 +12,12 @@ export interface ChartTarget {
   stormKey?: string;
 }
 
+/** Where a page's chart goes: the DM's channel, or the incident's thread in `channel` (a level post). */
+export interface PageChartTarget {
+  channel: string;
+  incidentThread: boolean;
+}
+
 export interface ChartPort {
   /** The bot's own samples (disk, SSTs, error rate), read by the shell and tests. */
   readonly history: SampleHistory;
@@ -19,7 +25,7 @@ export interface ChartPort {
   stop(): Promise<void>;
   afterDiagnosis(result: DiagnosisResult, target: ChartTarget): void;
   afterCompaction(input: { node: string; startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number }; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void;
-  afterPage(incidentId: string, target: ChartTarget): void;
+  afterPage(incidentId: string, target: PageChartTarget): void;
   diagnosisOutcome(node: string, cause: DiagnosisResult['verdict']['causes'][number]['cause']): Promise<ChartOutcome>;
   idle(timeoutMs?: number): Promise<void>;
   post(outcome: ChartOutcome, target: ChartTarget, name: string, rendered?: Buffer): Promise<void>;

@@ -6,7 +6,7 @@ import { marksFromEvents } from './chart-marks';
 import type { ChartRenderer } from './chart-renderer';
 import { diagnosisChart } from './chart-spec';
 import { compactionChart, type CompactionCondition } from './compaction-chart';
-import type { ChartPort, ChartTarget } from './chart-port';
+import type { ChartPort, ChartTarget, PageChartTarget } from './chart-port';
 import type { ChartOutcome, ChartSpec } from './chart-types';
 import { NodeSampler } from './node-sampler';
 import { SampleHistory } from './sample-history';
@@ -44,7 +44,7 @@ export class ChartService implements ChartPort {
       history: this.history,
       intervalMs: options.sampleIntervalMs ?? 20_000,
       clock: systemClock,
-      targets: () => (options.sampleAllNodes ? services.inventory.names() : services.store.incidents.listOpen().flatMap((i) => (i.node ? [i.node] : []))),
+      targets: async () => (options.sampleAllNodes ? services.inventory.names() : (await services.store.incidents.listOpen()).flatMap((i) => (i.node ? [i.node] : []))),
     });
   }
 
@@ -77,8 +77,8 @@ export class ChartService implements ChartPort {
       await this.sampler.sampleNow(input.node).catch(() => undefined);
       const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(input.startMs - BEFORE_ALERT_MS, nowMs - HOUR));
       const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs }, this.sampleNote());
-      const incident = input.incidentId ? this.services.store.incidents.get(input.incidentId) : undefined;
-      const marks = incident ? marksFromEvents(this.services.store.incidents.events(incident.id), incident.source) : [];
+      const incident = input.incidentId ? await this.services.store.incidents.get(input.incidentId) : undefined;
+      const marks = incident ? marksFromEvents(await this.services.store.incidents.events(incident.id), incident.source) : [];
       await this.post(compactionChart(data, input, input.condition, marks), target, `${input.node}-compaction`);
     })());
   }
@@ -87,26 +87,27 @@ export class ChartService implements ChartPort {
    * A page's chart: the incident node's latest chart, drawn once per incident a minute (a level pages several
    * people at once) and uploaded to each DM and the thread. No node or no data: nothing (the packet says enough).
    */
-  afterPage(incidentId: string, target: ChartTarget): void {
-    const incident = this.services.store.incidents.get(incidentId);
-    if (!incident?.node) return;
-    const node = incident.node;
-    const nowMs = this.services.now().getTime();
-    for (const [id, entry] of this.pageCharts) if (nowMs - entry.atMs > PAGE_CHART_REUSE_MS) this.pageCharts.delete(id);
-    let cached = this.pageCharts.get(incidentId);
-    if (!cached || nowMs - cached.atMs > PAGE_CHART_REUSE_MS) {
-      const cause = (incident.lastDiagnosis as { verdict?: { causes?: { cause?: string }[] } } | null)?.verdict?.causes?.[0]?.cause;
-      const drawing = (async () => {
-        const outcome = await this.diagnosisOutcome(node, (cause ?? 'unknown') as Parameters<ChartService['diagnosisOutcome']>[1]);
-        return 'spec' in outcome ? { outcome, png: await this.render(outcome.spec) } : { outcome };
-      })();
-      cached = { atMs: nowMs, drawing };
-      this.pageCharts.set(incidentId, cached);
-    }
-    const { drawing } = cached;
+  afterPage(incidentId: string, target: PageChartTarget): void {
     this.track((async () => {
-      const drawn = await drawing;
-      if ('spec' in drawn.outcome) await this.post(drawn.outcome, target, `${node}-error-rate`, drawn.png);
+      const incident = await this.services.store.incidents.get(incidentId);
+      if (!incident?.node) return;
+      const node = incident.node;
+      // No await from here to the cache update: the pages of one level, read at once, share one drawing.
+      const nowMs = this.services.now().getTime();
+      for (const [id, entry] of this.pageCharts) if (nowMs - entry.atMs > PAGE_CHART_REUSE_MS) this.pageCharts.delete(id);
+      let cached = this.pageCharts.get(incidentId);
+      if (!cached || nowMs - cached.atMs > PAGE_CHART_REUSE_MS) {
+        const cause = (incident.lastDiagnosis as { verdict?: { causes?: { cause?: string }[] } } | null)?.verdict?.causes?.[0]?.cause;
+        const drawing = (async () => {
+          const outcome = await this.diagnosisOutcome(node, (cause ?? 'unknown') as Parameters<ChartService['diagnosisOutcome']>[1]);
+          return 'spec' in outcome ? { outcome, png: await this.render(outcome.spec) } : { outcome };
+        })();
+        cached = { atMs: nowMs, drawing };
+        this.pageCharts.set(incidentId, cached);
+      }
+      const drawn = await cached.drawing;
+      const into: ChartTarget = { channel: target.channel, threadTs: target.incidentThread ? (incident.threadTs ?? undefined) : undefined };
+      if ('spec' in drawn.outcome) await this.post(drawn.outcome, into, `${node}-error-rate`, drawn.png);
     })());
   }
 
@@ -115,12 +116,12 @@ export class ChartService implements ChartPort {
     const config = this.services.inventory.get(node);
     if (!config) return { none: `No chart: ${node} is not in the inventory.` };
     const nowMs = this.services.now().getTime();
-    const incident = this.services.store.incidents.openForNode(node);
+    const incident = await this.services.store.incidents.openForNode(node);
     const opened = incident ? Date.parse(incident.openedAt) - BEFORE_ALERT_MS : nowMs - HOUR;
     const fromMs = Math.max(nowMs - MAX_WINDOW_MS, Math.min(nowMs - HOUR, opened));
     await this.sampler.sampleNow(node).catch((err: unknown) => this.services.log.warn({ err, node }, 'chart sample failed'));
     const data = await readChartData(this.services, this.history, config, { fromMs, toMs: nowMs }, this.sampleNote());
-    const marks = incident ? marksFromEvents(this.services.store.incidents.events(incident.id), incident.source) : [];
+    const marks = incident ? marksFromEvents(await this.services.store.incidents.events(incident.id), incident.source) : [];
     return diagnosisChart(data, cause, marks);
   }
 

@@ -56,7 +56,7 @@ const FRESH_MS = 3_000;
 export interface NodeSamplerOptions {
   history: SampleHistory;
   /** Nodes to sample now: those with an open incident (and, for the demo, every node). */
-  targets: () => string[];
+  targets: () => string[] | Promise<string[]>;
   intervalMs: number;
   clock: Pick<Clock, 'setInterval' | 'clear'>;
 }
@@ -105,7 +105,7 @@ export class NodeSampler {
   }
 
   private async sampleAll(): Promise<void> {
-    for (const name of new Set(this.options.targets())) {
+    for (const name of new Set(await this.options.targets())) {
       await this.sampleNow(name).catch((err: unknown) => this.services.log.warn({ err, node: name }, 'chart sample failed'));
     }
   }

@@ -17,6 +17,5 @@ export function chartAlertThread(services: Services, incident: Incident, summary
 export function chartAfterPage(services: Services, row: Pick<OutboxRow, 'kind' | 'incidentId'>, result: DeliveryResult): void {
   if (!result.ok || result.detail.confirmedAfterRestart || typeof result.detail.channel !== 'string') return;
   if (row.kind !== 'slack_dm' && row.kind !== 'slack_thread') return;
-  const threadTs = row.kind === 'slack_thread' ? (services.store.incidents.get(row.incidentId)?.threadTs ?? undefined) : undefined;
-  services.charts.afterPage(row.incidentId, { channel: result.detail.channel, threadTs });
+  services.charts.afterPage(row.incidentId, { channel: result.detail.channel, incidentThread: row.kind === 'slack_thread' });
 }

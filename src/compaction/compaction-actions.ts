@@ -19,7 +19,7 @@ export const compactionActions: InteractionModule = (app, { services, queue }) =
     const ctx = interactionContext(button, respond, services, queue);
     await guarded(services, respond, async (service) => {
       // The node comes from the incident (or the inventory) the button names; force is the runbook's, fixed here.
-      const target = buttonTarget(services, button, 'compact');
+      const target = await buttonTarget(services, button, 'compact');
       if ('problem' in target) return void (await ctx.reply.private(plainView(target.problem)));
       await service.request(
         {

@@ -8,8 +8,8 @@ export { pagedResponders } from '../access/action-rules';
 export type Authorization = { allowed: true; via: 'shell' | 'operator' | 'paged' } | { allowed: false; refusal: string };
 
 /** The open incident the action is about: the button's, or the node's latest. */
-function incidentFor(services: Services, node: string, incidentId?: string): Incident | undefined {
-  const incident = incidentId ? services.store.incidents.get(incidentId) : services.store.incidents.openForNode(node);
+async function incidentFor(services: Services, node: string, incidentId?: string): Promise<Incident | undefined> {
+  const incident = incidentId ? await services.store.incidents.get(incidentId) : await services.store.incidents.openForNode(node);
   return incident && incident.status === 'open' && incident.node === node ? incident : undefined;
 }
 
@@ -25,7 +25,7 @@ export async function authorizeCompaction(services: Services, actor: CompactionA
     userId: actor.userId,
     surface: actor.surface,
     channelId,
-    incident: incidentFor(services, node, incidentId),
+    incident: await incidentFor(services, node, incidentId),
     node,
     via: 'button',
   });

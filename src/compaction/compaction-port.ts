@@ -36,7 +36,7 @@ export interface CompactionService {
   confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   /** At start-up: resume watching the runs found in the store, or report what they last showed. */
-  resume(): void;
+  resume(): Promise<void>;
   /** Stops watching (locks stay, for the next start); waits for the watchers to return. */
   stop(): Promise<void>;
 }

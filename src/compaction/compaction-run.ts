@@ -44,12 +44,12 @@ export async function startAcquiredRun(deps: RunDeps, lock: CompactionLock, mess
     const timedOut = err instanceof StemedbError && err.code === 'TIMEOUT';
     const reason = `${err instanceof Error ? err.message : String(err)}${timedOut ? ' (it may have started anyway: check `/stemedb stats` before retrying)' : ''}`;
     services.log.warn({ err, node: lock.node }, 'starting a compaction failed');
-    finish(deps, lock, 'failed', { error: reason });
+    await finish(deps, lock, 'failed', { error: reason });
     await message.update(failedView(runInfoOf(lock), reason)).catch((e: unknown) => services.log.warn({ err: e }, 'compaction message update failed'));
     return;
   }
   const startedAt = services.now().toISOString();
-  store.update(lock.node, lock.token, { phase: 'running', startedAt });
+  await store.update(lock.node, lock.token, { phase: 'running', startedAt });
   await watchAndFinish(deps, { ...lock, phase: 'running', startedAt }, message, output);
 }
 
@@ -60,7 +60,7 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   const node = services.inventory.get(lock.node);
   const run = runInfoOf(lock);
   if (!node) {
-    finish(deps, lock, 'interrupted', { reason: 'node no longer configured' });
+    await finish(deps, lock, 'interrupted', { reason: 'node no longer configured' });
     await report(deps, message, interruptedView(run, lock.last, `${lock.node} is no longer in the configuration`, services.now()));
     return;
   }
@@ -74,7 +74,7 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
     last: lock.last,
     async onProgress(last, lastError) {
       const expiresAt = new Date(services.now().getTime() + effectiveLockTtl(compaction)).toISOString();
-      if (!store.update(lock.node, lock.token, { last, lastError, expiresAt })) return false;
+      if (!(await store.update(lock.node, lock.token, { last, lastError, expiresAt }))) return false;
       await report(deps, message, progressView(run, last, lastError, services.now(), note));
       return true;
     },
@@ -88,12 +88,12 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   const durationMs = services.now().getTime() - new Date(run.startedAt).getTime();
   if (result.outcome === 'timeout') {
     // The audit record comes first: it is the durable truth, the message only shows it.
-    finish(deps, lock, 'timed_out', { after: result.last, error: result.lastError }, durationMs);
+    await finish(deps, lock, 'timed_out', { after: result.last, error: result.lastError }, durationMs);
     await report(deps, message, timedOutView(run, result.last, result.lastError, compaction.progressTimeout));
     return;
   }
-  store.update(lock.node, lock.token, { last: result.last });
-  finish(deps, lock, 'succeeded', { after: result.last }, durationMs);
+  await store.update(lock.node, lock.token, { last: result.last });
+  await finish(deps, lock, 'succeeded', { after: result.last }, durationMs);
   // Said only when true: a run that found nothing pending is not one of the breaker's runs.
   const free = lock.before?.lsm?.pendingBytes === 0 ? `0 bytes were pending compaction when it started: this run does not count toward \`compaction.maxPerNodePerHour\`.` : undefined;
   await report(deps, message, summaryView(run, result.last, durationMs, [note, free].filter(Boolean).join(' ') || undefined));
@@ -107,7 +107,7 @@ export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: P
   const run = runInfoOf(lock);
   if (lock.expiresAt <= now.toISOString()) {
     const reason = 'the bot was stopped longer than `compaction.lockTtl`, so the lock expired; the outcome is unknown';
-    finish(deps, lock, 'interrupted', { reason: 'lock expired while the bot was down', after: lock.last });
+    await finish(deps, lock, 'interrupted', { reason: 'lock expired while the bot was down', after: lock.last });
     await report(deps, message, interruptedView(run, lock.last, reason, now));
     return;
   }
@@ -116,11 +116,11 @@ export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: P
     const lsm = node ? await readLsmFigures(services.stemedb(node), services.now, deps.signal).catch(() => null) : null;
     if (lsm?.running !== true) {
       const reason = `the bot restarted while starting it, and ${lock.node} ${lsm ? 'reports no compaction running' : 'could not be read'}`;
-      finish(deps, lock, 'interrupted', { reason: 'restarted while starting', after: lsm });
+      await finish(deps, lock, 'interrupted', { reason: 'restarted while starting', after: lsm });
       await report(deps, message, interruptedView(run, lsm ?? lock.last, reason, now));
       return;
     }
-    deps.store.update(lock.node, lock.token, { phase: 'running', startedAt: lock.acquiredAt });
+    await deps.store.update(lock.node, lock.token, { phase: 'running', startedAt: lock.acquiredAt });
     lock = { ...lock, phase: 'running', startedAt: lock.acquiredAt };
   }
   await watchAndFinish(deps, lock, message, output, `resumed after a bot restart at ${now.toISOString().slice(11, 19)} UTC`);
@@ -131,17 +131,18 @@ async function report(deps: RunDeps, message: PostedMessage, view: View): Promis
 }
 
 /** Ends a run everywhere it is recorded: audit log, run history, incident timeline; releases the lock. */
-export function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome, detail: Record<string, unknown>, durationMs: number | null = null): void {
+export async function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome, detail: Record<string, unknown>, durationMs: number | null = null): Promise<void> {
   const { services, store } = deps;
   const at = services.now();
   const full = { force: lock.force, before: lock.before.lsm, ...detail };
   // One transaction: the timeline's "compacted" never disagrees with the run history and the lock.
-  services.store.db.transaction(() => {
-    if (lock.auditId !== null) services.store.audit.finish(lock.auditId, outcome, durationMs, full);
-    store.finishRun(lock.runId, outcome, at, { durationMs, ...full });
-    if (lock.incidentId) services.store.incidents.addEvent(lock.incidentId, 'compacted', at, lock.holder, { outcome, durationMs, ...full });
-    store.release(lock.node, lock.token);
-  })();
+  // `store` is a repository of this unit of work: its calls inside withTx join the transaction.
+  await services.store.withTx(async (tx) => {
+    if (lock.auditId !== null) await tx.audit.finish(lock.auditId, outcome, durationMs, full);
+    await store.finishRun(lock.runId, outcome, at, { durationMs, ...full });
+    if (lock.incidentId) await tx.incidents.addEvent(lock.incidentId, 'compacted', at, lock.holder, { outcome, durationMs, ...full });
+    await store.release(lock.node, lock.token);
+  });
   services.log.info({ node: lock.node, outcome, durationMs, holder: lock.holder }, 'compaction finished');
 }
 
@@ -164,7 +165,7 @@ async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures
   }
   const state = conditionAfter(lock.before.errorRate, 'error' in after ? null : after.errorRate);
   // "The alert's condition" only when an alert is open on the node: otherwise the 1% line is just a threshold.
-  const incident = lock.incidentId ? services.store.incidents.get(lock.incidentId) : services.store.incidents.openForNode(lock.node);
+  const incident = lock.incidentId ? await services.store.incidents.get(lock.incidentId) : await services.store.incidents.openForNode(lock.node);
   const alert = incident?.alertname && incident.status === 'open' ? incident.alertname : null;
   const view = closedLoopView(runInfoOf(lock), state, { errorRate: lock.before.errorRate, source: lock.before.errorRateSource }, after, lsmAfter, alert);
   await output.followUp(view, message).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
@@ -172,7 +173,7 @@ async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures
   const measuredAfter = 'error' in after || after.errorRate === null ? undefined : { atMs: services.now().getTime(), errorRate: after.errorRate };
   services.charts.afterCompaction({ node: lock.node, startMs: Date.parse(lock.startedAt ?? lock.acquiredAt), endMs: Date.parse(lsm.at), measuredAfter, condition: state, incidentId: lock.incidentId }, { channel: message.channel ?? lock.channel ?? 'shell', threadTs: lock.threadTs ?? message.ts });
   if (lock.incidentId) {
-    services.store.incidents.addEvent(lock.incidentId, 'compaction_recheck', services.now(), 'bot', {
+    await services.store.incidents.addEvent(lock.incidentId, 'compaction_recheck', services.now(), 'bot', {
       condition: state,
       errorRateBefore: lock.before.errorRate,
       errorRateAfter: 'error' in after ? null : after.errorRate,
@@ -200,7 +201,7 @@ export async function errorRateBefore(services: Services, lock: Pick<CompactionL
       services.log.info({ err, node: lock.node }, 'could not measure the error rate before compacting');
     }
   }
-  const incident = lock.incidentId ? services.store.incidents.get(lock.incidentId) : undefined;
+  const incident = lock.incidentId ? await services.store.incidents.get(lock.incidentId) : undefined;
   const diagnosis = lastDiagnosisSchema.safeParse(incident?.lastDiagnosis);
   if (diagnosis.success && diagnosis.data.errorRate !== null) return { errorRate: diagnosis.data.errorRate, errorRateSource: "the incident's last diagnosis" };
   return { errorRate: null, errorRateSource: null };

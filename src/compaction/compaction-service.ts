@@ -31,7 +31,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
     active.add(tracked);
     return tracked;
   };
-  const audit = (actor: CompactionActor, node: string, incidentId: string | undefined, outcome: string, detail: Record<string, unknown>) =>
+  const audit = (actor: CompactionActor, node: string, incidentId: string | undefined, outcome: string, detail: Record<string, unknown>): Promise<number> =>
     services.store.audit.record({ actor: auditActor(actor), action: 'compact', node, incidentId, outcome, detail: { surface: actor.surface, ...detail } }, services.now());
 
   async function preconditions(node: NodeConfig): Promise<{ pre: Preconditions; counters?: CounterSnapshot }> {
@@ -45,15 +45,15 @@ export function createCompactionService(services: Services, store: CompactionLoc
       readCounters(client, services.metricNames).catch(() => undefined),
     ]);
     const at = services.now();
-    const breaker = breakerDecision(store.recentStarts(node.name, at), at, services.config.compaction.maxPerNodePerHour);
+    const breaker = breakerDecision(await store.recentStarts(node.name, at), at, services.config.compaction.maxPerNodePerHour);
     const { disk, backup } = host;
     const snapshotMaxAgeMs = services.config.compaction.snapshotMaxAge;
-    return { pre: evaluatePreconditions({ node: node.name, stats, disk, lock: store.current(node.name, at), breaker, now: at, backup, snapshotMaxAgeMs }), counters };
+    return { pre: evaluatePreconditions({ node: node.name, stats, disk, lock: await store.current(node.name, at), breaker, now: at, backup, snapshotMaxAgeMs }), counters };
   }
 
   async function runConfirmed(value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
     const { compaction } = services.config;
-    const acquired = store.acquire({
+    const acquired = await store.acquire({
       node: value.node,
       holder: auditActor(actor),
       holderName: actor.userName,
@@ -72,7 +72,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
           : acquired.reason === 'held'
             ? `:no_entry: Not started: ${busyText(acquired.lock, services.now())}.`
             : `:no_entry: Not started: ${breakerText(value.node, acquired.decision)}`;
-      audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: acquired.reason, requestId: value.requestId });
+      await audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: acquired.reason, requestId: value.requestId });
       await replace(plainView(text));
       return;
     }
@@ -88,9 +88,9 @@ export function createCompactionService(services: Services, store: CompactionLoc
   /** From the acquired lock to the end: audit, progress message, figures before, then the POST and the watch. */
   async function runAcquired(acquiredLock: CompactionLock, tookOver: CompactionLock | undefined, value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
     let lock = acquiredLock;
-    if (tookOver) finish(deps, tookOver, 'interrupted', { reason: 'lock expired; taken over by a new run' });
-    const auditId = audit(actor, value.node, value.incidentId, 'started', { force: value.force, via, requestId: value.requestId });
-    store.update(lock.node, lock.token, { auditId });
+    if (tookOver) await finish(deps, tookOver, 'interrupted', { reason: 'lock expired; taken over by a new run' });
+    const auditId = await audit(actor, value.node, value.incidentId, 'started', { force: value.force, via, requestId: value.requestId });
+    await store.update(lock.node, lock.token, { auditId });
     lock = { ...lock, auditId };
     await replace(plainView(`:gear: Compaction of ${value.node} confirmed (force: ${value.force ? 'yes' : 'no'}); progress follows${actor.surface === 'slack' ? ' in the thread' : ''}.`)).catch((err: unknown) =>
       services.log.warn({ err }, 'replacing the confirmation failed'),
@@ -99,11 +99,11 @@ export function createCompactionService(services: Services, store: CompactionLoc
     try {
       message = await output.post(startingView(runInfoOf(lock)));
     } catch (err) {
-      finish(deps, lock, 'failed', { error: `could not post the progress message: ${err instanceof Error ? err.message : String(err)}` });
+      await finish(deps, lock, 'failed', { error: `could not post the progress message: ${err instanceof Error ? err.message : String(err)}` });
       await replace(plainView(`:x: Compaction of ${value.node} not started: the bot could not post in this channel (is it invited?).`)).catch(() => undefined);
       return;
     }
-    store.update(lock.node, lock.token, { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null });
+    await store.update(lock.node, lock.token, { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null });
     const node = services.inventory.get(value.node)!;
     const [lsm, rate] = await Promise.all([
       readLsmFigures(services.stemedb(node), services.now, abort.signal).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
@@ -111,12 +111,12 @@ export function createCompactionService(services: Services, store: CompactionLoc
     ]);
     if (lsm instanceof Error) {
       await message.update(failedView(runInfoOf(lock), `${value.node} is not reachable: ${lsm.message}`)).catch(() => undefined);
-      finish(deps, lock, 'failed', { error: lsm.message });
+      await finish(deps, lock, 'failed', { error: lsm.message });
       return;
     }
     const before = { lsm, ...rate };
-    store.update(lock.node, lock.token, { before });
-    if (lsm.pendingBytes === 0) store.markNothingPending(lock.runId);
+    await store.update(lock.node, lock.token, { before });
+    if (lsm.pendingBytes === 0) await store.markNothingPending(lock.runId);
     await startAcquiredRun(deps, { ...lock, before }, message, output);
   }
 
@@ -125,18 +125,18 @@ export function createCompactionService(services: Services, store: CompactionLoc
       const { node, actor, force } = req;
       const auth = await authorizeCompaction(services, actor, node.name, req.incidentId, req.channelId);
       if (!auth.allowed) {
-        audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'not allowed' });
+        await audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'not allowed' });
         await reply.private(plainView(auth.refusal));
         return;
       }
       const { pre, counters } = await preconditions(node);
       if (req.dryRun) {
-        audit(actor, node.name, req.incidentId, 'dry_run', { force, ready: pre.ready, blockers: pre.blockers });
+        await audit(actor, node.name, req.incidentId, 'dry_run', { force, ready: pre.ready, blockers: pre.blockers });
         await reply.private(dryRunView(pre, node.name, force));
         return;
       }
       if (!pre.ready) {
-        audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'preconditions', blockers: pre.blockers });
+        await audit(actor, node.name, req.incidentId, 'refused', { force, reason: 'preconditions', blockers: pre.blockers });
         await reply.private(blockedView(pre, node.name, force));
         return;
       }
@@ -165,7 +165,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
       const value = redeemed.action ? parseConfirmValue(redeemed.action.params) : undefined;
       if (redeemed.ok && value) return kind === 'confirm' ? this.confirm(value, actor, replace) : this.cancel(value, actor, replace);
       const reason = redeemed.ok ? 'unreadable' : redeemed.reason;
-      services.store.audit.record(
+      await services.store.audit.record(
         { actor: auditActor(actor), action: 'compact', node: value?.node ?? null, incidentId: value?.incidentId ?? null, outcome: 'refused', detail: { surface: actor.surface, reason: `${kind}: confirmation ${reason}`, pendingId: pendingId.slice(0, 64) } },
         at,
       );
@@ -177,12 +177,12 @@ export function createCompactionService(services: Services, store: CompactionLoc
       const node = services.inventory.get(value.node);
       if (!node) return void (await replace(plainView(`\`${value.node}\` is no longer a configured node: nothing was started.`)));
       if (services.now().getTime() - value.issuedAtMs > CONFIRMATION_TTL_MS) {
-        audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'confirmation expired', requestId: value.requestId });
+        await audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'confirmation expired', requestId: value.requestId });
         return void (await replace(plainView(`This confirmation is more than ${CONFIRMATION_TTL_MS / 60_000} minutes old and its figures are stale: run \`/stemedb compact ${value.node}\` again.`)));
       }
       const auth = await authorizeCompaction(services, actor, value.node, value.incidentId, value.channel);
       if (!auth.allowed) {
-        audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'not allowed', requestId: value.requestId });
+        await audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'not allowed', requestId: value.requestId });
         return void (await replace(plainView(auth.refusal)));
       }
       if (!value.channel) return void (await replace(plainView('The bot cannot tell which channel to report progress in: run `/stemedb compact` in a channel.')));
@@ -190,12 +190,12 @@ export function createCompactionService(services: Services, store: CompactionLoc
     },
 
     async cancel(value, actor, replace) {
-      audit(actor, value.node, value.incidentId, 'cancelled', { force: value.force, requestId: value.requestId });
+      await audit(actor, value.node, value.incidentId, 'cancelled', { force: value.force, requestId: value.requestId });
       await replace(plainView(`Compaction of ${value.node} cancelled: nothing was changed.`));
     },
 
-    resume() {
-      for (const lock of store.all()) {
+    async resume() {
+      for (const lock of await store.all()) {
         if (heldTokens.has(lock.token)) continue;
         const output = lock.channel ? messengerOutput(services, lock.channel, lock.threadTs ?? undefined) : logOutput(services);
         const message: PostedMessage =

@@ -25,8 +25,8 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   const verdicts = new Map<string, NodeVerdict>();
   let lastKey = '';
 
-  const baseState = (): Omit<HomeState, 'chain'> => ({
-    incidents: services.store.incidents.listOpen().map((incident) => ({ incident, escalation: services.escalations.summary(incident.id) })),
+  const baseState = async (): Promise<Omit<HomeState, 'chain'>> => ({
+    incidents: await Promise.all((await services.store.incidents.listOpen()).map(async (incident) => ({ incident, escalation: await services.escalations.summary(incident.id) }))),
     nodes: services.inventory.names(),
     verdicts,
     timeline: services.commands.some((c) => c.name === 'timeline'),
@@ -40,7 +40,7 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   };
   const refresh = async () => {
     if (viewers.size === 0) return;
-    const base = baseState();
+    const base = await baseState();
     const key = homeStateKey({ ...base, chain: undefined });
     if (key === lastKey) return;
     lastKey = key;
@@ -51,7 +51,7 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
     if (viewers.size < MAX_VIEWERS) viewers.add(event.user);
-    const base = baseState();
+    const base = await baseState();
     await publish([event.user], base);
   });
 

@@ -75,6 +75,27 @@ export interface IncidentStore {
   events(incidentId: string): Promise<IncidentEvent[]>;
   /** Earlier incidents of the same alert on the same node since `since`, newest first. */
   history(node: string, alertname: string, since: Date, excludeId?: string): Promise<Incident[]>;
+  /** The latest incident, open or resolved, whose thread starts at `threadTs` in `channel` (the note shortcut). */
+  ofThread(channel: string, threadTs: string): Promise<Incident | undefined>;
+  /** Incidents opened since `since`, oldest first, with their first ack and last diagnosed cause (stats-incidents). */
+  statsSince(since: Date): Promise<IncidentStatsRow[]>;
+  /**
+   * Retention: removes the incidents resolved before `cutoff` with everything recorded about them (events,
+   * alert threads, finished jobs, pages, escalations), all or nothing. Open incidents stay whatever their age.
+   */
+  pruneResolvedBefore(cutoff: Date): Promise<{ incidents: number; events: number }>;
+}
+
+/** One incident as `/stemedb stats-incidents` counts it. */
+export interface IncidentStatsRow {
+  id: string;
+  node: string | null;
+  openedAt: string;
+  resolvedAt: string | null;
+  /** The first `acked` event's time. */
+  ackedAt: string | null;
+  /** The first cause of the last `diagnosed` event. */
+  cause: string | null;
 }
 
 interface Row {
@@ -272,6 +293,31 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
         .prepare('SELECT * FROM incidents WHERE node = ? AND alertname = ? AND opened_at >= ? AND id != ? ORDER BY opened_at DESC')
         .all(node, alertname, since.toISOString(), excludeId ?? '') as Row[];
       return rows.map(fromRow);
+    },
+    ofThread: (channel, threadTs) => one('SELECT * FROM incidents WHERE channel = ? AND thread_ts = ? ORDER BY opened_at DESC LIMIT 1', channel, threadTs),
+    statsSince(since) {
+      return db
+        .prepare(
+          `SELECT i.id AS id, i.node AS node, i.opened_at AS openedAt, i.resolved_at AS resolvedAt,
+             (SELECT MIN(e.at) FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'acked') AS ackedAt,
+             (SELECT json_extract(e.detail_json, '$.causes[0]') FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'diagnosed' ORDER BY e.id DESC LIMIT 1) AS cause
+           FROM incidents i WHERE i.opened_at >= ? ORDER BY i.opened_at`,
+        )
+        .all(since.toISOString()) as IncidentStatsRow[];
+    },
+    pruneResolvedBefore(cutoff) {
+      const at = cutoff.toISOString();
+      return db.transaction(() => {
+        const old = "SELECT id FROM incidents WHERE status = 'resolved' AND COALESCE(resolved_at, opened_at) < ?";
+        const events = db.prepare(`DELETE FROM incident_events WHERE incident_id IN (${old})`).run(at).changes;
+        db.prepare(`DELETE FROM alert_threads WHERE incident_id IN (${old})`).run(at);
+        db.prepare(`DELETE FROM incident_alerts WHERE incident_id IN (${old})`).run(at);
+        db.prepare(`DELETE FROM alert_jobs WHERE status != 'pending' AND status != 'running' AND target IN (${old})`).run(at);
+        db.prepare(`DELETE FROM page_outbox WHERE incident_id IN (${old})`).run(at);
+        db.prepare(`DELETE FROM escalations WHERE incident_id IN (${old})`).run(at);
+        const incidents = db.prepare(`DELETE FROM incidents WHERE id IN (${old}) AND id NOT IN (SELECT target FROM alert_jobs)`).run(at).changes;
+        return { incidents, events };
+      })();
     },
   };
   return store;

@@ -1,7 +1,6 @@
 import type { Services } from '../app/services';
-import type { Db } from '../store/database';
 import { dueRun, type WeeklySchedule } from './report-schedule';
-import { createReportStore, type ReportStore } from './report-store';
+import type { ReportStore } from './report-store';
 import { readWeeklyFigures } from './weekly-figures';
 import { weeklyReportView } from './weekly-report-view';
 import type { View } from '../surfaces/view';
@@ -27,10 +26,9 @@ export interface WeeklyReports {
  * The runbook's weekly compaction report on a schedule (`reports.weekly`). "Once per period" lives in the store:
  * the first process to insert the period's row posts, so replicas and a restart at the scheduled minute do
  * not post twice. A failed post gives the period back; a crash between claim and post loses that week's post
- * (at most once, never twice). `db` defaults to the services' store (tests pass a second connection).
+ * (at most once, never twice). `store` defaults to the services' store (tests pass a second connection's).
  */
-export function createWeeklyReports(services: Services, db: Db = services.store.db): WeeklyReports {
-  const store: ReportStore = createReportStore(db);
+export function createWeeklyReports(services: Services, store: ReportStore = services.store.reports): WeeklyReports {
   const schedule = services.config.reports.weekly as (WeeklySchedule & { channel: string }) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<unknown> = Promise.resolve();
@@ -39,22 +37,22 @@ export function createWeeklyReports(services: Services, db: Db = services.store.
   };
   const build = async (period?: string) => {
     const figures = await readWeeklyFigures(services);
-    return { figures, view: weeklyReportView(figures, store.previous(KIND, period), services.now()) };
+    return { figures, view: weeklyReportView(figures, await store.previous(KIND, period), services.now()) };
   };
   const reports: WeeklyReports = {
     async tick() {
       if (!schedule) return 'not_configured';
       const due = dueRun(services.now(), schedule, CATCH_UP_MINUTES);
       if (!due) return 'not_due';
-      if (!store.claim(KIND, due.period, services.now(), `pid ${process.pid}`)) return 'already_claimed';
+      if (!(await store.claim(KIND, due.period, services.now(), `pid ${process.pid}`))) return 'already_claimed';
       try {
         const { figures, view } = await build(due.period);
         await services.messenger.post(schedule.channel, view, { priority: 'status' });
-        store.posted(KIND, due.period, services.now(), figures);
+        await store.posted(KIND, due.period, services.now(), figures);
         services.log.info({ period: due.period, channel: schedule.channel }, 'weekly report posted');
         return 'posted';
       } catch (err) {
-        store.release(KIND, due.period);
+        await store.release(KIND, due.period);
         services.log.error({ err, period: due.period }, 'weekly report failed; the next tick tries again');
         return 'failed';
       }

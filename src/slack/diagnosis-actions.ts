@@ -29,17 +29,17 @@ export type ButtonTarget = { node: NodeConfig; incident?: Incident } | { problem
  * store, never from the click), or an inventory node when there is no incident. A value naming both is read
  * for the incident only, so a click cannot pair an incident with another node.
  */
-export function buttonTarget(services: Services, button: ClickedButton, action: string): ButtonTarget {
-  const target = lookUp(services, button.value);
-  if ('problem' in target) auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
+export async function buttonTarget(services: Services, button: ClickedButton, action: string): Promise<ButtonTarget> {
+  const target = await lookUp(services, button.value);
+  if ('problem' in target) await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
   return target;
 }
 
-function lookUp(services: Services, raw: string): ButtonTarget {
+async function lookUp(services: Services, raw: string): Promise<ButtonTarget> {
   const value = parseButtonValue(raw);
   if (!value) return { problem: 'That button could not be read: nothing was done.' };
   if (value.incidentId) {
-    const incident = services.store.incidents.get(value.incidentId);
+    const incident = await services.store.incidents.get(value.incidentId);
     const node = incident?.node ? services.inventory.get(incident.node) : undefined;
     if (!incident) return { problem: 'That button refers to an incident the bot does not know: nothing was done.' };
     if (!node) return { problem: `${incident.id} is not about a configured node: nothing was done.` };
@@ -61,7 +61,7 @@ export const diagnosisActions: InteractionModule = (app, { services, queue }) =>
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const target = buttonTarget(services, button, 'slow-queries');
+    const target = await buttonTarget(services, button, 'slow-queries');
     if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
     // The dispatcher applies the channel rule and validates the node name like a typed command.
     await dispatchCommand(`slow-queries ${target.node.name}`, ctx);

@@ -11,7 +11,7 @@ export type ButtonLookup<T> = T | { problem: string };
 export interface RuledButtonSpec<T extends object> {
   actionId: string;
   /** The target the click names (never trusted from the click itself). */
-  target(button: ClickedButton): ButtonLookup<T>;
+  target(button: ClickedButton): ButtonLookup<T> | Promise<ButtonLookup<T>>;
   /** The access rule to apply (access/action-rules.ts): who, where, for what. */
   rule(target: T, button: ClickedButton): Omit<ActionRequest, 'userId' | 'surface' | 'channelId' | 'via'>;
   /** Runs only when the target was found and the rule allowed the click. */
@@ -28,7 +28,7 @@ export function ruledButton<T extends object>(app: App, { services, queue }: Sla
     await ack();
     const button = clickedButton(body);
     const ctx = interactionContext(button, respond, services, queue);
-    const target = spec.target(button);
+    const target = await spec.target(button);
     if ('problem' in target) return void (await ctx.reply.private(textView(target.problem)));
     const rule = await authorizeAction(services, { ...spec.rule(target, button), userId: button.userId, surface: 'slack', channelId: button.channelId, via: 'button' });
     if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));

@@ -22,6 +22,8 @@ export interface AuditLog {
   /** Updates the outcome of an entry recorded when the action started. */
   finish(id: number, outcome: string, durationMs: number | null, detail?: Record<string, unknown>): Promise<void>;
   recent(limit: number): Promise<AuditEntry[]>;
+  /** Retention: removes the entries recorded before `cutoff`; returns how many. */
+  pruneBefore(cutoff: Date): Promise<number>;
 }
 
 export function createSqliteAuditLog(db: Db): Sync<AuditLog> {
@@ -50,5 +52,6 @@ export function createSqliteAuditLog(db: Db): Sync<AuditLog> {
         detail: JSON.parse(r.detail_json as string) as Record<string, unknown>,
       }));
     },
+    pruneBefore: (cutoff) => db.prepare('DELETE FROM audit_log WHERE at < ?').run(cutoff.toISOString()).changes,
   };
 }

@@ -1,28 +1,10 @@
 import { formatDuration } from '../alerts/alert-format';
-import type { Db } from '../store/database';
+import type { IncidentStatsRow } from '../incidents/incident-store';
 import { textView } from '../render/blocks';
 import type { View } from '../surfaces/view';
 
-export interface IncidentRow {
-  id: string;
-  node: string | null;
-  openedAt: string;
-  resolvedAt: string | null;
-  ackedAt: string | null;
-  cause: string | null;
-}
-
-/** Incidents opened since `since`, each with its first ack and its last diagnosed cause, from the timeline. */
-export function incidentRowsSince(db: Db, since: Date): IncidentRow[] {
-  return db
-    .prepare(
-      `SELECT i.id AS id, i.node AS node, i.opened_at AS openedAt, i.resolved_at AS resolvedAt,
-         (SELECT MIN(e.at) FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'acked') AS ackedAt,
-         (SELECT json_extract(e.detail_json, '$.causes[0]') FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'diagnosed' ORDER BY e.id DESC LIMIT 1) AS cause
-       FROM incidents i WHERE i.opened_at >= ? ORDER BY i.opened_at`,
-    )
-    .all(since.toISOString()) as IncidentRow[];
-}
+/** One incident as the stats count it (read by `incidents.statsSince`). */
+export type IncidentRow = IncidentStatsRow;
 
 export interface GroupStats {
   key: string;

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { SlackDeps } from '../slack/interaction-module';
-import type { Incident } from '../incidents/incident-store';
 import { recordNote, timeOfTs } from './record-note';
 
 /** The message shortcut's callback id (manifest.yml `shortcuts`). */
@@ -28,17 +27,12 @@ export function noteShortcut(app: App, { services }: SlackDeps): void {
     const { user, channel, message } = parsed.data;
     const channels = services.config.access.channels;
     if (channels.length > 0 && !channels.includes(channel.id)) return void (await say(`Timelines are kept for incidents in ${channels.map((c) => `<#${c}>`).join(', ')} only.`));
-    const incident = incidentOfThread(services.store.db, services.store.incidents.get, channel.id, message.thread_ts ?? message.ts);
+    const incident = await services.store.incidents.ofThread(channel.id, message.thread_ts ?? message.ts);
     if (!incident) return void (await say('This message is not in an incident thread: use "Add to timeline" on a message in the thread the bot opened.'));
     const text = message.text?.trim();
     if (!text) return void (await say('That message has no text to add.'));
     const at = timeOfTs(message.ts) ?? services.now();
-    const added = recordNote(services, incident, { text, by: user.id, at, via: 'shortcut', messageTs: message.ts, ...(message.user ? { author: message.user } : {}) });
+    const added = await recordNote(services, incident, { text, by: user.id, at, via: 'shortcut', messageTs: message.ts, ...(message.user ? { author: message.user } : {}) });
     await say(added ? `Added to ${incident.id}'s timeline at ${at.toISOString().slice(11, 19)} UTC.` : `That message is already on ${incident.id}'s timeline.`);
   });
-}
-
-function incidentOfThread(db: SlackDeps['services']['store']['db'], get: (id: string) => Incident | undefined, channel: string, threadTs: string): Incident | undefined {
-  const row = db.prepare('SELECT id FROM incidents WHERE channel = ? AND thread_ts = ? ORDER BY opened_at DESC LIMIT 1').get(channel, threadTs) as { id: string } | undefined;
-  return row ? get(row.id) : undefined;
 }

@@ -6,14 +6,14 @@ import { uploadPostmortem } from './postmortem';
 const POSTMORTEM_DELAY_MS = 1_000;
 
 /** Queues the draft for an incident that just resolved; the kick runs after the caller's transaction. */
-export function queuePostmortem(jobs: Pick<JobQueue, 'enqueue'>, incidentId: string, at: Date, kick: () => void): void {
-  jobs.enqueue('postmortem', incidentId, at, new Date(at.getTime() + POSTMORTEM_DELAY_MS));
+export async function queuePostmortem(jobs: Pick<JobQueue, 'enqueue'>, incidentId: string, at: Date, kick: () => void): Promise<void> {
+  await jobs.enqueue('postmortem', incidentId, at, new Date(at.getTime() + POSTMORTEM_DELAY_MS));
   setImmediate(kick);
 }
 
 /** The queued job: uploads the draft; a thread not posted yet (Slack slow) is retried with backoff. */
 export async function postmortemJob(services: Services, incidentId: string): Promise<void> {
-  const incident = services.store.incidents.get(incidentId);
+  const incident = await services.store.incidents.get(incidentId);
   if (!incident) return;
   if (incident.channel && !incident.threadTs && services.messenger.uploadFile) throw new Error(`the thread of ${incidentId} is not posted yet`);
   const uploaded = await uploadPostmortem(services, incidentId);

@@ -15,7 +15,7 @@ export interface Postmortem {
 
 /** The draft for an incident as the log has it now. */
 export async function buildPostmortem(services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames'>, incident: Incident): Promise<Postmortem> {
-  const entries = services.store.timeline.list(incident.id);
+  const entries = await services.store.timeline.list(incident.id);
   const diagnosis = recommendationsSchema.safeParse(incident.lastDiagnosis);
   const figures = incidentFigures(incident, entries);
   const markdown = postmortemMarkdown({
@@ -34,7 +34,7 @@ export async function buildPostmortem(services: Pick<Services, 'store' | 'now' |
  * a messenger without files); throws when Slack refuses, so the job that called it retries.
  */
 export async function uploadPostmortem(services: Services, incidentId: string): Promise<boolean> {
-  const incident = services.store.incidents.get(incidentId);
+  const incident = await services.store.incidents.get(incidentId);
   if (!incident?.channel || !incident.threadTs || !services.messenger.uploadFile) return false;
   const draft = await buildPostmortem(services, incident);
   await services.messenger.uploadFile(

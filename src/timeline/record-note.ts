@@ -16,18 +16,21 @@ export interface NoteInput {
 }
 
 /** Records a human note on the incident's timeline; false when it was already there. */
-export function recordNote(services: Pick<Services, 'store'>, incident: Incident, note: NoteInput): boolean {
+export async function recordNote(services: Pick<Services, 'store'>, incident: Incident, note: NoteInput): Promise<boolean> {
   const text = note.text.trim().slice(0, MAX_NOTE);
-  const before = services.store.timeline.list(incident.id).length;
-  services.store.incidents.addEvent(
-    incident.id,
-    'note',
-    note.at,
-    note.by,
-    { text, via: note.via, ...(note.messageTs ? { messageTs: note.messageTs } : {}), ...(note.author ? { author: note.author } : {}) },
-    note.messageTs ? `note:${note.messageTs}` : undefined,
-  );
-  return services.store.timeline.list(incident.id).length > before;
+  // One transaction: an event appended by someone else between the two counts would read as this note.
+  return services.store.withTx(async (tx) => {
+    const before = (await tx.timeline.list(incident.id)).length;
+    await tx.incidents.addEvent(
+      incident.id,
+      'note',
+      note.at,
+      note.by,
+      { text, via: note.via, ...(note.messageTs ? { messageTs: note.messageTs } : {}), ...(note.author ? { author: note.author } : {}) },
+      note.messageTs ? `note:${note.messageTs}` : undefined,
+    );
+    return (await tx.timeline.list(incident.id)).length > before;
+  });
 }
 
 /** A Slack message ts ("1712345678.000200") as the moment it was posted. */
