@@ -38,7 +38,7 @@ const slack = createSlackApp({ transport: slackTransportOf(runtime), interaction
   host: '127.0.0.1',
 });
 const port = await slack.start();
-alerts.start();
+await alerts.start();
 process.stdout.write(`PORT ${port}\n`);
 process.once('SIGTERM', () => {
   void (async () => {

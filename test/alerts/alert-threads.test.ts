@@ -58,7 +58,7 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
     expect(diagnosis.edited).toBeDefined();
     const placeholder = bot.fake.calls('chat.postMessage').find((c) => c.body.thread_ts === header.ts);
     expect(String(placeholder?.body.text)).toContain('Diagnosing stemedb-1');
-    const incident = bot.runtime.services.store.incidents.openForFingerprint('fp-disk-1')!;
+    const incident = (await bot.runtime.services.store.incidents.openForFingerprint('fp-disk-1'))!;
     expect((incident.lastDiagnosis as { verdict: { causes: { cause: string }[] } }).verdict.causes[0]!.cause).toBe('disk_full');
     // The header follows with the measured error rate.
     await bot.fake.waitFor(() => /Error rate \d+\.\d+%/.test(String(headerFor(bot.fake, 'HighStorageErrorRate on stemedb-1')?.text)));
@@ -83,7 +83,7 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
 
   it('updates the header and posts in the thread when the alert resolves, and ends the escalation', async () => {
     const header = headerFor(bot.fake, 'HighStorageErrorRate on stemedb-1')!;
-    const incident = bot.runtime.services.store.incidents.openForFingerprint('fp-disk-1')!;
+    const incident = (await bot.runtime.services.store.incidents.openForFingerprint('fp-disk-1'))!;
     const res = await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-disk-1', status: 'resolved', endsAt: new Date().toISOString() })]));
     expect(res.body).toMatchObject({ resolved: 1 });
     await waitForReply(bot.fake, header, 'Resolved: Alertmanager reports HighStorageErrorRate on stemedb-1 cleared');
@@ -91,7 +91,7 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
     const updated = bot.fake.messages(CHANNEL).find((m) => m.ts === header.ts)!;
     expect(JSON.stringify(updated.blocks)).not.toContain('diagnosis_compact');
     expect(resolvedEscalations).toContain(`${incident.id}:alertmanager`);
-    expect(bot.runtime.services.store.incidents.get(incident.id)!.status).toBe('resolved');
+    expect((await bot.runtime.services.store.incidents.get(incident.id))!.status).toBe('resolved');
   });
 
   it('opens a new thread for the next firing episode, with the memory of the last one', async () => {

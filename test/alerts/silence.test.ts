@@ -69,7 +69,7 @@ describe('the Silence button on an alert header', () => {
     expect((reply!.body as { response_type: string }).response_type).toBe('ephemeral');
     expect(String((reply!.body as { text: string }).text)).toContain('Only operators');
     expect(capture.silences).toHaveLength(0);
-    expect(bot.runtime.services.store.audit.recent(5).find((e) => e.action === 'silence')).toMatchObject({ actor: 'U0VISITOR', outcome: 'refused' });
+    expect((await bot.runtime.services.store.audit.recent(5)).find((e) => e.action === 'silence')).toMatchObject({ actor: 'U0VISITOR', outcome: 'refused' });
   });
 
   it("silences exactly the alert's labels for an hour, says so in the thread and audits it", async () => {
@@ -92,7 +92,7 @@ describe('the Silence button on an alert header', () => {
     expect(hour).toBe(3_600_000);
     expect(Date.parse(silence.startsAt)).toBeGreaterThanOrEqual(clickedAt - 1000);
     expect(silence.createdBy).toContain('u0operator');
-    const entry = bot.runtime.services.store.audit.recent(5).find((e) => e.action === 'silence' && e.actor === OPERATOR);
+    const entry = (await bot.runtime.services.store.audit.recent(5)).find((e) => e.action === 'silence' && e.actor === OPERATOR);
     expect(entry).toMatchObject({ outcome: 'succeeded', detail: expect.objectContaining({ silenceId: 'sil-1' }) });
   });
 });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../harness/fake-slack';
+import type { Db } from '../../src/store/database';
 import { startBot, type TestBot } from '../harness/start-bot';
 import { alert, payload, postWebhook, WEBHOOK_TOKEN } from './alert-payloads';
+import { openBotSqlite } from './bot-sqlite';
 
 const CHANNEL = 'C0ALERTS';
 const NODES = ['stemedb-1', 'stemedb-2', 'stemedb-3'];
@@ -15,6 +17,7 @@ function group(alertname: string, status: 'firing' | 'resolved') {
 
 describe('an alert storm: 30 alerts on 3 nodes at once', () => {
   let bot: TestBot;
+  let db: Db;
   const topLevel = (): FakeMessage[] => bot.fake.messages(CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const summaries = () => topLevel().filter((m) => String(m.text).startsWith(':rotating_light: Alert storm:'));
 
@@ -30,11 +33,14 @@ describe('an alert storm: 30 alerts on 3 nodes at once', () => {
     bot.fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     for (const name of NAMES) expect((await postWebhook(bot.baseUrl, group(name, 'firing'))).status).toBe(200);
     await bot.runtime.alerts.worker.idle(45_000);
+    db = openBotSqlite(bot.dir);
   }, 60_000);
-  afterAll(async () => bot?.stop());
+  afterAll(async () => {
+    db?.close();
+    await bot?.stop();
+  });
 
   it('gives the first 20 alerts a thread each and the rest one summary per alert name', () => {
-    const db = bot.runtime.services.store.db;
     expect(db.prepare('SELECT COUNT(*) AS n FROM alert_threads WHERE summary_id IS NULL').get()).toEqual({ n: 20 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM alert_threads WHERE summary_id IS NOT NULL').get()).toEqual({ n: 10 });
     expect(summaries()).toHaveLength(1);
@@ -44,16 +50,17 @@ describe('an alert storm: 30 alerts on 3 nodes at once', () => {
     for (const node of NODES) expect(String(summary.text)).toMatch(new RegExp(`${node}: \\d firing; `));
   });
 
-  it('records every alert with a thread, and doubles none', () => {
-    const incidents = bot.runtime.services.store.incidents.listOpen();
+  it('records every alert with a thread, and doubles none', async () => {
+    const incidents = await bot.runtime.services.store.incidents.listOpen();
     expect(incidents).toHaveLength(30);
     expect(incidents.every((i) => i.threadTs)).toBe(true);
-    const headerTs = incidents.filter((i) => !bot.runtime.alerts.store.thread(i.id)!.summaryId).map((i) => i.threadTs);
+    const threads = new Map(await Promise.all(incidents.map(async (i) => [i.id, (await bot.runtime.alerts.store.thread(i.id))!] as const)));
+    const headerTs = incidents.filter((i) => !threads.get(i.id)!.summaryId).map((i) => i.threadTs);
     expect(new Set(headerTs).size).toBe(20);
   });
 
   it('diagnoses each node once, not once per alert', () => {
-    const rows = bot.runtime.services.store.db
+    const rows = db
       .prepare("SELECT i.node AS node, COUNT(DISTINCT json_extract(e.detail_json, '$.startedAt')) AS runs FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.kind = 'diagnosed' GROUP BY i.node ORDER BY i.node")
       .all();
     expect(rows).toEqual(NODES.map((node) => ({ node, runs: 1 })));
@@ -75,7 +82,7 @@ describe('an alert storm: 30 alerts on 3 nodes at once', () => {
     for (const name of NAMES) await postWebhook(bot.baseUrl, group(name, 'resolved'));
     await bot.runtime.alerts.worker.idle(45_000);
     expect(topLevel()).toHaveLength(before);
-    expect(bot.runtime.services.store.incidents.listOpen()).toHaveLength(0);
+    expect(await bot.runtime.services.store.incidents.listOpen()).toHaveLength(0);
     expect(summaries()[0]!.text).toContain('DiskIOErrors on 3 node(s), 0 still firing');
     const resolvedHeaders = topLevel().filter((m) => String(m.text).startsWith('RESOLVED:'));
     expect(resolvedHeaders).toHaveLength(20);

@@ -5,6 +5,7 @@ import { alertmanagerRoute, tokenMatches } from '../../src/alerts/alertmanager-r
 import { createLogger } from '../../src/ops/logger';
 import { startBot, type TestBot } from '../harness/start-bot';
 import { alert, payload, postWebhook, WEBHOOK_TOKEN } from './alert-payloads';
+import { openBotSqlite } from './bot-sqlite';
 
 function withoutKey(obj: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _dropped, ...rest } = obj;
@@ -40,9 +41,13 @@ describe('POST /alertmanager refuses what is not a valid, authenticated payload,
   afterAll(async () => bot?.stop());
 
   function assertNothingChanged(): void {
-    const db = bot.runtime.services.store.db;
-    expect(db.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 0 });
-    expect(db.prepare('SELECT COUNT(*) AS n FROM alert_jobs').get()).toEqual({ n: 0 });
+    const db = openBotSqlite(bot.dir);
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM alert_jobs').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
     expect(bot.fake.calls('chat.postMessage')).toHaveLength(0);
   }
 
@@ -96,7 +101,7 @@ describe('POST /alertmanager refuses what is not a valid, authenticated payload,
   it('still takes a valid payload after all that', async () => {
     const res = await postWebhook(bot.baseUrl, good());
     expect(res.status).toBe(200);
-    expect(bot.runtime.services.store.incidents.openForFingerprint('fp-good')).toBeDefined();
+    expect(await bot.runtime.services.store.incidents.openForFingerprint('fp-good')).toBeDefined();
   });
 });
 
@@ -111,7 +116,7 @@ describe('the webhook route on its own', () => {
       alertmanagerRoute({
         token,
         unavailable: () => unavailable,
-        record: () => {
+        record: async () => {
           if (fail) throw new Error('disk I/O error');
           return { received: 1, opened: 1, repeated: 0, resolved: 0, ignored: 0, stormed: 0, failed: 0, failures: [] };
         },

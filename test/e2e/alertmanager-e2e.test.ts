@@ -157,7 +157,7 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
     expect(header.text).toContain('(critical)');
     expect(JSON.stringify(header.blocks)).toContain('/graph?g0.expr=');
     await bot.fake.waitFor(() => replies().find((m) => String(m.text).includes('disk space exhausted')), 20_000);
-    const incident = bot.runtime.services.store.incidents.listOpen().find((i) => i.alertname === 'HighStorageErrorRate')!;
+    const incident = (await bot.runtime.services.store.incidents.listOpen()).find((i) => i.alertname === 'HighStorageErrorRate')!;
     expect(incident.labels.instance).toBe(new URL(bot.sim.node('stemedb-1').apiUrl).host);
     expect((incident.lastDiagnosis as { verdict: { causes: { cause: string }[] } }).verdict.causes[0]!.cause).toBe('disk_full');
   }, 60_000);
@@ -201,7 +201,8 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
   }, 60_000);
 
   it("creates a silence the real Alertmanager accepts from the header's button", async () => {
-    const incident = bot.runtime.services.store.incidents.get(bot.runtime.services.store.incidents.history('stemedb-1', 'HighStorageErrorRate', new Date(0))[0]!.id)!;
+    const { incidents } = bot.runtime.services.store;
+    const incident = (await incidents.get((await incidents.history('stemedb-1', 'HighStorageErrorRate', new Date(0)))[0]!.id))!;
     await bot.click(ALERT_ACTIONS.silence, JSON.stringify({ incidentId: incident.id }), {
       user: { id: OPERATOR, username: 'operator', name: 'operator', team_id: FAKE_TEAM.teamId },
       message: { type: 'message', user: FAKE_TEAM.botUserId, bot_id: FAKE_TEAM.botId, ts: header.ts, text: '', blocks: [] },

@@ -1,20 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
-import { openDatabase } from '../../src/store/database';
+import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
+import { openDatabase, type Db } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/app/migrations';
 import { postWebhook, WEBHOOK_TOKEN } from '../alerts/alert-payloads';
+import { openBotSqlite } from '../alerts/bot-sqlite';
 import { startBot, type TestBot } from '../harness/start-bot';
 import { crowdIncidentIds, stormPayload } from './storm-corpus';
 
 /** Issue 11 item 6: big storms always land; one bad alert never loses the others. */
 describe('alert storms against a crowded store', () => {
   let bot: TestBot;
-  const db = () => bot.runtime.services.store.db;
+  let sqlite: Db;
+  const db = () => sqlite;
   const count = (sql: string, ...params: unknown[]) => (db().prepare(sql).get(...params) as { n: number }).n;
   beforeAll(async () => {
     bot = await startBot({ config: { alerts: { stormThreshold: 5 } }, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
+    sqlite = openBotSqlite(bot.dir);
   }, 60_000);
-  afterAll(async () => bot?.stop());
+  afterAll(async () => {
+    sqlite?.close();
+    await bot?.stop();
+  });
 
   it('records a 2,000-alert storm on a store holding 262,144 incidents', async () => {
     crowdIncidentIds(db(), 1 << 18);
@@ -43,14 +49,14 @@ describe('alert storms against a crowded store', () => {
 });
 
 describe('incident id collisions', () => {
-  it('retry with a fresh id inside the transaction', () => {
+  it('retry with a fresh id inside the transaction', async () => {
     const db = openDatabase(':memory:', MIGRATIONS);
     const ids = ['inc-same', 'inc-same', 'inc-same', 'inc-other'];
-    const store = createSqliteIncidentStore(db, { newId: () => ids.shift()! });
-    const a = store.openOrGet({ node: null, title: 'a', source: 'manual' }, new Date());
-    const b = store.openOrGet({ node: null, title: 'b', source: 'manual' }, new Date());
+    const store = createSqliteUnitOfWork(db, { newIncidentId: () => ids.shift()! }).incidents;
+    const a = await store.openOrGet({ node: null, title: 'a', source: 'manual' }, new Date());
+    const b = await store.openOrGet({ node: null, title: 'b', source: 'manual' }, new Date());
     expect([a.incident.id, b.incident.id]).toEqual(['inc-same', 'inc-other']);
-    expect(store.events('inc-other').map((e) => e.kind)).toEqual(['opened']);
+    expect((await store.events('inc-other')).map((e) => e.kind)).toEqual(['opened']);
   });
 
   it('are rare by construction: 40 random bits', async () => {
