@@ -44,7 +44,7 @@ export const escalate = defineCommand({
       words = positionals;
     }
     const reason = words.join(' ').slice(0, MAX_REASON).trim();
-    const outcome = services.escalations.escalate({
+    const outcome = await services.escalations.escalate({
       node,
       by: ctx.invoker.userId,
       trigger: 'command',

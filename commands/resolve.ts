@@ -15,12 +15,12 @@ export const resolve = defineCommand({
   sideEffects: true,
   async run(ctx, { positionals: [named], flags }) {
     const { services } = ctx;
-    const pick = pickIncident(services, named, ctx.channelId, services.store.incidents.listOpen(), 'open');
+    const pick = await pickIncident(services, named, ctx.channelId, await services.store.incidents.listOpen(), 'open');
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
     const { incident } = pick;
     const rule = await authorizeAction(services, { action: 'resolve', label: `resolve ${incident.id}`, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, incident, via: 'command' });
     if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
-    if (!flags.confirm) return void (await ctx.reply.private(resolveConfirmView(incident, services.escalations.summary(incident.id), ctx.surface)));
-    await ctx.reply.private(resolveReply(services.escalations.resolveIncident(incident.id, ctx.invoker.userId), incident.id));
+    if (!flags.confirm) return void (await ctx.reply.private(resolveConfirmView(incident, await services.escalations.summary(incident.id), ctx.surface)));
+    await ctx.reply.private(resolveReply(await services.escalations.resolveIncident(incident.id, ctx.invoker.userId), incident.id));
   },
 });

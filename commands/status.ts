@@ -10,7 +10,8 @@ export const status = defineCommand({
   sideEffects: false,
   async run(ctx) {
     const { services } = ctx;
-    const items = services.store.incidents.listOpen().map((incident) => ({ incident, escalation: services.escalations.summary(incident.id) }));
+    const items = [];
+    for (const incident of await services.store.incidents.listOpen()) items.push({ incident, escalation: await services.escalations.summary(incident.id) });
     // Private: the list names paged people, and a public mention would notify every one of them again.
     await ctx.reply.private(statusView(items, services.now().getTime()));
   },

@@ -22,9 +22,9 @@ function parseAckValue(value: string): z.infer<typeof ackValueSchema> | undefine
 }
 
 /** The answer to a click naming no incident the bot knows; audited like any refusal. */
-function unknownIncident(services: Services, button: ClickedButton, action: string): string {
+async function unknownIncident(services: Services, button: ClickedButton, action: string): Promise<string> {
   const reason = 'That button does not name an incident the bot knows: nothing was done.';
-  auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason });
+  await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason });
   return reason;
 }
 
@@ -39,7 +39,7 @@ export const escalationActions: InteractionModule = (app, deps) => {
     target: (button) => buttonTarget(services, button, 'escalate'),
     rule: (target) => ({ action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, incident: target.incident, node: target.node.name }),
     async run(ctx, target, button) {
-      const outcome = services.escalations.escalate({
+      const outcome = await services.escalations.escalate({
         node: target.node.name,
         incidentId: target.incident?.id,
         by: button.userId,
@@ -53,19 +53,19 @@ export const escalationActions: InteractionModule = (app, deps) => {
 
   // Acknowledge and Resolve: the same click, rule and reply shape; only the action differs.
   const incidentButtons = [
-    { actionId: ESCALATION_ACTIONS.ack, action: 'ack', label: 'acknowledge', run: (incidentId: string, userId: string) => ackReply(services.escalations.acknowledge(incidentId, userId)) },
-    { actionId: ESCALATION_ACTIONS.resolve, action: 'resolve', label: 'resolve', run: (incidentId: string, userId: string) => resolveReply(services.escalations.resolveIncident(incidentId, userId), incidentId) },
+    { actionId: ESCALATION_ACTIONS.ack, action: 'ack', label: 'acknowledge', run: async (incidentId: string, userId: string) => ackReply(await services.escalations.acknowledge(incidentId, userId)) },
+    { actionId: ESCALATION_ACTIONS.resolve, action: 'resolve', label: 'resolve', run: async (incidentId: string, userId: string) => resolveReply(await services.escalations.resolveIncident(incidentId, userId), incidentId) },
   ] as const;
   for (const { actionId, action, label, run } of incidentButtons) {
     ruledButton<{ incident: Incident }>(app, deps, {
       actionId,
-      target: (button) => {
+      target: async (button) => {
         const value = parseAckValue(button.value);
-        const incident = value && services.store.incidents.get(value.incidentId);
-        return incident ? { incident } : { problem: unknownIncident(services, button, action) };
+        const incident = value && (await services.store.incidents.get(value.incidentId));
+        return incident ? { incident } : { problem: await unknownIncident(services, button, action) };
       },
       rule: ({ incident }) => ({ action, label: `${label} ${incident.id}`, incident }),
-      run: async (ctx, { incident }, button) => void (await ctx.reply.private(run(incident.id, button.userId))),
+      run: async (ctx, { incident }, button) => void (await ctx.reply.private(await run(incident.id, button.userId))),
     });
   }
 };

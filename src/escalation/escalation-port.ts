@@ -56,11 +56,11 @@ export interface EscalationPort {
   readonly outbox: PageOutbox;
   /** The incident's thread, posted by `post` unless it exists or is being posted. */
   ensureThread(incidentId: string, post: () => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined>;
-  escalate(request: EscalateRequest): EscalateOutcome;
-  acknowledge(incidentId: string, by: string): AckOutcome;
-  resolveIncident(incidentId: string, by: string): ResolveOutcome;
+  escalate(request: EscalateRequest): Promise<EscalateOutcome>;
+  acknowledge(incidentId: string, by: string): Promise<AckOutcome>;
+  resolveIncident(incidentId: string, by: string): Promise<ResolveOutcome>;
   afterDiagnosis(result: DiagnosisResult, origin: { channelId?: string; userId?: string }): Promise<EscalateOutcome | undefined>;
-  summary(incidentId: string): EscalationSummary | undefined;
-  activeIncidents(): Incident[];
+  summary(incidentId: string): Promise<EscalationSummary | undefined>;
+  activeIncidents(): Promise<Incident[]>;
   checkChain(): Promise<ChainReport>;
 }

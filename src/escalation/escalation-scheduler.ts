@@ -1,9 +1,7 @@
 import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
-import type { EscalationEngine } from './escalation-engine';
-import type { EscalationStore } from './escalation-store';
+import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import type { PageDelivery } from './page-delivery';
-import type { PageOutbox } from './page-outbox';
 
 /** Timers cannot wait longer than about 24.8 days; the auditor covers anything further anyway. */
 const MAX_TIMER_MS = 60 * 60_000;
@@ -12,8 +10,7 @@ const RECHECK_MS = 100;
 export interface SchedulerDeps {
   engine: EscalationEngine;
   delivery: PageDelivery;
-  escalations: EscalationStore;
-  outbox: PageOutbox;
+  store: Pick<EscalationRepositories, 'escalations' | 'outbox'>;
   now: () => number;
   /** Timers (systemClock in production, a fake clock in tests). */
   clock: Pick<Clock, 'setTimeout' | 'setInterval' | 'clear'>;
@@ -33,34 +30,42 @@ export class EscalationScheduler {
   private running = false;
   private again = false;
   private stopped = true;
+  /** The pass under way, so `stop()` can wait for it before the store closes. */
+  private pass: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
-    const recovered = this.deps.delivery.recoverInFlight(this.deps.now());
+    const recovered = await this.deps.delivery.recoverInFlight(this.deps.now());
     if (recovered > 0) this.deps.log.warn({ recovered }, 'pages were in flight when the bot stopped: checking and resending');
-    this.auditor = this.deps.clock.setInterval(() => this.wake(), this.deps.auditIntervalMs);
-    this.wake();
+    this.auditor = this.deps.clock.setInterval(() => void this.wake(), this.deps.auditIntervalMs);
+    await this.wake();
   }
 
   /**
-   * Runs what is due now and re-arms; safe to call any time (re-entrant calls fold into one more pass). Never
-   * throws: it runs from timers, and a database error there must cost one pass, not the process.
+   * Runs what is due now and re-arms; safe to call any time (calls during a pass fold into one more pass, and
+   * resolve when it ends). Never rejects: it runs from timers, and a database error there must cost one pass,
+   * not the process.
    */
-  wake(): void {
-    if (this.stopped) return;
+  wake(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
-      return;
+      return this.pass;
     }
     this.running = true;
+    this.pass = this.run();
+    return this.pass;
+  }
+
+  private async run(): Promise<void> {
     try {
       do {
         this.again = false;
         const now = this.deps.now();
-        this.deps.engine.tickDue(now);
-        this.deps.delivery.deliverDue(now);
+        await this.deps.engine.tickDue(now);
+        await this.deps.delivery.deliverDue(now);
       } while (this.again && !this.stopped);
     } catch (err) {
       this.deps.log.error({ err }, 'escalation scheduler pass failed; the auditor retries');
@@ -68,7 +73,7 @@ export class EscalationScheduler {
       this.running = false;
     }
     try {
-      this.arm();
+      await this.arm();
     } catch (err) {
       this.deps.log.error({ err }, 'escalation scheduler could not arm its timer; the auditor retries');
     }
@@ -78,22 +83,25 @@ export class EscalationScheduler {
     this.stopped = true;
     this.deps.clock.clear(this.timer);
     this.deps.clock.clear(this.auditor);
+    await this.pass;
     await this.deps.delivery.stop(3_000);
   }
 
-  private arm(): void {
+  private async arm(): Promise<void> {
+    if (this.stopped) return;
+    const step = await this.deps.store.escalations.nextDueAt();
+    let page = await this.deps.store.outbox.nextAttemptAt();
+    // Checked again: `stop()` may have cleared the timers while the reads ran.
     if (this.stopped) return;
     this.deps.clock.clear(this.timer);
     this.timer = undefined;
     const now = this.deps.now();
-    const step = this.deps.escalations.nextDueAt();
-    let page = this.deps.outbox.nextAttemptAt();
     // A page still due right after a pass waits for a free delivery slot (each completion wakes us):
     // look again shortly rather than spin. Steps keep their exact time.
     if (page !== null && page <= now) page = now + RECHECK_MS;
     const candidates = [step, page].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.min(...candidates) - now));
-    this.timer = this.deps.clock.setTimeout(() => this.wake(), delay);
+    this.timer = this.deps.clock.setTimeout(() => void this.wake(), delay);
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
 import { guardTick, type Clock } from '../ops/clock';
@@ -9,12 +10,12 @@ import { chainWarningView } from './chain-report-view';
 import { chainConfigured, snapshotChain } from './chain-snapshot';
 import { EscalationEngine } from './escalation-engine';
 import { EscalationScheduler } from './escalation-scheduler';
-import { createSqliteEscalationStore, isAutomatic, type EscalationRecord, type EscalationStore, type EscalationTrigger } from './escalation-store';
+import { isAutomatic, type EscalationRecord, type EscalationStore } from './escalation-store';
 import { summarizeEscalation, type EscalationSummary } from './escalation-summary';
 import type { AckOutcome, EscalateOutcome, EscalateRequest, EscalationPort, ResolveOutcome } from './escalation-port';
 import { PageDelivery } from './page-delivery';
 import { refreshStalePackets } from './packet-refresh';
-import { createSqlitePageOutbox, type PageOutbox } from './page-outbox';
+import type { PageOutbox } from './page-outbox';
 
 export type { AckOutcome, EscalateOutcome, EscalateRequest, EscalationPort, ResolveOutcome } from './escalation-port';
 
@@ -37,28 +38,28 @@ export class EscalationService implements EscalationPort {
     private readonly services: Services,
     options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined },
   ) {
-    const { db } = services.store;
+    const { store } = services;
     const settings = services.config.escalation;
-    this.escalations = createSqliteEscalationStore(db);
-    this.outbox = createSqlitePageOutbox(db);
-    this.engine = new EscalationEngine({ services, escalations: this.escalations, outbox: this.outbox, onStalePacket: (id) => this.refreshPacket(id) });
+    this.escalations = store.escalations;
+    this.outbox = store.outbox;
+    // Bound to this (transaction-free) context: a refresh asked for inside a transaction must not join it.
+    const onStalePacket = AsyncResource.bind((id: string) => this.refreshPacket(id));
+    this.engine = new EscalationEngine({ services, store, onStalePacket });
     this.delivery = new PageDelivery({
       services,
       engine: this.engine,
-      escalations: this.escalations,
-      outbox: this.outbox,
+      store,
       retry: { attempts: settings.retry.attempts, initialDelayMs: settings.retry.initialDelay, maxDelayMs: settings.retry.maxDelay },
       pagerdutyUrl: options.pagerdutyUrl,
       requestTimeoutMs: settings.requestTimeout,
-      onSettled: () => this.scheduler.wake(),
+      onSettled: () => void this.scheduler.wake(),
     });
     // Slack's read side (in-flight page checks, user checks), given at construction; the local shell has none.
     this.delivery.directory = options.directory;
     this.scheduler = new EscalationScheduler({
       engine: this.engine,
       delivery: this.delivery,
-      escalations: this.escalations,
-      outbox: this.outbox,
+      store,
       now: () => services.now().getTime(),
       clock: options.clock,
       log: services.log.child({ component: 'escalation' }),
@@ -71,7 +72,7 @@ export class EscalationService implements EscalationPort {
 
   private refreshPacket(escalationId: string): void {
     if (this.refreshing.has(escalationId)) return;
-    const run = refreshStalePackets({ services: this.services, engine: this.engine, escalations: this.escalations, outbox: this.outbox }, escalationId)
+    const run = refreshStalePackets({ services: this.services, engine: this.engine, store: this.services.store }, escalationId)
       .catch((err: unknown) => this.services.log.warn({ err, escalationId }, 'refreshing a stale escalation packet failed'))
       .finally(() => this.refreshing.delete(escalationId));
     this.refreshing.set(escalationId, run);
@@ -86,9 +87,9 @@ export class EscalationService implements EscalationPort {
     return this.delivery.directory;
   }
 
-  start(): void {
-    this.services.metrics.openEscalations.set(this.escalations.listActive().length);
-    this.scheduler.start();
+  async start(): Promise<void> {
+    this.services.metrics.openEscalations.set((await this.escalations.listActive()).length);
+    await this.scheduler.start();
     void this.postChainWarnings();
     const every = this.services.config.escalation.chainCheckInterval;
     if (every > 0) {
@@ -109,37 +110,37 @@ export class EscalationService implements EscalationPort {
    * acknowledged: a new chain from the level above the one that acked, so the acker is not paged again.
    * Automatic requests (diagnosis criteria) only ever start the first chain.
    */
-  escalate(request: EscalateRequest): EscalateOutcome {
+  async escalate(request: EscalateRequest): Promise<EscalateOutcome> {
     const { services } = this;
     const chain = snapshotChain(services.config.escalation);
     if (!chainConfigured(chain)) return { kind: 'not_configured' };
     if (request.level !== undefined && (request.level < 0 || request.level >= chain.levels.length)) return { kind: 'bad_level', levels: chain.levels.length };
     const now = services.now();
-    const outcome = this.escalations.transaction((): EscalateOutcome => {
-      let incident = request.incidentId ? services.store.incidents.get(request.incidentId) : request.node ? this.nodeIncident(request.node) : undefined;
+    const outcome = await services.store.withTx(async (tx): Promise<EscalateOutcome> => {
+      let incident = request.incidentId ? await tx.incidents.get(request.incidentId) : request.node ? await this.nodeIncident(request.node) : undefined;
       if (request.incidentId && !incident) return { kind: 'no_incident', incidentId: request.incidentId };
       if (incident?.status === 'resolved') return { kind: 'incident_resolved', incident };
       let openedIncident = false;
       if (!incident) {
         if (!request.node) return { kind: 'no_incident' };
-        const opened = services.store.incidents.openOrGet({ node: request.node, title: `Escalation: ${request.node}`, source: 'manual', severity: 'critical' }, now);
+        const opened = await tx.incidents.openOrGet({ node: request.node, title: `Escalation: ${request.node}`, source: 'manual', severity: 'critical' }, now);
         incident = opened.incident;
         openedIncident = opened.created;
       }
-      const active = this.escalations.active(incident.id);
-      const previous = this.escalations.latest(incident.id);
+      const active = await tx.escalations.active(incident.id);
+      const previous = await tx.escalations.latest(incident.id);
       if (isAutomatic(request.trigger)) {
         if (active) return { kind: 'already_active', escalation: active, incident };
         if (previous) return { kind: 'skipped', incident, reason: `already escalated (${previous.state.status})` };
       }
       if (active) return this.moveUp(active, incident, request, now.getTime());
       const acked = previous?.state.status === 'acked' ? previous : undefined;
-      const ackedLevel = acked ? this.highestPaged(acked) : null;
+      const ackedLevel = acked ? await this.highestPaged(acked) : null;
       const level = request.level ?? (ackedLevel !== null ? ackedLevel + 1 : 0);
       if (acked && level >= chain.levels.length) return { kind: 'at_last_level', escalation: acked, incident };
       // Whoever acknowledged before is on it already: the new chain never pages them, even via a group.
       const skipUsers = acked?.ackedBy ? [acked.ackedBy] : [];
-      const escalation = this.engine.start(
+      const escalation = await this.engine.start(
         { incidentId: incident.id, chain: skipUsers.length > 0 ? { ...chain, skipUsers } : chain, trigger: request.trigger, reasons: request.reasons, originChannel: request.originChannel ?? null, startedBy: request.by, startedAt: now.getTime() },
         now.getTime(),
         { level, detail: request.diagnosedBy ? { diagnosedBy: request.diagnosedBy } : {} },
@@ -149,87 +150,99 @@ export class EscalationService implements EscalationPort {
     });
     if ('incident' in outcome) {
       const level = outcome.kind === 'started' || outcome.kind === 'moved_up' ? outcome.level + 1 : undefined;
-      services.store.audit.record({ actor: request.by, action: 'escalate', node: outcome.incident.node, incidentId: outcome.incident.id, outcome: outcome.kind, detail: { trigger: request.trigger, reasons: request.reasons, ...(level ? { level } : {}) } }, now);
+      await services.store.audit.record({ actor: request.by, action: 'escalate', node: outcome.incident.node, incidentId: outcome.incident.id, outcome: outcome.kind, detail: { trigger: request.trigger, reasons: request.reasons, ...(level ? { level } : {}) } }, now);
     }
-    if (outcome.kind === 'started' || outcome.kind === 'moved_up') this.scheduler.wake();
+    if (outcome.kind === 'started' || outcome.kind === 'moved_up') await this.scheduler.wake();
     return outcome;
   }
 
   /** The node's open incident: the one with a chain (active or acked) if any, so a node never gets two chains. */
-  private nodeIncident(node: string): Incident | undefined {
-    const open = this.services.store.incidents.openOfNode(node);
-    return open.find((i) => this.escalations.active(i.id)) ?? open.find((i) => this.escalations.latest(i.id)?.state.status === 'acked') ?? open[0];
+  private async nodeIncident(node: string): Promise<Incident | undefined> {
+    const open = await this.services.store.incidents.openOfNode(node);
+    for (const i of open) if (await this.escalations.active(i.id)) return i;
+    for (const i of open) if ((await this.escalations.latest(i.id))?.state.status === 'acked') return i;
+    return open[0];
   }
 
   /** The highest level the escalation paged in its latest round. */
-  private highestPaged(escalation: EscalationRecord): number | null {
-    const rows = this.outbox.ofEscalation(escalation.id).filter((r) => r.level !== null && r.round === escalation.state.round);
+  private async highestPaged(escalation: EscalationRecord): Promise<number | null> {
+    const rows = (await this.outbox.ofEscalation(escalation.id)).filter((r) => r.level !== null && r.round === escalation.state.round);
     return rows.length > 0 ? Math.max(...rows.map((r) => r.level!)) : null;
   }
 
-  private moveUp(active: EscalationRecord, incident: Incident, request: EscalateRequest, now: number): EscalateOutcome {
-    const from = active.state.waitingLevel ?? this.highestPaged(active);
+  /** Runs inside `escalate`'s transaction. */
+  private async moveUp(active: EscalationRecord, incident: Incident, request: EscalateRequest, now: number): Promise<EscalateOutcome> {
+    const from = active.state.waitingLevel ?? (await this.highestPaged(active));
     // A double click, or a command typed as the page went out, is the same request: it must not skip a level.
     if (request.level === undefined && from !== null) {
-      const pagedAt = Math.max(0, ...this.outbox.ofLevel(active.id, from, active.state.round).map((r) => r.createdAt));
+      const pagedAt = Math.max(0, ...(await this.outbox.ofLevel(active.id, from, active.state.round)).map((r) => r.createdAt));
       if (now - pagedAt < SAME_REQUEST_MS) return { kind: 'already_active', escalation: active, incident };
     }
     const level = request.level ?? (from !== null ? from + 1 : 0);
     if (level >= active.chain.levels.length) return { kind: 'at_last_level', escalation: active, incident };
-    this.services.store.incidents.addEvent(incident.id, 'escalated', new Date(now), request.by, { escalationId: active.id, trigger: request.trigger, reasons: request.reasons, level, levelName: active.chain.levels[level]!.name, further: true });
-    this.engine.apply(active.id, { type: 'escalate_now', level }, now);
-    return { kind: 'moved_up', escalation: this.escalations.get(active.id)!, incident, level, from };
+    await this.services.store.incidents.addEvent(incident.id, 'escalated', new Date(now), request.by, { escalationId: active.id, trigger: request.trigger, reasons: request.reasons, level, levelName: active.chain.levels[level]!.name, further: true });
+    await this.engine.apply(active.id, { type: 'escalate_now', level }, now);
+    return { kind: 'moved_up', escalation: (await this.escalations.get(active.id))!, incident, level, from };
   }
 
   /** Stops the incident's chain on behalf of `by` (a button or `/stemedb ack`), and tells the thread. */
-  acknowledge(incidentId: string, by: string): AckOutcome {
+  async acknowledge(incidentId: string, by: string): Promise<AckOutcome> {
     const { services } = this;
     const now = services.now();
-    const incident = services.store.incidents.get(incidentId);
-    if (!incident) return { kind: 'no_incident' };
-    const active = this.escalations.active(incidentId);
-    if (!active) {
-      const latest = this.escalations.latest(incidentId);
-      return latest?.ackedBy ? { kind: 'already_acked', escalation: latest, incident } : { kind: 'not_escalating', incident };
-    }
-    const changed = this.engine.apply(active.id, { type: 'ack', by }, now.getTime());
-    const escalation = this.escalations.get(active.id)!;
-    services.store.audit.record({ actor: by, action: 'ack', node: incident.node, incidentId, outcome: changed ? 'succeeded' : 'already_acked', detail: { escalationId: active.id } }, now);
-    this.scheduler.wake();
-    return changed ? { kind: 'acked', escalation, incident } : { kind: 'already_acked', escalation, incident };
+    // One transaction from the look-up to the ack: a tick cannot page the next level in between.
+    const { outcome, applied } = await services.store.withTx(async (tx): Promise<{ outcome: AckOutcome; applied: boolean }> => {
+      const incident = await tx.incidents.get(incidentId);
+      if (!incident) return { outcome: { kind: 'no_incident' }, applied: false };
+      const active = await tx.escalations.active(incidentId);
+      if (!active) {
+        const latest = await tx.escalations.latest(incidentId);
+        return { outcome: latest?.ackedBy ? { kind: 'already_acked', escalation: latest, incident } : { kind: 'not_escalating', incident }, applied: false };
+      }
+      const changed = await this.engine.apply(active.id, { type: 'ack', by }, now.getTime());
+      const escalation = (await tx.escalations.get(active.id))!;
+      await tx.audit.record({ actor: by, action: 'ack', node: incident.node, incidentId, outcome: changed ? 'succeeded' : 'already_acked', detail: { escalationId: active.id } }, now);
+      return { outcome: { kind: changed ? 'acked' : 'already_acked', escalation, incident }, applied: true };
+    });
+    if (applied) await this.scheduler.wake();
+    return outcome;
   }
 
   /**
    * Ends everything for an incident: marks it resolved (if still open), stops its chain, and sends PagerDuty
    * `resolve` (and webhooks `resolve`) for what was paged. Alert-thread code calls this on `resolved`.
    */
-  resolveIncident(incidentId: string, by: string): ResolveOutcome {
+  async resolveIncident(incidentId: string, by: string): Promise<ResolveOutcome> {
     const { services } = this;
     const now = services.now();
-    const resolvedNow = services.store.incidents.resolve(incidentId, now, by);
-    const escalations = this.escalations.ofIncident(incidentId);
-    const wasActive = escalations.some((e) => e.state.status === 'active');
-    // Every escalation of the incident, not just the last: an acked one may still have a PagerDuty incident open.
-    for (const e of escalations) this.engine.apply(e.id, { type: 'resolve', by }, now.getTime());
-    const pagerdutyResolves = escalations.flatMap((e) => this.outbox.ofEscalation(e.id)).filter((r) => r.kind === 'pagerduty' && r.payload.kind === 'pagerduty' && r.payload.action === 'resolve').length;
-    const incident = services.store.incidents.get(incidentId);
-    if (resolvedNow || wasActive) services.store.audit.record({ actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } }, now);
-    this.scheduler.wake();
-    return { incident, resolvedNow, stoppedEscalation: wasActive, pagerdutyResolves };
+    // One transaction: the incident resolved and every chain stopped, with no tick between them.
+    const outcome = await services.store.withTx(async (tx): Promise<ResolveOutcome> => {
+      const resolvedNow = await tx.incidents.resolve(incidentId, now, by);
+      const escalations = await tx.escalations.ofIncident(incidentId);
+      const wasActive = escalations.some((e) => e.state.status === 'active');
+      // Every escalation of the incident, not just the last: an acked one may still have a PagerDuty incident open.
+      for (const e of escalations) await this.engine.apply(e.id, { type: 'resolve', by }, now.getTime());
+      let pagerdutyResolves = 0;
+      for (const e of escalations) pagerdutyResolves += (await tx.outbox.ofEscalation(e.id)).filter((r) => r.kind === 'pagerduty' && r.payload.kind === 'pagerduty' && r.payload.action === 'resolve').length;
+      const incident = await tx.incidents.get(incidentId);
+      if (resolvedNow || wasActive) await tx.audit.record({ actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } }, now);
+      return { incident, resolvedNow, stoppedEscalation: wasActive, pagerdutyResolves };
+    });
+    await this.scheduler.wake();
+    return outcome;
   }
 
   /** `services.afterDiagnosis`: remembers the diagnosis for packets, and escalates on the runbook's criteria. */
   async afterDiagnosis(result: DiagnosisResult, origin: { channelId?: string; userId?: string }): Promise<EscalateOutcome | undefined> {
     const { services } = this;
-    this.escalations.saveDiagnosis(result.node, services.now().getTime(), result);
-    for (const incident of services.store.incidents.openOfNode(result.node)) {
-      this.escalations.transaction(() => {
-        services.store.incidents.setLastDiagnosis(incident.id, result);
-        services.store.incidents.addEvent(incident.id, 'diagnosed', services.now(), origin.userId ?? 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
+    await this.escalations.saveDiagnosis(result.node, services.now().getTime(), result);
+    for (const incident of await services.store.incidents.openOfNode(result.node)) {
+      await services.store.withTx(async (tx) => {
+        await tx.incidents.setLastDiagnosis(incident.id, result);
+        await tx.incidents.addEvent(incident.id, 'diagnosed', services.now(), origin.userId ?? 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
       });
     }
     if (!result.verdict.escalate) return undefined;
-    const outcome = this.escalate({
+    const outcome = await this.escalate({
       node: result.node,
       by: 'bot',
       trigger: origin.userId ? 'auto' : 'alert',
@@ -241,17 +254,22 @@ export class EscalationService implements EscalationPort {
     return outcome;
   }
 
-  summary(incidentId: string): EscalationSummary | undefined {
-    const latest = this.escalations.latest(incidentId);
+  async summary(incidentId: string): Promise<EscalationSummary | undefined> {
+    const latest = await this.escalations.latest(incidentId);
     if (!latest) return undefined;
-    const started = this.services.store.incidents.events(incidentId).find((e) => e.kind === 'escalated' && e.detail.escalationId === latest.id && !e.detail.further);
+    const started = (await this.services.store.incidents.events(incidentId)).find((e) => e.kind === 'escalated' && e.detail.escalationId === latest.id && !e.detail.further);
     const diagnosedBy = typeof started?.detail.diagnosedBy === 'string' ? started.detail.diagnosedBy : null;
-    return summarizeEscalation(latest, this.outbox.ofEscalation(latest.id), diagnosedBy);
+    return summarizeEscalation(latest, await this.outbox.ofEscalation(latest.id), diagnosedBy);
   }
 
   /** Active escalations with their incidents (for `/stemedb ack` without an argument). */
-  activeIncidents(): Incident[] {
-    return this.escalations.listActive().flatMap((e) => this.services.store.incidents.get(e.incidentId) ?? []);
+  async activeIncidents(): Promise<Incident[]> {
+    const incidents: Incident[] = [];
+    for (const e of await this.escalations.listActive()) {
+      const incident = await this.services.store.incidents.get(e.incidentId);
+      if (incident) incidents.push(incident);
+    }
+    return incidents;
   }
 
   /** The chain check, without paging anyone. */

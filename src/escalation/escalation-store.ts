@@ -30,9 +30,8 @@ export interface EscalationRecord {
 
 export type NewEscalation = Omit<EscalationRecord, 'id' | 'seq' | 'token' | 'ackedBy' | 'ackedAt' | 'endedBy' | 'endedAt'>;
 
-/** Escalation rows. Synchronous (better-sqlite3), so a caller can wrap several calls in one transaction. */
+/** Escalation rows. Several calls that must not interleave (ticks, acks, page outcomes) go in one `withTx`. */
 export interface EscalationStore {
-  /** Runs `fn` in an IMMEDIATE transaction: ticks, acks and page outcomes never interleave. */
   create(escalation: NewEscalation): Promise<EscalationRecord>;
   get(id: string): Promise<EscalationRecord | undefined>;
   active(incidentId: string): Promise<EscalationRecord | undefined>;

@@ -1,18 +1,15 @@
 import type { Services } from '../app/services';
 import { diagnoseNode } from '../diagnosis/diagnose-node';
 import { slackUpdate } from '../pagers/slack-pager';
-import type { EscalationEngine } from './escalation-engine';
-import type { EscalationStore } from './escalation-store';
+import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { pageView } from './escalation-views';
 import { threadLink } from './send-outbox-row';
 import { markerOf, type OutboxRow } from './outbox-rows';
-import type { PageOutbox } from './page-outbox';
 
 export interface RefreshDeps {
   services: Services;
   engine: EscalationEngine;
-  escalations: EscalationStore;
-  outbox: PageOutbox;
+  store: Pick<EscalationRepositories, 'escalations' | 'outbox' | 'incidents'>;
   /** Waits (on the services clock's real timers) between looks at pages still being sent. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -28,24 +25,26 @@ const stalePage = (r: OutboxRow) => (r.payload.kind === 'slack_dm' || r.payload.
  * (chat.update) and into those not sent yet. PagerDuty and webhooks keep what they got.
  */
 export async function refreshStalePackets(deps: RefreshDeps, escalationId: string): Promise<number> {
-  const { services, escalations, outbox } = deps;
+  const { services } = deps;
+  const { escalations, outbox, incidents } = deps.store;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const record = escalations.get(escalationId);
-  const incident = record ? services.store.incidents.get(record.incidentId) : undefined;
+  const record = await escalations.get(escalationId);
+  const incident = record ? await incidents.get(record.incidentId) : undefined;
   const node = incident?.node ? services.inventory.get(incident.node) : undefined;
   if (!record || !incident || !node) return 0;
   const result = await diagnoseNode(services, node);
-  escalations.saveDiagnosis(node.name, services.now().getTime(), result);
-  for (const open of services.store.incidents.openOfNode(node.name)) services.store.incidents.setLastDiagnosis(open.id, result);
-  const packet = deps.engine.packetFor(escalations.get(escalationId) ?? record, services.now().getTime());
+  await escalations.saveDiagnosis(node.name, services.now().getTime(), result);
+  for (const open of await incidents.openOfNode(node.name)) await incidents.setLastDiagnosis(open.id, result);
+  const packet = await deps.engine.packetFor((await escalations.get(escalationId)) ?? record, services.now().getTime());
   // Pages still being sent are waited for, so each stale one is replaced exactly once.
   const started = Date.now();
-  while (outbox.ofEscalation(escalationId).some((r) => stalePage(r) && r.status === 'sending') && Date.now() - started < WAIT_FOR_SENDS_MS) await sleep(LOOK_EVERY_MS);
+  const sending = async () => (await outbox.ofEscalation(escalationId)).some((r) => stalePage(r) && r.status === 'sending');
+  while ((await sending()) && Date.now() - started < WAIT_FOR_SENDS_MS) await sleep(LOOK_EVERY_MS);
   let updated = 0;
-  for (const row of outbox.ofEscalation(escalationId).filter(stalePage)) {
+  for (const row of (await outbox.ofEscalation(escalationId)).filter(stalePage)) {
     if (row.payload.kind !== 'slack_dm' && row.payload.kind !== 'slack_thread') continue;
     const payload = { ...row.payload, page: { ...row.payload.page, packet } };
-    outbox.setPayload(row.id, payload);
+    await outbox.setPayload(row.id, payload);
     const channel = row.result?.channel;
     const ts = row.result?.ts;
     if (row.status !== 'sent' || payload.kind !== 'slack_dm' || typeof channel !== 'string' || typeof ts !== 'string') continue;
@@ -55,6 +54,6 @@ export async function refreshStalePackets(deps: RefreshDeps, escalationId: strin
     if (sent.ok) updated++;
     else services.log.warn({ key: row.key, error: sent.error }, 'could not update a page with the refreshed diagnosis');
   }
-  services.store.incidents.addEvent(incident.id, 'packet_refreshed', services.now(), 'bot', { escalationId, diagnosisAt: result.startedAt, updated });
+  await incidents.addEvent(incident.id, 'packet_refreshed', services.now(), 'bot', { escalationId, diagnosisAt: result.startedAt, updated });
   return updated;
 }

@@ -3,11 +3,9 @@ import type { Services } from '../app/services';
 import type { DeliveryResult } from '../pagers/delivery-result';
 import type { SlackDirectory } from '../pagers/slack-directory';
 import { slackUpdate } from '../pagers/slack-pager';
-import type { EscalationEngine } from './escalation-engine';
-import type { EscalationStore } from './escalation-store';
+import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { escalationHeaderView, levelPostView, type TargetOutcome } from './escalation-views';
 import { markerOf, type OutboxRow } from './outbox-rows';
-import type { PageOutbox } from './page-outbox';
 import type { RetryPolicy } from './retry-policy';
 import { recordDelivery, targetText } from './record-delivery';
 import { sendOutboxRow, type Thread } from './send-outbox-row';
@@ -25,8 +23,7 @@ const poolOf = (row: OutboxRow): Pool => (row.reachesHuman || row.kind === 'slac
 export interface DeliveryDeps {
   services: Services;
   engine: EscalationEngine;
-  escalations: EscalationStore;
-  outbox: PageOutbox;
+  store: EscalationRepositories;
   retry: RetryPolicy;
   pagerdutyUrl: string;
   requestTimeoutMs: number;
@@ -49,10 +46,12 @@ export class PageDelivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
   /** Starts delivering every due row not already in flight. */
-  deliverDue(now: number): number {
+  async deliverDue(now: number): Promise<number> {
     if (this.stopped) return 0;
     let started = 0;
-    for (const row of this.deps.outbox.due(now, 500)) {
+    const due = await this.deps.store.outbox.due(now, 500);
+    if (this.stopped) return 0;
+    for (const row of due) {
       const pool = poolOf(row);
       if (this.inFlight.has(row.id) || this.poolSize[pool] >= MAX_IN_FLIGHT[pool]) continue;
       this.poolSize[pool]++;
@@ -70,9 +69,10 @@ export class PageDelivery {
    * Rows left `sending` by a process that died: back to pending, attempt counted. A Slack post among them is
    * looked for in Slack before it is sent again; PagerDuty and webhooks get the same dedup/idempotency key.
    */
-  recoverInFlight(now: number): number {
-    const rows = this.deps.outbox.inFlight();
-    for (const row of rows) this.deps.outbox.markRetry(row.id, now, 'in flight when the bot stopped', false);
+  async recoverInFlight(now: number): Promise<number> {
+    const { outbox } = this.deps.store;
+    const rows = await outbox.inFlight();
+    for (const row of rows) await outbox.markRetry(row.id, now, 'in flight when the bot stopped', false);
     return rows.length;
   }
 
@@ -83,13 +83,14 @@ export class PageDelivery {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const { services, outbox } = this.deps;
-    if (this.triggerInFlight(row)) {
+    const { services } = this.deps;
+    const { outbox, incidents } = this.deps.store;
+    if (await this.triggerInFlight(row)) {
       // PagerDuty must see the trigger before its acknowledge or resolve.
-      outbox.markRetry(row.id, services.now().getTime() + TRIGGER_WAIT_MS, 'waiting for the trigger in flight', false);
+      await outbox.markRetry(row.id, services.now().getTime() + TRIGGER_WAIT_MS, 'waiting for the trigger in flight', false);
       return;
     }
-    if (!outbox.claim(row.id, services.now().getTime())) return;
+    if (!(await outbox.claim(row.id, services.now().getTime()))) return;
     let result: DeliveryResult;
     try {
       result = await sendOutboxRow(row, {
@@ -98,8 +99,8 @@ export class PageDelivery {
         pagerdutyUrl: this.deps.pagerdutyUrl,
         requestTimeoutMs: this.deps.requestTimeoutMs,
         thread: (r) => this.thread(r),
-        knownThread: (r) => {
-          const incident = services.store.incidents.get(r.incidentId);
+        knownThread: async (r) => {
+          const incident = await incidents.get(r.incidentId);
           return incident?.channel && incident.threadTs ? { channel: incident.channel, ts: incident.threadTs } : undefined;
         },
         outcomes: (r) => this.outcomes(r),
@@ -109,20 +110,20 @@ export class PageDelivery {
       result = { ok: false, retryable: true, error: (err as Error).message ?? String(err) };
     }
     try {
-      recordDelivery(this.deps, row, result, services.now().getTime());
+      await recordDelivery(this.deps, row, result, services.now().getTime());
     } catch (err) {
       // The store is closing (shutdown): the row stays `sending` and is recovered at the next start.
       services.log.warn({ err, key: row.key }, 'could not record a page outcome');
       return;
     }
-    if (row.level !== null) void this.refreshLevelPost(row);
+    if (row.level !== null) void this.refreshLevelPost(row).catch((err: unknown) => services.log.debug({ err, key: row.key }, 'refreshing the level post failed'));
     chartAfterPage(services, row, result);
     this.deps.onSettled();
   }
 
-  private triggerInFlight(row: OutboxRow): boolean {
+  private async triggerInFlight(row: OutboxRow): Promise<boolean> {
     if (row.payload.kind !== 'pagerduty' || row.payload.action === 'trigger') return false;
-    return this.deps.outbox.ofEscalation(row.escalationId).some((r) => r.kind === 'pagerduty' && r.level !== null && r.target === row.target && r.status === 'sending');
+    return (await this.deps.store.outbox.ofEscalation(row.escalationId)).some((r) => r.kind === 'pagerduty' && r.level !== null && r.target === row.target && r.status === 'sending');
   }
 
   /** The incident's thread; an incident opened by escalation gets a header in the alert channel first. */
@@ -135,33 +136,37 @@ export class PageDelivery {
    * one's result): the escalation header and an alert's header for one incident never both go out.
    */
   ensureThread(incidentId: string, post: () => Promise<Thread | undefined>): Promise<Thread | undefined> {
-    const incident = this.deps.services.store.incidents.get(incidentId);
-    if (incident?.channel && incident.threadTs) return Promise.resolve({ channel: incident.channel, ts: incident.threadTs });
+    // The look-up joins the map too: a caller arriving while it is read shares it (and the post), never posts twice.
     let pending = this.threads.get(incidentId);
     if (!pending) {
-      pending = post().finally(() => this.threads.delete(incidentId));
+      pending = this.existingThreadOr(incidentId, post).finally(() => this.threads.delete(incidentId));
       this.threads.set(incidentId, pending);
     }
     return pending;
   }
 
+  private async existingThreadOr(incidentId: string, post: () => Promise<Thread | undefined>): Promise<Thread | undefined> {
+    const incident = await this.deps.store.incidents.get(incidentId);
+    if (incident?.channel && incident.threadTs) return { channel: incident.channel, ts: incident.threadTs };
+    return post();
+  }
+
   private async postHeader(row: OutboxRow): Promise<Thread | undefined> {
-    const { services, escalations } = this.deps;
-    const incident = services.store.incidents.get(row.incidentId);
-    const escalation = escalations.get(row.escalationId);
+    const { services, store } = this.deps;
+    const incident = await store.incidents.get(row.incidentId);
+    const escalation = await store.escalations.get(row.escalationId);
     const channel = services.config.slack.alertChannel ?? escalation?.originChannel ?? undefined;
     if (!incident || !channel) return undefined;
     const marker = markerOf(`${incident.id}:header`);
     const found = await this.directory?.findMarked({ channel }, marker, Date.parse(incident.openedAt));
     const thread = found ?? (await services.messenger.post(channel, escalationHeaderView({ incidentId: incident.id, node: incident.node, by: escalation?.startedBy ?? 'bot', reasons: escalation?.reasons ?? [], marker }), { priority: 'page', mentionsOk: false }));
-    services.store.incidents.setThread(incident.id, thread.channel, thread.ts);
+    await store.incidents.setThread(incident.id, thread.channel, thread.ts);
     return { channel: thread.channel, ts: thread.ts };
   }
 
-  private outcomes(row: OutboxRow): TargetOutcome[] {
+  private async outcomes(row: OutboxRow): Promise<TargetOutcome[]> {
     if (row.level === null || row.round === null) return [];
-    return this.deps.outbox
-      .ofLevel(row.escalationId, row.level, row.round)
+    return (await this.deps.store.outbox.ofLevel(row.escalationId, row.level, row.round))
       .filter((r) => r.reachesHuman || (r.kind === 'slack_group' && (r.status === 'failed' || (r.status === 'sent' && ((r.result?.members as unknown[] | undefined)?.length ?? 0) === 0))))
       .map((r) => ({
         label: targetText(r),
@@ -177,13 +182,13 @@ export class PageDelivery {
    */
   private async refreshLevelPost(row: OutboxRow): Promise<void> {
     if (row.level === null || row.round === null) return;
-    const rows = this.deps.outbox.ofLevel(row.escalationId, row.level, row.round);
+    const rows = await this.deps.store.outbox.ofLevel(row.escalationId, row.level, row.round);
     if (rows.some((r) => (r.reachesHuman || r.kind === 'slack_group' || r.kind === 'slack_thread') && (r.status === 'pending' || r.status === 'sending'))) return;
     const post = rows.find((r) => r.kind === 'slack_thread' && r.status === 'sent');
     const channel = post?.result?.channel;
     const ts = post?.result?.ts;
     if (!post || post.payload.kind !== 'slack_thread' || typeof channel !== 'string' || typeof ts !== 'string') return;
-    const view = levelPostView(post.payload, this.outcomes(post), { marker: markerOf(post.key), pagedAt: post.createdAt });
+    const view = levelPostView(post.payload, await this.outcomes(post), { marker: markerOf(post.key), pagedAt: post.createdAt });
     const result = await slackUpdate(this.deps.services.messenger, channel, ts, view);
     if (!result.ok) this.deps.services.log.debug({ error: result.error }, 'refreshing the level post failed');
   }

@@ -6,11 +6,11 @@ export type Pick = { incident: Incident } | { problem: string };
 /**
  * The incident a command means: the one named, else the open incident threaded in this channel among the
  * candidates, else the only candidate. Never a guess between several: the answer lists them instead.
- * @example pickIncident(services, undefined, 'C0ALERTS', services.store.incidents.listOpen(), 'open')
+ * @example await pickIncident(services, undefined, 'C0ALERTS', await services.store.incidents.listOpen(), 'open')
  */
-export function pickIncident(services: Services, named: string | undefined, channelId: string | undefined, candidates: readonly Incident[], what: string): Pick {
+export async function pickIncident(services: Services, named: string | undefined, channelId: string | undefined, candidates: readonly Incident[], what: string): Promise<Pick> {
   if (named) {
-    const incident = services.store.incidents.get(named);
+    const incident = await services.store.incidents.get(named);
     return incident ? { incident } : { problem: `No incident \`${named}\`. \`/stemedb status\` lists the open ones.` };
   }
   if (candidates.length === 0) return { problem: `No ${what} incident.` };

@@ -1,8 +1,6 @@
 import type { DeliveryResult } from '../pagers/delivery-result';
-import type { EscalationEngine } from './escalation-engine';
-import type { EscalationStore } from './escalation-store';
+import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { pageKey, type OutboxRow } from './outbox-rows';
-import type { PageOutbox } from './page-outbox';
 import { actorText, closePageRow } from './plan-effects';
 import { nextAttemptDelay, type RetryPolicy } from './retry-policy';
 import type { Services } from '../app/services';
@@ -10,63 +8,67 @@ import type { Services } from '../app/services';
 export interface RecordDeps {
   services: Services;
   engine: EscalationEngine;
-  escalations: EscalationStore;
-  outbox: PageOutbox;
+  store: EscalationRepositories;
   retry: RetryPolicy;
 }
 
 /**
  * Records how one delivery went, in one transaction: sent (a group becomes one DM row per member, the
  * incident timeline gets 'paged'), back to pending with backoff, or failed for good (a note in the thread,
- * and the level is given up on at once when nobody at it can be reached any more).
+ * and the level is given up on at once when nobody at it can be reached any more). Metrics and logs follow
+ * the commit, so a transaction run again (PostgreSQL) or rolled back counts nothing.
  */
-export function recordDelivery(deps: RecordDeps, row: OutboxRow, result: DeliveryResult, now: number): void {
-  const { outbox, engine, escalations, services } = deps;
+export async function recordDelivery(deps: RecordDeps, row: OutboxRow, result: DeliveryResult, now: number): Promise<void> {
+  const { engine, store, services } = deps;
   const level = row.level === null ? 'none' : String(row.level + 1);
-  escalations.transaction(() => {
-    const escalation = escalations.get(row.escalationId);
+  const attemptsMade = row.attempts + (!result.ok && result.notAttempted ? 0 : 1);
+  const delay = !result.ok && result.retryable ? nextAttemptDelay(deps.retry, attemptsMade, Math.random, result.retryAfterMs) : undefined;
+  await store.withTx(async (tx) => {
+    const { outbox } = tx;
+    const escalation = await tx.escalations.get(row.escalationId);
     const stopped = escalation !== undefined && escalation.state.status !== 'active' && escalation.state.status !== 'exhausted';
     if (result.ok) {
       if (row.kind === 'slack_group' && row.payload.kind === 'slack_group' && !stopped) {
         const members = ((result.detail.members as string[] | undefined) ?? []).filter((user) => !escalation?.chain.skipUsers?.includes(user));
         const page = row.payload.page;
-        outbox.insert(
+        await outbox.insert(
           members.map((user) => ({ key: pageKey(row.escalationId, page.level, page.round, 'slack_dm', user), escalationId: row.escalationId, incidentId: row.incidentId, level: row.level, round: row.round, target: user, payload: { kind: 'slack_dm' as const, page, viaGroup: row.target }, dueAt: row.dueAt })),
           now,
         );
       }
-      outbox.markSent(row.id, now, result.detail);
+      await outbox.markSent(row.id, now, result.detail);
       // A page that was in flight when someone acknowledged: close it too.
       const closer = stopped && row.kind === 'slack_dm' ? (escalation?.ackedBy ?? escalation?.endedBy) : null;
       const close = closer ? closePageRow({ ...row, status: 'sent', result: result.detail }, escalation?.ackedBy ? 'acked' : 'resolved', closer, now) : undefined;
-      if (close) outbox.insert([close], now);
+      if (close) await outbox.insert([close], now);
       if (row.reachesHuman) {
-        services.store.incidents.addEvent(row.incidentId, 'paged', new Date(now), null, { userIds: row.kind === 'slack_dm' ? [row.target] : [], channel: row.kind, level: row.level, round: row.round, escalationId: row.escalationId, key: row.key, target: row.target, levelName: levelNameOf(escalation, row) });
+        await tx.incidents.addEvent(row.incidentId, 'paged', new Date(now), null, { userIds: row.kind === 'slack_dm' ? [row.target] : [], channel: row.kind, level: row.level, round: row.round, escalationId: row.escalationId, key: row.key, target: row.target, levelName: levelNameOf(escalation, row) });
       }
-      if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'sent' });
-      if (row.kind === 'slack_group' && row.level !== null && row.round !== null) engine.checkLevelReached(row.escalationId, row.level, row.round, now);
+      if (row.kind === 'slack_group' && row.level !== null && row.round !== null) await engine.checkLevelReached(row.escalationId, row.level, row.round, now);
       return;
     }
-    const attemptsMade = row.attempts + (result.notAttempted ? 0 : 1);
-    const delay = result.retryable ? nextAttemptDelay(deps.retry, attemptsMade, Math.random, result.retryAfterMs) : undefined;
     if (delay !== undefined) {
-      outbox.markRetry(row.id, now + delay, result.error, result.notAttempted === true);
-      services.log.warn({ key: row.key, error: result.error, attempt: attemptsMade, retryInMs: delay }, 'page failed: retrying');
+      await outbox.markRetry(row.id, now + delay, result.error, result.notAttempted === true);
       return;
     }
-    outbox.markFailed(row.id, result.error);
-    services.log.warn({ key: row.key, error: result.error, attempts: attemptsMade }, 'page failed for good');
+    await outbox.markFailed(row.id, result.error);
     if (row.level === null && (row.payload.kind === 'pagerduty' || row.payload.kind === 'webhook')) {
       const text = `:warning: Telling ${targetText(row)} "${row.payload.action}" failed: ${result.error}.`;
-      outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text, ackButton: false }, dueAt: now }], now);
+      await outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text, ackButton: false }, dueAt: now }], now);
     }
     if (row.level === null || row.kind === 'slack_thread') return;
-    services.metrics.pages.inc({ level, channel: row.kind, outcome: 'failed' });
-    services.store.incidents.addEvent(row.incidentId, 'page_failed', new Date(now), null, { channel: row.kind, level: row.level, round: row.round, target: row.target, error: result.error, escalationId: row.escalationId, levelName: levelNameOf(escalation, row) });
+    await tx.incidents.addEvent(row.incidentId, 'page_failed', new Date(now), null, { channel: row.kind, level: row.level, round: row.round, target: row.target, error: result.error, escalationId: row.escalationId, levelName: levelNameOf(escalation, row) });
     const tries = result.retryable ? ` after ${attemptsMade} attempts` : '';
-    outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text: `:x: Paging ${targetText(row)} failed${tries}: ${result.error}.`, ackButton: false }, dueAt: now }], now);
-    if (row.round !== null) engine.checkLevelReached(row.escalationId, row.level, row.round, now);
+    await outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text: `:x: Paging ${targetText(row)} failed${tries}: ${result.error}.`, ackButton: false }, dueAt: now }], now);
+    if (row.round !== null) await engine.checkLevelReached(row.escalationId, row.level, row.round, now);
   });
+  if (result.ok) {
+    if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'sent' });
+    return;
+  }
+  if (delay !== undefined) return void services.log.warn({ key: row.key, error: result.error, attempt: attemptsMade, retryInMs: delay }, 'page failed: retrying');
+  services.log.warn({ key: row.key, error: result.error, attempts: attemptsMade }, 'page failed for good');
+  if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'failed' });
 }
 
 /** The chain level's name a page belongs to, for the timeline. */

@@ -21,9 +21,9 @@ export interface SendEnv {
   /** The incident's thread, posting a header for it first when it has none (undefined: nowhere to post). */
   thread(row: OutboxRow): Promise<Thread | undefined>;
   /** The thread if it exists already: pages link to it but never wait for it (the alert channel is paced). */
-  knownThread(row: OutboxRow): Thread | undefined;
+  knownThread(row: OutboxRow): Promise<Thread | undefined>;
   /** The level's targets and how each fared, for its post in the thread. */
-  outcomes(row: OutboxRow): TargetOutcome[];
+  outcomes(row: OutboxRow): Promise<TargetOutcome[]>;
 }
 
 /** `https://slack.com/archives/C0ALERTS/p1700000000000100`: Slack redirects it into the workspace. */
@@ -52,7 +52,7 @@ export async function sendOutboxRow(row: OutboxRow, env: SendEnv): Promise<Deliv
   }
   switch (p.kind) {
     case 'slack_dm':
-      return slackDm(services.messenger, row.target, pageView(p.page, { marker, threadLink: threadLink(env.knownThread(row)), viaGroup: p.viaGroup }));
+      return slackDm(services.messenger, row.target, pageView(p.page, { marker, threadLink: threadLink(await env.knownThread(row)), viaGroup: p.viaGroup }));
     case 'slack_group': {
       const members = await slackGroupMembers(services.messenger, row.target);
       return members.ok ? delivered({ members: members.members }) : members;
@@ -68,7 +68,7 @@ export async function sendOutboxRow(row: OutboxRow, env: SendEnv): Promise<Deliv
       if (!thread) return failedForGood('no incident thread to post in (set slack.alertChannel)');
       const view =
         p.kind === 'slack_thread'
-          ? levelPostView(p, env.outcomes(row), { marker, pagedAt: row.createdAt })
+          ? levelPostView(p, await env.outcomes(row), { marker, pagedAt: row.createdAt })
           : noteView(p.text, { marker, incidentId: row.incidentId, ackButton: p.ackButton });
       return slackThreadPost(services.messenger, thread.channel, thread.ts, view);
     }
@@ -80,7 +80,7 @@ export async function sendOutboxRow(row: OutboxRow, env: SendEnv): Promise<Deliv
       const dedupKey = dedupKeyFor(row.incidentId);
       if (p.action !== 'trigger' || !p.page) return sendPagerdutyEvent(env.pagerdutyUrl, { action: p.action, routingKey, dedupKey }, env.requestTimeoutMs);
       const { packet } = p.page;
-      const link = threadLink(env.knownThread(row));
+      const link = threadLink(await env.knownThread(row));
       return sendPagerdutyEvent(
         env.pagerdutyUrl,
         {

@@ -45,8 +45,8 @@ export interface OpenResult {
 }
 
 /**
- * Incidents and their timelines. The interface is what flows use, so a Postgres implementation can follow;
- * SQLite's is synchronous underneath, which keeps "record, then answer 2xx" simple and atomic.
+ * Incidents and their timelines. The interface is what flows use, async so a PostgreSQL implementation can
+ * follow; SQLite's is synchronous underneath (behind the transaction gate of store/sqlite/tx-gate.ts).
  */
 export interface IncidentStore {
   /**
