@@ -100,6 +100,8 @@ export interface FakeSlack {
   failNext(method: string, failure: SlackFailure, times?: number): void;
   /** While on, every API and response_url request gets `status` (default 503). */
   outage(on: boolean, status?: number): void;
+  /** Polls `predicate` (it may be async: the store's repositories are) until it returns a value. */
+  waitFor<T>(predicate: (calls: RecordedCall[]) => Promise<T | undefined | false | null>, timeoutMs?: number): Promise<T>;
   waitFor<T>(predicate: (calls: RecordedCall[]) => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   waitForCall(method: string, match?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** Forgets traffic, messages and pending failures; keeps users and user groups. */
@@ -371,7 +373,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       failures.set(method, queue);
     },
     outage: (on, status = 503) => void (outageStatus = on ? status : undefined),
-    waitFor: (predicate, timeoutMs = 5_000) => poll(() => predicate([...recorded]), timeoutMs, () => describeCalls(recorded)),
+    waitFor: <T>(predicate: (calls: RecordedCall[]) => Awaitable<T | undefined | false | null>, timeoutMs = 5_000) => poll(() => predicate([...recorded]), timeoutMs, () => describeCalls(recorded)),
     waitForCall: (method, match = () => true, timeoutMs = 5_000) =>
       fake.waitFor((calls) => calls.find((c) => c.method === method && match(c)), timeoutMs),
     reset() {
@@ -470,10 +472,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(json ? JSON.stringify(body) : body);
 }
 
-async function poll<T>(check: () => T | undefined | false | null, timeoutMs: number, describe: () => string): Promise<T> {
+type Awaitable<T> = T | Promise<T>;
+
+async function poll<T>(check: () => Awaitable<T | undefined | false | null>, timeoutMs: number, describe: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = check();
+    const result = await check();
     if (result !== undefined && result !== false && result !== null) return result;
     if (Date.now() >= deadline) throw new Error(`fake Slack: waitFor timed out after ${timeoutMs} ms; ${describe()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
