@@ -33,25 +33,26 @@ describe('automatic escalation on the runbook criteria', () => {
   });
 
   const diagnosed = (node: string) =>
-    fake.waitFor(() => bot.runtime.services.escalations!.escalations.latestDiagnosis(node)?.result as DiagnosisResult | undefined, 15_000);
+    fake.waitFor(async () => (await bot.runtime.services.escalations!.escalations.latestDiagnosis(node))?.result as DiagnosisResult | undefined, 15_000);
 
   it('pages the chain for a diagnosis with an error rate above 10%', async () => {
     await bot.command('diagnose stemedb-hi');
     const result = await diagnosed('stemedb-hi');
     expect(result.errorRate).toBeGreaterThan(0.1);
     expect(result.verdict.escalateReasons).toContainEqual(expect.stringContaining('exceeds 10%'));
-    const incident = bot.runtime.services.store.incidents.openForNode('stemedb-hi')!;
+    const incident = (await bot.runtime.services.store.incidents.openForNode('stemedb-hi'))!;
     expect(incident.source).toBe('manual');
     const dm = await fake.waitFor(() => dmsTo(fake, 'USRE1', incident.id)[0]);
     expect(String(dm.body.text)).toContain('exceeds 10% (critical data loss risk)');
-    expect(bot.runtime.services.escalations!.escalations.latest(incident.id)).toMatchObject({ trigger: 'auto', startedBy: 'bot' });
-    const header = fake.messages('C0ALERTS').find((m) => m.ts === bot.runtime.services.store.incidents.get(incident.id)?.threadTs);
+    expect(await bot.runtime.services.escalations!.escalations.latest(incident.id)).toMatchObject({ trigger: 'auto', startedBy: 'bot' });
+    const threadTs = (await bot.runtime.services.store.incidents.get(incident.id))?.threadTs;
+    const header = fake.messages('C0ALERTS').find((m) => m.ts === threadTs);
     expect(header?.text).toContain('started automatically (runbook: escalate immediately)');
 
     // A second diagnosis meeting the criteria joins the running chain: nobody is paged twice.
     await bot.command('diagnose stemedb-hi');
-    await fake.waitFor(() => (diagnosedAfter(bot, 'stemedb-hi', result.startedAt) ? true : undefined), 15_000);
-    expect(bot.runtime.services.escalations!.escalations.ofIncident(incident.id)).toHaveLength(1);
+    await fake.waitFor(async () => ((await diagnosedAfter(bot, 'stemedb-hi', result.startedAt)) ? true : undefined), 15_000);
+    expect(await bot.runtime.services.escalations!.escalations.ofIncident(incident.id)).toHaveLength(1);
     expect(dmsTo(fake, 'USRE1', incident.id)).toHaveLength(1);
   });
 
@@ -61,12 +62,12 @@ describe('automatic escalation on the runbook criteria', () => {
     expect(result.errorRate).toBeGreaterThan(0.015);
     expect(result.errorRate).toBeLessThan(0.05);
     expect(result.verdict.escalate).toBe(false);
-    expect(bot.runtime.services.store.incidents.openForNode('stemedb-lo')).toBeUndefined();
+    expect(await bot.runtime.services.store.incidents.openForNode('stemedb-lo')).toBeUndefined();
   });
 });
 
-function diagnosedAfter(bot: TestBot, node: string, startedAt: string): boolean {
-  const latest = bot.runtime.services.escalations!.escalations.latestDiagnosis(node)?.result as DiagnosisResult | undefined;
+async function diagnosedAfter(bot: TestBot, node: string, startedAt: string): Promise<boolean> {
+  const latest = (await bot.runtime.services.escalations!.escalations.latestDiagnosis(node))?.result as DiagnosisResult | undefined;
   return latest !== undefined && latest.startedAt !== startedAt;
 }
 
@@ -79,10 +80,10 @@ describe('an unconfigured chain (no targets at any level)', () => {
     try {
       await runtime.start();
       const escalations = runtime.services.escalations!;
-      expect(escalations.escalate({ node: 'stemedb-1', by: 'U1', trigger: 'command', reasons: [] })).toEqual({ kind: 'not_configured' });
+      expect(await escalations.escalate({ node: 'stemedb-1', by: 'U1', trigger: 'command', reasons: [] })).toEqual({ kind: 'not_configured' });
       const verdict = { causes: [{ cause: 'unknown' as const, evidence: [] }], severity: 'critical' as const, summary: 's', escalate: true, escalateReasons: ['error rate 20.00% exceeds 10% (critical data loss risk)'] };
       await runtime.services.diagnoses.publish({ node: 'stemedb-1', startedAt: new Date().toISOString(), durationMs: 1, errorRate: 0.2, verdict, checks: [], recommendations: [] }, {});
-      expect(runtime.services.store.incidents.listOpen()).toEqual([]);
+      expect(await runtime.services.store.incidents.listOpen()).toEqual([]);
       expect(printed).toEqual([]);
     } finally {
       await runtime.close();

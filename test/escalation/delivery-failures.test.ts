@@ -37,9 +37,9 @@ describe('delivery failures escalate instead of waiting (level 1 ack timeout: 20
 
     const level2 = await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0], 10_000);
     expect(level2.at - started).toBeLessThan(20_000);
-    const thread = () => threadPosts(bot, id).map(textOf);
-    await fake.waitFor(() => thread().some((t) => t.includes('webhook') && t.includes('failed after 3 attempts')), 10_000);
-    const texts = thread();
+    const thread = async () => (await threadPosts(bot, id)).map(textOf);
+    await fake.waitFor(async () => (await thread()).some((t) => t.includes('webhook') && t.includes('failed after 3 attempts')), 10_000);
+    const texts = await thread();
     expect(texts).toContainEqual(expect.stringContaining('Paging <@USRE1> (via user group `SSRE`) failed: Slack user not found'));
     expect(texts).toContainEqual(expect.stringContaining('Paging <@USRE2> (via user group `SSRE`) failed: Slack user not found'));
     expect(texts).toContainEqual(expect.stringMatching(/Paging PagerDuty \(`PD_KEY_PRIMARY`\) failed: PagerDuty refused the event \(HTTP 400: Event object is invalid: Invalid routing key\)/));
@@ -50,7 +50,7 @@ describe('delivery failures escalate instead of waiting (level 1 ack timeout: 20
     // Level 2 was reached (the DM went out), so level 3 waits for the ack timeout.
     expect(dmsTo(fake, 'UPE1', id)).toHaveLength(0);
     await expect(bot.runtime.services.metrics.registry.getSingleMetricAsString('stemedb_chatops_pages_total')).resolves.toMatch(/level="1",channel="slack_dm",outcome="failed"\} 2/);
-    bot.runtime.services.escalations!.resolveIncident(id, 'UTEST');
+    await bot.runtime.services.escalations!.resolveIncident(id, 'UTEST');
     fake.setMissingUsers([]);
   });
 
@@ -58,7 +58,7 @@ describe('delivery failures escalate instead of waiting (level 1 ack timeout: 20
     await bot.command('escalate stemedb-9 it is on fire', {}, 'unknown');
     const answer = await fake.waitFor(() => fake.responses('unknown')[0]);
     expect((answer.body as { text: string }).text).toContain('Unknown node `stemedb-9`. Configured nodes: `stemedb-1`');
-    expect(bot.runtime.services.store.incidents.openForNode('stemedb-9')).toBeUndefined();
+    expect(await bot.runtime.services.store.incidents.openForNode('stemedb-9')).toBeUndefined();
   });
 });
 

@@ -63,7 +63,7 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
     await bot.command('escalate stemedb-1 --level 1', {}, 'a5');
     expect(await reply('a5')).toContain('paging *Primary on-call: Storage SRE* (level 1 of 3, round 2) now');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[1]);
-    expect(bot.runtime.services.escalations!.escalations.ofIncident(id)).toHaveLength(1);
+    expect(await bot.runtime.services.escalations!.escalations.ofIncident(id)).toHaveLength(1);
   });
 
   it('after the primary acked, escalate pages the secondary and never the primary again', async () => {
@@ -79,7 +79,7 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
     expect(await reply('b2')).toContain('paging *Secondary: Database engineer* (level 2 of 3) now. <@USRE1> acknowledged at Primary on-call: Storage SRE and is not paged again.');
     await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0] && dmsTo(fake, 'UDBE2', id)[0]);
     // The group's fan-out (which reached UDBE2) planned no page for the acker.
-    const planned = bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e2`).filter((r) => r.kind === 'slack_dm').map((r) => r.target);
+    const planned = (await bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e2`)).filter((r) => r.kind === 'slack_dm').map((r) => r.target);
     expect(planned.sort()).toEqual(['UDBE1', 'UDBE2']);
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
     fake.setUserGroup('SDBE', ['UDBE2']);

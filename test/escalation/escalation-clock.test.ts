@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBotSqlite } from '../alerts/bot-sqlite';
 import { startCaptureServer, type CaptureServer } from '../harness/capture-server';
 import { FakeClock } from '../harness/fake-clock';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
@@ -18,7 +19,7 @@ describe('escalation timing on a fake clock', () => {
   let fake: FakeSlack;
   let capture: CaptureServer;
   const clock = new FakeClock(Date.now());
-  const rowsOf = (id: string) => bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e1`).filter((r) => r.kind === 'slack_thread');
+  const rowsOf = async (id: string) => (await bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e1`)).filter((r) => r.kind === 'slack_thread');
 
   beforeAll(async () => {
     capture = await startCaptureServer();
@@ -44,19 +45,19 @@ describe('escalation timing on a fake clock', () => {
     await bot.command('escalate stemedb-1 disk errors keep growing');
     const id = await incidentOf(bot, 'stemedb-1');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0]);
-    expect(rowsOf(id).map((r) => r.level)).toEqual([0]);
+    expect((await rowsOf(id)).map((r) => r.level)).toEqual([0]);
 
     await clock.advance(FIVE_MIN - 1);
-    expect(rowsOf(id).map((r) => r.level)).toEqual([0]);
+    expect((await rowsOf(id)).map((r) => r.level)).toEqual([0]);
     await clock.advance(1);
-    const rows = rowsOf(id);
+    const rows = await rowsOf(id);
     expect(rows.map((r) => r.level)).toEqual([0, 1]);
     expect(rows[1]!.createdAt - rows[0]!.createdAt).toBe(FIVE_MIN);
     await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0]);
 
-    bot.runtime.services.escalations!.acknowledge(id, 'UDBE1');
+    await bot.runtime.services.escalations!.acknowledge(id, 'UDBE1');
     await clock.advance(60 * 60_000);
-    expect(rowsOf(id).map((r) => r.level)).toEqual([0, 1]);
+    expect((await rowsOf(id)).map((r) => r.level)).toEqual([0, 1]);
     expect(dmsTo(fake, 'UPE1', id)).toHaveLength(0);
     expect(dmsTo(fake, 'UMGR1', id)).toHaveLength(0);
   });
@@ -65,30 +66,32 @@ describe('escalation timing on a fake clock', () => {
     await bot.command('escalate stemedb-2 resolve me');
     const id = await incidentOf(bot, 'stemedb-2');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0]);
-    bot.runtime.services.escalations!.resolveIncident(id, 'U_ALICE');
+    await bot.runtime.services.escalations!.resolveIncident(id, 'U_ALICE');
     await clock.advance(60 * 60_000);
-    expect(rowsOf(id).map((r) => r.level)).toEqual([0]);
+    expect((await rowsOf(id)).map((r) => r.level)).toEqual([0]);
     expect(dmsTo(fake, 'UDBE1', id)).toHaveLength(0);
     expect(capture.requests('/hook').filter((r) => r.body?.incident === id)).toHaveLength(0);
-    expect(bot.runtime.services.escalations!.summary(id)?.status).toBe('resolved');
+    expect((await bot.runtime.services.escalations!.summary(id))?.status).toBe('resolved');
   });
 
   it('a database error inside the scheduler timer is logged and the next tick recovers (the process keeps running)', async () => {
     await bot.command('escalate stemedb-3 store trouble');
     const id = await incidentOf(bot, 'stemedb-3');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0]);
-    const { db } = bot.runtime.services.store;
-    // Every scheduler query now fails with "no such table", as a broken or locked database would.
+    // A second connection to the bot's file: every scheduler query now fails with "no such table", as a
+    // broken or locked database would.
+    const db = openBotSqlite(bot.dir);
     db.exec('ALTER TABLE escalations RENAME TO escalations_away');
     try {
       await clock.advance(FIVE_MIN + 10_000);
     } finally {
       db.exec('ALTER TABLE escalations_away RENAME TO escalations');
+      db.close();
     }
-    expect(rowsOf(id).map((r) => r.level)).toEqual([0]);
+    expect((await rowsOf(id)).map((r) => r.level)).toEqual([0]);
     // The auditor's next tick finds the overdue step and pages level 2.
     await clock.advance(1_000);
-    expect(rowsOf(id).map((r) => r.level)).toEqual([0, 1]);
+    expect((await rowsOf(id)).map((r) => r.level)).toEqual([0, 1]);
     await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0]);
   });
 });

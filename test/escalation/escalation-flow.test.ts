@@ -40,11 +40,11 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     await bot.command('escalate stemedb-1 disk errors keep growing', {}, 'walk');
     expect((await reply('walk')).text).toMatch(/Escalating inc-[0-9a-f]+ \(stemedb-1\): paging \*Primary on-call: Storage SRE\* now/);
     const id = await incidentOf(bot, 'stemedb-1');
-    await fake.waitFor(() => threadPosts(bot, id).find((c) => textOf(c).includes('Nobody acknowledged after 2 round(s)')), 25_000);
+    await fake.waitFor(async () => (await threadPosts(bot, id)).find((c) => textOf(c).includes('Nobody acknowledged after 2 round(s)')), 25_000);
 
     for (const user of ['USRE1', 'USRE2', 'UDBE1', 'UPE1', 'UMGR1']) expect(dmsTo(fake, user, id).map(markerOf)).toHaveLength(2);
     // Each level is paged once the previous level's ack timeout has passed, never before.
-    const levelRows = bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e1`).filter((r) => r.kind === 'slack_thread');
+    const levelRows = (await bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e1`)).filter((r) => r.kind === 'slack_thread');
     expect(levelRows.map((r) => `${r.round}:${r.level}`)).toEqual(['1:0', '1:1', '1:2', '2:0', '2:1', '2:2']);
     const timeouts = [1_500, 2_000, 500, 1_500, 2_000];
     for (let i = 1; i < levelRows.length; i++) expect(levelRows[i]!.createdAt - levelRows[i - 1]!.createdAt).toBeGreaterThanOrEqual(timeouts[i - 1]!);
@@ -64,10 +64,10 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     expect(hooks.map((h) => h.body?.event)).toEqual(['page', 'page']);
     expect(new Set(hooks.map((h) => h.headers['idempotency-key'])).size).toBe(2);
 
-    const levelPosts = threadPosts(bot, id).filter((c) => textOf(c).includes(':rotating_light: *Paging'));
+    const levelPosts = (await threadPosts(bot, id)).filter((c) => textOf(c).includes(':rotating_light: *Paging'));
     expect(levelPosts).toHaveLength(6);
     expect(textOf(levelPosts[0]!)).toContain('<!subteam^SSRE>');
-    expect(bot.runtime.services.store.incidents.get(id)).toMatchObject({ source: 'manual', channel: 'C0ALERTS' });
+    expect(await bot.runtime.services.store.incidents.get(id)).toMatchObject({ source: 'manual', channel: 'C0ALERTS' });
   });
 
   it('an ack at level 2 stops level 3; a reaction emoji on the page does not acknowledge', async () => {
@@ -84,13 +84,13 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     const ts = (page2.response as { ts: string }).ts;
     await bot.click(ESCALATION_ACTIONS.ack, button!, { user: { id: 'UDBE1', username: 'dbe', name: 'dbe', team_id: 'T0STEMEDB' }, channel: { id: 'DUDBE1', name: 'directmessage' }, message: { type: 'message', ts, text: '' }, response_url: response });
     expect((await reply('ack2')).text).toContain(`You acknowledged ${id}`);
-    await fake.waitFor(() => threadPosts(bot, id).find((c) => textOf(c).includes('<@UDBE1> acknowledged') && textOf(c).includes('Secondary')));
+    await fake.waitFor(async () => (await threadPosts(bot, id)).find((c) => textOf(c).includes('<@UDBE1> acknowledged') && textOf(c).includes('Secondary')));
     await capture.waitFor(() => pdEvents(id, 'acknowledge')[0]);
     await fake.waitFor(() => fake.calls('chat.update').find((c) => c.body.channel === 'DUSRE1' && String(c.body.text).includes('Acknowledged by <@UDBE1>')));
 
     // That level 3 is never paged after the ack is asserted on a fake clock, an hour on, in
     // escalation-clock.test.ts (it slept 2.2 s here).
-    const events = bot.runtime.services.store.incidents.events(id);
+    const events = await bot.runtime.services.store.incidents.events(id);
     expect(events.find((e) => e.kind === 'acked')).toMatchObject({ actor: 'UDBE1' });
     expect(events.filter((e) => e.kind === 'paged').flatMap((e) => e.detail.userIds as string[]).sort()).toEqual(['UDBE1', 'USRE1', 'USRE2']);
   });
@@ -100,7 +100,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     await bot.command('escalate stemedb-3');
     const id = await incidentOf(bot, 'stemedb-3');
     await capture.waitFor(() => pdEvents(id, 'trigger')[0]);
-    bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
+    await bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
     await capture.waitFor(() => pdEvents(id, 'acknowledge')[0]);
     expect(pdEvents(id, 'trigger', false).map((r) => r.status)).toEqual([500, 429, 202]);
     expect(pdEvents(id, 'trigger')).toHaveLength(1);
@@ -113,25 +113,25 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     await capture.waitFor(() => pdEvents(id, 'trigger')[0]);
     await bot.command(`resolve ${id}`, {}, 'res1');
     expect((await reply('res1')).text).toContain(`/stemedb resolve ${id} --confirm`);
-    expect(bot.runtime.services.store.incidents.get(id)?.status).toBe('open');
+    expect((await bot.runtime.services.store.incidents.get(id))?.status).toBe('open');
     await bot.command(`resolve ${id} --confirm`, {}, 'res2');
     expect((await reply('res2')).text).toContain(`${id} (stemedb-4) is resolved. Paging has stopped. PagerDuty is told to resolve.`);
     const resolve = await capture.waitFor(() => pdEvents(id, 'resolve')[0]);
     expect(resolve.body).toEqual({ routing_key: 'pd-routing-key-primary', event_action: 'resolve', dedup_key: dedup(id) });
     // That nobody further is paged (DM or webhook) after the resolve is asserted on a fake clock in
     // escalation-clock.test.ts (it slept 1.7 s here).
-    expect(bot.runtime.services.escalations!.summary(id)?.status).toBe('resolved');
+    expect((await bot.runtime.services.escalations!.summary(id))?.status).toBe('resolved');
   });
 
   it('a chain whose incident was resolved elsewhere stops at its next step instead of paging', async () => {
     await bot.command('escalate stemedb-4 back again', {}, 'again');
     await reply('again');
     const id = await incidentOf(bot, 'stemedb-4');
-    bot.runtime.services.store.incidents.resolve(id, new Date(), 'UOTHER');
+    await bot.runtime.services.store.incidents.resolve(id, new Date(), 'UOTHER');
     await capture.waitFor(() => pdEvents(id, 'resolve')[0], 5_000);
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
     expect(dmsTo(fake, 'UDBE1', id)).toHaveLength(0);
-    expect(bot.runtime.services.escalations!.escalations.latest(id)).toMatchObject({ endedBy: 'UOTHER', state: { status: 'resolved' } });
+    expect(await bot.runtime.services.escalations!.escalations.latest(id)).toMatchObject({ endedBy: 'UOTHER', state: { status: 'resolved' } });
   });
 
   it('a double click on Escalate starts one chain and pages each person once', async () => {
@@ -140,9 +140,9 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     const id = await incidentOf(bot, 'stemedb-5');
     await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0] && dmsTo(fake, 'USRE2', id)[0]);
     await capture.waitFor(() => pdEvents(id, 'trigger')[0]);
-    bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
+    await bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
     await sleep(300);
-    expect(bot.runtime.services.escalations!.escalations.ofIncident(id)).toHaveLength(1);
+    expect(await bot.runtime.services.escalations!.escalations.ofIncident(id)).toHaveLength(1);
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
     expect(dmsTo(fake, 'USRE2', id)).toHaveLength(1);
     expect(pdEvents(id, 'trigger')).toHaveLength(1);
@@ -157,7 +157,7 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     const id = await incidentOf(bot, 'stemedb-5');
     const mine = (user: string) => dmsTo(fake, user).filter((c) => markerOf(c)?.startsWith(`page:${id}.e2:`));
     await fake.waitFor(() => mine('USRE1')[0] && mine('USRE2')[0], 8_000);
-    bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
+    await bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
     const limited = fake.calls('chat.postMessage').find((c) => c.status === 429)!;
     const retried = await fake.waitFor((calls) => calls.find((c) => c.method === 'chat.postMessage' && c.ok && c.at > limited.at && c.body.channel === limited.body.channel && markerOf(c) === markerOf(limited)));
     expect(retried.at - limited.at).toBeGreaterThanOrEqual(900);
@@ -168,17 +168,17 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
   it("joins the node's open alert incident and pages in its thread", async () => {
     const { incidents } = bot.runtime.services.store;
     // One open incident per node: the alert would join stemedb-3's earlier incident, so that one is closed first.
-    for (const open of incidents.openOfNode('stemedb-3')) bot.runtime.services.escalations!.resolveIncident(open.id, 'UTEST');
-    const { incident } = incidents.openOrGet({ node: 'stemedb-3', title: 'HighStorageErrorRate on stemedb-3', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-1', episode: '2026-11-23T10:00:00Z' }, new Date());
+    for (const open of await incidents.openOfNode('stemedb-3')) await bot.runtime.services.escalations!.resolveIncident(open.id, 'UTEST');
+    const { incident } = await incidents.openOrGet({ node: 'stemedb-3', title: 'HighStorageErrorRate on stemedb-3', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-1', episode: '2026-11-23T10:00:00Z' }, new Date());
     const header = await bot.runtime.services.messenger.post('C0ALERTS', { text: 'alert header' });
-    incidents.setThread(incident.id, header.channel, header.ts);
+    await incidents.setThread(incident.id, header.channel, header.ts);
     const value = JSON.stringify({ node: 'stemedb-3', incidentId: incident.id });
     await bot.click(DIAGNOSIS_ACTIONS.escalate, value, { response_url: fake.responseUrl('alert-esc') });
     expect((await reply('alert-esc')).text).toContain(`Escalating ${incident.id} (stemedb-3)`);
-    const post = await fake.waitFor(() => threadPosts(bot, incident.id).find((c) => textOf(c).includes('*Paging Primary on-call')));
+    const post = await fake.waitFor(async () => (await threadPosts(bot, incident.id)).find((c) => textOf(c).includes('*Paging Primary on-call')));
     expect(post.body.thread_ts).toBe(header.ts);
     expect(fake.messages('C0ALERTS').filter((m) => String(m.text).includes(`(${incident.id}), started`))).toHaveLength(0);
-    bot.runtime.services.escalations!.resolveIncident(incident.id, 'alertmanager');
+    await bot.runtime.services.escalations!.resolveIncident(incident.id, 'alertmanager');
     await capture.waitFor(() => pdEvents(incident.id, 'resolve')[0]);
   });
 

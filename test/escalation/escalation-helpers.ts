@@ -28,8 +28,8 @@ export function markerOf(call: RecordedCall): string | undefined {
 }
 
 /** Posts in the incident's thread (header excluded), oldest first. */
-export function threadPosts(bot: TestBot, incidentId: string): RecordedCall[] {
-  const incident = bot.runtime.services.store.incidents.get(incidentId);
+export async function threadPosts(bot: TestBot, incidentId: string): Promise<RecordedCall[]> {
+  const incident = await bot.runtime.services.store.incidents.get(incidentId);
   if (!incident?.threadTs) return [];
   return bot.fake.calls('chat.postMessage').filter((c) => c.ok && c.body.thread_ts === incident.threadTs);
 }
@@ -42,7 +42,7 @@ export function textOf(call: RecordedCall): string {
 export async function incidentOf(bot: TestBot, node: string, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const incident = bot.runtime.services.store.incidents.openForNode(node);
+    const incident = await bot.runtime.services.store.incidents.openForNode(node);
     if (incident) return incident.id;
     if (Date.now() > deadline) throw new Error(`no open incident for ${node}`);
     await new Promise((r) => setTimeout(r, 20));

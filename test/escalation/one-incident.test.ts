@@ -42,17 +42,17 @@ describe('one incident per node: diagnosis, escalate and alerts join it', () => 
   it('an alert after a diagnosis that escalated joins its incident: one thread, one chain, one DM', async () => {
     await bot.command('diagnose stemedb-hi');
     const first = await fake.waitFor(() => dmsTo(fake, 'USRE1')[0], 20_000);
-    const id = incidents().openForNode('stemedb-hi')!.id;
-    const thread = await fake.waitFor(() => incidents().get(id)?.threadTs ?? undefined);
+    const id = (await incidents().openForNode('stemedb-hi'))!.id;
+    const thread = await fake.waitFor(async () => (await incidents().get(id))?.threadTs ?? undefined);
 
     expect((await postWebhook(bot.baseUrl, payload([alert({ labels: { instance: 'stemedb-hi' } })]))).status).toBe(200);
     await bot.runtime.alerts.worker.idle(30_000);
     // The alert's own diagnosis also meets the criteria: it must join the running chain, not start another.
     await sleep(500);
 
-    expect(incidents().openOfNode('stemedb-hi').map((i) => i.id)).toEqual([id]);
-    expect(incidents().get(id)).toMatchObject({ alertname: 'HighStorageErrorRate', threadTs: thread });
-    expect(escalationsOf(id)).toHaveLength(1);
+    expect((await incidents().openOfNode('stemedb-hi')).map((i) => i.id)).toEqual([id]);
+    expect(await incidents().get(id)).toMatchObject({ alertname: 'HighStorageErrorRate', threadTs: thread });
+    expect(await escalationsOf(id)).toHaveLength(1);
     expect(dmsTo(fake, 'USRE1')).toEqual([first]);
     // Responders see one place: no second header in the channel, and the incident's header became the alert's.
     // (The other top-level message is the diagnosis the command posted.)
@@ -78,16 +78,16 @@ describe('one incident per node: diagnosis, escalate and alerts join it', () => 
     expect(hook.status).toBe(200);
     await reply('together');
     await bot.runtime.alerts.worker.idle(30_000);
-    const open = incidents().openOfNode('stemedb-2');
+    const open = await incidents().openOfNode('stemedb-2');
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ fingerprint: 'fp-together' });
-    expect(escalationsOf(open[0]!.id)).toHaveLength(1);
+    expect(await escalationsOf(open[0]!.id)).toHaveLength(1);
     await fake.waitFor(() => dmsTo(fake, 'USRE1', open[0]!.id)[0]);
     expect(dmsTo(fake, 'USRE1', open[0]!.id)).toHaveLength(1);
     // One place: a single header in the channel (the alert's), the thread the page and the diagnosis went to.
     await bot.runtime.alerts.worker.idle(30_000);
     const headers = fake.messages('C0ALERTS').filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && String(m.text).includes('stemedb-2'));
-    expect(headers.map((m) => m.ts)).toEqual([incidents().get(open[0]!.id)!.threadTs]);
+    expect(headers.map((m) => m.ts)).toEqual([(await incidents().get(open[0]!.id))!.threadTs]);
 
     await bot.command('status', {}, 'st2');
     expect(await reply('st2')).toMatch(new RegExp(`${open[0]!.id}[^]*Started: by U_ALICE \\(\`/stemedb escalate\`\\): disk errors`));
@@ -98,15 +98,15 @@ describe('one incident per node: diagnosis, escalate and alerts join it', () => 
     await postWebhook(bot.baseUrl, payload([alert({ labels, fingerprint: 'fp-a' })]));
     await postWebhook(bot.baseUrl, payload([alert({ labels: { ...labels, job: 'node' }, fingerprint: 'fp-b' })]));
     await bot.runtime.alerts.worker.idle(30_000);
-    const open = incidents().openOfNode('stemedb-3');
+    const open = await incidents().openOfNode('stemedb-3');
     expect(open).toHaveLength(1);
     await postWebhook(bot.baseUrl, payload([alert({ labels, fingerprint: 'fp-a', status: 'resolved' })]));
-    expect(incidents().get(open[0]!.id)?.status).toBe('open');
+    expect((await incidents().get(open[0]!.id))?.status).toBe('open');
     await postWebhook(bot.baseUrl, payload([alert({ labels: { ...labels, job: 'node' }, fingerprint: 'fp-b', status: 'resolved' })]));
-    expect(incidents().get(open[0]!.id)?.status).toBe('resolved');
+    expect((await incidents().get(open[0]!.id))?.status).toBe('resolved');
     // A different problem on the node (another disk's alert) is its own incident.
     await postWebhook(bot.baseUrl, payload([alert({ labels: { ...labels, alertname: 'DiskIOErrors', device: 'sda' }, fingerprint: 'fp-c' })]));
     await postWebhook(bot.baseUrl, payload([alert({ labels: { ...labels, alertname: 'DiskIOErrors', device: 'sdb' }, fingerprint: 'fp-d' })]));
-    expect(incidents().openOfNode('stemedb-3')).toHaveLength(2);
+    expect(await incidents().openOfNode('stemedb-3')).toHaveLength(2);
   });
 });

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
 import { openDatabase } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/app/migrations';
+import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'open-incidents.ts');
 
@@ -39,9 +39,9 @@ describe('one open incident per node and problem, enforced by the store', () => 
     expect(alerts.created.length + manual.created.length).toBe(nodes);
 
     const db = openDatabase(path, MIGRATIONS);
-    const store = createSqliteIncidentStore(db);
+    const store = createSqliteUnitOfWork(db);
     for (let i = 0; i < nodes; i++) {
-      const open = store.openOfNode(`stemedb-${i}`);
+      const open = await store.incidents.openOfNode(`stemedb-${i}`);
       expect(open).toHaveLength(1);
       // Whoever came first, the alert ends up on the incident (it opened it, or adopted the manual one).
       expect(open[0]).toMatchObject({ fingerprint: `fp-${i}`, alertname: 'HighStorageErrorRate' });
@@ -49,19 +49,21 @@ describe('one open incident per node and problem, enforced by the store', () => 
     db.close();
   }, 30_000);
 
-  it('a second connection cannot insert a second open incident for a node and problem', () => {
+  it('a second connection cannot insert a second open incident for a node and problem', async () => {
     const path = join(dir, 'index.sqlite');
     const a = openDatabase(path, MIGRATIONS);
     const b = openDatabase(path, MIGRATIONS);
-    createSqliteIncidentStore(a).openOrGet({ node: 'stemedb-1', title: 'x', source: 'manual' }, new Date());
+    const storeA = createSqliteUnitOfWork(a);
+    const storeB = createSqliteUnitOfWork(b);
+    await storeA.incidents.openOrGet({ node: 'stemedb-1', title: 'x', source: 'manual' }, new Date());
     const insert = "INSERT INTO incidents (id, node, title, source, status, opened_at, problem) VALUES (?, 'stemedb-1', 'y', 'manual', 'open', ?, 'node')";
     expect(() => b.prepare(insert).run('inc-other', new Date().toISOString())).toThrow(/UNIQUE constraint failed/);
     // Through the store, the second connection joins instead.
-    const joined = createSqliteIncidentStore(b).openOrGet({ node: 'stemedb-1', title: 'y', source: 'manual' }, new Date());
+    const joined = await storeB.incidents.openOrGet({ node: 'stemedb-1', title: 'y', source: 'manual' }, new Date());
     expect(joined).toMatchObject({ created: false, joined: true });
     // Once resolved, the node can have a new one.
-    createSqliteIncidentStore(b).resolve(joined.incident.id, new Date(), 'U1');
-    expect(createSqliteIncidentStore(a).openOrGet({ node: 'stemedb-1', title: 'z', source: 'manual' }, new Date()).created).toBe(true);
+    await storeB.incidents.resolve(joined.incident.id, new Date(), 'U1');
+    expect((await storeA.incidents.openOrGet({ node: 'stemedb-1', title: 'z', source: 'manual' }, new Date())).created).toBe(true);
     a.close();
     b.close();
   });
