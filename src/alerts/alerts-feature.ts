@@ -61,11 +61,12 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
   });
   registerJobGauge(services, jobs);
   // The postmortem draft is queued in the resolve's own transaction: a crash right after still uploads it.
-  // The listener runs inside that transaction, so the enqueue runs at once; its promise only carries an error.
-  const enqueue: Pick<JobQueue, 'enqueue'> = {
-    enqueue: (...args) => jobs.enqueue(...args).catch((err: unknown) => log.error({ err, target: args[1] }, 'could not queue the postmortem draft')),
-  };
-  services.store.timeline.onAppend((e) => e.kind === 'resolved' && queuePostmortem(enqueue, e.incidentId, new Date(e.at), () => worker.kick()));
+  // The listener runs inside that transaction, so the enqueue's statement runs at once; its promise only
+  // carries an error, which is logged.
+  services.store.timeline.onAppend((e) => {
+    if (e.kind !== 'resolved') return;
+    queuePostmortem(jobs, e.incidentId, new Date(e.at), () => worker.kick()).catch((err: unknown) => log.error({ err, incidentId: e.incidentId }, 'could not queue the postmortem draft'));
+  });
   return {
     store,
     jobs,
