@@ -26,7 +26,7 @@ describe('the page shows the chart too', () => {
     const shared = () => bot.fake.uploads().filter((u) => u.completed);
     await bot.fake.waitFor(() => shared().length >= 3, 20_000);
     const channels = shared().map((u) => u.completed!.channel).sort();
-    const incident = bot.runtime.services.store.incidents.get(id)!;
+    const incident = (await bot.runtime.services.store.incidents.get(id))!;
     expect(channels).toEqual([incident.channel, 'DUSRE1', 'DUSRE2'].sort());
     expect(shared().find((u) => u.completed!.channel === incident.channel)!.completed!.threadTs).toBe(incident.threadTs);
     // The DM's chart comes after the page itself.

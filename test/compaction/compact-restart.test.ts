@@ -53,7 +53,7 @@ describe('a compaction outlives the bot', () => {
     expect(done.text).toMatch(/SST files: 85 → 30/);
     expect(sim.node('stemedb-1').compactRequests()).toBe(1);
     await waitForMessage(second, (m) => m.thread_ts === done.ts && Boolean(m.text?.includes('Re-check of stemedb-1')));
-    expect(second.runtime.services.store.audit.recent(10).find((e) => e.node === 'stemedb-1' && e.action === 'compact' && e.outcome === 'succeeded')).toBeDefined();
+    expect((await second.runtime.services.store.audit.recent(10)).find((e) => e.node === 'stemedb-1' && e.action === 'compact' && e.outcome === 'succeeded')).toBeDefined();
     await stopAll();
   });
 
@@ -71,9 +71,10 @@ describe('a compaction outlives the bot', () => {
     expect(lost.text).toContain('the lock expired');
     expect(lost.text).toMatch(/Last seen at \d\d:\d\d:\d\d UTC: SST files \d+ \(was 650\)/);
     expect(JSON.stringify(lost.blocks)).toContain('diagnosis_escalate');
-    const entry = second.runtime.services.store.audit.recent(10).find((e) => e.node === 'stemedb-2' && e.action === 'compact' && e.outcome !== 'cancelled');
+    const entry = (await second.runtime.services.store.audit.recent(10)).find((e) => e.node === 'stemedb-2' && e.action === 'compact' && e.outcome !== 'cancelled');
     expect(entry?.outcome).toBe('interrupted');
-    expect(second.runtime.services.store.db.prepare('SELECT COUNT(*) AS n FROM compaction_locks').get()).toEqual({ n: 0 });
+    // No lock row is left, expired or not.
+    expect(await second.runtime.services.store.compactionLocks.all()).toEqual([]);
     await stopAll();
   });
 
@@ -84,6 +85,6 @@ describe('a compaction outlives the bot', () => {
     const timedOut = await waitForMessage(bot, (m) => Boolean(m.text?.includes('Compaction of stemedb-3 did not finish within 1.5s')), 15_000);
     expect(timedOut.text).toMatch(/Last figures \(\d\d:\d\d:\d\d UTC\): SST files \d+ \(was 650\)/);
     expect(JSON.stringify(timedOut.blocks)).toContain('diagnosis_escalate');
-    expect(bot.runtime.services.store.audit.recent(5).find((e) => e.node === 'stemedb-3' && e.action === 'compact')?.outcome).toBe('timed_out');
+    expect((await bot.runtime.services.store.audit.recent(5)).find((e) => e.node === 'stemedb-3' && e.action === 'compact')?.outcome).toBe('timed_out');
   });
 });

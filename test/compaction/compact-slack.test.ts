@@ -24,7 +24,7 @@ describe('/stemedb compact over signed Slack requests', () => {
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toContain('Only operators (<@U0OPS> or members of <!subteam^S0SRE>) may compact stemedb-1');
     expect(bot.sim.node('stemedb-1').compactRequests()).toBe(0);
-    expect(audit()[0]).toMatchObject({ actor: 'U0MALLORY', action: 'compact', node: 'stemedb-1', outcome: 'refused' });
+    expect((await audit())[0]).toMatchObject({ actor: 'U0MALLORY', action: 'compact', node: 'stemedb-1', outcome: 'refused' });
   });
 
   it('rejects bad input with usage, before anything else', async () => {
@@ -42,7 +42,7 @@ describe('/stemedb compact over signed Slack requests', () => {
     expect(reply.text).toContain('{"force": true}');
     expect(reply.text).toContain('nothing was changed');
     expect(bot.sim.node('stemedb-3').compactRequests()).toBe(0);
-    expect(audit()[0]).toMatchObject({ outcome: 'dry_run', node: 'stemedb-3' });
+    expect((await audit())[0]).toMatchObject({ outcome: 'dry_run', node: 'stemedb-3' });
   });
 
   it('confirms, compacts with live progress, summarises with the simulator figures and re-checks the alert', async () => {
@@ -72,7 +72,7 @@ describe('/stemedb compact over signed Slack requests', () => {
     expect(recheck.text).toContain("Storage errors are below 1% of operations* (the runbook's alert line; no alert is open for this node)");
     expect(recheck.text).not.toContain("alert's condition");
     expect(bot.sim.node('stemedb-1').compactRequests()).toBe(1);
-    expect(audit().find((e) => e.node === 'stemedb-1' && e.outcome === 'succeeded')).toMatchObject({ actor: OPERATOR, detail: { force: false } });
+    expect((await audit()).find((e) => e.node === 'stemedb-1' && e.outcome === 'succeeded')).toMatchObject({ actor: OPERATOR, detail: { force: false } });
   });
 
   it('a double click on Confirm starts exactly one compaction', async () => {
@@ -130,8 +130,8 @@ describe('/stemedb compact over signed Slack requests', () => {
     expect(failed.text).toContain('HTTP 500');
     expect(failed.text).toContain('compaction could not be started');
     expect(buttonValue(failed, 'diagnosis_escalate')).toContain('stemedb-2');
-    expect(audit().find((e) => e.node === 'stemedb-2' && e.action === 'compact' && e.outcome === 'failed')).toBeDefined();
-    expect(bot.runtime.services.store.db.prepare('SELECT COUNT(*) AS n FROM compaction_locks WHERE node = ?').get('stemedb-2')).toEqual({ n: 0 });
+    expect((await audit()).find((e) => e.node === 'stemedb-2' && e.action === 'compact' && e.outcome === 'failed')).toBeDefined();
+    expect((await bot.runtime.services.store.compactionLocks.all()).filter((lock) => lock.node === 'stemedb-2')).toEqual([]);
     expect((await ask(bot, 'compact stemedb-2')).text).toContain('Compact stemedb-2?');
   });
 
@@ -139,20 +139,20 @@ describe('/stemedb compact over signed Slack requests', () => {
     const { value } = await requestConfirmation(bot, 'stemedb-2');
     const id = await clickEphemeral(bot, 'compaction_cancel', value);
     expect((await responseBody(bot, id)).text).toContain('cancelled: nothing was changed');
-    expect(audit()[0]).toMatchObject({ node: 'stemedb-2', outcome: 'cancelled' });
+    expect((await audit())[0]).toMatchObject({ node: 'stemedb-2', outcome: 'cancelled' });
     expect(bot.sim.node('stemedb-2').compactRequests()).toBe(1);
   });
 
   it("during an incident, the responders paged for it may compact; others are told so", async () => {
     const { incidents } = bot.runtime.services.store;
-    const { incident } = incidents.openOrGet({ node: 'stemedb-2', title: 'HighStorageErrorRate', source: 'alert', fingerprint: 'fp-1', episode: 'e1' }, new Date());
-    incidents.addEvent(incident.id, 'paged', new Date(), 'bot', { level: 0, userIds: ['U0PAGED'] });
+    const { incident } = await incidents.openOrGet({ node: 'stemedb-2', title: 'HighStorageErrorRate', source: 'alert', fingerprint: 'fp-1', episode: 'e1' }, new Date());
+    await incidents.addEvent(incident.id, 'paged', new Date(), 'bot', { level: 0, userIds: ['U0PAGED'] });
     const value = JSON.stringify({ node: 'stemedb-2', incidentId: incident.id });
     const allowed = await responseBody(bot, await clickMessage(bot, 'diagnosis_compact', value, 'U0PAGED'));
     expect(allowed.text).toContain('Compact stemedb-2?');
     const refused = await responseBody(bot, await clickMessage(bot, 'diagnosis_compact', value, 'U0BYSTANDER'));
     expect(refused.text).toContain(`and the responders paged for ${incident.id} may compact stemedb-2`);
-    incidents.resolve(incident.id, new Date(), 'test');
+    await incidents.resolve(incident.id, new Date(), 'test');
   });
 
   it('`audit` shows operators the latest entries and refuses anyone else', async () => {
@@ -162,6 +162,6 @@ describe('/stemedb compact over signed Slack requests', () => {
     expect(entries.text).toMatch(/compact stemedb-2 · \*failed in|compact stemedb-2 · \*failed: /);
     const refused = await ask(bot, 'audit', 'U0MALLORY');
     expect(refused.text).toContain('may read the audit log');
-    expect(audit()[0]).toMatchObject({ actor: 'U0MALLORY', action: 'audit', outcome: 'refused' });
+    expect((await audit())[0]).toMatchObject({ actor: 'U0MALLORY', action: 'audit', outcome: 'refused' });
   });
 });

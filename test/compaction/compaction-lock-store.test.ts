@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqliteCompactionLockStore, type AcquireRequest } from '../../src/compaction/compaction-lock-store';
+import type { AcquireRequest } from '../../src/compaction/compaction-lock-store';
+import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
 import { openDatabase, type Db } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/app/migrations';
 
@@ -38,62 +39,62 @@ describe('compaction lock store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives the lock to one confirmation and tells the next who holds it', () => {
-    const store = createSqliteCompactionLockStore(db);
-    const first = store.acquire(request());
+  it('gives the lock to one confirmation and tells the next who holds it', async () => {
+    const store = createSqliteUnitOfWork(db).compactionLocks;
+    const first = await store.acquire(request());
     expect(first.ok).toBe(true);
-    const second = store.acquire(request({ holder: 'U_BOB', at: at(1) }));
+    const second = await store.acquire(request({ holder: 'U_BOB', at: at(1) }));
     expect(second).toMatchObject({ ok: false, reason: 'held', lock: { holder: 'U_ALICE', acquiredAt: t0.toISOString() } });
-    expect(store.current('stemedb-1', at(2))?.holder).toBe('U_ALICE');
-    expect(store.current('stemedb-2', at(2))).toBeUndefined();
+    expect((await store.current('stemedb-1', at(2)))?.holder).toBe('U_ALICE');
+    expect(await store.current('stemedb-2', at(2))).toBeUndefined();
   });
 
-  it('uses a confirmation at most once, even after the lock is free again', () => {
-    const store = createSqliteCompactionLockStore(db);
+  it('uses a confirmation at most once, even after the lock is free again', async () => {
+    const store = createSqliteUnitOfWork(db).compactionLocks;
     const req = request();
-    const first = store.acquire(req);
+    const first = await store.acquire(req);
     if (!first.ok) throw new Error('expected the lock');
-    expect(store.release('stemedb-1', first.lock.token)).toBe(true);
-    expect(store.acquire({ ...req, at: at(5) })).toMatchObject({ ok: false, reason: 'duplicate', usedAt: t0.toISOString() });
+    expect(await store.release('stemedb-1', first.lock.token)).toBe(true);
+    expect(await store.acquire({ ...req, at: at(5) })).toMatchObject({ ok: false, reason: 'duplicate', usedAt: t0.toISOString() });
   });
 
-  it('lets only the holder update or release, and lets an expired lock be taken over', () => {
-    const store = createSqliteCompactionLockStore(db);
-    const first = store.acquire(request());
+  it('lets only the holder update or release, and lets an expired lock be taken over', async () => {
+    const store = createSqliteUnitOfWork(db).compactionLocks;
+    const first = await store.acquire(request());
     if (!first.ok) throw new Error('expected the lock');
-    expect(store.update('stemedb-1', 'not-the-token', { phase: 'running' })).toBe(false);
-    expect(store.release('stemedb-1', 'not-the-token')).toBe(false);
-    expect(store.update('stemedb-1', first.lock.token, { phase: 'running', expiresAt: at(30).toISOString() })).toBe(true);
-    expect(store.current('stemedb-1', at(31))).toBeUndefined();
-    const takeover = store.acquire(request({ holder: 'U_BOB', at: at(31) }));
+    expect(await store.update('stemedb-1', 'not-the-token', { phase: 'running' })).toBe(false);
+    expect(await store.release('stemedb-1', 'not-the-token')).toBe(false);
+    expect(await store.update('stemedb-1', first.lock.token, { phase: 'running', expiresAt: at(30).toISOString() })).toBe(true);
+    expect(await store.current('stemedb-1', at(31))).toBeUndefined();
+    const takeover = await store.acquire(request({ holder: 'U_BOB', at: at(31) }));
     expect(takeover).toMatchObject({ ok: true, lock: { holder: 'U_BOB', phase: 'starting' }, tookOverExpired: { holder: 'U_ALICE', phase: 'running' } });
-    expect(store.update('stemedb-1', first.lock.token, { lastError: 'stale watcher' })).toBe(false);
+    expect(await store.update('stemedb-1', first.lock.token, { lastError: 'stale watcher' })).toBe(false);
   });
 
-  it('refuses a third run within the hour (circuit breaker) and allows it after', () => {
-    const store = createSqliteCompactionLockStore(db);
+  it('refuses a third run within the hour (circuit breaker) and allows it after', async () => {
+    const store = createSqliteUnitOfWork(db).compactionLocks;
     for (const s of [0, 600]) {
-      const r = store.acquire(request({ at: at(s) }));
+      const r = await store.acquire(request({ at: at(s) }));
       if (!r.ok) throw new Error(`run at ${s}s refused: ${r.reason}`);
-      store.release('stemedb-1', r.lock.token);
+      await store.release('stemedb-1', r.lock.token);
     }
-    const third = store.acquire(request({ at: at(1200) }));
+    const third = await store.acquire(request({ at: at(1200) }));
     expect(third).toMatchObject({ ok: false, reason: 'breaker' });
-    expect(store.current('stemedb-1', at(1200))).toBeUndefined();
-    expect(store.acquire(request({ at: at(3601) })).ok).toBe(true);
+    expect(await store.current('stemedb-1', at(1200))).toBeUndefined();
+    expect((await store.acquire(request({ at: at(3601) }))).ok).toBe(true);
   });
 
-  it('keeps locks, figures and run history across a reopen', () => {
-    const store = createSqliteCompactionLockStore(db);
-    const r = store.acquire(request());
+  it('keeps locks, figures and run history across a reopen', async () => {
+    const store = createSqliteUnitOfWork(db).compactionLocks;
+    const r = await store.acquire(request());
     if (!r.ok) throw new Error('expected the lock');
     const last = { sstFiles: 400, totalBytes: 1e9, pendingBytes: 5e8, running: true, at: at(3).toISOString() };
-    store.update('stemedb-1', r.lock.token, { phase: 'running', startedAt: at(1).toISOString(), channel: 'C0ALERTS', messageTs: '1.2', last });
+    await store.update('stemedb-1', r.lock.token, { phase: 'running', startedAt: at(1).toISOString(), channel: 'C0ALERTS', messageTs: '1.2', last });
     db.close();
     db = openDatabase(join(dir, 'bot.sqlite'), MIGRATIONS);
-    const reopened = createSqliteCompactionLockStore(db);
-    expect(reopened.all()).toMatchObject([{ node: 'stemedb-1', phase: 'running', channel: 'C0ALERTS', messageTs: '1.2', last, before: { errorRate: 0.04 } }]);
-    expect(reopened.recentStarts('stemedb-1', at(10))).toHaveLength(1);
+    const reopened = createSqliteUnitOfWork(db).compactionLocks;
+    expect(await reopened.all()).toMatchObject([{ node: 'stemedb-1', phase: 'running', channel: 'C0ALERTS', messageTs: '1.2', last, before: { errorRate: 0.04 } }]);
+    expect(await reopened.recentStarts('stemedb-1', at(10))).toHaveLength(1);
   });
 
   it('gives the lock to exactly one of several processes racing for it', async () => {

@@ -73,7 +73,7 @@ describe('/stemedb diagnose through the real receiver and the fake Slack', () =>
 
   it("takes the node of the channel's open incident when none is given", async () => {
     bot.fake.reset();
-    bot.runtime.services.store.incidents.openOrGet(
+    await bot.runtime.services.store.incidents.openOrGet(
       { node: node('lock_contention'), title: 'HighStorageErrorRate', source: 'alert', fingerprint: 'fp-diagnose-test', episode: 'e1', channel: 'C0ALERTS' },
       new Date(),
     );

@@ -32,7 +32,7 @@ describe('who may act, and where', () => {
     expect((await bot.command(text, { user_id: user, user_name: user.toLowerCase(), channel_id: channel }, id)).status).toBe(200);
     return answer(id);
   };
-  const escalationStatus = () => bot.runtime.services.escalations!.summary(incidentId)?.status;
+  const escalationStatus = async () => (await bot.runtime.services.escalations!.summary(incidentId))?.status;
 
   beforeAll(async () => {
     bot = await startBot({
@@ -45,28 +45,28 @@ describe('who may act, and where', () => {
       routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)],
     });
     expect(await command('escalate stemedb-2 hostile test', 'U_ALICE', ALERTS)).toContain('Escalating');
-    incidentId = bot.runtime.services.store.incidents.openForNode('stemedb-2')!.id;
-    await bot.fake.waitFor(() => bot.runtime.services.store.incidents.events(incidentId).find((e) => e.kind === 'paged' && JSON.stringify(e.detail).includes(PAGED)), 10_000);
+    incidentId = (await bot.runtime.services.store.incidents.openForNode('stemedb-2'))!.id;
+    await bot.fake.waitFor(async () => (await bot.runtime.services.store.incidents.events(incidentId)).find((e) => e.kind === 'paged' && JSON.stringify(e.detail).includes(PAGED)), 10_000);
     await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-rules' })]));
-    alertIncidentId = await bot.fake.waitFor(() => bot.runtime.services.store.incidents.openForNode('stemedb-1')?.id);
+    alertIncidentId = await bot.fake.waitFor(async () => (await bot.runtime.services.store.incidents.openForNode('stemedb-1'))?.id);
   }, 60_000);
   afterAll(async () => bot?.stop());
 
   it('a bystander outside the allowed channel cannot acknowledge, by button or command; refusals are audited', async () => {
     const value = JSON.stringify({ incidentId });
     expect(await click(ESCALATION_ACTIONS.ack, value, BYSTANDER, RANDOM)).toContain(`Only the responders paged for ${incidentId} and operators (<@${OPS}>) and anyone in <#${ALERTS}> may acknowledge ${incidentId}`);
-    expect(audit()[0]).toMatchObject({ actor: BYSTANDER, action: 'ack', incidentId, outcome: 'refused', detail: { via: 'button', channel: RANDOM } });
+    expect((await audit())[0]).toMatchObject({ actor: BYSTANDER, action: 'ack', incidentId, outcome: 'refused', detail: { via: 'button', channel: RANDOM } });
     expect(await command(`ack ${incidentId}`, BYSTANDER, RANDOM)).toContain('may acknowledge');
-    expect(audit()[0]).toMatchObject({ actor: BYSTANDER, action: 'ack', outcome: 'refused', detail: { via: 'command' } });
-    expect(escalationStatus()).toBe('active');
+    expect((await audit())[0]).toMatchObject({ actor: BYSTANDER, action: 'ack', outcome: 'refused', detail: { via: 'command' } });
+    expect(await escalationStatus()).toBe('active');
   });
 
   it('nobody but operators and paged responders may resolve, by button or command', async () => {
     expect(await command(`resolve ${incidentId} --confirm`, BYSTANDER, ALERTS)).toContain(`Only operators (<@${OPS}>) and the responders paged for ${incidentId} may resolve ${incidentId}`);
     expect(await click(ESCALATION_ACTIONS.resolve, JSON.stringify({ incidentId }), BYSTANDER, ALERTS)).toContain('may resolve');
-    expect(audit().slice(0, 2).map((e) => [e.action, e.outcome])).toEqual([['resolve', 'refused'], ['resolve', 'refused']]);
-    expect(bot.runtime.services.store.incidents.get(incidentId)?.status).toBe('open');
-    expect(escalationStatus()).toBe('active');
+    expect((await audit()).slice(0, 2).map((e) => [e.action, e.outcome])).toEqual([['resolve', 'refused'], ['resolve', 'refused']]);
+    expect((await bot.runtime.services.store.incidents.get(incidentId))?.status).toBe('open');
+    expect(await escalationStatus()).toBe('active');
   });
 
   it('buttons obey access.channels like commands do', async () => {
@@ -76,14 +76,14 @@ describe('who may act, and where', () => {
       expect(await click(action, value, OPS, RANDOM), action).toContain(`works only in <#${ALERTS}>`);
     }
     expect(await command('status', OPS, RANDOM)).toContain(`works only in <#${ALERTS}>`);
-    expect(audit().filter((e) => e.outcome === 'refused' && e.detail.channel === RANDOM).length).toBeGreaterThanOrEqual(6);
-    expect(bot.runtime.services.escalations!.summary(alertIncidentId)).toBeUndefined();
+    expect((await audit()).filter((e) => e.outcome === 'refused' && e.detail.channel === RANDOM).length).toBeGreaterThanOrEqual(6);
+    expect(await bot.runtime.services.escalations!.summary(alertIncidentId)).toBeUndefined();
   });
 
   it('a bystander may acknowledge in the allowed channel; the paged responder from the page DM', async () => {
     expect(await click(ESCALATION_ACTIONS.ack, JSON.stringify({ incidentId: alertIncidentId }), BYSTANDER, ALERTS)).toContain(`${alertIncidentId} is not being escalated`);
     expect(await click(ESCALATION_ACTIONS.ack, JSON.stringify({ incidentId }), PAGED, `D${PAGED}`)).toContain(`You acknowledged ${incidentId}`);
-    expect(escalationStatus()).toBe('acked');
+    expect(await escalationStatus()).toBe('acked');
     expect(await command(`resolve ${incidentId} --confirm`, PAGED, ALERTS)).toContain(`${incidentId} (stemedb-2) is resolved`);
   });
 });

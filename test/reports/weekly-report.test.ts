@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type SimCluster } from '../../sim';
 import { dueRun } from '../../src/reports/report-schedule';
+import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
 import { createWeeklyReports } from '../../src/reports/weekly-reports';
 import { openDatabase } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/app/migrations';
@@ -55,7 +56,7 @@ describe('the weekly report, posted through Slack', () => {
     clock = new Date('2026-11-30T08:00:20Z');
     const otherProcessDb = openDatabase(join(dir, 'bot.sqlite'), MIGRATIONS);
     try {
-      const outcomes = await Promise.all([createWeeklyReports(bot.runtime.services).tick(), createWeeklyReports(bot.runtime.services, otherProcessDb).tick()]);
+      const outcomes = await Promise.all([createWeeklyReports(bot.runtime.services).tick(), createWeeklyReports(bot.runtime.services, createSqliteUnitOfWork(otherProcessDb).reports).tick()]);
       expect(outcomes.sort()).toEqual(['already_claimed', 'posted']);
     } finally {
       otherProcessDb.close();

@@ -11,9 +11,10 @@ const CHANNEL = 'C0ALERTS';
 async function waitForEvent(bot: TestBot, id: string, match: (e: TimelineEntry) => boolean, timeoutMs = 30_000): Promise<TimelineEntry> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = bot.runtime.services.store.timeline.list(id).find(match);
+    const entries = await bot.runtime.services.store.timeline.list(id);
+    const found = entries.find(match);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no such event on ${id}: ${JSON.stringify(bot.runtime.services.store.timeline.list(id).map((e) => e.kind))}`);
+    if (Date.now() > deadline) throw new Error(`no such event on ${id}: ${JSON.stringify(entries.map((e) => e.kind))}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -56,7 +57,7 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
 
     // Notes: typed, and a thread message added with the shortcut at the time it was posted.
     expect(await ask(bot, `note ${id} rolled back the batch import`, 'U0ALICE')).toContain(`Noted on ${id}'s timeline`);
-    const threadTs = incidents.get(id)!.threadTs!;
+    const threadTs = (await incidents.get(id))!.threadTs!;
     const messageMs = Date.now() - 30_000;
     const note = { user: 'U0BOB', channel: CHANNEL, threadTs, ts: tsOf(messageMs), text: 'the WAL disk filled from the batch import <!channel>', author: 'U0ALICE' };
     const forged = await sendShortcut(bot, shortcutPayload(bot, { ...note, responseId: 'sc-forged' }), { forgeSignature: true });
@@ -81,18 +82,18 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     const fileId = (complete.body.files as { id: string }[])[0]!.id;
     const markdown = bot.fake.uploads().find((u) => u.fileId === fileId)!.bytes!.toString('utf8');
 
-    const kinds = bot.runtime.services.store.timeline.list(id).map((e) => e.kind);
+    const kinds = (await bot.runtime.services.store.timeline.list(id)).map((e) => e.kind);
     const order = ['opened', 'alert_fired', 'diagnosed', 'compacted', 'compaction_recheck', 'escalated', 'paged', 'acked', 'note', 'alert_resolved', 'resolved'];
     const firsts = order.map((k) => kinds.indexOf(k));
     expect(firsts.every((i) => i >= 0)).toBe(true);
     expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
     for (const [kind, n] of [['alert_fired', 1], ['escalated', 1], ['acked', 1], ['note', 2], ['alert_resolved', 1], ['resolved', 1], ['compacted', 1]] as const) expect(kinds.filter((k) => k === kind)).toHaveLength(n);
-    const events = bot.runtime.services.store.timeline.list(id);
+    const events = await bot.runtime.services.store.timeline.list(id);
     expect(events.filter((e) => e.kind === 'paged').flatMap((e) => (e.detail as { userIds: string[] }).userIds)).toEqual(['USRE1', 'UDBE1']);
     expect(events.find((e) => e.kind === 'note' && (e.detail as { via: string }).via === 'shortcut')!.at).toBe(new Date(messageMs).toISOString());
 
     // The draft's figures are what happened, to the second, with the right people.
-    const opened = incidents.get(id)!.openedAt;
+    const opened = (await incidents.get(id))!.openedAt;
     expect(Math.abs(Date.parse(opened) - tFire)).toBeLessThan(1_000);
     const row = (name: string) => markdown.match(new RegExp(`\\| ${name} \\| (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC)([^|]*)\\| ([^|]+) \\|`));
     expect(Math.abs(utcMs(row('detection')![1]!) - tFire)).toBeLessThan(1_000);
@@ -146,7 +147,7 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     await waitForEvent(bot, id, (e) => e.kind === 'paged' && (e.detail as { userIds: string[] }).userIds.includes('UDBE1'), 15_000);
     expect(await ask(bot, `timeline ${id}`, 'U0ALICE')).toMatch(/Primary on-call: Storage SRE page failed: <@USRE1> \(DM: Slack user not found\)/);
     expect(await ask(bot, `resolve ${id} --confirm`, 'U0OPS')).toContain(`${id} (stemedb-1) is resolved`);
-    const threadTs = incidents.get(id)!.threadTs!;
+    const threadTs = (await incidents.get(id))!.threadTs!;
     const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
     const markdown = bot.fake.uploads().find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!.bytes!.toString('utf8');
     expect(markdown).toContain('Resolved by @U0OPS');

@@ -4,63 +4,58 @@ import type { AddressInfo } from 'node:net';
 import { createRuntime } from '../../src/app/runtime';
 import { buildPostmortem } from '../../src/timeline/postmortem';
 import { describe, expect, it } from 'vitest';
-import { createSqliteIncidentStore } from '../../src/incidents/incident-store';
+import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
 import { openDatabase } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/app/migrations';
 import { incidentFigures } from '../../src/timeline/incident-figures';
-import { createTimelineLog } from '../../src/timeline/timeline-log';
 import { startRetentionJob } from '../../src/timeline/retention';
 import { createLogger } from '../../src/ops/logger';
 import { parseConfig } from '../../src/config/load-config';
-import { createSqliteAuditLog } from '../../src/store/audit-log';
-import { createSqlitePendingActionStore } from '../../src/access/pending-actions';
 import { relativeTime } from '../../src/timeline/timeline-text';
 
 function store() {
-  const db = openDatabase(':memory:', MIGRATIONS);
-  const timeline = createTimelineLog(db);
-  return { db, timeline, incidents: createSqliteIncidentStore(db, { timeline }) };
+  return createSqliteUnitOfWork(openDatabase(':memory:', MIGRATIONS));
 }
 
 describe('the incident event log', () => {
-  it('refuses a known kind with bad detail, and keeps kinds it does not know', () => {
+  it('refuses a known kind with bad detail, and keeps kinds it does not know', async () => {
     const { timeline, incidents } = store();
-    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date('2026-02-12T06:00:00Z'));
-    expect(() => incidents.addEvent(incident.id, 'acked', new Date(), 'U1', { level: 'two' })).toThrow(/escalationId|level/);
-    incidents.addEvent(incident.id, 'pending_action', new Date(), 'U1', { any: 'thing' });
-    expect(timeline.list(incident.id).map((e) => [e.kind, e.known])).toEqual([['opened', true], ['pending_action', false]]);
+    const { incident } = await incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date('2026-02-12T06:00:00Z'));
+    await expect(incidents.addEvent(incident.id, 'acked', new Date(), 'U1', { level: 'two' })).rejects.toThrow(/escalationId|level/);
+    await incidents.addEvent(incident.id, 'pending_action', new Date(), 'U1', { any: 'thing' });
+    expect((await timeline.list(incident.id)).map((e) => [e.kind, e.known])).toEqual([['opened', true], ['pending_action', false]]);
   });
 
-  it('writes an event in the transaction of its change: a failing append leaves the incident open', () => {
+  it('writes an event in the transaction of its change: a failing append leaves the incident open', async () => {
     const { timeline, incidents } = store();
-    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date());
+    const { incident } = await incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date());
     timeline.onAppend((e) => {
       if (e.kind === 'resolved') throw new Error('disk full');
     });
-    expect(() => incidents.resolve(incident.id, new Date(), 'U1')).toThrow('disk full');
-    expect(incidents.get(incident.id)?.status).toBe('open');
-    expect(timeline.list(incident.id).map((e) => e.kind)).toEqual(['opened']);
+    await expect(incidents.resolve(incident.id, new Date(), 'U1')).rejects.toThrow('disk full');
+    expect((await incidents.get(incident.id))?.status).toBe('open');
+    expect((await timeline.list(incident.id)).map((e) => e.kind)).toEqual(['opened']);
   });
 
-  it('records the same note (same Slack message) once', () => {
+  it('records the same note (same Slack message) once', async () => {
     const { timeline, incidents } = store();
-    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date());
-    for (let i = 0; i < 2; i++) incidents.addEvent(incident.id, 'note', new Date(), 'U1', { text: 'x', via: 'shortcut', messageTs: '1.2' }, 'note:1.2');
-    expect(timeline.list(incident.id).filter((e) => e.kind === 'note')).toHaveLength(1);
+    const { incident } = await incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'manual' }, new Date());
+    for (let i = 0; i < 2; i++) await incidents.addEvent(incident.id, 'note', new Date(), 'U1', { text: 'x', via: 'shortcut', messageTs: '1.2' }, 'note:1.2');
+    expect((await timeline.list(incident.id)).filter((e) => e.kind === 'note')).toHaveLength(1);
   });
 
-  it('derives ack, mitigation and resolve times from the log', () => {
+  it('derives ack, mitigation and resolve times from the log', async () => {
     const { timeline, incidents } = store();
     const t0 = Date.parse('2026-02-12T06:00:00Z');
     const at = (s: number) => new Date(t0 + s * 1000);
-    const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'alert', fingerprint: 'f', episode: 'e' }, at(0));
-    incidents.addEvent(incident.id, 'alert_fired', at(0), 'alertmanager', { startsAt: '2026-02-12T05:55:00Z', alertname: 'A', severity: null, fingerprint: 'f' });
-    incidents.addEvent(incident.id, 'diagnosed', at(5), 'bot', { startedAt: at(4).toISOString(), causes: ['disk_full'], severity: 'critical', errorRate: 0.03 });
-    incidents.addEvent(incident.id, 'paged', at(6), null, { userIds: ['U1'], level: 1, levelName: 'Secondary' });
-    incidents.addEvent(incident.id, 'acked', at(252), 'U1', { escalationId: 'x', level: 1, round: 1 });
-    incidents.addEvent(incident.id, 'compaction_recheck', at(400), 'bot', { condition: 'cleared', errorRateBefore: 0.03, errorRateAfter: 0.001 });
-    incidents.resolve(incident.id, at(600), 'alertmanager');
-    const f = incidentFigures(incidents.get(incident.id)!, timeline.list(incident.id));
+    const { incident } = await incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'alert', fingerprint: 'f', episode: 'e' }, at(0));
+    await incidents.addEvent(incident.id, 'alert_fired', at(0), 'alertmanager', { startsAt: '2026-02-12T05:55:00Z', alertname: 'A', severity: null, fingerprint: 'f' });
+    await incidents.addEvent(incident.id, 'diagnosed', at(5), 'bot', { startedAt: at(4).toISOString(), causes: ['disk_full'], severity: 'critical', errorRate: 0.03 });
+    await incidents.addEvent(incident.id, 'paged', at(6), null, { userIds: ['U1'], level: 1, levelName: 'Secondary' });
+    await incidents.addEvent(incident.id, 'acked', at(252), 'U1', { escalationId: 'x', level: 1, round: 1 });
+    await incidents.addEvent(incident.id, 'compaction_recheck', at(400), 'bot', { condition: 'cleared', errorRateBefore: 0.03, errorRateAfter: 0.001 });
+    await incidents.resolve(incident.id, at(600), 'alertmanager');
+    const f = incidentFigures((await incidents.get(incident.id))!, await timeline.list(incident.id));
     expect(f).toMatchObject({ impactStart: '2026-02-12T05:55:00Z', timeToAckMs: 252_000, timeToMitigateMs: 400_000, timeToResolveMs: 600_000, acknowledgedBy: 'U1', cause: 'disk_full', highestLevel: { level: 2, name: 'Secondary' } });
     expect(f.peakErrorRate).toEqual({ rate: 0.03, at: at(4).toISOString() });
     expect([relativeTime(252_000), relativeTime(3_725_000), relativeTime(0), relativeTime(-30_000)]).toEqual(['+4m12s', '+1h02m05s', '+0s', '-30s']);
@@ -68,27 +63,27 @@ describe('the incident event log', () => {
 });
 
 describe('retention', () => {
-  it('removes resolved incidents, their events and audit entries older than retention.days; keeps open and recent ones', () => {
-    const { db, timeline, incidents } = store();
-    const audit = createSqliteAuditLog(db);
+  it('removes resolved incidents, their events and audit entries older than retention.days; keeps open and recent ones', async () => {
+    const repositories = store();
+    const { timeline, incidents, audit } = repositories;
     const day = 86_400_000;
     const now = Date.parse('2027-03-01T00:00:00Z');
-    const old = incidents.openOrGet({ node: 'stemedb-1', title: 'old', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-old', episode: 'e1' }, new Date(now - 12 * day)).incident;
-    incidents.resolve(old.id, new Date(now - 11 * day), 'U1');
-    const stillOpen = incidents.openOrGet({ node: 'stemedb-2', title: 'open', source: 'manual' }, new Date(now - 30 * day)).incident;
-    const recent = incidents.openOrGet({ node: 'stemedb-3', title: 'recent', source: 'manual' }, new Date(now - 9 * day)).incident;
-    incidents.resolve(recent.id, new Date(now - 9 * day), 'U1');
-    audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 11 * day));
-    audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 1 * day));
+    const old = (await incidents.openOrGet({ node: 'stemedb-1', title: 'old', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-old', episode: 'e1' }, new Date(now - 12 * day))).incident;
+    await incidents.resolve(old.id, new Date(now - 11 * day), 'U1');
+    const stillOpen = (await incidents.openOrGet({ node: 'stemedb-2', title: 'open', source: 'manual' }, new Date(now - 30 * day))).incident;
+    const recent = (await incidents.openOrGet({ node: 'stemedb-3', title: 'recent', source: 'manual' }, new Date(now - 9 * day))).incident;
+    await incidents.resolve(recent.id, new Date(now - 9 * day), 'U1');
+    await audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 11 * day));
+    await audit.record({ actor: 'U1', action: 'ack', outcome: 'succeeded' }, new Date(now - 1 * day));
     const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, retention: { days: 10 } }, 'test');
     expect(config.retention).toEqual({ days: 10, interval: 3_600_000 });
-    const stop = startRetentionJob({ config, store: { db, incidents, timeline, audit, pendingActions: createSqlitePendingActionStore(db) }, log: createLogger('silent'), now: () => new Date(now) });
-    stop();
-    expect(incidents.get(old.id)).toBeUndefined();
-    expect(timeline.list(old.id)).toEqual([]);
-    expect(incidents.get(stillOpen.id)?.status).toBe('open');
-    expect(incidents.get(recent.id)?.status).toBe('resolved');
-    expect(audit.recent(10)).toHaveLength(1);
+    const stop = startRetentionJob({ config, store: repositories, log: createLogger('silent'), now: () => new Date(now) });
+    await stop();
+    expect(await incidents.get(old.id)).toBeUndefined();
+    expect(await timeline.list(old.id)).toEqual([]);
+    expect((await incidents.get(stillOpen.id))?.status).toBe('open');
+    expect((await incidents.get(recent.id))?.status).toBe('resolved');
+    expect(await audit.recent(10)).toHaveLength(1);
     expect(parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] } }, 'test').retention.days).toBe(400);
   });
 });
@@ -108,15 +103,15 @@ describe('the impact window from the metrics', () => {
     const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, now: () => new Date('2026-02-12T07:00:00Z') });
     try {
       const { incidents } = runtime.services.store;
-      const { incident } = incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'alert', fingerprint: 'f', episode: 'e' }, new Date('2026-02-12T06:00:00Z'));
-      incidents.addEvent(incident.id, 'alert_fired', new Date('2026-02-12T06:00:00Z'), 'alertmanager', { startsAt: '2026-02-12T05:55:00Z', alertname: 'A', severity: null, fingerprint: 'f' });
-      incidents.resolve(incident.id, new Date('2026-02-12T06:25:00Z'), 'alertmanager');
-      const draft = await buildPostmortem(runtime.services, incidents.get(incident.id)!);
+      const { incident } = await incidents.openOrGet({ node: 'stemedb-1', title: 't', source: 'alert', fingerprint: 'f', episode: 'e' }, new Date('2026-02-12T06:00:00Z'));
+      await incidents.addEvent(incident.id, 'alert_fired', new Date('2026-02-12T06:00:00Z'), 'alertmanager', { startsAt: '2026-02-12T05:55:00Z', alertname: 'A', severity: null, fingerprint: 'f' });
+      await incidents.resolve(incident.id, new Date('2026-02-12T06:25:00Z'), 'alertmanager');
+      const draft = await buildPostmortem(runtime.services, (await incidents.get(incident.id))!);
       expect(draft.markdown).toContain('Peak error rate in Prometheus (errors / operations, 5-minute rate, over the window): 4.37%');
       expect(queries[0]!.get('query')).toBe('max_over_time((sum(rate(stemedb_storage_operation_errors_total{instance="10.0.0.11:8080"}[5m])) / sum(rate(stemedb_storage_operations_total{instance="10.0.0.11:8080"}[5m])))[1800s:15s])');
       expect(queries[0]!.get('time')).toBe(String(Date.parse('2026-02-12T06:25:00Z') / 1000));
       broken = true;
-      const line = (await buildPostmortem(runtime.services, incidents.get(incident.id)!)).markdown.split('\n').find((l) => l.includes('Peak error rate in Prometheus'));
+      const line = (await buildPostmortem(runtime.services, (await incidents.get(incident.id))!)).markdown.split('\n').find((l) => l.includes('Peak error rate in Prometheus'));
       expect(line).toContain('over the window): not available (Prometheus at http://127.0.0.1:');
       expect(line).toContain('TSDB not ready');
     } finally {

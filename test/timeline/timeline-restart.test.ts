@@ -9,6 +9,7 @@ import { startFakeSlack } from '../harness/fake-slack';
 import { startBot } from '../harness/start-bot';
 import { startCluster } from '../../sim';
 import type { Runtime } from '../../src/app/runtime';
+import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
 import { pruneOlderThan } from '../../src/timeline/retention';
 import { ask, userChain } from './timeline-helpers';
 
@@ -29,11 +30,11 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
     try {
       expect((await postWebhook(bot.baseUrl, payload([firing]))).status).toBe(200);
       id = (await bot.fake.waitFor(() => bot.runtime.services.store.incidents.openForNode('stemedb-1'))).id;
-      await bot.fake.waitFor(() => bot.runtime.services.store.timeline.list(id).some((e) => e.kind === 'diagnosed'), 20_000);
+      await bot.fake.waitFor(async () => (await bot.runtime.services.store.timeline.list(id)).some((e) => e.kind === 'diagnosed'), 20_000);
       expect(await ask(bot, 'escalate stemedb-1 disk keeps filling', 'U0ALICE')).toContain(`Escalating ${id}`);
-      await bot.fake.waitFor(() => bot.runtime.services.store.timeline.list(id).some((e) => e.kind === 'paged'), 10_000);
+      await bot.fake.waitFor(async () => (await bot.runtime.services.store.timeline.list(id)).some((e) => e.kind === 'paged'), 10_000);
       expect(await ask(bot, `note ${id} before the restart`, 'U0ALICE')).toContain('Noted');
-      before = bot.runtime.services.store.timeline.list(id).map(({ id: n, kind, at }) => ({ id: n, kind, at }));
+      before = (await bot.runtime.services.store.timeline.list(id)).map(({ id: n, kind, at }) => ({ id: n, kind, at }));
     } finally {
       await bot.stop();
     }
@@ -41,7 +42,7 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
     bot = await startBot(options);
     try {
       const timeline = bot.runtime.services.store.timeline;
-      expect(timeline.list(id).map(({ id: n, kind, at }) => ({ id: n, kind, at }))).toEqual(before);
+      expect((await timeline.list(id)).map(({ id: n, kind, at }) => ({ id: n, kind, at }))).toEqual(before);
       // Alertmanager re-sends the same firing alert after the restart: no second "fired", no second page.
       expect((await postWebhook(bot.baseUrl, payload([firing]))).status).toBe(200);
       // ...and again with a new description: that is a re-fire worth a line.
@@ -50,7 +51,7 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
       expect(await ask(bot, `ack ${id}`, 'USRE1')).toContain(`You acknowledged ${id}`);
       expect((await postWebhook(bot.baseUrl, payload([{ ...firing, status: 'resolved', endsAt: new Date().toISOString() }]))).status).toBe(200);
       await bot.fake.waitForCall('files.completeUploadExternal', undefined, 15_000);
-      const kinds = timeline.list(id).map((e) => e.kind);
+      const kinds = (await timeline.list(id)).map((e) => e.kind);
       expect(kinds.slice(0, before.length)).toEqual(before.map((e) => e.kind));
       expect(kinds.filter((k) => k === 'alert_fired')).toHaveLength(1);
       expect(kinds.filter((k) => k === 'paged')).toHaveLength(1);
@@ -81,8 +82,9 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
     const db = (await import('better-sqlite3')).default(join(dir, 'bot.sqlite'));
     try {
       db.pragma('foreign_keys = ON');
-      expect(pruneOlderThan(db, new Date(Date.now() - 400 * 86_400_000))).toMatchObject({ incidents: 0, events: 0 });
-      const removed = pruneOlderThan(db, new Date(Date.now() + 60_000));
+      const store = createSqliteUnitOfWork(db);
+      expect(await pruneOlderThan(store, new Date(Date.now() - 400 * 86_400_000))).toMatchObject({ incidents: 0, events: 0 });
+      const removed = await pruneOlderThan(store, new Date(Date.now() + 60_000));
       expect(removed.incidents).toBe(1);
       expect(removed.events).toBe(parsed.events.length);
       expect(db.prepare('SELECT COUNT(*) AS n FROM incident_events WHERE incident_id = ?').get(id!)).toEqual({ n: 0 });
