@@ -45,7 +45,8 @@ describe('automatic escalation on the runbook criteria', () => {
     const dm = await fake.waitFor(() => dmsTo(fake, 'USRE1', incident.id)[0]);
     expect(String(dm.body.text)).toContain('exceeds 10% (critical data loss risk)');
     expect(await bot.runtime.services.escalations!.escalations.latest(incident.id)).toMatchObject({ trigger: 'auto', startedBy: 'bot' });
-    const threadTs = (await bot.runtime.services.store.incidents.get(incident.id))?.threadTs;
+    // The page does not wait for the header (the alert channel is paced): wait for the thread to exist.
+    const threadTs = await fake.waitFor(async () => (await bot.runtime.services.store.incidents.get(incident.id))?.threadTs ?? undefined);
     const header = fake.messages('C0ALERTS').find((m) => m.ts === threadTs);
     expect(header?.text).toContain('started automatically (runbook: escalate immediately)');
 
