@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
@@ -32,6 +33,11 @@ export class EscalationScheduler {
   private stopped = true;
   /** The pass under way, so `stop()` can wait for it before the store closes. */
   private pass: Promise<void> = Promise.resolve();
+  /**
+   * A pass runs in the context the scheduler was built in, never in a caller's: woken from inside someone's
+   * transaction, its ticks wait for that transaction to end instead of joining it.
+   */
+  private readonly runPass = AsyncResource.bind(() => this.run());
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -55,7 +61,7 @@ export class EscalationScheduler {
       return this.pass;
     }
     this.running = true;
-    this.pass = this.run();
+    this.pass = this.runPass();
     return this.pass;
   }
 

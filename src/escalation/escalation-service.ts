@@ -152,7 +152,8 @@ export class EscalationService implements EscalationPort {
       const level = outcome.kind === 'started' || outcome.kind === 'moved_up' ? outcome.level + 1 : undefined;
       await services.store.audit.record({ actor: request.by, action: 'escalate', node: outcome.incident.node, incidentId: outcome.incident.id, outcome: outcome.kind, detail: { trigger: request.trigger, reasons: request.reasons, ...(level ? { level } : {}) } }, now);
     }
-    if (outcome.kind === 'started' || outcome.kind === 'moved_up') await this.scheduler.wake();
+    // Not awaited: a caller inside a transaction would wait on a pass that waits on that transaction.
+    if (outcome.kind === 'started' || outcome.kind === 'moved_up') void this.scheduler.wake();
     return outcome;
   }
 
@@ -203,7 +204,7 @@ export class EscalationService implements EscalationPort {
       await tx.audit.record({ actor: by, action: 'ack', node: incident.node, incidentId, outcome: changed ? 'succeeded' : 'already_acked', detail: { escalationId: active.id } }, now);
       return { outcome: { kind: changed ? 'acked' : 'already_acked', escalation, incident }, applied: true };
     });
-    if (applied) await this.scheduler.wake();
+    if (applied) void this.scheduler.wake();
     return outcome;
   }
 
@@ -227,7 +228,7 @@ export class EscalationService implements EscalationPort {
       if (resolvedNow || wasActive) await tx.audit.record({ actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } }, now);
       return { incident, resolvedNow, stoppedEscalation: wasActive, pagerdutyResolves };
     });
-    await this.scheduler.wake();
+    void this.scheduler.wake();
     return outcome;
   }
 
