@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Services } from '../app/services';
 import type { DiagnosisResult } from '../diagnosis/types';
 import { textView } from '../render/blocks';
@@ -65,12 +66,12 @@ export class ChartService implements ChartPort {
       if (this.stormsCharted.has(target.stormKey)) return;
       this.stormsCharted.add(target.stormKey);
     }
-    this.track(this.postDiagnosisChart(result, target));
+    this.track(() => this.postDiagnosisChart(result, target));
   }
 
   /** The closed loop's before/after chart, into the thread where the re-check was just posted. */
   afterCompaction(input: { node: string; startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number }; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void {
-    this.track((async () => {
+    this.track(async () => {
       const config = this.services.inventory.get(input.node);
       if (!config) return;
       const nowMs = this.services.now().getTime();
@@ -80,7 +81,7 @@ export class ChartService implements ChartPort {
       const incident = input.incidentId ? await this.services.store.incidents.get(input.incidentId) : undefined;
       const marks = incident ? marksFromEvents(await this.services.store.incidents.events(incident.id), incident.source) : [];
       await this.post(compactionChart(data, input, input.condition, marks), target, `${input.node}-compaction`);
-    })());
+    });
   }
 
   /**
@@ -88,7 +89,7 @@ export class ChartService implements ChartPort {
    * people at once) and uploaded to each DM and the thread. No node or no data: nothing (the packet says enough).
    */
   afterPage(incidentId: string, target: PageChartTarget): void {
-    this.track((async () => {
+    this.track(async () => {
       const incident = await this.services.store.incidents.get(incidentId);
       if (!incident?.node) return;
       const node = incident.node;
@@ -108,7 +109,7 @@ export class ChartService implements ChartPort {
       const drawn = await cached.drawing;
       const into: ChartTarget = { channel: target.channel, threadTs: target.incidentThread ? (incident.threadTs ?? undefined) : undefined };
       if ('spec' in drawn.outcome) await this.post(drawn.outcome, into, `${node}-error-rate`, drawn.png);
-    })());
+    });
   }
 
   /** The chart (or why there is none) for a node now; shared by the thread hooks, the shell and the bench. */
@@ -139,8 +140,14 @@ export class ChartService implements ChartPort {
     }
   }
 
-  private track(work: Promise<void>): void {
-    const p = work.catch((err: unknown) => this.services.log.warn({ err }, 'chart failed; the text it illustrates stands')).finally(() => this.pending.delete(p));
+  /**
+   * Bound when the service is built: chart work runs in that context, never in a caller's, so its store reads
+   * wait for a caller's transaction to end instead of joining it (and no caller ever waits on a chart).
+   */
+  private readonly detached = AsyncResource.bind((work: () => Promise<void>) => work());
+
+  private track(work: () => Promise<void>): void {
+    const p = this.detached(work).catch((err: unknown) => this.services.log.warn({ err }, 'chart failed; the text it illustrates stands')).finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 
