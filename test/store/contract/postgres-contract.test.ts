@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
+import { pendingActionsContract } from './pending-actions-contract';
 import { postgresFactory } from './postgres-factory';
 
 /** The same repository contracts as sqlite-contract.test.ts, on a throwaway PostgreSQL. */
@@ -11,4 +12,5 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   afterAll(async () => server?.stop());
   const factory = postgresFactory(() => server);
   void factory; // the contracts are added as their PostgreSQL adapters land
+  pendingActionsContract(factory);
 });

@@ -11,8 +11,14 @@ export interface StoreConnection {
   close(): Promise<void>;
 }
 
+/** Test seams of a connection's repositories. */
+export interface OpenOptions {
+  /** Forces incident id collisions. */
+  newIncidentId?: () => string;
+}
+
 export interface StoreFactory {
   name: string;
   /** A fresh, empty, migrated store; `open` connects to it. */
-  create(): Promise<{ open(): Promise<StoreConnection>; destroy(): Promise<void> }>;
+  create(): Promise<{ open(options?: OpenOptions): Promise<StoreConnection>; destroy(): Promise<void> }>;
 }
