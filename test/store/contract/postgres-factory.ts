@@ -1,5 +1,6 @@
 import { createPostgresUnitOfWork } from '../../../src/app/postgres-repositories';
 import { migratePostgres } from '../../../src/store/postgres/migrate-postgres';
+import { createPgSession } from '../../../src/store/postgres/pg-session';
 import type { RunningPostgres } from '../../harness/postgres';
 import { freshDatabase } from '../postgres/pg-test-db';
 import type { StoreFactory } from './store-factory';
@@ -18,6 +19,7 @@ export function postgresFactory(server: () => RunningPostgres): StoreFactory {
           const pool = db.pool(6);
           return {
             store: createPostgresUnitOfWork(pool, options),
+            raw: { kind: 'postgres', session: createPgSession(pool) },
             async corrupt(table, column, where, text) {
               try {
                 await pool.query(`UPDATE ${table} SET ${column} = $1 WHERE ${where.column} = $2`, [text, where.value]);

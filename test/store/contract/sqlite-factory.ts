@@ -17,6 +17,7 @@ export const sqliteFactory: StoreFactory = {
         const db = openDatabase(path, MIGRATIONS);
         return {
           store: createSqliteUnitOfWork(db, options),
+          raw: { kind: 'sqlite', db },
           async corrupt(table, column, where, text) {
             db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${where.column} = ?`).run(text, where.value);
           },
