@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
+import { alertsContract } from './alerts-contract';
+import { escalationsContract } from './escalations-contract';
+import { jobsContract } from './jobs-contract';
+import { outboxContract } from './outbox-contract';
 import { pendingActionsContract } from './pending-actions-contract';
 import { postgresFactory } from './postgres-factory';
 
@@ -13,4 +17,8 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   const factory = postgresFactory(() => server);
   void factory; // the contracts are added as their PostgreSQL adapters land
   pendingActionsContract(factory);
+  alertsContract(factory);
+  jobsContract(factory);
+  escalationsContract(factory);
+  outboxContract(factory);
 });

@@ -1,4 +1,12 @@
+import { alertsContract } from './alerts-contract';
+import { escalationsContract } from './escalations-contract';
+import { jobsContract } from './jobs-contract';
+import { outboxContract } from './outbox-contract';
 import { pendingActionsContract } from './pending-actions-contract';
 import { sqliteFactory } from './sqlite-factory';
 
 pendingActionsContract(sqliteFactory);
+alertsContract(sqliteFactory);
+jobsContract(sqliteFactory);
+escalationsContract(sqliteFactory);
+outboxContract(sqliteFactory);
