@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
+import { deliveryDedupeContract } from './delivery-dedupe-contract';
 import { alertsContract } from './alerts-contract';
 import { escalationsContract } from './escalations-contract';
 import { jobsContract } from './jobs-contract';
 import { outboxContract } from './outbox-contract';
 import { pendingActionsContract } from './pending-actions-contract';
 import { postgresFactory } from './postgres-factory';
+import { slackPaceContract } from './slack-pace-contract';
 
 /** The same repository contracts as sqlite-contract.test.ts, on a throwaway PostgreSQL. */
 describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', () => {
@@ -21,4 +23,6 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   jobsContract(factory);
   escalationsContract(factory);
   outboxContract(factory);
+  deliveryDedupeContract(factory);
+  slackPaceContract(factory);
 });

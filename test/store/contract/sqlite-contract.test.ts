@@ -1,8 +1,10 @@
+import { deliveryDedupeContract } from './delivery-dedupe-contract';
 import { alertsContract } from './alerts-contract';
 import { escalationsContract } from './escalations-contract';
 import { jobsContract } from './jobs-contract';
 import { outboxContract } from './outbox-contract';
 import { pendingActionsContract } from './pending-actions-contract';
+import { slackPaceContract } from './slack-pace-contract';
 import { sqliteFactory } from './sqlite-factory';
 
 pendingActionsContract(sqliteFactory);
@@ -10,3 +12,5 @@ alertsContract(sqliteFactory);
 jobsContract(sqliteFactory);
 escalationsContract(sqliteFactory);
 outboxContract(sqliteFactory);
+deliveryDedupeContract(sqliteFactory);
+slackPaceContract(sqliteFactory);
