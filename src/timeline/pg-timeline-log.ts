@@ -29,7 +29,8 @@ export function pgEventEntry(r: EventRow): TimelineEntry {
 export function createPgTimelineLog(session: PgSession): TimelineLog {
   const listeners: AppendListener[] = [];
   return {
-    append(incidentId, kind, at, detail = {}, options = {}) {
+    async append(incidentId, kind, at, detail = {}, options = {}) {
+      // Inside the async function: a bad detail is a rejected promise, as on SQLite, never a synchronous throw.
       const checked = validateDetail(kind, detail);
       return session.withTx(async () => {
         const row = await session.one<{ id: string }>(

@@ -6,6 +6,11 @@ import { escalationsContract } from './escalations-contract';
 import { jobsContract } from './jobs-contract';
 import { outboxContract } from './outbox-contract';
 import { pendingActionsContract } from './pending-actions-contract';
+import { auditContract } from './audit-contract';
+import { compactionLocksContract } from './compaction-locks-contract';
+import { incidentsContract } from './incidents-contract';
+import { reportsContract } from './reports-contract';
+import { timelineContract } from './timeline-contract';
 import { postgresFactory } from './postgres-factory';
 import { slackPaceContract } from './slack-pace-contract';
 
@@ -19,6 +24,11 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   const factory = postgresFactory(() => server);
   void factory; // the contracts are added as their PostgreSQL adapters land
   pendingActionsContract(factory);
+  incidentsContract(factory);
+  timelineContract(factory);
+  auditContract(factory);
+  reportsContract(factory);
+  compactionLocksContract(factory);
   alertsContract(factory);
   jobsContract(factory);
   escalationsContract(factory);
