@@ -54,6 +54,13 @@ function fromRow(row: Row): Incident {
   };
 }
 
+/**
+ * Newest first. SQLite breaks a tie of `opened_at` (two problems of one webhook, one timestamp) by rowid, i.e.
+ * insertion order; incidents here have no such column, so the tie goes to the incident whose `opened` event
+ * (an identity column, written in the same transaction as the incident) came last.
+ */
+const NEWEST_FIRST = 'ORDER BY opened_at DESC, (SELECT min(e.id) FROM incident_events e WHERE e.incident_id = incidents.id) DESC NULLS LAST';
+
 /** Fresh ids tried before giving up on one incident (see newIncidentId). */
 const ID_ATTEMPTS = 5;
 /** Times an arrival re-reads after losing a race it could not have locked out (a caller without the node lock). */
@@ -90,7 +97,7 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
     }
     if (!node) return undefined;
     // Locked: a resolve of one of them waits for this join, or this join sees it resolved.
-    const open = await many("SELECT * FROM incidents WHERE node = $1 AND status = 'open' ORDER BY opened_at DESC, id DESC FOR UPDATE", [node]);
+    const open = await many(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST} FOR UPDATE`, [node]);
     const problem = incident.problem ?? NODE_PROBLEM;
     const existing = fingerprint ? (open.find((i) => i.problem === problem) ?? open.find((i) => i.problem === NODE_PROBLEM && !i.fingerprint)) : open[0];
     if (!existing) return undefined;
@@ -188,9 +195,9 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
         return { incident, othersFiring: numberOf(firing!.n) };
       });
     },
-    openOfNode: (node) => many("SELECT * FROM incidents WHERE node = $1 AND status = 'open' ORDER BY opened_at DESC, id DESC", [node]),
+    openOfNode: (node) => many(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST}`, [node]),
     get,
-    openForNode: (node) => one("SELECT * FROM incidents WHERE node = $1 AND status = 'open' ORDER BY opened_at DESC, id DESC LIMIT 1", [node]),
+    openForNode: (node) => one(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST} LIMIT 1`, [node]),
     openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = $1 AND status = 'open' ORDER BY opened_at DESC LIMIT 1", [channel]),
     openForFingerprint: (fp) => one("SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = $1 AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1", [fp]),
     listOpen: () => many("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at", []),

@@ -55,6 +55,11 @@ export function incidentsContract(factory: StoreFactory): void {
       expect(await other.get(opened.incident.id)).toEqual(opened.incident);
       expect(await other.events(opened.incident.id)).toEqual([{ id: expect.any(Number), incidentId: opened.incident.id, at: '2026-11-29T12:00:00.000Z', kind: 'opened', actor: null, detail: { source: 'manual' } }]);
       expect(await other.get('inc-0000000000')).toBeUndefined();
+      // Two problems of one webhook share a timestamp: the one opened last is the node's most recent.
+      const disk = await other.openOrGet(alert('stemedb-9', 'fp-d', { problem: 'DiskFull' }), t0);
+      const errors = await repo.openOrGet(alert('stemedb-9', 'fp-e', { problem: 'Errors' }), t0);
+      expect((await repo.openOfNode('stemedb-9')).map((i) => i.id)).toEqual([errors.incident.id, disk.incident.id]);
+      expect((await other.openForNode('stemedb-9'))?.id).toBe(errors.incident.id);
       // A request without a node has no problem key and never joins anything.
       const nodeless = await other.openOrGet({ node: null, title: 'x', source: 'manual' }, t0);
       expect(nodeless).toMatchObject({ created: true, incident: { node: null, problem: null } });
