@@ -4,6 +4,8 @@ import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
 import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
 import { REPORT_MIGRATIONS } from '../reports/report-store';
+import { SLACK_PACE_MIGRATIONS } from '../slack/slack-pace';
+import { DELIVERY_DEDUPE_MIGRATIONS } from '../store/delivery-dedupe';
 import type { Migration } from '../store/database';
 import { PROCESS_LOCK_MIGRATION } from '../store/process-lock';
 
@@ -11,7 +13,8 @@ import { PROCESS_LOCK_MIGRATION } from '../store/process-lock';
  * Every schema change, in order, assembled here in the composition root so the store (src/store) never
  * imports a feature: each feature exports its own list. Never edit an applied migration: add a new one. Version ranges per domain
  * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts,
- * 40-49 timeline, 50-59 access (pending actions), 60-69 reports.
+ * 40-49 timeline, 50-59 access (pending actions), 60-69 reports, 70-79 replicas
+ * (delivery deduplication, the shared Slack pace).
  */
 export const MIGRATIONS: Migration[] = [
   {
@@ -119,4 +122,6 @@ export const MIGRATIONS: Migration[] = [
   ...TIMELINE_MIGRATIONS,
   ...PENDING_ACTION_MIGRATIONS,
   ...REPORT_MIGRATIONS,
+  ...DELIVERY_DEDUPE_MIGRATIONS,
+  ...SLACK_PACE_MIGRATIONS,
 ];

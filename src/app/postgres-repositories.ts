@@ -1,18 +1,45 @@
 import type pg from 'pg';
+import { createPgAlertStore } from '../alerts/pg-alert-store';
+import { createPgJobQueue } from '../alerts/pg-job-queue';
+import { createPgEscalationStore } from '../escalation/pg-escalation-store';
+import { createPgPageOutbox } from '../escalation/pg-page-outbox';
 import { createPgSession } from '../store/postgres/pg-session';
+import { createPgPendingActionStore } from '../access/pg-pending-actions';
+import { createPgCompactionLockStore } from '../compaction/pg-compaction-lock-store';
+import { createPgIncidentStore } from '../incidents/pg-incident-store';
+import { createPgReportStore } from '../reports/pg-report-store';
+import { createPgAuditLog } from '../store/postgres/pg-audit-log';
+import { createPgTimelineLog } from '../timeline/pg-timeline-log';
 import type { Repositories, UnitOfWork } from './repositories';
 // Each repository's PostgreSQL adapter lives beside its SQLite one (e.g. src/alerts/pg-alert-store.ts).
 // PG-A: incidents, timeline, audit, pendingActions, reports, compactionLocks
 // PG-B: alerts, jobs, escalations, outbox
 
+export interface PostgresRepositoryOptions {
+  /** Tests force incident id collisions with it. */
+  newIncidentId?: () => string;
+}
+
 /**
  * The store for several replicas: every repository on one `pg` pool. Migrations run before this (see
  * store/postgres/migrate-postgres.ts); transactions are READ COMMITTED with row locks where a race matters.
  */
-export function createPostgresUnitOfWork(pool: pg.Pool): UnitOfWork {
+export function createPostgresUnitOfWork(pool: pg.Pool, options: PostgresRepositoryOptions = {}): UnitOfWork {
   const session = createPgSession(pool);
+  // One timeline: listeners registered on it also hear the events the incident store appends.
+  const timeline = createPgTimelineLog(session);
   const repositories = {
+    incidents: createPgIncidentStore(session, { timeline, newId: options.newIncidentId }),
+    timeline,
+    audit: createPgAuditLog(session),
+    pendingActions: createPgPendingActionStore(session),
+    reports: createPgReportStore(session),
+    compactionLocks: createPgCompactionLockStore(session),
     // filled in by the PG adapters as they land
+    alerts: createPgAlertStore(session),
+    jobs: createPgJobQueue(session),
+    escalations: createPgEscalationStore(session),
+    outbox: createPgPageOutbox(session),
   } as Repositories;
   return Object.freeze({ ...repositories, withTx: <T>(fn: (tx: Repositories) => Promise<T>) => session.withTx(() => fn(repositories)) });
 }

@@ -218,6 +218,15 @@ export const configSchema = z
     store: storeSchema.prefault({}),
     /** Incidents, their timelines and audit entries older than `days` are removed by a periodic job. */
     retention: z.object({ days: z.number().int().min(1).max(36_500).default(400), interval: durationSchema.default(3_600_000) }).strict().prefault({}),
+    /**
+     * The bot's own operations. `heartbeatUrl`: a dead-man switch (Grafana OnCall heartbeat, healthchecks.io)
+     * pinged with GET about every `heartbeatEvery` while every active escalation is on schedule, so a team
+     * learns from outside when the whole bot is down. Not pinged when unset.
+     */
+    ops: z
+      .object({ heartbeatUrl: z.url({ protocol: /^https?$/ }).optional(), heartbeatEvery: durationSchema.default(60_000) })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

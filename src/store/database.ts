@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 export type Db = Database.Database;
 
 export interface Migration {
-  /** Applied in ascending order, each once. Ranges: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts, 40-49 timeline, 50-59 access. */
+  /** Applied in ascending order, each once. Ranges: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts, 40-49 timeline, 50-59 access, 60-69 reports, 70-79 replicas. */
   version: number;
   name: string;
   sql: string;

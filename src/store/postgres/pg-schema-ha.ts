@@ -4,6 +4,7 @@ import type { PgMigration } from './pg-migration';
  * Tables only the PostgreSQL store has (versions 100-109): engine work as leased rows, and periodic duties
  * claimed once per period across all replicas. Domain rows (an outbox page, an escalation) keep their state;
  * a work item says when something is due and who holds it, and names the domain row by `kind` + `ref`.
+ * Also the twins of SQLite's 70-79 (replicas: delivery deduplication, the shared Slack pace), which both stores have.
  */
 export const PG_HA_MIGRATIONS: PgMigration[] = [
   {
@@ -37,6 +38,30 @@ export const PG_HA_MIGRATIONS: PgMigration[] = [
         claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         finished_at TIMESTAMPTZ,
         PRIMARY KEY (duty, period)       -- the once-per-period guarantee: one row, whoever inserts it first
+      );
+    `,
+  },
+  // Twins of the SQLite migrations 70-79 (replicas): same versions, so neither store falls behind.
+  {
+    version: 70,
+    name: 'deliveries seen (Slack events and interactions, alert notifications)',
+    sql: `
+      CREATE TABLE delivery_dedupe (
+        source TEXT NOT NULL CHECK (source IN ('slack_event', 'slack_interaction', 'alert_notification')),
+        id TEXT NOT NULL,                -- Slack event_id; action_ts + user + action_id; Alertmanager group key + ...
+        seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (source, id)         -- firstSeen: INSERT ... ON CONFLICT DO NOTHING, true for one replica only
+      );
+      CREATE INDEX delivery_dedupe_by_seen ON delivery_dedupe (seen_at);
+    `,
+  },
+  {
+    version: 71,
+    name: 'one Slack pace per app and channel, shared by replicas',
+    sql: `
+      CREATE TABLE slack_pace (
+        key TEXT PRIMARY KEY,            -- a channel id, or 'app:<method tier>' for calls paced per app
+        next_at TIMESTAMPTZ NOT NULL     -- the earliest the next call for this key may go out (database clock)
       );
     `,
   },

@@ -1,5 +1,6 @@
 import { createPostgresUnitOfWork } from '../../../src/app/postgres-repositories';
 import { migratePostgres } from '../../../src/store/postgres/migrate-postgres';
+import { createPgSession } from '../../../src/store/postgres/pg-session';
 import type { RunningPostgres } from '../../harness/postgres';
 import { freshDatabase } from '../postgres/pg-test-db';
 import type { StoreFactory } from './store-factory';
@@ -14,12 +15,19 @@ export function postgresFactory(server: () => RunningPostgres): StoreFactory {
       const db = await freshDatabase(server(), `contract_${++databases}`);
       await migratePostgres(db.pool(1));
       return {
-        async open() {
+        async open(options = {}) {
           const pool = db.pool(6);
           return {
-            store: createPostgresUnitOfWork(pool),
+            store: createPostgresUnitOfWork(pool, options),
+            raw: { kind: 'postgres', session: createPgSession(pool) },
             async corrupt(table, column, where, text) {
-              await pool.query(`UPDATE ${table} SET ${column} = $1 WHERE ${where.column} = $2`, [text, where.value]);
+              try {
+                await pool.query(`UPDATE ${table} SET ${column} = $1 WHERE ${where.column} = $2`, [text, where.value]);
+              } catch (err) {
+                // A JSONB column cannot hold text that is not JSON: the nearest damage is a JSON string where an object was.
+                if ((err as { code?: string }).code !== '22P02') throw err;
+                await pool.query(`UPDATE ${table} SET ${column} = to_jsonb($1::text) WHERE ${where.column} = $2`, [text, where.value]);
+              }
             },
             async close() {
               // the pools are ended together by destroy()

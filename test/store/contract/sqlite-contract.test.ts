@@ -1,4 +1,26 @@
+import { deliveryDedupeContract } from './delivery-dedupe-contract';
+import { alertsContract } from './alerts-contract';
+import { escalationsContract } from './escalations-contract';
+import { jobsContract } from './jobs-contract';
+import { outboxContract } from './outbox-contract';
 import { pendingActionsContract } from './pending-actions-contract';
+import { auditContract } from './audit-contract';
+import { compactionLocksContract } from './compaction-locks-contract';
+import { incidentsContract } from './incidents-contract';
+import { reportsContract } from './reports-contract';
+import { timelineContract } from './timeline-contract';
+import { slackPaceContract } from './slack-pace-contract';
 import { sqliteFactory } from './sqlite-factory';
 
 pendingActionsContract(sqliteFactory);
+incidentsContract(sqliteFactory);
+timelineContract(sqliteFactory);
+auditContract(sqliteFactory);
+reportsContract(sqliteFactory);
+compactionLocksContract(sqliteFactory);
+alertsContract(sqliteFactory);
+jobsContract(sqliteFactory);
+escalationsContract(sqliteFactory);
+outboxContract(sqliteFactory);
+deliveryDedupeContract(sqliteFactory);
+slackPaceContract(sqliteFactory);

@@ -13,10 +13,11 @@ export const sqliteFactory: StoreFactory = {
     const dir = mkdtempSync(join(tmpdir(), 'store-contract-'));
     const path = join(dir, 'store.sqlite');
     return {
-      async open() {
+      async open(options = {}) {
         const db = openDatabase(path, MIGRATIONS);
         return {
-          store: createSqliteUnitOfWork(db),
+          store: createSqliteUnitOfWork(db, options),
+          raw: { kind: 'sqlite', db },
           async corrupt(table, column, where, text) {
             db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${where.column} = ?`).run(text, where.value);
           },

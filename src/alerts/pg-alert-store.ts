@@ -1,0 +1,180 @@
+import type { PgSession } from '../store/postgres/pg-session';
+import { storedAlertSchema, type AlertStore, type AlertSummary, type AlertThread, type DiagState, type StoredAlert, type ThreadPatch } from './alert-store';
+
+interface ThreadRow {
+  incident_id: string;
+  node_label: string | null;
+  alert_json: unknown; // JSONB: already parsed by `pg`, still checked by zod
+  created_at: Date;
+  last_seen_at: Date;
+  repeats: number;
+  summary_id: string | null; // BIGINT arrives as text
+  diag_state: DiagState;
+  diag_ts: string | null;
+  header_hash: string | null;
+  resolved_ts: string | null;
+  escalation_closed: boolean;
+}
+
+interface SummaryRow {
+  id: string;
+  alertname: string;
+  channel: string;
+  ts: string | null;
+  hash: string | null;
+  created_at: Date;
+  last_added_at: Date;
+}
+
+const fromThreadRow = (r: ThreadRow): AlertThread => ({
+  incidentId: r.incident_id,
+  nodeLabel: r.node_label,
+  alert: storedAlertSchema.parse(r.alert_json),
+  createdAt: r.created_at.toISOString(),
+  lastSeenAt: r.last_seen_at.toISOString(),
+  repeats: r.repeats,
+  summaryId: r.summary_id === null ? null : Number(r.summary_id),
+  diagState: r.diag_state,
+  diagTs: r.diag_ts,
+  headerHash: r.header_hash,
+  resolvedTs: r.resolved_ts,
+  escalationClosed: r.escalation_closed,
+});
+
+const fromSummaryRow = (r: SummaryRow): AlertSummary => ({
+  id: Number(r.id),
+  alertname: r.alertname,
+  channel: r.channel,
+  ts: r.ts,
+  hash: r.hash,
+  createdAt: r.created_at.toISOString(),
+  lastAddedAt: r.last_added_at.toISOString(),
+});
+
+/** Label maps with their keys sorted: JSONB keeps objects in its own key order, not Alertmanager's. */
+const sorted = (m: Record<string, string>) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
+const contentOf = (a: StoredAlert) => JSON.stringify([a.status, sorted(a.labels), sorted(a.annotations), a.generatorURL]);
+
+const COLUMNS: Record<keyof ThreadPatch, string> = {
+  diagState: 'diag_state',
+  diagTs: 'diag_ts',
+  headerHash: 'header_hash',
+  resolvedTs: 'resolved_ts',
+  escalationClosed: 'escalation_closed',
+};
+
+const THREAD_COLUMNS = 't.incident_id, t.node_label, t.alert_json, t.created_at, t.last_seen_at, t.repeats, t.summary_id::text AS summary_id, t.diag_state, t.diag_ts, t.header_hash, t.resolved_ts, t.escalation_closed';
+const SUMMARY_COLUMNS = 'id::text AS id, alertname, channel, ts, hash, created_at, last_added_at';
+
+/**
+ * The alert store on PostgreSQL (tables of PG migration 30). Claims are single UPDATE statements: a second
+ * replica's UPDATE waits for the first one's row lock, then re-checks the state and finds nothing to take.
+ */
+export function createPgAlertStore(session: PgSession): AlertStore {
+  const threads = async (sql: string, params: readonly unknown[]) => (await session.query<ThreadRow>(sql, params)).map(fromThreadRow);
+  const summary = async (id: number) => {
+    const row = await session.one<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE id = $1`, [id]);
+    return row ? fromSummaryRow(row) : undefined;
+  };
+  return {
+    async thread(incidentId) {
+      return (await threads(`SELECT ${THREAD_COLUMNS} FROM alert_threads t WHERE t.incident_id = $1`, [incidentId]))[0];
+    },
+    async addThread(t, at) {
+      await session.run(
+        'INSERT INTO alert_threads (incident_id, node_label, alert_json, created_at, last_seen_at, summary_id, diag_state) VALUES ($1, $2, $3, $4, $4, $5, $6)',
+        [t.incidentId, t.nodeLabel, JSON.stringify(t.alert), at, t.summaryId, t.diagState],
+      );
+    },
+    touchThread(incidentId, alert, at) {
+      // The row lock orders two replicas recording copies of the same alert: each compares with the copy before it.
+      return session.withTx(async () => {
+        const before = await session.one<{ alert_json: unknown }>('SELECT alert_json FROM alert_threads WHERE incident_id = $1 FOR UPDATE', [incidentId]);
+        await session.run('UPDATE alert_threads SET alert_json = $1, last_seen_at = $2, repeats = repeats + 1 WHERE incident_id = $3', [JSON.stringify(alert), at, incidentId]);
+        return !before || contentOf(storedAlertSchema.parse(before.alert_json)) !== contentOf(alert);
+      });
+    },
+    async update(incidentId, patch) {
+      const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof ThreadPatch, unknown][];
+      if (entries.length === 0) return;
+      const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 1}`).join(', ');
+      await session.run(`UPDATE alert_threads SET ${sets} WHERE incident_id = $${entries.length + 1}`, [...entries.map(([, v]) => v), incidentId]);
+    },
+    async casDiagState(incidentId, from, to) {
+      return (await session.run('UPDATE alert_threads SET diag_state = $1 WHERE incident_id = $2 AND diag_state = ANY($3::text[])', [to, incidentId, [...from]])) > 0;
+    },
+    async createdSince(since) {
+      const row = await session.one<{ n: number }>('SELECT COUNT(*)::int AS n FROM alert_threads WHERE created_at >= $1', [since]);
+      return row?.n ?? 0;
+    },
+    openThreadsOfNode(node, states) {
+      return threads(
+        `SELECT ${THREAD_COLUMNS} FROM alert_threads t JOIN incidents i ON i.id = t.incident_id
+          WHERE i.node = $1 AND i.status = 'open' AND t.diag_state = ANY($2::text[]) ORDER BY t.created_at, t.incident_id`,
+        [node, [...states]],
+      );
+    },
+    async claimForDiagnosis(node) {
+      // Resolved ones too: a diagnosis that arrives after the alert cleared still explains it.
+      const claimed = await threads(
+        `UPDATE alert_threads t SET diag_state = 'running' FROM incidents i
+          WHERE i.id = t.incident_id AND i.node = $1 AND t.diag_state = 'awaiting'
+          RETURNING ${THREAD_COLUMNS}`,
+        [node],
+      );
+      // As SQLite returns them: the threads as they were found (awaiting), oldest first.
+      return claimed
+        .map((t) => ({ ...t, diagState: 'awaiting' as const }))
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.incidentId < b.incidentId ? -1 : 1));
+    },
+    summaryFor(alertname, channel, at, activeSince) {
+      return session.withTx(async () => {
+        // Two replicas opening a storm's summary at once would each insert one: a transaction-scoped advisory
+        // lock on (alertname, channel) makes the second find the first's.
+        await session.run("SELECT pg_advisory_xact_lock(hashtextextended('alert_summary:' || $1 || ':' || $2, 0))", [alertname, channel]);
+        const row = await session.one<SummaryRow>(
+          `SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE alertname = $1 AND channel = $2 AND last_added_at >= $3 ORDER BY id DESC LIMIT 1`,
+          [alertname, channel, activeSince],
+        );
+        if (row) {
+          await session.run('UPDATE alert_summaries SET last_added_at = $1 WHERE id = $2', [at, row.id]);
+          return fromSummaryRow({ ...row, last_added_at: at });
+        }
+        const created = await session.one<SummaryRow>(
+          `INSERT INTO alert_summaries (alertname, channel, created_at, last_added_at) VALUES ($1, $2, $3, $3) RETURNING ${SUMMARY_COLUMNS}`,
+          [alertname, channel, at],
+        );
+        return fromSummaryRow(created!);
+      });
+    },
+    summary,
+    async setSummaryMessage(id, ts, hash) {
+      await session.run('UPDATE alert_summaries SET ts = $1, hash = $2 WHERE id = $3', [ts, hash, id]);
+    },
+    async setSummaryHash(id, hash) {
+      await session.run('UPDATE alert_summaries SET hash = $1 WHERE id = $2', [hash, id]);
+    },
+    summaryMembers(id) {
+      return threads(`SELECT ${THREAD_COLUMNS} FROM alert_threads t WHERE t.summary_id = $1 ORDER BY t.created_at, t.incident_id`, [id]);
+    },
+    async resetInterrupted() {
+      await session.withTx(async () => {
+        await session.run("UPDATE alert_threads SET diag_state = 'wanted' WHERE diag_state = 'posting'");
+        await session.run("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running'");
+      });
+    },
+    async saveNodeDiagnosis(node, startedAt, result) {
+      await session.run(
+        `INSERT INTO alert_node_diagnoses AS d (node, started_at, result_json) VALUES ($1, $2, $3)
+         ON CONFLICT (node) DO UPDATE SET started_at = excluded.started_at, result_json = excluded.result_json WHERE excluded.started_at >= d.started_at`,
+        [node, startedAt, JSON.stringify(result)],
+      );
+    },
+    async nodeDiagnosis(node) {
+      const row = await session.one<{ started_at: Date; result_json: unknown }>('SELECT started_at, result_json FROM alert_node_diagnoses WHERE node = $1', [node]);
+      return row ? { startedAt: row.started_at.toISOString(), result: row.result_json } : undefined;
+    },
+  };
+}

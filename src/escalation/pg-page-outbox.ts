@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { PgSession } from '../store/postgres/pg-session';
+import { outboxPayloadSchema, REACHES_HUMAN, type OutboxKind, type OutboxRow, type OutboxStatus } from './outbox-rows';
+import type { PageOutbox } from './page-outbox';
+
+/** Times are TIMESTAMPTZ here and epoch milliseconds in the rows, as SQLite stores them. */
+interface Row {
+  id: string; // BIGINT arrives as text
+  idempotency_key: string;
+  escalation_id: string;
+  incident_id: string;
+  level: number | null;
+  round: number | null;
+  kind: OutboxKind;
+  target: string;
+  reaches_human: boolean;
+  payload_json: unknown; // JSONB: parsed by `pg`, still checked by zod
+  status: OutboxStatus;
+  attempts: number;
+  due_at: Date;
+  next_attempt_at: Date;
+  created_at: Date;
+  sending_since: Date | null;
+  sent_at: Date | null;
+  last_error: string | null;
+  result_json: unknown;
+}
+
+const resultSchema = z.record(z.string(), z.unknown()).nullable();
+const toMs = (d: Date | null) => (d === null ? null : d.getTime());
+
+function fromRow(r: Row): OutboxRow {
+  return {
+    id: Number(r.id),
+    key: r.idempotency_key,
+    escalationId: r.escalation_id,
+    incidentId: r.incident_id,
+    level: r.level,
+    round: r.round,
+    kind: r.kind,
+    target: r.target,
+    reachesHuman: r.reaches_human,
+    payload: outboxPayloadSchema.parse(r.payload_json),
+    status: r.status,
+    attempts: r.attempts,
+    dueAt: r.due_at.getTime(),
+    nextAttemptAt: r.next_attempt_at.getTime(),
+    createdAt: r.created_at.getTime(),
+    sendingSince: toMs(r.sending_since),
+    sentAt: toMs(r.sent_at),
+    lastError: r.last_error,
+    result: resultSchema.parse(r.result_json),
+  };
+}
+
+const COLUMNS = 'id::text AS id, idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, attempts, due_at, next_attempt_at, created_at, sending_since, sent_at, last_error, result_json';
+
+/**
+ * The page outbox on PostgreSQL (PG migration 20). The unique idempotency key makes a second write of the
+ * same page a no-op on every replica (`ON CONFLICT DO NOTHING`); `claim` is one UPDATE that re-checks
+ * `pending` after waiting for a concurrent claimer's row lock, so exactly one replica sends each row.
+ */
+export function createPgPageOutbox(session: PgSession): PageOutbox {
+  const all = async (where: string, params: readonly unknown[]) => (await session.query<Row>(`SELECT ${COLUMNS} FROM page_outbox ${where}`, params)).map(fromRow);
+  return {
+    insert(rows, now) {
+      if (rows.length === 0) return Promise.resolve(0);
+      return session.withTx(async () => {
+        let added = 0;
+        for (const r of rows) {
+          const kind = r.payload.kind;
+          added += await session.run(
+            `INSERT INTO page_outbox (idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, due_at, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11)
+             ON CONFLICT (idempotency_key) DO NOTHING`,
+            [r.key, r.escalationId, r.incidentId, r.level, r.round, kind, r.target, REACHES_HUMAN.has(kind), JSON.stringify(r.payload), new Date(r.dueAt), new Date(now)],
+          );
+        }
+        return added;
+      });
+    },
+    cancelPending: (escalationId) => session.run("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = $1 AND status = 'pending' AND level IS NOT NULL", [escalationId]),
+    due: (now, limit) => all("WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2", [new Date(now), limit]),
+    async nextAttemptAt() {
+      const row = await session.one<{ at: Date | null }>("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'");
+      return toMs(row?.at ?? null);
+    },
+    async claim(id, now) {
+      return (await session.run("UPDATE page_outbox SET status = 'sending', attempts = attempts + 1, sending_since = $1 WHERE id = $2 AND status = 'pending'", [new Date(now), id])) > 0;
+    },
+    async markSent(id, now, result) {
+      await session.run("UPDATE page_outbox SET status = 'sent', sent_at = $1, result_json = $2 WHERE id = $3", [new Date(now), JSON.stringify(result), id]);
+    },
+    async markRetry(id, nextAttemptAt, error, refundAttempt) {
+      await session.run("UPDATE page_outbox SET status = 'pending', next_attempt_at = $1, last_error = $2, attempts = attempts - $3 WHERE id = $4", [new Date(nextAttemptAt), error, refundAttempt ? 1 : 0, id]);
+    },
+    async markFailed(id, error) {
+      await session.run("UPDATE page_outbox SET status = 'failed', last_error = $1 WHERE id = $2", [error, id]);
+    },
+    async get(id) {
+      return (await all('WHERE id = $1', [id]))[0];
+    },
+    ofEscalation: (escalationId) => all('WHERE escalation_id = $1 ORDER BY id', [escalationId]),
+    ofLevel: (escalationId, level, round) => all('WHERE escalation_id = $1 AND level = $2 AND round = $3 ORDER BY id', [escalationId, level, round]),
+    inFlight: () => all("WHERE status = 'sending' ORDER BY id", []),
+    async setPayload(id, payload) {
+      await session.run('UPDATE page_outbox SET payload_json = $1 WHERE id = $2', [JSON.stringify(payload), id]);
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import type { PgSession } from '../store/postgres/pg-session';
+import { ADVISORY_CLASS, isoOf, isoOrNull, isUniqueViolation, numberOf, parsedOrThrow } from '../store/postgres/pg-row-values';
+import type { TimelineLog } from '../timeline/timeline-log';
+import { createPgTimelineLog } from '../timeline/pg-timeline-log';
+import { NODE_PROBLEM } from './incident-problem';
+import { newIncidentId, type Incident, type IncidentEvent, type IncidentStore, type NewIncident, type OpenResult } from './incident-store';
+
+interface Row {
+  id: string;
+  node: string | null;
+  title: string;
+  source: 'alert' | 'manual';
+  status: 'open' | 'resolved';
+  severity: string | null;
+  alertname: string | null;
+  fingerprint: string | null;
+  episode: string | null;
+  labels_json: unknown;
+  annotations_json: unknown;
+  channel: string | null;
+  thread_ts: string | null;
+  opened_at: Date;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  last_diagnosis_json: unknown;
+  problem: string | null;
+}
+
+const stringMap = z.record(z.string(), z.string());
+const detailSchema = z.record(z.string(), z.unknown());
+
+/** Labels and annotations are parsed, not cast: a damaged row is an error naming it, never a half-incident. */
+function fromRow(row: Row): Incident {
+  return {
+    id: row.id,
+    node: row.node,
+    title: row.title,
+    source: row.source,
+    status: row.status,
+    severity: row.severity,
+    alertname: row.alertname,
+    fingerprint: row.fingerprint,
+    episode: row.episode,
+    labels: parsedOrThrow(row.labels_json, stringMap, 'incidents', row.id, 'labels_json'),
+    annotations: parsedOrThrow(row.annotations_json, stringMap, 'incidents', row.id, 'annotations_json'),
+    channel: row.channel,
+    threadTs: row.thread_ts,
+    openedAt: isoOf(row.opened_at),
+    resolvedAt: isoOrNull(row.resolved_at),
+    resolvedBy: row.resolved_by,
+    lastDiagnosis: row.last_diagnosis_json ?? null,
+    problem: row.problem,
+  };
+}
+
+/**
+ * Newest first. SQLite breaks a tie of `opened_at` (two problems of one webhook, one timestamp) by rowid, i.e.
+ * insertion order; incidents here have no such column, so the tie goes to the incident whose `opened` event
+ * (an identity column, written in the same transaction as the incident) came last.
+ */
+const NEWEST_FIRST = 'ORDER BY opened_at DESC, (SELECT min(e.id) FROM incident_events e WHERE e.incident_id = incidents.id) DESC NULLS LAST';
+
+/** Fresh ids tried before giving up on one incident (see newIncidentId). */
+const ID_ATTEMPTS = 5;
+/** Times an arrival re-reads after losing a race it could not have locked out (a caller without the node lock). */
+const RACE_ATTEMPTS = 3;
+
+/**
+ * The PostgreSQL twin of createSqliteIncidentStore. SQLite gets "one open incident per node and problem" from
+ * its IMMEDIATE transactions (one writer at a time); here `openOrGet` takes a transaction-scoped advisory lock
+ * on the node (or, for an alert without a node, on its fingerprint and episode), so two replicas deciding for
+ * the same node decide one after the other, and the partial unique index stays the last word. Statements that
+ * may fail on a constraint run in savepoints: in PostgreSQL a failed statement would abort the transaction.
+ */
+export function createPgIncidentStore(session: PgSession, options: { newId?: () => string; timeline?: TimelineLog } = {}): IncidentStore {
+  const newId = options.newId ?? newIncidentId;
+  const timeline = options.timeline ?? createPgTimelineLog(session);
+  const one = async (sql: string, params: unknown[]) => {
+    const row = await session.one<Row>(sql, params);
+    return row ? fromRow(row) : undefined;
+  };
+  const many = async (sql: string, params: unknown[]) => (await session.query<Row>(sql, params)).map(fromRow);
+  const get = (id: string) => one('SELECT * FROM incidents WHERE id = $1', [id]);
+  const mustGet = async (id: string) => {
+    const incident = await get(id);
+    if (!incident) throw new Error(`incident ${id} vanished inside its own transaction`);
+    return incident;
+  };
+
+  /** The incident an arrival belongs to, joining it when it is the node's (see `openOrGet`). */
+  const belonging = async (incident: NewIncident, at: Date): Promise<OpenResult | undefined> => {
+    const { fingerprint, episode, node } = incident;
+    if (fingerprint && episode) {
+      const row = await session.one<{ incident_id: string }>('SELECT incident_id FROM incident_alerts WHERE fingerprint = $1 AND episode = $2', [fingerprint, episode]);
+      if (row) return { incident: await mustGet(row.incident_id), created: false, joined: false };
+    }
+    if (!node) return undefined;
+    // Locked: a resolve of one of them waits for this join, or this join sees it resolved.
+    const open = await many(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST} FOR UPDATE`, [node]);
+    const problem = incident.problem ?? NODE_PROBLEM;
+    const existing = fingerprint ? (open.find((i) => i.problem === problem) ?? open.find((i) => i.problem === NODE_PROBLEM && !i.fingerprint)) : open[0];
+    if (!existing) return undefined;
+    return { incident: await join(existing, incident, at), created: false, joined: true };
+  };
+  const join = async (existing: Incident, incident: NewIncident, at: Date): Promise<Incident> => {
+    if (!incident.fingerprint || !incident.episode) return existing;
+    await session.run("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES ($1, $2, $3, 'firing', $4)", [incident.fingerprint, incident.episode, existing.id, at]);
+    if (!existing.fingerprint) {
+      // The first alert of an incident a diagnosis or `escalate` opened: the incident becomes that alert's.
+      await session.run(
+        'UPDATE incidents SET fingerprint = $1, episode = $2, alertname = $3, labels_json = $4::jsonb, annotations_json = $5::jsonb, severity = COALESCE($6, severity), title = $7, problem = $8 WHERE id = $9',
+        [
+          incident.fingerprint,
+          incident.episode,
+          incident.alertname ?? null,
+          JSON.stringify(incident.labels ?? {}),
+          JSON.stringify(incident.annotations ?? {}),
+          incident.severity ?? null,
+          incident.title,
+          incident.problem ?? NODE_PROBLEM,
+          existing.id,
+        ],
+      );
+    }
+    await store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', { fingerprint: incident.fingerprint, alertname: incident.alertname ?? null, adopted: !existing.fingerprint });
+    return mustGet(existing.id);
+  };
+  /** Inserts with a fresh id, retrying a collision with the primary key in its own savepoint. */
+  const insertRow = async (incident: NewIncident, at: Date): Promise<string> => {
+    for (let attempt = 1; ; attempt++) {
+      const id = newId();
+      try {
+        await session.withTx(() =>
+          session.run(
+            `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at, problem)
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13)`,
+            [
+              id,
+              incident.node,
+              incident.title,
+              incident.source,
+              incident.severity ?? null,
+              incident.alertname ?? null,
+              incident.fingerprint ?? null,
+              incident.episode ?? null,
+              JSON.stringify(incident.labels ?? {}),
+              JSON.stringify(incident.annotations ?? {}),
+              incident.channel ?? null,
+              at,
+              incident.node ? (incident.problem ?? NODE_PROBLEM) : null,
+            ],
+          ),
+        );
+        return id;
+      } catch (err) {
+        if (!isUniqueViolation(err, 'incidents_pkey') || attempt >= ID_ATTEMPTS) throw err;
+      }
+    }
+  };
+  const insert = async (incident: NewIncident, at: Date): Promise<Incident> => {
+    const id = await insertRow(incident, at);
+    if (incident.fingerprint && incident.episode) {
+      await session.run("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES ($1, $2, $3, 'firing', $4)", [incident.fingerprint, incident.episode, id, at]);
+    }
+    await store.addEvent(id, 'opened', at, null, { source: incident.source });
+    return mustGet(id);
+  };
+
+  const store: IncidentStore = {
+    openOrGet(incident, at) {
+      return session.withTx(async (): Promise<OpenResult> => {
+        const lockKey = incident.node ? `node:${incident.node}` : incident.fingerprint && incident.episode ? `alert:${incident.fingerprint}:${incident.episode}` : undefined;
+        if (lockKey) await session.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADVISORY_CLASS.incidentOpen, lockKey]);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            // A savepoint per attempt: a unique violation undoes only this attempt, then the winner is read.
+            return await session.withTx(async () => (await belonging(incident, at)) ?? { incident: await insert(incident, at), created: true, joined: false });
+          } catch (err) {
+            if (!isUniqueViolation(err) || attempt >= RACE_ATTEMPTS) throw err;
+          }
+        }
+      });
+    },
+    resolveAlert(fingerprint, at) {
+      return session.withTx(async () => {
+        // The incident row is locked: two of its alerts resolving at once count each other's resolve.
+        const incident = await one(
+          "SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = $1 AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1 FOR UPDATE OF i",
+          [fingerprint],
+        );
+        if (!incident) return undefined;
+        await session.run("UPDATE incident_alerts SET status = 'resolved' WHERE fingerprint = $1 AND incident_id = $2", [fingerprint, incident.id]);
+        const firing = await session.one<{ n: string }>("SELECT COUNT(*) AS n FROM incident_alerts WHERE incident_id = $1 AND status = 'firing'", [incident.id]);
+        return { incident, othersFiring: numberOf(firing!.n) };
+      });
+    },
+    openOfNode: (node) => many(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST}`, [node]),
+    get,
+    openForNode: (node) => one(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST} LIMIT 1`, [node]),
+    openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = $1 AND status = 'open' ORDER BY opened_at DESC LIMIT 1", [channel]),
+    openForFingerprint: (fp) => one("SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = $1 AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1", [fp]),
+    listOpen: () => many("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at", []),
+    async setThread(id, channel, threadTs) {
+      await session.run('UPDATE incidents SET channel = $1, thread_ts = $2 WHERE id = $3', [channel, threadTs, id]);
+    },
+    async setLastDiagnosis(id, diagnosis) {
+      await session.run('UPDATE incidents SET last_diagnosis_json = $1::jsonb WHERE id = $2', [JSON.stringify(diagnosis), id]);
+    },
+    resolve(id, at, by) {
+      return session.withTx(async () => {
+        const changed = (await session.run("UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open'", [at, by, id])) > 0;
+        if (changed) await store.addEvent(id, 'resolved', at, by);
+        return changed;
+      });
+    },
+    async addEvent(incidentId, kind, at, actor = null, detail = {}, dedupeKey) {
+      await timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
+    },
+    async events(incidentId) {
+      const rows = await session.query<{ id: string; incident_id: string; at: Date; kind: string; actor: string | null; detail_json: unknown }>('SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
+      return rows.map(
+        (r): IncidentEvent => ({ id: numberOf(r.id), incidentId: r.incident_id, at: isoOf(r.at), kind: r.kind, actor: r.actor, detail: parsedOrThrow(r.detail_json, detailSchema, 'incident_events', r.id, 'detail_json') }),
+      );
+    },
+    history: (node, alertname, since, excludeId) =>
+      many('SELECT * FROM incidents WHERE node = $1 AND alertname = $2 AND opened_at >= $3 AND id != $4 ORDER BY opened_at DESC', [node, alertname, since, excludeId ?? '']),
+  };
+  return store;
+}

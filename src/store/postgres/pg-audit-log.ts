@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { AuditEntry, AuditLog } from '../audit-log';
+import { isoOf, numberOf, numberOrNull, parsedOrThrow } from './pg-row-values';
+import type { PgSession } from './pg-session';
+
+interface Row {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  node: string | null;
+  incident_id: string | null;
+  outcome: string;
+  duration_ms: number | null;
+  detail_json: unknown;
+}
+
+const detailSchema = z.record(z.string(), z.unknown());
+
+/** The PostgreSQL twin of createSqliteAuditLog; ids come from the identity column, in insertion order. */
+export function createPgAuditLog(session: PgSession): AuditLog {
+  return {
+    async record(entry, at) {
+      const row = await session.one<{ id: string }>(
+        'INSERT INTO audit_log (at, actor, action, node, incident_id, outcome, duration_ms, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id',
+        [at, entry.actor, entry.action, entry.node ?? null, entry.incidentId ?? null, entry.outcome, entry.durationMs ?? null, JSON.stringify(entry.detail ?? {})],
+      );
+      return numberOf(row!.id);
+    },
+    async finish(id, outcome, durationMs, detail) {
+      if (detail) await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2, detail_json = $3::jsonb WHERE id = $4', [outcome, durationMs, JSON.stringify(detail), id]);
+      else await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2 WHERE id = $3', [outcome, durationMs, id]);
+    },
+    async recent(limit) {
+      const rows = await session.query<Row>('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
+      return rows.map(
+        (r): AuditEntry => ({
+          id: numberOf(r.id),
+          at: isoOf(r.at),
+          actor: r.actor,
+          action: r.action,
+          node: r.node,
+          incidentId: r.incident_id,
+          outcome: r.outcome,
+          durationMs: numberOrNull(r.duration_ms),
+          detail: parsedOrThrow(r.detail_json, detailSchema, 'audit_log', r.id, 'detail_json'),
+        }),
+      );
+    },
+  };
+}
