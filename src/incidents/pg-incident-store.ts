@@ -225,6 +225,30 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
     },
     history: (node, alertname, since, excludeId) =>
       many('SELECT * FROM incidents WHERE node = $1 AND alertname = $2 AND opened_at >= $3 AND id != $4 ORDER BY opened_at DESC', [node, alertname, since, excludeId ?? '']),
+    ofThread: (channel, threadTs) => one('SELECT * FROM incidents WHERE channel = $1 AND thread_ts = $2 ORDER BY opened_at DESC LIMIT 1', [channel, threadTs]),
+    async statsSince(since) {
+      const rows = await session.query<{ id: string; node: string | null; opened_at: Date; resolved_at: Date | null; acked_at: Date | null; cause: string | null }>(
+        `SELECT i.id, i.node, i.opened_at, i.resolved_at,
+           (SELECT MIN(e.at) FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'acked') AS acked_at,
+           (SELECT e.detail_json #>> '{causes,0}' FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'diagnosed' ORDER BY e.id DESC LIMIT 1) AS cause
+         FROM incidents i WHERE i.opened_at >= $1 ORDER BY i.opened_at`,
+        [since],
+      );
+      return rows.map((r) => ({ id: r.id, node: r.node, openedAt: isoOf(r.opened_at), resolvedAt: isoOrNull(r.resolved_at), ackedAt: isoOrNull(r.acked_at), cause: r.cause }));
+    },
+    pruneResolvedBefore(cutoff) {
+      const old = "SELECT id FROM incidents WHERE status = 'resolved' AND COALESCE(resolved_at, opened_at) < $1";
+      return session.withTx(async () => {
+        const events = await session.run(`DELETE FROM incident_events WHERE incident_id IN (${old})`, [cutoff]);
+        await session.run(`DELETE FROM alert_threads WHERE incident_id IN (${old})`, [cutoff]);
+        await session.run(`DELETE FROM incident_alerts WHERE incident_id IN (${old})`, [cutoff]);
+        await session.run(`DELETE FROM alert_jobs WHERE status != 'pending' AND status != 'running' AND target IN (${old})`, [cutoff]);
+        await session.run(`DELETE FROM page_outbox WHERE incident_id IN (${old})`, [cutoff]);
+        await session.run(`DELETE FROM escalations WHERE incident_id IN (${old})`, [cutoff]);
+        const incidents = await session.run(`DELETE FROM incidents WHERE id IN (${old}) AND id NOT IN (SELECT target FROM alert_jobs)`, [cutoff]);
+        return { incidents, events };
+      });
+    },
   };
   return store;
 }

@@ -27,6 +27,7 @@ export function createPgAuditLog(session: PgSession): AuditLog {
       );
       return numberOf(row!.id);
     },
+    pruneBefore: (cutoff) => session.run('DELETE FROM audit_log WHERE at < $1', [cutoff]),
     async finish(id, outcome, durationMs, detail) {
       if (detail) await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2, detail_json = $3::jsonb WHERE id = $4', [outcome, durationMs, JSON.stringify(detail), id]);
       else await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2 WHERE id = $3', [outcome, durationMs, id]);

@@ -50,5 +50,14 @@ export function auditContract(factory: StoreFactory): void {
       await connection.corrupt('audit_log', 'detail_json', { column: 'id', value: id }, '{"force": tr');
       await expect(connection.store.audit.recent(5)).rejects.toThrow();
     });
+
+    it('pruneBefore() removes entries older than the cutoff, and only those', async () => {
+      const audit = (await connect()).store.audit;
+      await audit.record({ actor: 'U1', action: 'compact', outcome: 'ok' }, t0);
+      const kept = await audit.record({ actor: 'U2', action: 'ack', outcome: 'ok' }, at(86_400_000));
+      const other = (await connect()).store.audit;
+      expect(await other.pruneBefore(at(1000))).toBe(1);
+      expect((await other.recent(10)).map((e) => e.id)).toEqual([kept]);
+    });
   });
 }

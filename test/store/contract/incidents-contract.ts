@@ -217,5 +217,27 @@ export function incidentsContract(factory: StoreFactory): void {
       await expect(repo.get(incident.id)).rejects.toThrow();
       await expect(repo.openForNode('stemedb-1')).rejects.toThrow();
     });
+
+    it('finds an incident by its thread, counts incidents for stats, and prunes resolved ones with what they recorded', async () => {
+      const repo = (await connect()).store.incidents;
+      const old = (await repo.openOrGet(alert('stemedb-1', 'fp-old'), t0)).incident;
+      await repo.setThread(old.id, 'C1', '1700000000.000100');
+      await repo.addEvent(old.id, 'acked', at(60_000), 'U1', { escalationId: `${old.id}.e1`, level: 1, round: 1 });
+      await repo.resolve(old.id, at(120_000), 'U1');
+      const recent = (await repo.openOrGet(manual('stemedb-2'), at(86_400_000))).incident;
+      const other = (await connect()).store.incidents;
+      expect((await other.ofThread('C1', '1700000000.000100'))?.id).toBe(old.id);
+      expect(await other.ofThread('C1', '1700000000.999999')).toBeUndefined();
+      expect(await other.statsSince(t0)).toEqual([
+        { id: old.id, node: 'stemedb-1', openedAt: '2026-11-29T12:00:00.000Z', resolvedAt: '2026-11-29T12:02:00.000Z', ackedAt: '2026-11-29T12:01:00.000Z', cause: null },
+        { id: recent.id, node: 'stemedb-2', openedAt: '2026-11-30T12:00:00.000Z', resolvedAt: null, ackedAt: null, cause: null },
+      ]);
+      // Only the resolved incident older than the cutoff goes, with its events; the open one stays whatever its age.
+      expect(await other.pruneResolvedBefore(at(10 * 86_400_000))).toEqual({ incidents: 1, events: 3 });
+      expect(await other.get(old.id)).toBeUndefined();
+      expect(await other.events(old.id)).toEqual([]);
+      expect((await other.get(recent.id))?.status).toBe('open');
+      expect(await other.pruneResolvedBefore(at(10 * 86_400_000))).toEqual({ incidents: 0, events: 0 });
+    });
   });
 }
