@@ -2,17 +2,7 @@ import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
 import { parsedOrThrow } from '../store/postgres/pg-row-values';
 import type { ReportStore } from './report-store';
-import type { NodeFigures } from './weekly-figures';
-
-const nodeFiguresSchema: z.ZodType<NodeFigures> = z.object({
-  node: z.string(),
-  sstFiles: z.number().nullable(),
-  totalBytes: z.number().nullable(),
-  pendingBytes: z.number().nullable(),
-  writeAmplification: z.number().nullable(),
-  diskFreeFraction: z.number().nullable(),
-  unavailable: z.array(z.string()),
-});
+import { nodeFiguresSchema } from './node-figures';
 
 /**
  * The PostgreSQL twin of createReportStore. The claim is one `INSERT ... ON CONFLICT DO NOTHING` on the

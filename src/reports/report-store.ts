@@ -1,7 +1,7 @@
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/database';
-import type { NodeFigures } from './weekly-figures';
+import { nodeFiguresSchema, type NodeFigures } from './node-figures';
 
 /** The weekly report's tables (versions 60-69). Appended to MIGRATIONS; never edit one once applied. */
 export const REPORT_MIGRATIONS: Migration[] = [
@@ -60,7 +60,7 @@ export function createReportStore(db: Db): Sync<ReportStore> {
         .get(...(period ? [kind, period] : [kind])) as { period: string } | undefined;
       if (!row) return undefined;
       const rows = db.prepare('SELECT node, figures_json FROM report_figures WHERE kind = ? AND period = ?').all(kind, row.period) as { node: string; figures_json: string }[];
-      return { period: row.period, figures: new Map(rows.map((r) => [r.node, JSON.parse(r.figures_json) as NodeFigures])) };
+      return { period: row.period, figures: new Map(rows.map((r) => [r.node, nodeFiguresSchema.parse(JSON.parse(r.figures_json))])) };
     },
   };
 }

@@ -3,17 +3,10 @@ import type { NodeConfig } from '../config/schema';
 import { readDiskFigures } from '../compaction/read-figures';
 import { lookupValue } from '../prometheus/metric-queries';
 import { parseExposition } from '../prometheus/parse-exposition';
+import type { NodeFigures } from './node-figures';
 
-/** One node's figures for the runbook's weekly LSM check; null = not available, with the reason in `unavailable`. */
-export interface NodeFigures {
-  node: string;
-  sstFiles: number | null;
-  totalBytes: number | null;
-  pendingBytes: number | null;
-  writeAmplification: number | null;
-  diskFreeFraction: number | null;
-  unavailable: string[];
-}
+export type { NodeFigures } from './node-figures';
+
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
