@@ -300,7 +300,8 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
       return r.bot ? new URL(r.bot.eventsUrl).origin : undefined;
     };
 
-    // Intake: like Alertmanager, retry failures (dead or hung replica) on the next replica until accepted.
+    // Intake: like Alertmanager, retry failures on the next replica until accepted. A replica being restarted
+    // gets nothing (a load balancer's health check), a stopped one does and its requests time out (5 s).
     const intake: { ms: number; status: number }[] = [];
     const sendGroup = async (g: number, target: number, startsAt: string) => {
       const body = JSON.stringify(group(g, startsAt));
