@@ -16,10 +16,10 @@ import { sendSlashCommand, slashCommandBody } from '../test/harness/slack-reques
 import { SIGNING_SECRET } from '../test/harness/start-bot';
 import { spawnBotProcess, type BotProcess } from '../test/escalation/fixtures/spawn-bot-process';
 
-const GROUP = ['USRE1', 'USRE2'];
-const LEVEL_USERS = [GROUP, ['UDBE1'], ['UPE1', 'UMGR1']];
+export const GROUP = ['USRE1', 'USRE2'];
+export const LEVEL_USERS = [GROUP, ['UDBE1'], ['UPE1', 'UMGR1']];
 
-function chain(ackTimeout: string, repeatTimes: number, hookUrl: string) {
+export function chain(ackTimeout: string, repeatTimes: number, hookUrl: string) {
   return {
     levels: [
       { name: 'Primary on-call: Storage SRE', ackTimeout, slack: { userGroups: ['SSRE'] }, pagerduty: { routingKeyEnv: 'PD_KEY_PRIMARY' } },
@@ -33,13 +33,13 @@ function chain(ackTimeout: string, repeatTimes: number, hookUrl: string) {
 }
 
 /** A page as the receivers saw it: its idempotency key and when it arrived. */
-interface Arrival {
+export interface Arrival {
   key: string;
   channel: 'slack_dm' | 'pagerduty' | 'webhook';
   at: number;
 }
 
-function arrivals(fake: FakeSlack, capture: CaptureServer): Arrival[] {
+export function arrivals(fake: FakeSlack, capture: CaptureServer): Arrival[] {
   const out: Arrival[] = [];
   for (const c of fake.calls('chat.postMessage')) {
     if (!c.ok || !String(c.body.channel).startsWith('D')) continue;
@@ -57,7 +57,7 @@ function arrivals(fake: FakeSlack, capture: CaptureServer): Arrival[] {
 }
 
 /** Every page the chain must send, derived from the config (not from the store under test). */
-function expectedKeys(escalationIds: string[], rounds: number): string[] {
+export function expectedKeys(escalationIds: string[], rounds: number): string[] {
   const keys: string[] = [];
   for (const esc of escalationIds) {
     for (let r = 1; r <= rounds; r++) {
@@ -68,13 +68,13 @@ function expectedKeys(escalationIds: string[], rounds: number): string[] {
   return keys;
 }
 
-function quantile(values: number[], q: number): number | null {
+export function quantile(values: number[], q: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let s = seed;
   return () => ((s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
 }

@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   storm: async () => (await import('./storm')).benchStorm(),
   escalation: async () => (await import('./escalation')).benchEscalation(),
   charts: async () => (await import('./charts')).benchCharts(),
+  failover: async () => (await import('./failover')).failoverFromEnv(),
 };
 
 const wanted = process.argv.slice(2);

@@ -22,10 +22,10 @@ const TOKEN = 'bench-alertmanager-token-0123456789';
 const PACE_MS = Number(process.env.BENCH_STORM_PACE_MS ?? 50);
 const ALERTS = ['HighStorageErrorRate', 'DiskSpaceWarning', 'LSMCompactionLag', ...['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg'].map((d) => `DiskIOErrors:${d}`)];
 
-const nodeName = (i: number) => `stemedb-${String(i).padStart(3, '0')}`;
+export const nodeName = (i: number) => `stemedb-${String(i).padStart(3, '0')}`;
 
 /** Alertmanager's payload for one group: the ten alerts of one node. */
-function group(i: number, startsAt: string): Record<string, unknown> {
+export function group(i: number, startsAt: string): Record<string, unknown> {
   const alerts = ALERTS.slice(0, ALERTS_PER_GROUP).map((spec) => {
     const [alertname, device] = spec.split(':') as [string, string | undefined];
     const labels: Record<string, string> = { alertname, instance: nodeName(i), job: 'stemedb', severity: 'critical', ...(device ? { device } : {}) };
