@@ -11,9 +11,9 @@ import { createPgReportStore } from '../reports/pg-report-store';
 import { createPgAuditLog } from '../store/postgres/pg-audit-log';
 import { createPgTimelineLog } from '../timeline/pg-timeline-log';
 import type { Repositories, UnitOfWork } from './repositories';
+import { createPgSlackPace } from '../slack/pg-slack-pace';
+import { createPgDeliveryDedupe } from '../store/postgres/pg-delivery-dedupe';
 // Each repository's PostgreSQL adapter lives beside its SQLite one (e.g. src/alerts/pg-alert-store.ts).
-// PG-A: incidents, timeline, audit, pendingActions, reports, compactionLocks
-// PG-B: alerts, jobs, escalations, outbox
 
 export interface PostgresRepositoryOptions {
   /** Tests force incident id collisions with it. */
@@ -28,18 +28,19 @@ export function createPostgresUnitOfWork(pool: pg.Pool, options: PostgresReposit
   const session = createPgSession(pool);
   // One timeline: listeners registered on it also hear the events the incident store appends.
   const timeline = createPgTimelineLog(session);
-  const repositories = {
+  const repositories: Repositories = {
     incidents: createPgIncidentStore(session, { timeline, newId: options.newIncidentId }),
     timeline,
     audit: createPgAuditLog(session),
     pendingActions: createPgPendingActionStore(session),
     reports: createPgReportStore(session),
     compactionLocks: createPgCompactionLockStore(session),
-    // filled in by the PG adapters as they land
     alerts: createPgAlertStore(session),
     jobs: createPgJobQueue(session),
     escalations: createPgEscalationStore(session),
     outbox: createPgPageOutbox(session),
-  } as Repositories;
+    deliveries: createPgDeliveryDedupe(session),
+    slackPace: createPgSlackPace(session),
+  };
   return Object.freeze({ ...repositories, withTx: <T>(fn: (tx: Repositories) => Promise<T>) => session.withTx(() => fn(repositories)) });
 }

@@ -6,7 +6,9 @@ import type { EscalationStore } from '../escalation/escalation-store';
 import type { PageOutbox } from '../escalation/page-outbox';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { ReportStore } from '../reports/report-store';
+import type { SlackPace } from '../slack/slack-pace';
 import type { AuditLog } from '../store/audit-log';
+import type { DeliveryDedupe } from '../store/delivery-dedupe';
 import type { TimelineLog } from '../timeline/timeline-log';
 
 /**
@@ -24,6 +26,10 @@ export interface Repositories {
   outbox: PageOutbox;
   compactionLocks: CompactionLockStore;
   reports: ReportStore;
+  /** Slack event/interaction ids and alert notifications already handled, by any replica. */
+  deliveries: DeliveryDedupe;
+  /** Send slots per Slack channel (and app-wide method tier), shared by every replica of the app. */
+  slackPace: SlackPace;
 }
 
 /**

@@ -6,7 +6,9 @@ import { createSqliteEscalationStore, type EscalationStore } from '../escalation
 import { createSqlitePageOutbox, type PageOutbox } from '../escalation/page-outbox';
 import { createSqliteIncidentStore, type IncidentStore } from '../incidents/incident-store';
 import { createReportStore, type ReportStore } from '../reports/report-store';
+import { createSqliteSlackPace, type SlackPace } from '../slack/slack-pace';
 import { createSqliteAuditLog, type AuditLog } from '../store/audit-log';
+import { createSqliteDeliveryDedupe, type DeliveryDedupe } from '../store/delivery-dedupe';
 import type { Db } from '../store/database';
 import { asyncRepository, createTxGate } from '../store/sqlite/tx-gate';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
@@ -32,6 +34,8 @@ export function createSqliteUnitOfWork(db: Db, options: SqliteRepositoryOptions 
     outbox: asyncRepository<PageOutbox>(createSqlitePageOutbox(db), gate),
     compactionLocks: asyncRepository<CompactionLockStore>(createSqliteCompactionLockStore(db), gate),
     reports: asyncRepository<ReportStore>(createReportStore(db), gate),
+    deliveries: asyncRepository<DeliveryDedupe>(createSqliteDeliveryDedupe(db), gate),
+    slackPace: asyncRepository<SlackPace>(createSqliteSlackPace(db), gate),
   };
   return Object.freeze({ ...repositories, withTx: <T>(fn: (tx: Repositories) => Promise<T>) => gate.withTx(() => fn(repositories)) });
 }
