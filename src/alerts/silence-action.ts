@@ -13,11 +13,11 @@ const valueSchema = z.object({ incidentId: z.string().min(1) });
  * "Silence 1h" on an alert header: an operator silences exactly this alert's labels in Alertmanager
  * (v2 API), audited, and the thread says who, until when and the silence id.
  */
-export const silenceAction: InteractionModule = (app, { services, queue }) => {
+export const silenceAction: InteractionModule = (app, { services, chat }) => {
   app.action(ALERT_ACTIONS.silence, async ({ ack, body, respond }) => {
     await ack();
     const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
+    const ctx = interactionContext(button, respond, services, chat);
     const { config, store } = services;
     let parsed: z.infer<typeof valueSchema> | undefined;
     try {

@@ -9,7 +9,8 @@ import type { Config } from '../config/schema';
 import { EscalationService } from '../escalation/escalation-service';
 import { createBotMetrics, type BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
-import { createConsoleMessenger, type Messenger } from '../slack/messenger';
+import { createConsoleChat } from '../shell/console-chat';
+import type { ChatPort } from '../surfaces/chat-port';
 import { createSlackTransport, type SlackTransport, type SlackTransportOptions } from '../slack/slack-transport';
 import { openDatabase } from '../store/database';
 import { MIGRATIONS } from './migrations';
@@ -38,8 +39,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** Secrets by environment variable name (admin tokens, PagerDuty keys). */
   secret: SecretSource;
-  /** Defaults to printing on stdout (the local shell); with `slack` the messenger is Slack's. */
-  messenger?: Messenger;
+  /** The chat port: defaults to printing on stdout (the console); with `slack` it is Slack's. */
+  messenger?: ChatPort;
   /** The Slack bot: its outbound transport is built here, before any feature, so nothing swaps it later. */
   slack?: SlackTransportOptions;
   now?: () => Date;
@@ -87,7 +88,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     secret,
     commands: COMMANDS,
     store,
-    messenger: slack?.messenger ?? messenger ?? createConsoleMessenger((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
+    messenger: slack?.messenger ?? messenger ?? createConsoleChat((text) => process.stdout.write(`${text}\n`), { chartsDir: charts?.dir }),
     now,
     pagerdutyEventsUrl: pagerdutyEventsUrl ?? secret('PAGERDUTY_EVENTS_URL'),
   });

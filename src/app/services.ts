@@ -7,7 +7,7 @@ import type { Config, NodeConfig } from '../config/schema';
 import { createDiagnosisEvents, type DiagnosisEvents } from '../diagnosis/diagnosis-events';
 import type { EscalationPort } from '../escalation/escalation-port';
 import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../config/env';
-import type { Messenger } from '../slack/messenger';
+import type { ChatPort } from '../surfaces/chat-port';
 import type { UnitOfWork } from './repositories';
 import type { BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
@@ -33,8 +33,8 @@ export interface Services {
   /** `pendingActions`: what the bot offered behind its buttons (opaque ids; see access/pending-actions.ts). */
   /** Every repository and `withTx` (app/repositories.ts): SQLite embedded, PostgreSQL for replicas. */
   store: UnitOfWork;
-  /** Bot-initiated messages: Slack's queue when connected, the console in the local shell. Set once at start-up. */
-  messenger: Messenger;
+  /** The chat port (surfaces/chat-port.ts): Slack's paced queue when connected, the console otherwise. Set once at start-up. */
+  messenger: ChatPort;
   stemedb(node: NodeConfig): StemedbClient;
   /** RBAC: `access.operators`, user groups resolved through the messenger and cached for a minute. */
   access: AccessControl;
@@ -66,7 +66,7 @@ export interface ServiceDeps {
   secret: SecretSource;
   commands: readonly CommandOf<Services, any>[];
   store: Services['store'];
-  messenger: Messenger;
+  messenger: ChatPort;
   now?: () => Date;
   pagerdutyEventsUrl?: string;
 }

@@ -163,7 +163,6 @@ export class ChartService implements ChartPort {
       await messenger.post(target.channel, textView(outcome.none), { threadTs: target.threadTs, priority: 'detail' });
       return;
     }
-    if (!messenger.uploadFile) return;
     const png = rendered ?? (await this.render(outcome.spec));
     const stamp = new Date(outcome.spec.toMs).toISOString().slice(0, 16).replace(/[-:T]/g, '');
     await messenger.uploadFile(target.channel, { bytes: png, filename: `${name.replace(/[^a-z0-9-]/gi, '_')}-${stamp}.png`, title: outcome.spec.title }, { threadTs: target.threadTs, comment: outcome.summary, priority: 'detail' });

@@ -1,5 +1,6 @@
 import type { NodeConfig } from '../config/schema';
-import type { Reply, View } from '../surfaces/view';
+import type { Reply } from '../surfaces/chat-port';
+import type { View } from '../surfaces/view';
 import type { CompactionActor } from './compaction-types';
 import type { ConfirmValue } from './compaction-views';
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import type { Services } from '../app/services';
 import { StemedbError } from '../stemedb/stemedb-client';
-import type { PostedMessage, View } from '../surfaces/view';
+import type { PostedMessage, Reply } from '../surfaces/chat-port';
+import type { View } from '../surfaces/view';
 import { conditionAfter, errorRateBetween, type ErrorRateReading } from './closed-loop';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
 import { pause, watchCompaction } from './compaction-watch';
 import type { LsmFigures, RunBefore, RunOutcome } from './compaction-types';
 import { closedLoopView, failedView, interruptedView, progressView, summaryView, timedOutView, type RunInfo } from './progress-views';
 import { readCounters, readLsmFigures } from './read-figures';
-import type { RunOutput } from './run-output';
 
 /**
  * The lock's time to live, pushed forward by every progress read: never shorter than three reads, so a live
@@ -17,6 +17,12 @@ import type { RunOutput } from './run-output';
 export function effectiveLockTtl(compaction: { lockTtl: number; progressInterval: number }): number {
   return Math.max(compaction.lockTtl, 3 * compaction.progressInterval);
 }
+
+/**
+ * Where a run's messages go: the progress message, then the closed-loop re-check in its thread. A Reply's
+ * public side: the shell's reply, a channel through the chat port, or the log for a resumed shell run.
+ */
+export type RunOutput = Pick<Reply, 'public'>;
 
 export interface RunDeps {
   services: Services;
@@ -168,7 +174,7 @@ async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures
   const incident = lock.incidentId ? await services.store.incidents.get(lock.incidentId) : await services.store.incidents.openForNode(lock.node);
   const alert = incident?.alertname && incident.status === 'open' ? incident.alertname : null;
   const view = closedLoopView(runInfoOf(lock), state, { errorRate: lock.before.errorRate, source: lock.before.errorRateSource }, after, lsmAfter, alert);
-  await output.followUp(view, message).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
+  await output.public(view, message.ts ? { threadTs: message.ts } : {}).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
   // The same verdict, seen: a before/after chart follows the re-check in its thread.
   const measuredAfter = 'error' in after || after.errorRate === null ? undefined : { atMs: services.now().getTime(), errorRate: after.errorRate };
   services.charts.afterCompaction({ node: lock.node, startMs: Date.parse(lock.startedAt ?? lock.acquiredAt), endMs: Date.parse(lsm.at), measuredAfter, condition: state, incidentId: lock.incidentId }, { channel: message.channel ?? lock.channel ?? 'shell', threadTs: lock.threadTs ?? message.ts });

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
-import type { PostedMessage } from '../surfaces/view';
+import { channelAnswers, postedMessage, type PostedMessage } from '../surfaces/chat-port';
+import type { View } from '../surfaces/view';
 import type { CompactionService, ReplaceConfirmation } from './compaction-port';
 import { breakerDecision } from './circuit-breaker';
 import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
-import { effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps } from './compaction-run';
+import { effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps, type RunOutput } from './compaction-run';
 import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
 import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
 import { failedView, startingView } from './progress-views';
 import { readCounters, readHostFigures, readLsmFigures } from './read-figures';
-import { logOutput, messengerOutput, replyOutput, type RunOutput } from './run-output';
 import { formatClock } from './time-text';
 
 /** A confirmation older than this shows stale figures: it is refused, and the user asks again. */
@@ -97,7 +97,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
     );
     let message: PostedMessage;
     try {
-      message = await output.post(startingView(runInfoOf(lock)));
+      message = await output.public(startingView(runInfoOf(lock)));
     } catch (err) {
       await finish(deps, lock, 'failed', { error: `could not post the progress message: ${err instanceof Error ? err.message : String(err)}` });
       await replace(plainView(`:x: Compaction of ${value.node} not started: the bot could not post in this channel (is it invited?).`)).catch(() => undefined);
@@ -156,7 +156,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
         return void (await reply.private(confirmView(pre, value, pendingId)));
       }
       if (!req.yes) return void (await reply.private(shellConfirmView(pre, node.name, force)));
-      await track(node.name, runConfirmed(value, actor, replyOutput(reply), (view) => reply.private(view), auth.via));
+      await track(node.name, runConfirmed(value, actor, reply, (view) => reply.private(view), auth.via));
     },
 
     async clicked(kind, pendingId, actor, replace) {
@@ -186,7 +186,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
         return void (await replace(plainView(auth.refusal)));
       }
       if (!value.channel) return void (await replace(plainView('The bot cannot tell which channel to report progress in: run `/stemedb compact` in a channel.')));
-      await track(value.node, runConfirmed(value, actor, messengerOutput(services, value.channel, value.threadTs), replace, auth.via));
+      await track(value.node, runConfirmed(value, actor, channelAnswers(services.messenger, value.channel, value.threadTs), replace, auth.via));
     },
 
     async cancel(value, actor, replace) {
@@ -197,10 +197,10 @@ export function createCompactionService(services: Services, store: CompactionLoc
     async resume() {
       for (const lock of await store.all()) {
         if (heldTokens.has(lock.token)) continue;
-        const output = lock.channel ? messengerOutput(services, lock.channel, lock.threadTs ?? undefined) : logOutput(services);
+        const output = lock.channel ? channelAnswers(services.messenger, lock.channel, lock.threadTs ?? undefined) : logOutput(services);
         const message: PostedMessage =
           lock.channel && lock.messageTs
-            ? { channel: lock.channel, ts: lock.messageTs, update: (view) => services.messenger.update(lock.channel!, lock.messageTs!, view) }
+            ? postedMessage(services.messenger, { channel: lock.channel, ts: lock.messageTs })
             : { update: async (view) => void (view.progress || services.log.warn({ node: lock.node, text: view.text }, 'compaction (resumed, no message to update)')) };
         services.log.info({ node: lock.node, phase: lock.phase, expiresAt: lock.expiresAt }, 'resuming a compaction found in the store');
         heldTokens.add(lock.token);
@@ -213,6 +213,12 @@ export function createCompactionService(services: Services, store: CompactionLoc
       await Promise.allSettled([...active]);
     },
   };
+}
+
+/** A resumed shell run has nowhere to post: the log gets the outcome. */
+function logOutput(services: Services): RunOutput {
+  const update = async (view: View) => void (view.progress || services.log.warn({ text: view.text }, 'compaction update'));
+  return { public: async (view) => (await update(view), { update }) };
 }
 
 /** What the clicker is told when a Confirm / Cancel click is refused. */

@@ -1,7 +1,7 @@
 import type { SecretSource } from '../config/secret-source';
 import type { SlackDirectory, SlackUserStatus } from '../pagers/slack-directory';
 import { slackGroupMembers } from '../pagers/slack-pager';
-import type { Messenger } from '../slack/messenger';
+import type { ChatPort } from '../surfaces/chat-port';
 import { chainConfigured, type ChainSnapshot } from './chain-snapshot';
 
 export interface UserCheck {
@@ -32,7 +32,7 @@ export interface ChainReport {
 }
 
 export interface ChainCheckDeps {
-  messenger: Messenger;
+  messenger: ChatPort;
   directory: SlackDirectory | undefined;
   secret: SecretSource;
 }

@@ -5,7 +5,8 @@ import { dispatchCommand } from '../dispatch/dispatch-command';
 import { clickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-module';
 import type { SlackQueue } from '../slack/slack-queue';
-import type { PostedMessage, Reply, View } from '../surfaces/view';
+import { postedMessage, type PostedMessage, type Reply } from '../surfaces/chat-port';
+import type { View } from '../surfaces/view';
 import { HOME_ACTIONS, homeBlocks, homeStateKey, type HomeState, type NodeVerdict } from './home-view';
 
 /** How often the tab's content is compared with what was last published (a republish only on change). */
@@ -92,8 +93,7 @@ function commandFor(actionId: string, value: z.infer<typeof homeValue>, services
 /** Answers to a Home click: posted into the clicker's DM with the bot, updated in place there. */
 function dmReply(userId: string, services: Services, queue: SlackQueue): Reply {
   const post = async (view: View): Promise<PostedMessage> => {
-    const posted = await services.messenger.dm(userId, view, 'status');
-    return { channel: posted.channel, ts: posted.ts, update: (next) => services.messenger.update(posted.channel, posted.ts, next) };
+    return postedMessage(services.messenger, await services.messenger.dm(userId, view, 'status'));
   };
   void queue;
   return { private: async (view) => void (await post(view)), public: post };

@@ -1,4 +1,4 @@
-import type { Messenger } from '../slack/messenger';
+import type { ChatPort } from '../surfaces/chat-port';
 import { slackErrorOf } from '../slack/slack-queue';
 import type { View } from '../surfaces/view';
 import { delivered, failedForGood, failedForNow, type DeliveryResult } from './delivery-result';
@@ -35,7 +35,7 @@ export function slackFailure(err: unknown): DeliveryResult {
 }
 
 /** A page by direct message; the result keeps the DM's channel and ts (to close the page after an ack). */
-export async function slackDm(messenger: Messenger, userId: string, view: View): Promise<DeliveryResult> {
+export async function slackDm(messenger: ChatPort, userId: string, view: View): Promise<DeliveryResult> {
   try {
     const posted = await messenger.dm(userId, view, 'page');
     return delivered({ channel: posted.channel, ts: posted.ts });
@@ -45,7 +45,7 @@ export async function slackDm(messenger: Messenger, userId: string, view: View):
 }
 
 /** A post in the incident thread, at page priority (mentions must notify, so they are new posts). */
-export async function slackThreadPost(messenger: Messenger, channel: string, threadTs: string | undefined, view: View): Promise<DeliveryResult> {
+export async function slackThreadPost(messenger: ChatPort, channel: string, threadTs: string | undefined, view: View): Promise<DeliveryResult> {
   try {
     const posted = await messenger.post(channel, view, { ...(threadTs ? { threadTs } : {}), priority: 'page', mentionsOk: true });
     return delivered({ channel: posted.channel, ts: posted.ts });
@@ -54,7 +54,7 @@ export async function slackThreadPost(messenger: Messenger, channel: string, thr
   }
 }
 
-export async function slackUpdate(messenger: Messenger, channel: string, ts: string, view: View): Promise<DeliveryResult> {
+export async function slackUpdate(messenger: ChatPort, channel: string, ts: string, view: View): Promise<DeliveryResult> {
   try {
     await messenger.update(channel, ts, view, 'status');
     return delivered({ channel, ts });
@@ -64,7 +64,7 @@ export async function slackUpdate(messenger: Messenger, channel: string, ts: str
 }
 
 /** A user group's members, resolved when the level is paged (not when the chain was configured). */
-export async function slackGroupMembers(messenger: Messenger, groupId: string): Promise<{ ok: true; members: string[] } | Extract<DeliveryResult, { ok: false }>> {
+export async function slackGroupMembers(messenger: ChatPort, groupId: string): Promise<{ ok: true; members: string[] } | Extract<DeliveryResult, { ok: false }>> {
   try {
     return { ok: true, members: await messenger.userGroupMembers(groupId) };
   } catch (err) {

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
-import type { Messenger } from '../slack/messenger';
-import { createShellMessenger } from './shell-messenger';
+import type { ChatPort } from '../surfaces/chat-port';
+import { createShellChat } from './shell-chat';
 import { shellReply } from './shell-reply';
 import { terminalText, type TerminalStream } from './terminal-output';
 
@@ -25,7 +25,7 @@ const KNOWN_NAMES: Record<string, string> = {
  */
 export interface LocalShell {
   /** Bot-initiated messages (pages, alert threads, progress) printed between prompts; given to the runtime. */
-  messenger: Messenger;
+  messenger: ChatPort;
   /** Reads commands until EOF or `exit`, running them with these services. */
   run(services: Services, banner: string): Promise<void>;
 }
@@ -48,7 +48,7 @@ export function createLocalShell(options: { input: NodeJS.ReadableStream; output
     rl.prompt(true);
   };
   return {
-    messenger: createShellMessenger(background, { chartsDir: options.chartsDir }),
+    messenger: createShellChat(background, { chartsDir: options.chartsDir }),
     async run(services, banner) {
       print(banner);
       const ready = () => {

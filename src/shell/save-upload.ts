@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { UploadFile, UploadOptions } from '../slack/file-upload';
+import type { UploadFile, UploadOptions } from '../surfaces/chat-port';
 
 /**
  * What the shell does with a file Slack would get (a chart, a postmortem draft): written to the `--charts DIR`

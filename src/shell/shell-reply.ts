@@ -1,4 +1,5 @@
-import type { PostedMessage, Reply, View } from '../surfaces/view';
+import type { PostedMessage, Reply } from '../surfaces/chat-port';
+import type { View } from '../surfaces/view';
 
 /**
  * The shell's Reply: prints text; progress states of a message are skipped, its final state is printed, and

@@ -16,7 +16,7 @@ export interface SlackAppOptions {
   services: Services;
   /** The features' buttons and modals (src/app/interaction-modules.ts). */
   interactions: readonly InteractionModule[];
-  /** Slack's outbound side, built by the runtime (runtime.slack) so features had the messenger from the start. */
+  /** Slack's outbound side, built by the runtime (runtime.slack) so features had the chat port from the start. */
   transport: SlackTransport;
   signingSecret?: string;
   /** Socket Mode when set; the HTTP receiver on `port` otherwise. */
@@ -69,12 +69,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         invoker: { userId: command.user_id, userName: command.user_name },
         channelId: command.channel_id,
         services,
-        reply: slackReply({ respond, queue, channel: command.channel_id }),
+        reply: slackReply({ respond, chat: options.transport.messenger, channel: command.channel_id }),
       }),
     );
   });
 
-  for (const register of options.interactions) register(app, { services, queue });
+  for (const register of options.interactions) register(app, { services, queue, chat: options.transport.messenger });
 
   app.error(async (err) => {
     services.log.error({ err }, 'unhandled Slack listener error');

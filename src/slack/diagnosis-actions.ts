@@ -50,8 +50,9 @@ async function lookUp(services: Services, raw: string): Promise<ButtonTarget> {
 }
 
 /** "Run again" and "Slow queries" on a diagnosis or alert message (channel rule of access/action-rules.ts). */
-export const diagnosisActions: InteractionModule = (app, { services, queue }) => {
-  ruledButton(app, { services, queue }, {
+export const diagnosisActions: InteractionModule = (app, deps) => {
+  const { services, chat } = deps;
+  ruledButton(app, deps, {
     actionId: DIAGNOSIS_ACTIONS.rerun,
     target: (button) => buttonTarget(services, button, 'diagnose'),
     rule: (target) => ({ action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, incident: target.incident, node: target.node.name }),
@@ -60,7 +61,7 @@ export const diagnosisActions: InteractionModule = (app, { services, queue }) =>
   app.action(DIAGNOSIS_ACTIONS.slowQueries, async ({ ack, body, respond }) => {
     await ack();
     const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
+    const ctx = interactionContext(button, respond, services, chat);
     const target = await buttonTarget(services, button, 'slow-queries');
     if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
     // The dispatcher applies the channel rule and validates the node name like a typed command.

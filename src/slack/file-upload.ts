@@ -1,17 +1,5 @@
-import type { SlackPriority, SlackQueue } from './slack-queue';
-
-export interface UploadFile {
-  bytes: Buffer;
-  filename: string;
-  title: string;
-}
-
-export interface UploadOptions {
-  threadTs?: string;
-  /** Posted with the file (Slack's `initial_comment`). */
-  comment?: string;
-  priority?: SlackPriority;
-}
+import type { UploadFile, UploadOptions } from '../surfaces/chat-port';
+import type { SlackQueue } from './slack-queue';
 
 /**
  * `files.uploadV2`'s three steps, with both API calls through the paced queue: `files.getUploadURLExternal`,

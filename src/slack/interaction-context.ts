@@ -1,9 +1,8 @@
 import type { RespondFn } from '@slack/bolt';
 import type { CommandContext } from '../../commands/command';
 import type { Services } from '../app/services';
-import type { PostedMessage, Reply } from '../surfaces/view';
-import { postMessage } from './slack-reply';
-import type { SlackQueue } from './slack-queue';
+import { postedMessage, type ChatPort, type PostedMessage, type Reply } from '../surfaces/chat-port';
+import type { View } from '../surfaces/view';
 
 /** The parts of a block_actions payload a button handler needs. */
 export interface ClickedButton {
@@ -17,7 +16,7 @@ export interface ClickedButton {
 }
 
 /** A CommandContext for a button click: private answers are ephemeral, public ones go in the message's thread. */
-export function interactionContext(button: ClickedButton, respond: RespondFn, services: Services, queue: SlackQueue): CommandContext {
+export function interactionContext(button: ClickedButton, respond: RespondFn, services: Services, chat: ChatPort): CommandContext {
   const threadTs = button.threadTs ?? button.messageTs;
   const reply: Reply = {
     async private(view) {
@@ -28,10 +27,21 @@ export function interactionContext(button: ClickedButton, respond: RespondFn, se
         await respond({ response_type: 'in_channel', replace_original: false, text: view.text, blocks: view.blocks });
         return { update: async (next) => void (await respond({ response_type: 'in_channel', replace_original: false, text: next.text, blocks: next.blocks })) };
       }
-      return postMessage(queue, button.channelId, view, opts?.threadTs ?? threadTs);
+      const thread = opts?.threadTs ?? threadTs;
+      return postedMessage(chat, await chat.post(button.channelId, view, thread ? { threadTs: thread } : {}));
     },
   };
   return { surface: 'slack', invoker: { userId: button.userId, userName: button.userName }, channelId: button.channelId, services, reply };
+}
+
+/** Answers that replace the clicked ephemeral (a confirmation), so its buttons cannot be clicked again. */
+export function replaceOriginal(respond: RespondFn): (view: View) => Promise<void> {
+  return async (view) => void (await respond({ replace_original: true, response_type: 'ephemeral', text: view.text, blocks: view.blocks }));
+}
+
+/** One private sentence to the clicker that never throws (a failed handler's apology). */
+export function tellClicker(respond: RespondFn): (text: string) => Promise<void> {
+  return async (text) => void (await respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined));
 }
 
 /** Reads the clicked button out of Bolt's block_actions body. */

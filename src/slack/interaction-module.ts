@@ -1,11 +1,14 @@
 import type { App } from '@slack/bolt';
 import type { Services } from '../app/services';
+import type { ChatPort } from '../surfaces/chat-port';
 import type { SlackQueue } from './slack-queue';
 
 /** What a feature's Slack listeners (buttons, modals) get. */
 export interface SlackDeps {
   services: Services;
   queue: SlackQueue;
+  /** The Slack chat port (the same as the runtime's): answers in threads and channels. */
+  chat: ChatPort;
 }
 
 /**

@@ -23,11 +23,11 @@ export interface RuledButtonSpec<T extends object> {
  * look its target up, apply the one rule set (channel restriction, permission; refusals audited there), then the
  * handler. A handler cannot forget a step, and commands get the same rules from the dispatcher.
  */
-export function ruledButton<T extends object>(app: App, { services, queue }: SlackDeps, spec: RuledButtonSpec<T>): void {
+export function ruledButton<T extends object>(app: App, { services, chat }: SlackDeps, spec: RuledButtonSpec<T>): void {
   app.action(spec.actionId, async ({ ack, body, respond }) => {
     await ack();
     const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
+    const ctx = interactionContext(button, respond, services, chat);
     const target = await spec.target(button);
     if ('problem' in target) return void (await ctx.reply.private(textView(target.problem)));
     const rule = await authorizeAction(services, { ...spec.rule(target, button), userId: button.userId, surface: 'slack', channelId: button.channelId, via: 'button' });

@@ -3,7 +3,8 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Clock } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 import { createSlackDirectory, type SlackDirectory } from '../pagers/slack-directory';
-import { createSlackMessenger, type Messenger } from './messenger';
+import type { ChatPort } from '../surfaces/chat-port';
+import { createSlackChat } from './slack-chat';
 import { SlackQueue } from './slack-queue';
 
 export interface SlackTransportOptions {
@@ -17,7 +18,7 @@ export interface SlackTransportOptions {
 
 /**
  * Slack's outbound side, built once by the composition root before any feature: the Web API client, the one
- * paced queue, the messenger over it and the read-side directory. Features get the messenger (and escalation
+ * paced queue, the chat port over it and the read-side directory. Features get the chat port (and escalation
  * the directory) at construction; nothing swaps them later. The Bolt app (inbound) reuses this transport.
  */
 export interface SlackTransport {
@@ -25,7 +26,8 @@ export interface SlackTransport {
   client: WebClient;
   clientOptions: WebClientOptions;
   queue: SlackQueue;
-  messenger: Messenger;
+  /** The chat port on Slack (slack-chat.ts). */
+  messenger: ChatPort;
   directory: SlackDirectory;
 }
 
@@ -46,7 +48,7 @@ export function createSlackTransport(options: SlackTransportOptions, deps: { log
     clock: deps.clock,
     onError: deps.onError,
   });
-  return { botToken: options.botToken, client, clientOptions, queue, messenger: createSlackMessenger(queue), directory: createSlackDirectory(queue) };
+  return { botToken: options.botToken, client, clientOptions, queue, messenger: createSlackChat(queue), directory: createSlackDirectory(queue) };
 }
 
 /** Bolt and the Web API log through our pino logger, at its level. */

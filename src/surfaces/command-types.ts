@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Reply } from './view';
+import type { Reply } from './chat-port';
 
 /**
  * The shape of a `/stemedb` subcommand, free of the services it runs with: `S` is filled in by

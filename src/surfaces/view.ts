@@ -1,6 +1,27 @@
-import type { types } from '@slack/bolt';
+/**
+ * The Block Kit blocks the bot builds (src/render/blocks.ts), typed here so renderers do not depend on Slack's
+ * SDK; the Slack adapter sends them as they are. Adding a kind of block starts here.
+ */
+export interface TextObject {
+  type: 'mrkdwn' | 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
 
-export type KnownBlock = types.KnownBlock;
+export interface ButtonElement {
+  type: 'button';
+  text: TextObject & { type: 'plain_text' };
+  action_id: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+export type KnownBlock =
+  | { type: 'section'; block_id?: string; text: TextObject }
+  | { type: 'header'; block_id?: string; text: TextObject & { type: 'plain_text' } }
+  | { type: 'context'; block_id?: string; elements: TextObject[] }
+  | { type: 'divider'; block_id?: string }
+  | { type: 'actions'; block_id?: string; elements: ButtonElement[] };
 
 /**
  * What a command shows, for every surface: `text` is complete on its own (the shell prints it, Slack uses it
@@ -11,19 +32,4 @@ export interface View {
   blocks?: KnownBlock[];
   /** An intermediate state of a message that will be updated again (the shell skips these). */
   progress?: boolean;
-}
-
-/** A message that was posted and can be updated in place. */
-export interface PostedMessage {
-  channel?: string;
-  ts?: string;
-  update(view: View): Promise<void>;
-}
-
-/** How a command answers, whatever the surface. */
-export interface Reply {
-  /** Only the invoker sees it (Slack: ephemeral). Usage errors, refusals, help. */
-  private(view: View): Promise<void>;
-  /** Everyone in the channel sees it; the handle updates it in place (progress, results). */
-  public(view: View, options?: { threadTs?: string }): Promise<PostedMessage>;
 }

@@ -22,7 +22,7 @@ export async function queuePostmortem(jobs: Pick<JobQueue, 'enqueue'>, incidentI
 export async function postmortemJob(services: Services, incidentId: string): Promise<void> {
   const incident = await services.store.incidents.get(incidentId);
   if (!incident) return;
-  if (incident.channel && !incident.threadTs && services.messenger.uploadFile) throw new Error(`the thread of ${incidentId} is not posted yet`);
+  if (incident.channel && !incident.threadTs) throw new Error(`the thread of ${incidentId} is not posted yet`);
   const uploaded = await uploadPostmortem(services, incidentId);
   services.log.info({ incidentId, uploaded }, uploaded ? 'postmortem draft uploaded' : 'postmortem draft not uploaded: no thread');
 }

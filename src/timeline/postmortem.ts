@@ -30,12 +30,12 @@ export async function buildPostmortem(services: Pick<Services, 'store' | 'now' |
 }
 
 /**
- * Uploads the draft into the incident's thread. Returns false when there is nowhere to put it (no thread, or
- * a messenger without files); throws when Slack refuses, so the job that called it retries.
+ * Uploads the draft into the incident's thread. Returns false when there is nowhere to put it (no thread);
+ * throws when Slack refuses, so the job that called it retries.
  */
 export async function uploadPostmortem(services: Services, incidentId: string): Promise<boolean> {
   const incident = await services.store.incidents.get(incidentId);
-  if (!incident?.channel || !incident.threadTs || !services.messenger.uploadFile) return false;
+  if (!incident?.channel || !incident.threadTs) return false;
   const draft = await buildPostmortem(services, incident);
   await services.messenger.uploadFile(
     incident.channel,

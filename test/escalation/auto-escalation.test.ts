@@ -77,7 +77,7 @@ describe('an unconfigured chain (no targets at any level)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stemedb-esc-'));
     const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'bot.sqlite') } }, 'test');
     const printed: string[] = [];
-    const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, messenger: { post: async (c, v) => (printed.push(v.text), { channel: c, ts: '1.1' }), update: async () => undefined, dm: async (u, v) => (printed.push(v.text), { channel: u, ts: '1.1' }), userGroupMembers: async () => [] } });
+    const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, messenger: { post: async (c, v) => (printed.push(v.text), { channel: c, ts: '1.1' }), update: async () => undefined, dm: async (u, v) => (printed.push(v.text), { channel: u, ts: '1.1' }), userGroupMembers: async () => [], uploadFile: async () => undefined } });
     try {
       await runtime.start();
       const escalations = runtime.services.escalations!;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/ops/logger';
-import type { Messenger } from '../../src/slack/messenger';
+import type { ChatPort } from '../../src/surfaces/chat-port';
 
 /**
  * Escalation called inside someone's unit of work (issue 12, step 3): the scheduler's pass never joins that
@@ -16,11 +16,12 @@ describe('escalating inside a caller transaction', () => {
   let runtime: Runtime;
   let dir: string;
   const dms: string[] = [];
-  const messenger: Messenger = {
+  const messenger: ChatPort = {
     post: async (channel) => ({ channel, ts: '1.1' }),
     update: async () => undefined,
     dm: async (user) => (dms.push(user), { channel: `D${user}`, ts: '1.2' }),
     userGroupMembers: async () => [],
+    uploadFile: async () => undefined,
   };
 
   beforeEach(async () => {

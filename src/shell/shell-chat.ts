@@ -1,12 +1,13 @@
-import type { Messenger } from '../slack/messenger';
+import type { ChatPort } from '../surfaces/chat-port';
 import type { View } from '../surfaces/view';
 import { saveUpload } from './save-upload';
 
 /**
- * The shell's stand-in for Slack: what would be posted is printed once, labelled with where it would go. An
- * update that changes nothing (a thread message re-rendered with the same content) is not printed again.
+ * The demo shell's chat port, its stand-in for Slack: what would be posted is printed once, labelled with where
+ * it would go. An update that changes nothing (a thread message re-rendered with the same content) is not
+ * printed again.
  */
-export function createShellMessenger(print: (text: string) => void, options: { chartsDir?: string } = {}): Messenger {
+export function createShellChat(print: (text: string) => void, options: { chartsDir?: string } = {}): ChatPort {
   const lastText = new Map<string, string>();
   let seq = 0;
   const newTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
