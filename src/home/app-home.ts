@@ -5,7 +5,7 @@ import { dispatchCommand } from '../dispatch/dispatch-command';
 import { clickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-module';
 import type { SlackQueue } from '../slack/slack-queue';
-import { postedMessage, type PostedMessage, type Reply } from '../surfaces/chat-port';
+import { postedMessage, type ChatPort, type PostedMessage, type Reply } from '../surfaces/chat-port';
 import type { View } from '../surfaces/view';
 import { HOME_ACTIONS, homeBlocks, homeStateKey, type HomeState, type NodeVerdict } from './home-view';
 
@@ -21,7 +21,7 @@ const homeValue = z.object({ node: z.string().optional(), incidentId: z.string()
  * paced Slack queue, coalesced per user. Its buttons run the same commands as typing them (same RBAC); the
  * answers go to the clicker's DM, since a Home tab has no channel to answer in.
  */
-export const appHome: InteractionModule = (app, { services, queue }) => {
+export const appHome: InteractionModule = (app, { services, queue, chat }) => {
   const viewers = new Set<string>();
   const verdicts = new Map<string, NodeVerdict>();
   let lastKey = '';
@@ -74,7 +74,7 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
       value = undefined;
     }
     const text = value && commandFor(actionId, value, services);
-    const reply = dmReply(button.userId, services, queue);
+    const reply = dmReply(button.userId, chat);
     if (!text) return void (await reply.private({ text: 'That button refers to a node or incident that is no longer there.' }));
     await dispatchCommand(text, { surface: 'slack', invoker: { userId: button.userId, userName: button.userName }, services, reply });
     refreshQuietly();
@@ -91,10 +91,9 @@ function commandFor(actionId: string, value: z.infer<typeof homeValue>, services
 }
 
 /** Answers to a Home click: posted into the clicker's DM with the bot, updated in place there. */
-function dmReply(userId: string, services: Services, queue: SlackQueue): Reply {
+function dmReply(userId: string, chat: ChatPort): Reply {
   const post = async (view: View): Promise<PostedMessage> => {
-    return postedMessage(services.messenger, await services.messenger.dm(userId, view, 'status'));
+    return postedMessage(chat, await chat.dm(userId, view, 'status'));
   };
-  void queue;
   return { private: async (view) => void (await post(view)), public: post };
 }
