@@ -4,7 +4,6 @@ import type { Services } from '../app/services';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import { clickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-module';
-import type { SlackQueue } from '../slack/slack-queue';
 import { postedMessage, type ChatPort, type PostedMessage, type Reply } from '../surfaces/chat-port';
 import type { View } from '../surfaces/view';
 import { HOME_ACTIONS, homeBlocks, homeStateKey, type HomeState, type NodeVerdict } from './home-view';
