@@ -4,7 +4,7 @@ import type { Clock } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 import { createSlackDirectory, type SlackDirectory } from '../pagers/slack-directory';
 import { createSlackMessenger, type Messenger } from './messenger';
-import { SlackQueue } from './slack-queue';
+import { SlackQueue, type SlackQueueOptions } from './slack-queue';
 
 export interface SlackTransportOptions {
   botToken: string;
@@ -29,7 +29,19 @@ export interface SlackTransport {
   directory: SlackDirectory;
 }
 
-export function createSlackTransport(options: SlackTransportOptions, deps: { log: Logger; clock: Clock; onError: (method: string, error: string) => void }): SlackTransport {
+export interface SlackTransportDeps {
+  log: Logger;
+  clock: Clock;
+  onError: (method: string, error: string) => void;
+  /**
+   * The app's shared Slack pace, `store.slackPace`, when several replicas share the store (PostgreSQL). The
+   * embedded SQLite store is one process: its queue's memory already is the app's pace, and a reservation
+   * there would wait behind every open transaction on the connection, so the runtime passes none.
+   */
+  pace?: SlackQueueOptions['pace'];
+}
+
+export function createSlackTransport(options: SlackTransportOptions, deps: SlackTransportDeps): SlackTransport {
   const clientOptions: WebClientOptions = {
     slackApiUrl: options.slackApiUrl,
     timeout: 10_000,
@@ -45,6 +57,7 @@ export function createSlackTransport(options: SlackTransportOptions, deps: { log
     log: deps.log,
     clock: deps.clock,
     onError: deps.onError,
+    pace: deps.pace,
   });
   return { botToken: options.botToken, client, clientOptions, queue, messenger: createSlackMessenger(queue), directory: createSlackDirectory(queue) };
 }
