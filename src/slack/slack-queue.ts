@@ -127,9 +127,9 @@ export class SlackQueue {
       if (!job) break;
       this.pending.splice(this.pending.indexOf(job), 1);
       if (job.channel) {
-        // With a shared pace the store's slots are the pace (their own interval apart); memory only otherwise.
-        if (this.options.pace) this.reservations.delete(job.channel);
-        else this.nextFreeAt.set(job.channel, now + this.options.channelIntervalMs);
+        // With a shared pace the store's slots are the pace; memory paces alone without one, or when the store fails.
+        this.nextFreeAt.set(job.channel, now + this.options.channelIntervalMs);
+        this.reservations.delete(job.channel);
       }
       this.inFlight++;
       void this.run(job).finally(() => {
@@ -147,7 +147,8 @@ export class SlackQueue {
    */
   private reserveSlots(now: number): void {
     const pace = this.options.pace;
-    if (!pace || this.closed) return;
+    // No slot is taken that could not be used at once: all calls in flight, it would go stale.
+    if (!pace || this.closed || this.inFlight >= this.options.concurrency) return;
     for (const job of this.pending) {
       const channel = job.channel;
       // Asked right after the previous send: the store's slot already lies an interval after it.
@@ -159,7 +160,7 @@ export class SlackQueue {
         (err: unknown) => {
           // The store is unreachable: pace from memory alone rather than hold back pages.
           this.options.log.warn({ err, channel }, 'Slack pace: could not reserve a shared slot; pacing this process alone');
-          this.granted(channel, asking, this.options.clock.now());
+          this.granted(channel, asking, Math.max(this.options.clock.now(), this.nextFreeAt.get(channel) ?? 0));
         },
       );
     }
@@ -184,12 +185,12 @@ export class SlackQueue {
   }
 
   private channelFreeAt(channel: string, now: number): number {
-    const local = Math.max(this.nextFreeAt.get(channel) ?? 0, this.heldUntil.get(channel) ?? 0);
-    if (!this.options.pace) return local;
+    const held = this.heldUntil.get(channel) ?? 0;
+    if (!this.options.pace) return Math.max(this.nextFreeAt.get(channel) ?? 0, held);
     const reservation = this.reservations.get(channel);
-    if (reservation?.state === 'granted') return Math.max(local, reservation.at);
+    if (reservation?.state === 'granted') return Math.max(held, reservation.at);
     // No slot yet: wake when the 429 hold ends (a slot is asked for then), else wait for the store's answer.
-    return local > now ? local : Infinity;
+    return held > now ? held : Infinity;
   }
 
   private nextRunnable(now: number): Pending | undefined {

@@ -99,6 +99,22 @@ describe('one Slack pace for the app (SlackQueue on store.slackPace)', () => {
   afterAll(async () => fake?.close());
   sharedPaceSuite(sqliteFactory, () => fake.apiUrl, () => fake);
 
+  it('keeps sending, paced by memory, when the store cannot be reached', async () => {
+    fake.reset();
+    const store = await sqliteFactory.create();
+    const connection = await store.open();
+    await connection.close(); // every reservation now fails
+    const client = new WebClient('xoxb-test', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    const queue = new SlackQueue(client, { channelIntervalMs: INTERVAL, concurrency: 4, maxRetries: 0, log: createLogger('silent'), clock: systemClock, pace: connection.store.slackPace });
+    await queue.send({ method: 'users.info', args: { user: 'U_ALICE' }, priority: 'status' });
+    await Promise.all([1, 2, 3].map((k) => queue.send({ method: 'chat.postMessage', args: { channel: 'C0DOWN', text: `m${k}` }, priority: 'status', channel: 'C0DOWN' })));
+    const times = fake.calls('chat.postMessage').map((c) => c.at);
+    expect(times).toHaveLength(3);
+    expect(Math.min(times[1]! - times[0]!, times[2]! - times[1]!)).toBeGreaterThanOrEqual(INTERVAL - JITTER);
+    queue.close();
+    await store.destroy();
+  });
+
   describe.runIf(requirePostgresOrSkip())('on PostgreSQL', () => {
     let server: RunningPostgres;
     beforeAll(async () => {
