@@ -62,7 +62,17 @@ export interface SlackDeliveryDedupeDeps {
 export function dedupeSlackDeliveries(app: App, deps: SlackDeliveryDedupeDeps): void {
   app.use(async ({ body, ack, next, context }) => {
     const key = deliveryKeyOf(body);
-    if (!key || (await deps.deliveries.firstSeen(key.source, key.id, deps.now()))) return next();
+    if (!key) return next();
+    let first: boolean;
+    try {
+      first = await deps.deliveries.firstSeen(key.source, key.id, deps.now());
+    } catch (err) {
+      // An event is acked before this runs and Slack will not resend it: handle it (the listeners are
+      // idempotent where it matters) rather than lose it to a store that failed for a moment.
+      deps.log.warn({ err, source: key.source, id: key.id }, 'could not check a Slack delivery for repeats: handling it');
+      return next();
+    }
+    if (first) return next();
     deps.onDuplicate(key.source);
     deps.log.debug({ source: key.source, id: key.id, retryNum: context.retryNum, retryReason: context.retryReason }, 'dropped a repeated Slack delivery');
     if (ack) await (ack as () => Promise<void>)();

@@ -1,5 +1,8 @@
+import { App } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryKeyOf } from '../../src/slack/slack-delivery-dedupe';
+import { createLogger } from '../../src/ops/logger';
+import { dedupeSlackDeliveries, deliveryKeyOf } from '../../src/slack/slack-delivery-dedupe';
+import { sqliteFactory } from '../store/contract/sqlite-factory';
 import { blockActionsPayload, buttonAction, sendInteraction, sendSignedBody, slashCommandBody, viewSubmissionPayload } from '../harness/slack-requests';
 import { SIGNING_SECRET, startBot, type TestBot } from '../harness/start-bot';
 
@@ -101,5 +104,24 @@ describe('Slack deliveries are handled once (the store remembers them)', () => {
     expect(await deliveries.firstSeen('slack_event', 'EvDUP1', new Date())).toBe(false);
     expect(await deliveries.prune(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
     expect(await deliveries.firstSeen('slack_event', 'EvDUP1', new Date())).toBe(true);
+  });
+});
+
+describe('a store that cannot answer', () => {
+  it('lets the delivery through (an acked event would otherwise be lost)', async () => {
+    const store = await sqliteFactory.create();
+    const connection = await store.open();
+    await connection.close(); // firstSeen now throws
+    const app = new App({ token: 'xoxb-test', botId: 'B0TEST', botUserId: 'U0BOT', signingSecret: 'unused' });
+    const dropped: string[] = [];
+    dedupeSlackDeliveries(app, { deliveries: connection.store.deliveries, log: createLogger('silent'), now: () => new Date(), onDuplicate: (source) => dropped.push(source) });
+    const handled: string[] = [];
+    app.event('reaction_added', async ({ body }) => {
+      handled.push((body as { event_id: string }).event_id);
+    });
+    await app.processEvent({ body: reactionEvent('EvSTOREDOWN'), ack: async () => undefined });
+    expect(handled).toEqual(['EvSTOREDOWN']);
+    expect(dropped).toEqual([]);
+    await store.destroy();
   });
 });
