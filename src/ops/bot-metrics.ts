@@ -45,7 +45,13 @@ export function createBotMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived };
+  const duplicateDeliveries = new Counter({
+    name: 'stemedb_chatops_duplicate_deliveries_total',
+    help: 'Deliveries dropped as repeats of one already taken (by this or another replica), by source',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, duplicateDeliveries };
 }
 
 export type BotMetrics = ReturnType<typeof createBotMetrics>;

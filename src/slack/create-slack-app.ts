@@ -7,6 +7,7 @@ import type { Logger } from '../ops/logger';
 import { createBackgroundWork } from './background-work';
 import type { InteractionModule } from './interaction-module';
 import { DEFAULT_RESPONSE_URL_PREFIX, enforceResponseUrls } from './response-url-policy';
+import { dedupeSlackDeliveries } from './slack-delivery-dedupe';
 import type { SlackQueue } from './slack-queue';
 import { boltLogger, type SlackTransport } from './slack-transport';
 import { slackReply } from './slack-reply';
@@ -59,6 +60,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         deferInitialization: true,
       });
   enforceResponseUrls(app, responseUrlPrefix, services.log);
+  // Slack's retries and repeats, whichever replica took the first: acked and dropped here (both receivers).
+  dedupeSlackDeliveries(app, {
+    deliveries: services.store.deliveries,
+    log: services.log,
+    now: services.now,
+    onDuplicate: (source) => services.metrics.duplicateDeliveries.inc({ source }),
+  });
   const work = createBackgroundWork({ concurrency: 4, onTaskError: (err) => services.log.error({ err }, 'work after a Slack ack failed (kept serving)') });
   app.command('/stemedb', async ({ command, ack, respond }) => {
     work.noteArrival();

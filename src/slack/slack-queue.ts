@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
+import type { SlackPace } from './slack-pace';
 
 /** Pages go out before status updates, and status before diagnosis details (SPEC 4.6). */
 export type SlackPriority = 'page' | 'status' | 'detail';
@@ -47,7 +48,15 @@ export interface SlackQueueOptions {
   /** Pacing, 429 pauses and retry backoff run on this clock (systemClock; a fake clock in tests). */
   clock: Clock;
   onError?: (method: string, error: string) => void;
+  /**
+   * The app's shared pace (`store.slackPace` on PostgreSQL): each channel send first reserves its slot there,
+   * and a channel's 429 pushes everyone's next slot. Unset, the queue's memory is the pace (one process).
+   */
+  pace?: Pick<SlackPace, 'reserve' | 'backOff'>;
 }
+
+/** A channel's shared slot: being asked for, or granted for `at` (this process's clock). */
+type Reservation = { state: 'asking' } | { state: 'granted'; at: number };
 
 /**
  * The one way the bot writes to Slack: a priority queue, paced per channel, that honours 429 Retry-After by
@@ -57,6 +66,9 @@ export interface SlackQueueOptions {
 export class SlackQueue {
   private pending: Pending[] = [];
   private nextFreeAt = new Map<string, number>();
+  private reservations = new Map<string, Reservation>();
+  /** Channels held off by a 429 until then (shared pace: no slot is asked for before). */
+  private heldUntil = new Map<string, number>();
   private pausedUntil = 0;
   private inFlight = 0;
   private seq = 0;
@@ -109,24 +121,82 @@ export class SlackQueue {
     this.options.clock.clear(this.timer);
     this.timer = undefined;
     const now = this.options.clock.now();
+    this.dropStaleSlots(now);
     while (this.inFlight < this.options.concurrency && now >= this.pausedUntil) {
       const job = this.nextRunnable(now);
       if (!job) break;
       this.pending.splice(this.pending.indexOf(job), 1);
-      if (job.channel) this.nextFreeAt.set(job.channel, now + this.options.channelIntervalMs);
+      if (job.channel) {
+        // With a shared pace the store's slots are the pace; memory paces alone without one, or when the store fails.
+        this.nextFreeAt.set(job.channel, now + this.options.channelIntervalMs);
+        this.reservations.delete(job.channel);
+      }
       this.inFlight++;
       void this.run(job).finally(() => {
         this.inFlight--;
         this.pump();
       });
     }
+    this.reserveSlots(now);
     this.armTimer(now);
+  }
+
+  /**
+   * Shared pace: asks the store for the next slot of each channel that has work and is free here. The slot
+   * only says WHEN the channel's next call may go; which call goes is still decided by priority at that time.
+   */
+  private reserveSlots(now: number): void {
+    const pace = this.options.pace;
+    // No slot is taken that could not be used at once: all calls in flight, it would go stale.
+    if (!pace || this.closed || this.inFlight >= this.options.concurrency) return;
+    for (const job of this.pending) {
+      const channel = job.channel;
+      // Asked right after the previous send: the store's slot already lies an interval after it.
+      if (!channel || this.reservations.has(channel) || (this.heldUntil.get(channel) ?? 0) > now) continue;
+      const asking: Reservation = { state: 'asking' };
+      this.reservations.set(channel, asking);
+      pace.reserve(channel, this.options.channelIntervalMs).then(
+        (slot) => this.granted(channel, asking, this.options.clock.now() + slot.waitMs),
+        (err: unknown) => {
+          // The store is unreachable: pace from memory alone rather than hold back pages.
+          this.options.log.warn({ err, channel }, 'Slack pace: could not reserve a shared slot; pacing this process alone');
+          this.granted(channel, asking, Math.max(this.options.clock.now(), this.nextFreeAt.get(channel) ?? 0));
+        },
+      );
+    }
+  }
+
+  private granted(channel: string, asking: Reservation, at: number): void {
+    // A 429 in the meantime dropped this request: its slot predates the back-off.
+    if (this.reservations.get(channel) !== asking || this.closed) return;
+    this.reservations.set(channel, { state: 'granted', at });
+    this.pump();
+  }
+
+  /**
+   * A slot is another replica's neighbour: used much later than granted (all calls in flight, or the queue
+   * waited on a 429) it would land next to the following slot, so it is given up and a fresh one asked for.
+   */
+  private dropStaleSlots(now: number): void {
+    const grace = Math.max(1, this.options.channelIntervalMs / 4);
+    for (const [channel, reservation] of this.reservations) {
+      if (reservation.state === 'granted' && now >= reservation.at + grace) this.reservations.delete(channel);
+    }
+  }
+
+  private channelFreeAt(channel: string, now: number): number {
+    const held = this.heldUntil.get(channel) ?? 0;
+    if (!this.options.pace) return Math.max(this.nextFreeAt.get(channel) ?? 0, held);
+    const reservation = this.reservations.get(channel);
+    if (reservation?.state === 'granted') return Math.max(held, reservation.at);
+    // No slot yet: wake when the 429 hold ends (a slot is asked for then), else wait for the store's answer.
+    return held > now ? held : Infinity;
   }
 
   private nextRunnable(now: number): Pending | undefined {
     let best: Pending | undefined;
     for (const job of this.pending) {
-      if (job.channel && (this.nextFreeAt.get(job.channel) ?? 0) > now) continue;
+      if (job.channel && this.channelFreeAt(job.channel, now) > now) continue;
       if (!best || RANK[job.priority] < RANK[best.priority] || (RANK[job.priority] === RANK[best.priority] && job.seq < best.seq)) best = job;
     }
     return best;
@@ -135,7 +205,8 @@ export class SlackQueue {
   private armTimer(now: number): void {
     if (this.pending.length === 0 || this.closed || this.inFlight >= this.options.concurrency) return;
     let wakeAt = Infinity;
-    for (const job of this.pending) wakeAt = Math.min(wakeAt, job.channel ? (this.nextFreeAt.get(job.channel) ?? now) : now);
+    for (const job of this.pending) wakeAt = Math.min(wakeAt, job.channel ? this.channelFreeAt(job.channel, now) : now);
+    if (wakeAt === Infinity) return; // every channel waits for its reservation
     wakeAt = Math.max(wakeAt, this.pausedUntil);
     this.timer = this.options.clock.setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
   }
@@ -155,8 +226,12 @@ export class SlackQueue {
       this.options.log.warn({ method: job.method, channel: job.channel, waitMs }, 'Slack rate limit: pausing the queue');
       this.options.onError?.(job.method, 'ratelimited');
       const until = this.options.clock.now() + waitMs;
-      if (job.channel) this.nextFreeAt.set(job.channel, until);
-      else this.pausedUntil = until;
+      if (job.channel) {
+        this.heldUntil.set(job.channel, until);
+        this.reservations.delete(job.channel);
+        // Slack's limit is the app's: every replica holds this channel off, not only this one.
+        this.options.pace?.backOff(job.channel, { afterMs: waitMs }).catch((e: unknown) => this.options.log.warn({ err: e, channel: job.channel }, 'Slack pace: could not share a 429 back-off'));
+      } else this.pausedUntil = until;
       this.pending.push(job);
       return;
     }

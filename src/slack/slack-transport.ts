@@ -5,7 +5,7 @@ import type { Logger } from '../ops/logger';
 import { createSlackDirectory, type SlackDirectory } from '../pagers/slack-directory';
 import type { ChatPort } from '../surfaces/chat-port';
 import { createSlackChat } from './slack-chat';
-import { SlackQueue } from './slack-queue';
+import { SlackQueue, type SlackQueueOptions } from './slack-queue';
 
 export interface SlackTransportOptions {
   botToken: string;
@@ -31,7 +31,19 @@ export interface SlackTransport {
   directory: SlackDirectory;
 }
 
-export function createSlackTransport(options: SlackTransportOptions, deps: { log: Logger; clock: Clock; onError: (method: string, error: string) => void }): SlackTransport {
+export interface SlackTransportDeps {
+  log: Logger;
+  clock: Clock;
+  onError: (method: string, error: string) => void;
+  /**
+   * The app's shared Slack pace, `store.slackPace`, when several replicas share the store (PostgreSQL). The
+   * embedded SQLite store is one process: its queue's memory already is the app's pace, and a reservation
+   * there would wait behind every open transaction on the connection, so the runtime passes none.
+   */
+  pace?: SlackQueueOptions['pace'];
+}
+
+export function createSlackTransport(options: SlackTransportOptions, deps: SlackTransportDeps): SlackTransport {
   const clientOptions: WebClientOptions = {
     slackApiUrl: options.slackApiUrl,
     timeout: 10_000,
@@ -47,6 +59,7 @@ export function createSlackTransport(options: SlackTransportOptions, deps: { log
     log: deps.log,
     clock: deps.clock,
     onError: deps.onError,
+    pace: deps.pace,
   });
   return { botToken: options.botToken, client, clientOptions, queue, messenger: createSlackChat(queue), directory: createSlackDirectory(queue) };
 }

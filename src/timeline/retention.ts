@@ -36,8 +36,16 @@ export function startRetentionJob(services: Pick<Services, 'config' | 'store' | 
       services.log.warn({ err, days }, 'retention: pruning failed; nothing was removed');
     }
   };
+  const pruneDeliveries = async () => {
+    try {
+      await services.store.deliveries.prune(new Date(services.now().getTime() - DAY_MS));
+    } catch (err) {
+      services.log.warn({ err }, 'retention: pruning seen deliveries failed');
+    }
+  };
   const run = () => {
-    inFlight = prune();
+    // Seen Slack/Alertmanager deliveries only need to outlive the senders' retries: a day (SPEC 10).
+    inFlight = prune().then(pruneDeliveries);
   };
   run();
   const timer = setInterval(run, interval);

@@ -79,6 +79,9 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
     const header = headerFor(bot.fake, 'LSMCompactionLag on stemedb-2')!;
     const placeholders = bot.fake.calls('chat.postMessage').filter((c) => c.body.thread_ts === header.ts);
     expect(placeholders).toHaveLength(1);
+    // The concurrent copy and the repeat count on the thread; the diagnosis ran once (one placeholder above).
+    const incident = (await bot.runtime.services.store.incidents.openForFingerprint('fp-dup'))!;
+    expect((await bot.runtime.services.store.alerts.thread(incident.id))?.repeats).toBe(2);
   });
 
   it('updates the header and posts in the thread when the alert resolves, and ends the escalation', async () => {

@@ -72,7 +72,8 @@ export function buttonAction(overrides: Partial<ButtonAction> = {}): ButtonActio
     block_id: 'stemedb_block',
     value: '',
     text: { type: 'plain_text', text: 'Button', emoji: true },
-    action_ts: `${nowSec()}.000001`,
+    // Unique per click, as Slack's are: the bot deduplicates interactions on it (slack-delivery-dedupe.ts).
+    action_ts: `${nowSec()}.${String((sequence += 1) % 1_000_000).padStart(6, '0')}`,
     ...overrides,
   };
 }
@@ -127,7 +128,7 @@ export function viewSubmissionPayload(
       id: 'V0000VIEW', team_id: FAKE_TEAM.teamId, app_id: 'A0STEMEDB', app_installed_team_id: FAKE_TEAM.teamId,
       bot_id: FAKE_TEAM.botId, type: 'modal', callback_id: 'stemedb_modal', private_metadata: '',
       title: { type: 'plain_text', text: 'StemeDB' }, close: null, submit: { type: 'plain_text', text: 'Submit' },
-      blocks: [], state: { values: {} }, hash: '1700000000.abcdef', root_view_id: 'V0000VIEW', previous_view_id: null,
+      blocks: [], state: { values: {} }, hash: `${nowSec()}.view${(sequence += 1)}`, root_view_id: 'V0000VIEW', previous_view_id: null,
       clear_on_close: false, notify_on_close: false, external_id: '',
       ...view,
     },
