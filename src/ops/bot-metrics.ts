@@ -45,7 +45,28 @@ export function createBotMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived };
+  const lateEscalations = new Counter({
+    name: 'stemedb_chatops_auditor_late_escalations_total',
+    help: 'Active escalations the auditor found behind schedule (counted per auditor pass of this replica)',
+    registers: [registry],
+  });
+  const auditorLastSuccess = new Gauge({
+    name: 'stemedb_chatops_auditor_last_success_timestamp_seconds',
+    help: 'When an auditor pass on this replica last found every active escalation on schedule',
+    registers: [registry],
+  });
+  const replicaInfo = new Gauge({
+    name: 'stemedb_chatops_replica_info',
+    help: 'This replica (value 1): its name (lease owner) and store',
+    labelNames: ['replica', 'store'] as const,
+    registers: [registry],
+  });
+  const schemaCompatible = new Gauge({
+    name: 'stemedb_chatops_schema_compatible',
+    help: '1 while this replica knows every migration applied to the database (PostgreSQL); 0: it stands down',
+    registers: [registry],
+  });
+  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, lateEscalations, auditorLastSuccess, replicaInfo, schemaCompatible };
 }
 
 export type BotMetrics = ReturnType<typeof createBotMetrics>;

@@ -23,21 +23,27 @@ export async function pruneOlderThan(store: UnitOfWork, cutoff: Date): Promise<P
   });
 }
 
-/** Runs the pruning now and every `retention.interval`; returns the stopper (it waits for a run in flight). */
+/** One retention pass: prunes what is older than `retention.days`; logs what it removed, or why it removed nothing. Never throws. */
+export async function runRetention(services: Pick<Services, 'config' | 'store' | 'log' | 'now'>): Promise<void> {
+  const { days } = services.config.retention;
+  try {
+    const removed = await pruneOlderThan(services.store, new Date(services.now().getTime() - days * DAY_MS));
+    if (removed.incidents + removed.audit > 0) services.log.info({ ...removed, days }, 'retention: removed old incidents and audit entries');
+  } catch (err) {
+    // A table another feature added that still references an old incident: keep everything, say why.
+    services.log.warn({ err, days }, 'retention: pruning failed; nothing was removed');
+  }
+}
+
+/**
+ * Runs the pruning now and every `retention.interval` in this process; returns the stopper (it waits for a run
+ * in flight). The runtime runs `runRetention` as a periodic duty instead (once per interval across replicas).
+ */
 export function startRetentionJob(services: Pick<Services, 'config' | 'store' | 'log' | 'now'>): () => Promise<void> {
-  const { days, interval } = services.config.retention;
+  const { interval } = services.config.retention;
   let inFlight: Promise<void> = Promise.resolve();
-  const prune = async () => {
-    try {
-      const removed = await pruneOlderThan(services.store, new Date(services.now().getTime() - days * DAY_MS));
-      if (removed.incidents + removed.audit > 0) services.log.info({ ...removed, days }, 'retention: removed old incidents and audit entries');
-    } catch (err) {
-      // A table another feature added that still references an old incident: keep everything, say why.
-      services.log.warn({ err, days }, 'retention: pruning failed; nothing was removed');
-    }
-  };
   const run = () => {
-    inFlight = prune();
+    inFlight = runRetention(services);
   };
   run();
   const timer = setInterval(run, interval);
