@@ -33,8 +33,11 @@ export interface OpenedStore {
   pollIntervalMs: number | undefined;
   /** False while this replica must do no engine work (its code is older than the database schema). */
   mayWork(): boolean;
-  /** For /readyz besides `store.ping`: why this replica must not take traffic, if it must not. */
-  notReadyReason(): string | undefined;
+  /**
+   * For /readyz besides `store.ping`: why this replica must not take traffic, if it must not. On PostgreSQL it
+   * re-reads the schema version, so the engines' gate also closes as soon as a load balancer's probe asks.
+   */
+  notReadyReason(): Promise<string | undefined>;
   /** Starts the periodic checks (schema gate, clock offset) of a bot. */
   startChecks(): void;
   close(): Promise<void>;
@@ -79,7 +82,7 @@ function openSqlite({ config, role, clock, now }: OpenStoreOptions): OpenedStore
     duties: localDutyClaims(clock),
     pollIntervalMs: undefined,
     mayWork: () => true,
-    notReadyReason: () => undefined,
+    notReadyReason: async () => undefined,
     startChecks: () => undefined,
     async close() {
       lock?.release();
@@ -121,7 +124,8 @@ async function openPostgres({ log, secret, clock: base, role, replica }: OpenSto
     duties: pgDutyClaims(pool, replica),
     pollIntervalMs: REPLICA_POLL_MS,
     mayWork: () => gate.compatible(),
-    notReadyReason: () => {
+    async notReadyReason() {
+      await gate.check();
       const r = gate.readiness();
       return r.ready ? undefined : r.reason;
     },

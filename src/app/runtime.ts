@@ -140,7 +140,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     replica,
     async storeReady(timeoutMs = 2_000) {
       await store.ping(timeoutMs);
-      const reason = opened.notReadyReason();
+      const reason = await opened.notReadyReason();
       metrics.schemaCompatible.set(opened.mayWork() ? 1 : 0);
       if (reason) throw new Error(reason);
     },
