@@ -92,6 +92,14 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const { store } = opened;
   metrics.replicaInfo.set({ replica, store: opened.kind }, 1);
   registerOutboxAge(metrics, store, () => clock.now());
+  new Gauge({
+    name: 'stemedb_chatops_schema_compatible',
+    help: '1 while this replica knows every migration applied to the database (always on SQLite); 0: it stands down',
+    registers: [metrics.registry],
+    collect() {
+      this.set(opened.mayWork() ? 1 : 0);
+    },
+  });
   const slack = slackOptions ? createSlackTransport(slackOptions, { log, clock: localClock, onError: (method, error) => metrics.slackErrors.inc({ method, error }) }) : undefined;
   const base = createServices({
     config,
@@ -141,7 +149,6 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     async storeReady(timeoutMs = 2_000) {
       await store.ping(timeoutMs);
       const reason = await opened.notReadyReason();
-      metrics.schemaCompatible.set(opened.mayWork() ? 1 : 0);
       if (reason) throw new Error(reason);
     },
     async start() {

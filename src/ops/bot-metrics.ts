@@ -61,12 +61,7 @@ export function createBotMetrics() {
     labelNames: ['replica', 'store'] as const,
     registers: [registry],
   });
-  const schemaCompatible = new Gauge({
-    name: 'stemedb_chatops_schema_compatible',
-    help: '1 while this replica knows every migration applied to the database (PostgreSQL); 0: it stands down',
-    registers: [registry],
-  });
-  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, lateEscalations, auditorLastSuccess, replicaInfo, schemaCompatible };
+  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, lateEscalations, auditorLastSuccess, replicaInfo };
 }
 
 export type BotMetrics = ReturnType<typeof createBotMetrics>;
