@@ -38,6 +38,27 @@ describe.runIf(requirePostgresOrSkip())('a replica on PostgreSQL: /readyz, /metr
       charts: { enabled: false },
     });
 
+  it('a client runtime (the local shell) on a postgres config reads the same database and runs no engine', async () => {
+    const bot = await open(`${capture.url}/heartbeat/other`);
+    const client = await createRuntime({
+      config: bot.services.config,
+      log: createLogger('silent'),
+      secret: (name) => (name === 'DATABASE_URL' ? url : undefined),
+      role: 'client',
+      replica: 'shell',
+      charts: { enabled: false },
+    });
+    try {
+      const { incident } = await bot.services.store.incidents.openOrGet({ node: 'stemedb-1', title: 'seen by the shell', source: 'manual', severity: 'critical' }, new Date());
+      expect((await client.services.store.incidents.openForNode('stemedb-1'))?.id).toBe(incident.id);
+      await expect(client.start()).rejects.toThrow(/client runtime runs no background work/);
+      await bot.services.store.incidents.resolve(incident.id, new Date(), 'U0TEST');
+    } finally {
+      await client.close();
+      await bot.close();
+    }
+  });
+
   it('pings the heartbeat while on schedule; /readyz follows the schema gate and the database; replica and outbox metrics', async () => {
     const runtime: Runtime = await open(`${capture.url}/heartbeat/secret-token`);
     try {
