@@ -54,6 +54,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check-config': {
       const config = loadConfig(configFile);
+      if (config.store.postgres) {
+        // The URL's variable must be set and hold a PostgreSQL URL (not connected to: the database may start later).
+        const { postgresUrl } = await import('./store/postgres/pg-pool');
+        postgresUrl(config.store.postgres, process.env);
+      }
       process.stdout.write(`${configFile}: valid (${config.stemedb.nodes.length} node(s): ${config.stemedb.nodes.map((n) => n.name).join(', ')})\n`);
       return 0;
     }
@@ -81,6 +86,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n${err.problems.length} problem(s) in ${err.file}.\n`);
+      process.exit(2);
+    }
+    if ((err as Error).name === 'PostgresConfigError') {
+      process.stderr.write(`stemedb-chatops: ${(err as Error).message}\n`);
       process.exit(2);
     }
     if ((err as Error).name === 'ProcessLockError') {

@@ -13,6 +13,8 @@ export interface AlertWorkerOptions {
   concurrency: number;
   /** Attempts before a job is marked failed (transient errors back off up to a minute between tries). */
   maxAttempts: number;
+  /** False while this replica must not work (its code is older than the database schema): passes claim nothing. */
+  mayWork?: () => boolean;
 }
 
 /** Slack answers that no retry will change. */
@@ -106,7 +108,7 @@ export class AlertWorker {
 
   /** One pass: claims what is due within the limits and starts it. Never throws. */
   private async pumpOnce(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.options.mayWork?.() === false) return;
     const { jobs, now, diagnoseConcurrency, concurrency } = this.options;
     try {
       const at = now();

@@ -30,6 +30,8 @@ export interface AlertsFeature {
 export interface AlertsFeatureOptions {
   /** Replaces the diagnosis (benchmarks); the real one by default. */
   diagnose?: (node: NodeConfig) => Promise<DiagnosisResult>;
+  /** The schema gate (PostgreSQL replicas): false stops the worker claiming jobs. */
+  mayWork?: () => boolean;
 }
 
 /** Alert threads (SPEC 4.2): the webhook, the durable work queue and the worker that posts and diagnoses. */
@@ -58,6 +60,7 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
     diagnoseConcurrency: settings.diagnoseConcurrency,
     concurrency: 16,
     maxAttempts: 30,
+    mayWork: options.mayWork,
   });
   registerJobGauge(services, jobs);
   // The postmortem draft is queued in the resolve's own transaction: a crash right after still uploads it.

@@ -10,7 +10,7 @@ import { createPgIncidentStore } from '../incidents/pg-incident-store';
 import { createPgReportStore } from '../reports/pg-report-store';
 import { createPgAuditLog } from '../store/postgres/pg-audit-log';
 import { createPgTimelineLog } from '../timeline/pg-timeline-log';
-import type { Repositories, UnitOfWork } from './repositories';
+import { withTimeout, type Repositories, type UnitOfWork } from './repositories';
 import { createPgSlackPace } from '../slack/pg-slack-pace';
 import { createPgDeliveryDedupe } from '../store/postgres/pg-delivery-dedupe';
 // Each repository's PostgreSQL adapter lives beside its SQLite one (e.g. src/alerts/pg-alert-store.ts).
@@ -42,5 +42,10 @@ export function createPostgresUnitOfWork(pool: pg.Pool, options: PostgresReposit
     deliveries: createPgDeliveryDedupe(session),
     slackPace: createPgSlackPace(session),
   };
-  return Object.freeze({ ...repositories, withTx: <T>(fn: (tx: Repositories) => Promise<T>) => session.withTx(() => fn(repositories)) });
+  return Object.freeze({
+    ...repositories,
+    withTx: <T>(fn: (tx: Repositories) => Promise<T>) => session.withTx(() => fn(repositories)),
+    // A pooled connection and one round trip: an exhausted pool or an unreachable server times out.
+    ping: (timeoutMs: number) => withTimeout(session.one('SELECT 1').then(() => undefined), timeoutMs, 'PostgreSQL store'),
+  });
 }

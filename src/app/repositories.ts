@@ -39,4 +39,19 @@ export interface Repositories {
  */
 export interface UnitOfWork extends Repositories {
   withTx<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * One trivial query, for /readyz: resolves when the store answers within `timeoutMs`, rejects with the reason
+   * otherwise (database unreachable, or a transaction holding the SQLite connection that long).
+   */
+  ping(timeoutMs: number): Promise<void>;
+}
+
+/** Rejects when `work` has not settled after `ms` (the work itself is left to finish or fail on its own). */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -39,7 +39,7 @@ export async function runDemoShell({ env, reason, chartsDir }: { env: Env; reaso
 export async function runConfiguredShell({ env, config, configFile, chartsDir }: { env: Env; config: Config; configFile: string; chartsDir?: string }): Promise<number> {
   const banner = [
     `stemedb-chatops: local shell on ${configFile} (${config.stemedb.nodes.map((n) => n.name).join(', ')}). \`help\` lists commands; \`exit\` quits.`,
-    `Client of the store ${config.store.sqlitePath}: pages and alert threads are sent by the bot process (\`stemedb-chatops start\`), not by this shell.`,
+    `Client of the store ${config.store.postgres ? `PostgreSQL ($${config.store.postgres.urlEnv})` : config.store.sqlitePath}: pages and alert threads are sent by the bot process (\`stemedb-chatops start\`), not by this shell.`,
   ].join('\n');
   return runShell(config, env, banner, 'client', { dir: chartsDir });
 }

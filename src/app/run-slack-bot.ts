@@ -13,8 +13,9 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
   let slackOk = false;
   const routes = [
     ...opsRoutes(runtime.metrics.registry, [
-      // One cheap read through the repositories: the store answers (and no transaction holds it for good).
-      { name: 'store', check: async () => void (await services.store.audit.recent(1)) },
+      // A trivial query with a timeout (no transaction holds the store for good, the database answers), and on
+      // PostgreSQL the schema gate: a replica older than the database's schema takes no traffic.
+      { name: 'store', check: () => runtime.storeReady(2_000) },
       {
         name: 'slack',
         check: () => {

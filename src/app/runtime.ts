@@ -12,12 +12,14 @@ import type { Logger } from '../ops/logger';
 import { createConsoleChat } from '../shell/console-chat';
 import type { ChatPort } from '../surfaces/chat-port';
 import { createSlackTransport, type SlackTransport, type SlackTransportOptions } from '../slack/slack-transport';
-import { openDatabase } from '../store/database';
-import { MIGRATIONS } from './migrations';
-import { createSqliteUnitOfWork } from './sqlite-repositories';
-import { startRetentionJob } from '../timeline/retention';
+import { hostname } from 'node:os';
+import { Gauge } from 'prom-client';
+import { runRetention } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
-import { acquireProcessLock, type ProcessLock } from '../store/process-lock';
+import { auditEscalations } from '../escalation/escalation-auditor';
+import { createHeartbeat } from '../ops/heartbeat';
+import { startPeriodicDuty } from '../ops/periodic-duty';
+import { openStore, type OpenedStore } from './open-store';
 import { createWeeklyReports } from '../reports/weekly-reports';
 import { createServices, type SecretSource, type Services } from './services';
 
@@ -29,6 +31,13 @@ export interface Runtime {
   alerts: AlertsFeature;
   /** Slack's outbound transport when created with `slack` options (the bot); the shell has none. */
   slack?: SlackTransport;
+  /** This replica's name (lease owner of its periodic duties; `STEMEDB_CHATOPS_REPLICA`, else host-pid). */
+  replica: string;
+  /**
+   * For /readyz: resolves when the store answers (a trivial query, `timeoutMs`) and this replica may work on
+   * it (PostgreSQL: its code knows the database's schema); rejects with the reason otherwise.
+   */
+  storeReady(timeoutMs?: number): Promise<void>;
   /** Background work (schedulers, pollers) started by `start()` and stopped by `close()`. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +65,8 @@ export interface RuntimeOptions {
   role?: 'bot' | 'client';
   /** Charts: `dir` is the shell's `--charts DIR`; `enabled: false` turns them off; the demo samples every node. */
   charts?: { enabled?: boolean; dir?: string; sampleAllNodes?: boolean; sampleIntervalMs?: number };
+  /** This replica's name; `STEMEDB_CHATOPS_REPLICA` (the systemd template sets it), else `<host>-<pid>`. */
+  replica?: string;
 }
 
 /** The Slack transport of a runtime created for the bot (`slack` options): createSlackApp's inbound side reuses it. */
@@ -65,22 +76,38 @@ export function slackTransportOf(runtime: Runtime): SlackTransport {
 }
 
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, slack: slackOptions, now: givenNow, clock = systemClock, pagerdutyEventsUrl, role = 'bot', charts }: RuntimeOptions): Promise<Runtime> {
-  const now = givenNow ?? (clock === systemClock ? undefined : () => new Date(clock.now()));
+export async function createRuntime({ config, log, secret, messenger, slack: slackOptions, now: givenNow, clock: localClock = systemClock, pagerdutyEventsUrl, role = 'bot', charts, replica = defaultReplica() }: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
-  const db = openDatabase(config.store.sqlitePath, MIGRATIONS);
-  let lock: ProcessLock | undefined;
-  if (role === 'bot' && config.store.sqlitePath !== ':memory:') {
-    try {
-      lock = acquireProcessLock(db, { path: config.store.sqlitePath, now: now ? () => now().getTime() : undefined });
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-  }
-  const slack = slackOptions ? createSlackTransport(slackOptions, { log, clock, onError: (method, error) => metrics.slackErrors.inc({ method, error }) }) : undefined;
-  // Every repository on this one connection; the features take theirs from `services.store`.
-  const store = createSqliteUnitOfWork(db);
+  const opened = await openStore({
+    config,
+    log,
+    secret,
+    clock: localClock,
+    now: givenNow ? () => givenNow().getTime() : localClock === systemClock ? undefined : () => localClock.now(),
+    role,
+    replica,
+  });
+  // The engine's time: the database's on PostgreSQL (replicas compare deadlines across hosts), else local.
+  const clock = opened.clock;
+  const now = givenNow ?? (clock === systemClock ? undefined : () => new Date(clock.now()));
+  const { store } = opened;
+  metrics.replicaInfo.set({ replica, store: opened.kind }, 1);
+  registerOutboxAge(metrics, store, () => clock.now());
+  new Gauge({
+    name: 'stemedb_chatops_schema_compatible',
+    help: '1 while this replica knows every migration applied to the database (always on SQLite); 0: it stands down',
+    registers: [metrics.registry],
+    collect() {
+      this.set(opened.mayWork() ? 1 : 0);
+    },
+  });
+  const slack = slackOptions ? createSlackTransport(slackOptions, {
+        log,
+        clock: localClock,
+        onError: (method, error) => metrics.slackErrors.inc({ method, error }),
+        // Replicas share one pace per channel through the database; one SQLite process paces from memory.
+        pace: opened.kind === 'postgres' ? store.slackPace : undefined,
+      }) : undefined;
   const base = createServices({
     config,
     log,
@@ -104,9 +131,15 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const compaction = createCompactionService(services, store.compactionLocks);
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
-  const alerts = createAlertsFeature(services);
+  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork });
   stoppers.push(() => alerts.stop());
-  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock, directory: slack?.directory });
+  const escalations = new EscalationService(services, {
+    pagerdutyUrl: services.pagerdutyEventsUrl,
+    clock,
+    directory: slack?.directory,
+    pollIntervalMs: opened.pollIntervalMs,
+    mayWork: opened.mayWork,
+  });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
   services.diagnoses.subscribe((result, origin) => escalations.afterDiagnosis(result, origin));
@@ -119,22 +152,106 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     metrics,
     slack,
     alerts,
+    replica,
+    async storeReady(timeoutMs = 2_000) {
+      await store.ping(timeoutMs);
+      const reason = await opened.notReadyReason();
+      if (reason) throw new Error(reason);
+    },
     async start() {
       if (role === 'client') throw new Error('a client runtime runs no background work: the bot does');
+      opened.startChecks();
       // Runs the previous process left in the store: keep watching them, or say what they last showed.
       await compaction.resume();
       services.charts.start();
       await alerts.start();
       // Re-arms escalations from the store and sends at once what fell due while the bot was down.
       await escalations.start();
-      stoppers.push(startRetentionJob(services));
+      if (opened.pollIntervalMs !== undefined) {
+        // Jobs another replica queued (or left when it died) are found within a poll, not at the next local kick.
+        const poll = clock.setInterval(() => alerts.worker.kick(), opened.pollIntervalMs);
+        stoppers.push(() => clock.clear(poll));
+      }
+      stoppers.push(...startDuties(services, opened, escalations, metrics));
       // The runbook's weekly compaction report (reports.weekly), once per period across processes on this store.
       reports.start();
     },
     async close() {
       for (const stop of stoppers.reverse()) await stop();
-      lock?.release();
-      db.close();
+      await opened.close();
     },
   };
+}
+
+function defaultReplica(): string {
+  return process.env.STEMEDB_CHATOPS_REPLICA || `${hostname()}-${process.pid}`;
+}
+
+/**
+ * The duties that run once per period across all replicas (one process on SQLite): retention, the escalation
+ * chain check and the auditor with its dead-man heartbeat. Returns their stoppers.
+ */
+function startDuties(services: Services, opened: OpenedStore, escalations: EscalationService, metrics: BotMetrics): (() => Promise<void>)[] {
+  const { config } = services;
+  const log = services.log.child({ component: 'duties' });
+  const common = { claims: opened.duties, clock: opened.clock, log };
+  const guarded = (run: () => Promise<void>) => async () => {
+    if (opened.mayWork()) await run();
+  };
+  const stoppers = [
+    startPeriodicDuty({ ...common, duty: 'retention', periodMs: config.retention.interval, leaseMs: 10 * 60_000, checkEveryMs: Math.min(config.retention.interval, 30_000), run: guarded(() => runRetention(services)) }),
+  ];
+  const chainEvery = config.escalation.chainCheckInterval;
+  if (chainEvery > 0) {
+    stoppers.push(startPeriodicDuty({ ...common, duty: 'chain_check', periodMs: chainEvery, leaseMs: 5 * 60_000, checkEveryMs: Math.min(chainEvery, 30_000), run: guarded(() => escalations.postChainWarnings()) }));
+  } else {
+    void escalations.postChainWarnings();
+  }
+  const every = config.ops.heartbeatEvery;
+  const heartbeat = config.ops.heartbeatUrl ? createHeartbeat({ url: config.ops.heartbeatUrl, log, timeoutMs: Math.min(10_000, every) }) : undefined;
+  // A healthy engine runs a due step within its poll (PostgreSQL) or audit interval (SQLite): past a few of
+  // those, nobody is running it.
+  const graceMs = Math.max(30_000, 3 * Math.min(config.escalation.auditInterval, opened.pollIntervalMs ?? Infinity));
+  stoppers.push(
+    startPeriodicDuty({
+      ...common,
+      duty: 'auditor',
+      periodMs: every,
+      leaseMs: every,
+      checkEveryMs: Math.min(every, 5_000),
+      run: guarded(async () => {
+        await auditEscalations({
+          escalations: services.store.escalations,
+          now: () => opened.clock.now(),
+          graceMs,
+          heartbeat,
+          log,
+          onResult(check) {
+            metrics.lateEscalations.inc(check.late.length);
+            if (check.onSchedule) metrics.auditorLastSuccess.set(opened.clock.now() / 1000);
+          },
+        });
+      }),
+    }),
+  );
+  return stoppers;
+}
+
+const OUTBOX_AGE = 'stemedb_chatops_outbox_oldest_pending_seconds';
+
+/** How long the oldest page due has waited (0 when none is due): pages piling up means no engine is sending. */
+function registerOutboxAge(metrics: BotMetrics, store: OpenedStore['store'], nowMs: () => number): void {
+  new Gauge({
+    name: OUTBOX_AGE,
+    help: 'Seconds the oldest pending outbox page (page, note, update) has been due; 0 when none is due',
+    registers: [metrics.registry],
+    async collect() {
+      try {
+        const next = await store.outbox.nextAttemptAt();
+        this.set(next === null ? 0 : Math.max(0, nowMs() - next) / 1000);
+      } catch {
+        // The store is closing or unreachable: keep the last value (/readyz says why).
+      }
+    },
+  });
 }

@@ -12,7 +12,7 @@ import { createSqliteDeliveryDedupe, type DeliveryDedupe } from '../store/delive
 import type { Db } from '../store/database';
 import { asyncRepository, createTxGate } from '../store/sqlite/tx-gate';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
-import type { Repositories, UnitOfWork } from './repositories';
+import { withTimeout, type Repositories, type UnitOfWork } from './repositories';
 
 export interface SqliteRepositoryOptions {
   /** Tests force incident id collisions with it. */
@@ -37,5 +37,10 @@ export function createSqliteUnitOfWork(db: Db, options: SqliteRepositoryOptions 
     deliveries: asyncRepository<DeliveryDedupe>(createSqliteDeliveryDedupe(db), gate),
     slackPace: asyncRepository<SlackPace>(createSqliteSlackPace(db), gate),
   };
-  return Object.freeze({ ...repositories, withTx: <T>(fn: (tx: Repositories) => Promise<T>) => gate.withTx(() => fn(repositories)) });
+  return Object.freeze({
+    ...repositories,
+    withTx: <T>(fn: (tx: Repositories) => Promise<T>) => gate.withTx(() => fn(repositories)),
+    // Through the gate: a transaction held open for good shows as a timeout, as a wedged database would.
+    ping: (timeoutMs: number) => withTimeout(gate.run(() => void db.prepare('SELECT 1').get()), timeoutMs, 'SQLite store'),
+  });
 }

@@ -22,12 +22,6 @@ const absolutePath = z.string().min(1).regex(/^\//, 'an absolute path').refine((
 export const DEFAULT_SQLITE_PATH = './data/stemedb-chatops.sqlite';
 
 /**
- * Whether the bot's repositories run on PostgreSQL yet (issue 13). Until they are ported, `store.postgres`
- * is refused with a clear message rather than accepted while the bot quietly keeps using SQLite.
- */
-export const POSTGRES_STORE_WIRED = false;
-
-/**
  * `store`: SQLite (`sqlitePath`, one process) or PostgreSQL (`postgres.urlEnv` names the env var holding the
  * URL, so the password stays out of the YAML; several replicas). One or the other, never both.
  */
@@ -44,15 +38,7 @@ export const storeObjectSchema = z
   })
   .transform((s) => ({ ...s, sqlitePath: s.sqlitePath ?? DEFAULT_SQLITE_PATH }));
 
-const storeSchema = storeObjectSchema.superRefine((s, ctx) => {
-  if (s.postgres && !POSTGRES_STORE_WIRED) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['postgres'],
-      message: 'PostgreSQL is not wired into the bot yet (its repositories still run on SQLite): remove store.postgres and use store.sqlitePath; see README "High availability"',
-    });
-  }
-});
+const storeSchema = storeObjectSchema;
 
 /** `reports.weekly`: when and where the runbook's weekly compaction report is posted. */
 const weeklyReportSchema = z

@@ -18,6 +18,8 @@ export interface SchedulerDeps {
   log: Logger;
   /** The auditor's period: it finds due steps and pages whose timer was lost. */
   auditIntervalMs: number;
+  /** False while this replica must not work (its code is older than the database schema): passes do nothing. */
+  mayWork?: () => boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export class EscalationScheduler {
     try {
       do {
         this.again = false;
+        if (this.deps.mayWork?.() === false) break;
         const now = this.deps.now();
         await this.deps.engine.tickDue(now);
         await this.deps.delivery.deliverDue(now);

@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
-import { guardTick, type Clock } from '../ops/clock';
+import type { Clock } from '../ops/clock';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
 import type { SlackDirectory } from '../pagers/slack-directory';
@@ -32,11 +32,21 @@ export class EscalationService implements EscalationPort {
   readonly engine: EscalationEngine;
   private readonly delivery: PageDelivery;
   private readonly scheduler: EscalationScheduler;
-  private chainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly services: Services,
-    options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined },
+    options: {
+      pagerdutyUrl: string;
+      clock: Clock;
+      directory: SlackDirectory | undefined;
+      /**
+       * Several replicas on one database: look for due steps and pages this often besides the in-process
+       * wake-ups, so work another replica created or abandoned is found within about this long.
+       */
+      pollIntervalMs?: number;
+      /** The schema gate: false stops the scheduler's passes (see EscalationScheduler). */
+      mayWork?: () => boolean;
+    },
   ) {
     const { store } = services;
     const settings = services.config.escalation;
@@ -63,7 +73,8 @@ export class EscalationService implements EscalationPort {
       now: () => services.now().getTime(),
       clock: options.clock,
       log: services.log.child({ component: 'escalation' }),
-      auditIntervalMs: settings.auditInterval,
+      auditIntervalMs: Math.min(settings.auditInterval, options.pollIntervalMs ?? Infinity),
+      mayWork: options.mayWork,
     });
   }
 
@@ -90,16 +101,11 @@ export class EscalationService implements EscalationPort {
   async start(): Promise<void> {
     this.services.metrics.openEscalations.set((await this.escalations.listActive()).length);
     await this.scheduler.start();
-    void this.postChainWarnings();
-    const every = this.services.config.escalation.chainCheckInterval;
-    if (every > 0) {
-      this.chainTimer = setInterval(guardTick(this.services.log, 'escalation chain check', () => this.postChainWarnings()), every);
-      this.chainTimer.unref?.();
-    }
+    // The chain check (start-up and every escalation.chainCheckInterval) is a periodic duty the runtime
+    // schedules once across replicas: see app/runtime.ts.
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.chainTimer);
     await Promise.allSettled([...this.refreshing.values()]);
     await this.scheduler.stop();
   }
@@ -278,8 +284,8 @@ export class EscalationService implements EscalationPort {
     return checkChain(snapshotChain(this.services.config.escalation), { messenger: this.services.messenger, directory: this.delivery.directory, secret: this.services.secret });
   }
 
-  /** Start-up and daily: posts to the alert channel only when a configured chain has a problem. */
-  private async postChainWarnings(): Promise<void> {
+  /** Start-up and daily (a periodic duty): posts to the alert channel only when a configured chain has a problem. */
+  async postChainWarnings(): Promise<void> {
     const { services } = this;
     try {
       const report = await this.checkChain();

@@ -51,7 +51,23 @@ export function createBotMetrics() {
     labelNames: ['source'] as const,
     registers: [registry],
   });
-  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, duplicateDeliveries };
+  const lateEscalations = new Counter({
+    name: 'stemedb_chatops_auditor_late_escalations_total',
+    help: 'Active escalations the auditor found behind schedule (counted per auditor pass of this replica)',
+    registers: [registry],
+  });
+  const auditorLastSuccess = new Gauge({
+    name: 'stemedb_chatops_auditor_last_success_timestamp_seconds',
+    help: 'When an auditor pass on this replica last found every active escalation on schedule',
+    registers: [registry],
+  });
+  const replicaInfo = new Gauge({
+    name: 'stemedb_chatops_replica_info',
+    help: 'This replica (value 1): its name (lease owner) and store',
+    labelNames: ['replica', 'store'] as const,
+    registers: [registry],
+  });
+  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, duplicateDeliveries, lateEscalations, auditorLastSuccess, replicaInfo };
 }
 
 export type BotMetrics = ReturnType<typeof createBotMetrics>;

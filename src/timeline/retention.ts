@@ -23,29 +23,33 @@ export async function pruneOlderThan(store: UnitOfWork, cutoff: Date): Promise<P
   });
 }
 
-/** Runs the pruning now and every `retention.interval`; returns the stopper (it waits for a run in flight). */
+/** One retention pass: prunes what is older than `retention.days`; logs what it removed, or why it removed nothing. Never throws. */
+export async function runRetention(services: Pick<Services, 'config' | 'store' | 'log' | 'now'>): Promise<void> {
+  const { days } = services.config.retention;
+  try {
+    const removed = await pruneOlderThan(services.store, new Date(services.now().getTime() - days * DAY_MS));
+    if (removed.incidents + removed.audit > 0) services.log.info({ ...removed, days }, 'retention: removed old incidents and audit entries');
+  } catch (err) {
+    // A table another feature added that still references an old incident: keep everything, say why.
+    services.log.warn({ err, days }, 'retention: pruning failed; nothing was removed');
+  }
+  try {
+    // Seen Slack deliveries only need to outlive the senders' retries: a day (SPEC 10).
+    await services.store.deliveries.prune(new Date(services.now().getTime() - DAY_MS));
+  } catch (err) {
+    services.log.warn({ err }, 'retention: pruning seen deliveries failed');
+  }
+}
+
+/**
+ * Runs the pruning now and every `retention.interval` in this process; returns the stopper (it waits for a run
+ * in flight). The runtime runs `runRetention` as a periodic duty instead (once per interval across replicas).
+ */
 export function startRetentionJob(services: Pick<Services, 'config' | 'store' | 'log' | 'now'>): () => Promise<void> {
-  const { days, interval } = services.config.retention;
+  const { interval } = services.config.retention;
   let inFlight: Promise<void> = Promise.resolve();
-  const prune = async () => {
-    try {
-      const removed = await pruneOlderThan(services.store, new Date(services.now().getTime() - days * DAY_MS));
-      if (removed.incidents + removed.audit > 0) services.log.info({ ...removed, days }, 'retention: removed old incidents and audit entries');
-    } catch (err) {
-      // A table another feature added that still references an old incident: keep everything, say why.
-      services.log.warn({ err, days }, 'retention: pruning failed; nothing was removed');
-    }
-  };
-  const pruneDeliveries = async () => {
-    try {
-      await services.store.deliveries.prune(new Date(services.now().getTime() - DAY_MS));
-    } catch (err) {
-      services.log.warn({ err }, 'retention: pruning seen deliveries failed');
-    }
-  };
   const run = () => {
-    // Seen Slack/Alertmanager deliveries only need to outlive the senders' retries: a day (SPEC 10).
-    inFlight = prune().then(pruneDeliveries);
+    inFlight = runRetention(services);
   };
   run();
   const timer = setInterval(run, interval);

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const dir = mkdtempSync(join(tmpdir(), 'config-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function checkConfig(file: string, command = 'check-config') {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+function checkConfig(file: string, command = 'check-config', extraEnv: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   for (const key of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) delete env[key];
   return spawnSync(process.execPath, ['bin/stemedb-chatops.mjs', command, '--config', file], { env, encoding: 'utf8', input: '', timeout: 30_000 });
 }
@@ -63,5 +63,20 @@ describe('configuration errors', () => {
     const run = checkConfig(file);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:4:\\d+ not valid YAML: `, 'm'));
+  });
+
+  it('with store.postgres, refuses a missing or non-PostgreSQL URL variable, naming it and never showing its value', () => {
+    const file = join(dir, 'pg.yml');
+    writeFileSync(file, 'stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://127.0.0.1:9\n      local: true\nstore:\n  postgres:\n    urlEnv: CHATOPS_TEST_DB_URL\n');
+    const missing = checkConfig(file, 'check-config', { CHATOPS_TEST_DB_URL: '' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('store.postgres.urlEnv names CHATOPS_TEST_DB_URL, which is not set');
+    const wrong = checkConfig(file, 'check-config', { CHATOPS_TEST_DB_URL: 'mysql://bot:s3cret@db/x' });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('CHATOPS_TEST_DB_URL is not a PostgreSQL URL');
+    expect(wrong.stderr).not.toContain('s3cret');
+    const ok = checkConfig(file, 'check-config', { CHATOPS_TEST_DB_URL: 'postgres://bot:s3cret@db.internal:5432/chatops' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('valid (1 node(s): stemedb-1)');
   });
 });

@@ -40,6 +40,14 @@ export class SchemaGate {
     }
   }
 
+  /**
+   * For the engines: false once a check found a schema this code does not know. An unreachable database does
+   * not close the gate (its queries fail by themselves, and the gate opens again without a restart).
+   */
+  compatible(): boolean {
+    return this.last?.compatible !== false;
+  }
+
   /** For /readyz: ready only when the database answered the last check and its schema is one this code knows. */
   readiness(): { ready: boolean; reason?: string } {
     if (this.lastError) return { ready: false, reason: this.lastError };

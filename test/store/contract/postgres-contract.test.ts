@@ -13,6 +13,7 @@ import { reportsContract } from './reports-contract';
 import { timelineContract } from './timeline-contract';
 import { postgresFactory } from './postgres-factory';
 import { slackPaceContract } from './slack-pace-contract';
+import { pingContract } from './ping-contract';
 
 /** The same repository contracts as sqlite-contract.test.ts, on a throwaway PostgreSQL. */
 describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', () => {
@@ -35,4 +36,5 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   outboxContract(factory);
   deliveryDedupeContract(factory);
   slackPaceContract(factory);
+  pingContract(factory);
 });

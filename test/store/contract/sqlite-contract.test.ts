@@ -10,6 +10,7 @@ import { incidentsContract } from './incidents-contract';
 import { reportsContract } from './reports-contract';
 import { timelineContract } from './timeline-contract';
 import { slackPaceContract } from './slack-pace-contract';
+import { pingContract } from './ping-contract';
 import { sqliteFactory } from './sqlite-factory';
 
 pendingActionsContract(sqliteFactory);
@@ -24,3 +25,4 @@ escalationsContract(sqliteFactory);
 outboxContract(sqliteFactory);
 deliveryDedupeContract(sqliteFactory);
 slackPaceContract(sqliteFactory);
+pingContract(sqliteFactory);

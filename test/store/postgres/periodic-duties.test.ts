@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres } from '../../../src/store/postgres/migrate-postgres';
 import { PeriodicDuties } from '../../../src/store/postgres/periodic-duties';
+import { pgDutyClaims } from '../../../src/store/postgres/pg-duty-claims';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
 import { freshDatabase } from './pg-test-db';
 
@@ -58,4 +59,28 @@ describe.runIf(requirePostgresOrSkip())('periodic duties once per period across 
     expect(await c.claim('chain_check', hour, 'replica-c', 200)).toBeUndefined();
     await db.close();
   }, 20_000);
+
+  it('pgDutyClaims: one replica gets the period; a claimant that never finishes is taken over after its lease; old periods are pruned', async () => {
+    const db = await freshDatabase(server, 'duty_claims');
+    await migratePostgres(db.pool());
+    const a = pgDutyClaims(db.pool(2), 'replica-a');
+    const b = pgDutyClaims(db.pool(2), 'replica-b');
+    const day = 86_400_000;
+    const [ta, tb] = await Promise.all([a.claim('retention', day, 200), b.claim('retention', day, 200)]);
+    const won = ta ?? tb;
+    expect([ta, tb].filter(Boolean)).toHaveLength(1);
+    // The winner "dies" without finishing: the other asks again after the lease and takes the period over.
+    const loser = ta ? b : a;
+    expect(await loser.claim('retention', day, 200)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 300));
+    const taken = await loser.claim('retention', day, 60_000);
+    expect(taken).toMatchObject({ period: won!.period, takeover: true });
+    expect(await won!.finish()).toBe(false); // its late finish is refused
+    await db.pool(1).query("INSERT INTO periodic_runs (duty, period, owner, lease_until) VALUES ('retention', $1::bigint - 1000, 'old', now())", [won!.period]);
+    expect(await taken!.finish()).toBe(true);
+    expect(await a.claim('retention', day, 200)).toBeUndefined(); // finished: nobody runs it again this period
+    const { rows } = await db.pool(1).query<{ period: string }>("SELECT period::text FROM periodic_runs WHERE duty = 'retention'");
+    expect(rows.map((r) => r.period)).toEqual([won!.period]);
+    await db.close();
+  });
 });

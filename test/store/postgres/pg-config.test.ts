@@ -14,10 +14,10 @@ describe('store.postgres configuration', () => {
     expect(storeObjectSchema.parse({})).toEqual({ sqlitePath: './data/stemedb-chatops.sqlite' });
   });
 
-  it('refuses store.postgres in the bot\'s config until the repositories run on it (no quiet SQLite fallback)', () => {
-    const result = configSchema.safeParse({ slack: { alertChannel: 'C0ALERTS' }, stemedb: { nodes: [] }, store: { postgres: { urlEnv: 'DATABASE_URL' } } });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues.find((i) => i.path.join('.') === 'store.postgres')?.message).toMatch(/not wired into the bot yet/);
+  it('accepts store.postgres in the bot\'s config (the runtime opens PostgreSQL for it)', () => {
+    const result = configSchema.safeParse({ slack: { alertChannel: 'C0ALERTS' }, stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { postgres: { urlEnv: 'DATABASE_URL' } } });
+    expect(result.error?.issues ?? []).toEqual([]);
+    expect(result.data?.store.postgres).toEqual({ urlEnv: 'DATABASE_URL' });
   });
 
   it('names the variable, never its value, when the URL is missing or wrong', () => {
