@@ -17,6 +17,7 @@ import { createSqliteUnitOfWork } from './sqlite-repositories';
 import { startRetentionJob } from '../timeline/retention';
 import { registerResponseMetrics } from '../timeline/response-metrics';
 import { acquireProcessLock, type ProcessLock } from '../store/process-lock';
+import { createLeaseOwner } from '../store/lease';
 import { createWeeklyReports } from '../reports/weekly-reports';
 import { createServices, type SecretSource, type Services } from './services';
 
@@ -103,9 +104,11 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const compaction = createCompactionService(services, store.compactionLocks);
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
-  const alerts = createAlertsFeature(services);
+  // One lease owner per process: the alert jobs and outbox pages it works on carry it (README "Restarts").
+  const lease = { owner: createLeaseOwner(), ttlMs: config.store.leaseTtl };
+  const alerts = createAlertsFeature(services, { lease });
   stoppers.push(() => alerts.stop());
-  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock, directory: slack?.directory });
+  const escalations = new EscalationService(services, { pagerdutyUrl: services.pagerdutyEventsUrl, clock, directory: slack?.directory, lease });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.
   services.diagnoses.subscribe((result, origin) => escalations.afterDiagnosis(result, origin));

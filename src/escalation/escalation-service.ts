@@ -2,6 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
 import { guardTick, type Clock } from '../ops/clock';
+import type { Lease } from '../store/lease';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
 import type { SlackDirectory } from '../pagers/slack-directory';
@@ -36,7 +37,7 @@ export class EscalationService implements EscalationPort {
 
   constructor(
     private readonly services: Services,
-    options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined },
+    options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined; lease: Lease },
   ) {
     const { store } = services;
     const settings = services.config.escalation;
@@ -52,6 +53,7 @@ export class EscalationService implements EscalationPort {
       retry: { attempts: settings.retry.attempts, initialDelayMs: settings.retry.initialDelay, maxDelayMs: settings.retry.maxDelay },
       pagerdutyUrl: options.pagerdutyUrl,
       requestTimeoutMs: settings.requestTimeout,
+      lease: options.lease,
       onSettled: () => void this.scheduler.wake(),
     });
     // Slack's read side (in-flight page checks, user checks), given at construction; the local shell has none.

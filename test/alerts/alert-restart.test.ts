@@ -17,7 +17,9 @@ describe('alert threads survive a restart of the bot', () => {
   let sim: SimCluster;
   let bot: TestBot | undefined;
 
-  const boot = () => startBot({ dir, fake, sim, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
+  // A short lease: a restarted bot takes over the jobs its predecessor was running once their leases run out.
+  const LEASE_TTL = '1s';
+  const boot = () => startBot({ dir, fake, sim, config: { store: { leaseTtl: LEASE_TTL } }, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
   const headers = (): FakeMessage[] => fake.messages(CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const replies = (header: FakeMessage): FakeMessage[] => fake.thread(CHANNEL, header.ts).slice(1);
 
@@ -93,7 +95,8 @@ describe('alert threads survive a restart of the bot', () => {
   });
 
   it('loses nothing when the process is killed (SIGKILL) right after answering 200', async () => {
-    const config = { ...simulatorConfigDocument(sim, { sqlitePath: join(dir, 'bot.sqlite'), sampleSeconds: 1 }), slack: { alertChannel: CHANNEL } };
+    const sqlitePath = join(dir, 'bot.sqlite');
+    const config = { ...simulatorConfigDocument(sim, { sqlitePath, sampleSeconds: 1 }), store: { sqlitePath, leaseTtl: LEASE_TTL }, slack: { alertChannel: CHANNEL } };
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bot-process.ts'), JSON.stringify({ config, slackApiUrl: fake.apiUrl, token: WEBHOOK_TOKEN })], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -32,6 +32,8 @@ describe('escalation survives SIGKILL of the bot process', () => {
     const p = await spawnBotProcess(
       {
         sqlitePath: join(dir, 'bot.sqlite'),
+        // A page in flight at the SIGKILL is taken over by the next process once its lease runs out.
+        leaseTtl: '1s',
         slackApiUrl: fake.apiUrl,
         pagerdutyUrl: `${capture.url}/v2/enqueue`,
         nodes: ['stemedb-1'],
