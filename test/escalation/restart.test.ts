@@ -85,5 +85,5 @@ describe('escalation survives SIGKILL of the bot process', () => {
     const levelPosts = fake.calls('chat.postMessage').filter((c) => c.ok && String(c.body.text).includes(':rotating_light: *Paging'));
     expect(levelPosts.map(markerOf).sort()).toEqual([...new Set(levelPosts.map(markerOf))].sort());
     expect(levelPosts).toHaveLength(3);
-  });
+  }, 60_000);
 });
