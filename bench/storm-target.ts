@@ -10,12 +10,14 @@ import type { DiagnosisResult } from '../src/diagnosis/types';
 import { createLogger } from '../src/ops/logger';
 import { INTERACTION_MODULES } from '../src/app/interaction-modules';
 import { createSlackApp } from '../src/slack/create-slack-app';
+import { createLeaseOwner } from '../src/store/lease';
 
 const { config, slackApiUrl, token, paceMs } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string; paceMs: number };
 const runtime = await createRuntime({ config: parseConfig(config, 'storm bench config'), log: createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr), secret: () => undefined, slack: { botToken: 'xoxb-bench-token', slackApiUrl, channelIntervalMs: paceMs } });
 const services = runtime.services;
 
 const alerts = createAlertsFeature(services, {
+  lease: { owner: createLeaseOwner(), ttlMs: services.config.store.leaseTtl },
   diagnose: async (node): Promise<DiagnosisResult> => {
     const startedAt = services.now().toISOString();
     await new Promise((r) => setTimeout(r, 300));

@@ -51,4 +51,13 @@ export const ALERT_MIGRATIONS: Migration[] = [
       CREATE INDEX alert_jobs_due ON alert_jobs (status, run_at, id);
     `,
   },
+  {
+    version: 31,
+    name: 'alert jobs carry a lease (owner, until): a running job whose lease ran out is taken over',
+    sql: `
+      ALTER TABLE alert_jobs ADD COLUMN lease_owner TEXT;  -- the process running it: <hostname>:<pid>:<random>
+      ALTER TABLE alert_jobs ADD COLUMN lease_until TEXT;  -- ISO time; NULL (a row from before leases) counts as expired
+      CREATE INDEX alert_jobs_by_target ON alert_jobs (kind, target, status);
+    `,
+  },
 ];

@@ -72,8 +72,13 @@ export interface AlertStore {
   setSummaryMessage(id: number, ts: string, hash: string | null): Promise<void>;
   setSummaryHash(id: number, hash: string): Promise<void>;
   summaryMembers(id: number): Promise<AlertThread[]>;
-  /** After a restart: claims a dead process held are released. */
-  resetInterrupted(): Promise<void>;
+  /**
+   * A sync job taken over from a holder that died (its lease ran out): the incident's "diagnosing..." post it
+   * was making is wanted again (posting -> wanted).
+   */
+  resetInterruptedPost(incidentId: string): Promise<void>;
+  /** A diagnose job taken over: the node's threads it had claimed wait for a diagnosis again (running -> awaiting). */
+  resetInterruptedDiagnosis(node: string): Promise<void>;
   /** The node's latest diagnosis for alerts (a DiagnosisResult as JSON), shared by all its alerts. */
   saveNodeDiagnosis(node: string, startedAt: string, result: unknown): Promise<void>;
   nodeDiagnosis(node: string): Promise<{ startedAt: string; result: unknown } | undefined>;
@@ -217,11 +222,11 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
       const row = db.prepare('SELECT started_at, result_json FROM alert_node_diagnoses WHERE node = ?').get(node) as { started_at: string; result_json: string } | undefined;
       return row ? { startedAt: row.started_at, result: JSON.parse(row.result_json) as unknown } : undefined;
     },
-    resetInterrupted() {
-      db.transaction(() => {
-        db.prepare("UPDATE alert_threads SET diag_state = 'wanted' WHERE diag_state = 'posting'").run();
-        db.prepare("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running'").run();
-      })();
+    resetInterruptedPost(incidentId) {
+      db.prepare("UPDATE alert_threads SET diag_state = 'wanted' WHERE incident_id = ? AND diag_state = 'posting'").run(incidentId);
+    },
+    resetInterruptedDiagnosis(node) {
+      db.prepare("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = ?)").run(node);
     },
   };
   return store;

@@ -4,6 +4,7 @@ import type { NodeConfig } from '../config/schema';
 import { diagnoseNode } from '../diagnosis/diagnose-node';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { HttpRoute } from '../http/http-route';
+import type { Lease } from '../store/lease';
 import type { AlertContext } from './alert-context';
 import type { JobQueue } from './alert-jobs';
 import type { AlertStore } from './alert-store';
@@ -28,6 +29,8 @@ export interface AlertsFeature {
 }
 
 export interface AlertsFeatureOptions {
+  /** The process's lease on the jobs its worker runs (owner from the runtime, `store.leaseTtl`). */
+  lease: Lease;
   /** Replaces the diagnosis (benchmarks); the real one by default. */
   diagnose?: (node: NodeConfig) => Promise<DiagnosisResult>;
   /** The schema gate (PostgreSQL replicas): false stops the worker claiming jobs. */
@@ -35,7 +38,7 @@ export interface AlertsFeatureOptions {
 }
 
 /** Alert threads (SPEC 4.2): the webhook, the durable work queue and the worker that posts and diagnoses. */
-export function createAlertsFeature(services: Services, options: AlertsFeatureOptions = {}): AlertsFeature {
+export function createAlertsFeature(services: Services, options: AlertsFeatureOptions): AlertsFeature {
   const { alerts: store, jobs } = services.store;
   const settings = services.config.alerts;
   const log = services.log.child({ component: 'alerts' });
@@ -49,9 +52,16 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
   };
   const worker: AlertWorker = new AlertWorker({
     jobs,
+    // A job taken over from a holder that died left the thread state it owned in progress: reset it first.
     handlers: {
-      sync: (id) => syncIncident(ctx, id),
-      diagnose: (node) => diagnoseAlertNode(ctx, node),
+      sync: async (id, job) => {
+        if (job.takeover) await store.resetInterruptedPost(id);
+        await syncIncident(ctx, id);
+      },
+      diagnose: async (node, job) => {
+        if (job.takeover) await store.resetInterruptedDiagnosis(node);
+        await diagnoseAlertNode(ctx, node);
+      },
       summary: (id) => refreshSummary(ctx, Number(id)),
       postmortem: (id) => postmortemJob(services, id),
     },
@@ -61,6 +71,8 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
     concurrency: 16,
     maxAttempts: 30,
     mayWork: options.mayWork,
+    lease: options.lease,
+    metrics: services.metrics,
   });
   registerJobGauge(services, jobs);
   // The postmortem draft is queued in the resolve's own transaction: a crash right after still uploads it.
@@ -88,7 +100,7 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
         log: services.log,
         now: () => services.now(),
       }),
-    start: () => worker.start(() => store.resetInterrupted()),
+    start: () => worker.start(),
     stop: () => worker.stop(),
   };
 }

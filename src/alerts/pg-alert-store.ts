@@ -159,11 +159,11 @@ export function createPgAlertStore(session: PgSession): AlertStore {
     summaryMembers(id) {
       return threads(`SELECT ${THREAD_COLUMNS} FROM alert_threads t WHERE t.summary_id = $1 ORDER BY t.created_at, t.incident_id`, [id]);
     },
-    async resetInterrupted() {
-      await session.withTx(async () => {
-        await session.run("UPDATE alert_threads SET diag_state = 'wanted' WHERE diag_state = 'posting'");
-        await session.run("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running'");
-      });
+    async resetInterruptedPost(incidentId) {
+      await session.run("UPDATE alert_threads SET diag_state = 'wanted' WHERE incident_id = $1 AND diag_state = 'posting'", [incidentId]);
+    },
+    async resetInterruptedDiagnosis(node) {
+      await session.run("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = $1)", [node]);
     },
     async saveNodeDiagnosis(node, startedAt, result) {
       await session.run(

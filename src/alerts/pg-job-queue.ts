@@ -6,6 +6,7 @@ interface JobRow {
   kind: JobKind;
   target: string;
   attempts: number;
+  status: 'pending' | 'running';
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -21,13 +22,20 @@ export function createPgJobQueue(session: PgSession): JobQueue {
    * Back to pending, or dropped when another pending job covers the same target. The unique index decides,
    * not a prior look-up: a replica enqueueing the same target concurrently is seen even before it commits.
    */
-  const requeue = (id: string | number, set: string, params: readonly unknown[]) =>
+  const FENCE = "id = $1 AND status = 'running' AND lease_owner = $2 AND attempts = $3";
+  const fence = (job: AlertJob) => [job.id, job.owner, job.attempts] as const;
+  const until = (ttlMs: number) => `clock_timestamp() + make_interval(secs => ${Number(ttlMs)}::double precision / 1000)`;
+  /**
+   * Back to pending, or dropped when another pending job covers the same target. The unique index decides,
+   * not a prior look-up: a replica enqueueing the same target concurrently is seen even before it commits.
+   */
+  const requeue = (job: AlertJob, set: string, params: readonly unknown[]) =>
     session.withTx(async () => {
       try {
-        await session.withTx(() => session.run(`UPDATE alert_jobs SET status = 'pending'${set} WHERE id = $1`, [id, ...params]));
+        return await session.withTx(async () => (await session.run(`UPDATE alert_jobs SET status = 'pending', lease_owner = NULL, lease_until = NULL${set} WHERE ${FENCE}`, [...fence(job), ...params])) > 0);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
-        await session.run('DELETE FROM alert_jobs WHERE id = $1', [id]);
+        return (await session.run(`DELETE FROM alert_jobs WHERE ${FENCE}`, fence(job))) > 0;
       }
     });
   return {
@@ -38,44 +46,54 @@ export function createPgJobQueue(session: PgSession): JobQueue {
         [kind, target, runAt, at],
       );
     },
-    async claim(kinds, now, limit, busy) {
+    async claim(kinds, now, limit, lease, busy = () => false) {
       if (limit <= 0 || kinds.length === 0) return [];
       return session.withTx(async () => {
+        // A NULL lease (a row from before leases) counts as expired. A target whose running job holds a live
+        // lease is skipped: its holder may be another replica.
         const due = await session.query<JobRow>(
-          `SELECT id::text AS id, kind, target, attempts FROM alert_jobs
-            WHERE status = 'pending' AND run_at <= $1 AND kind = ANY($2::text[])
+          `SELECT id::text AS id, kind, target, attempts, status FROM alert_jobs j
+            WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND (lease_until IS NULL OR lease_until <= clock_timestamp())))
+              AND kind = ANY($2::text[])
+              AND NOT EXISTS (SELECT 1 FROM alert_jobs r WHERE r.kind = j.kind AND r.target = j.target AND r.status = 'running' AND r.lease_until > clock_timestamp() AND r.id <> j.id)
             ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
           [now, [...kinds]],
         );
-        const claimed: AlertJob[] = [];
+        const picked: JobRow[] = [];
         const taken = new Set<string>();
         for (const row of due) {
           const key = `${row.kind}:${row.target}`;
           if (taken.has(key) || busy(row)) continue;
-          claimed.push({ id: Number(row.id), kind: row.kind, target: row.target, attempts: row.attempts + 1 });
+          picked.push(row);
           taken.add(key);
-          if (claimed.length >= limit) break;
+          if (picked.length >= limit) break;
         }
-        // Rows looked at but not taken are unlocked at commit, for the next claim.
-        if (claimed.length > 0) await session.run("UPDATE alert_jobs SET status = 'running', attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'", [claimed.map((j) => j.id)]);
-        return claimed;
+        if (picked.length === 0) return [];
+        // Rows looked at but not taken are unlocked at commit, for the next claim. The conditions are checked
+        // again under the row lock: a row claimed by another replica just before is not taken twice.
+        const won = await session.query<{ id: string }>(
+          `UPDATE alert_jobs SET status = 'running', attempts = attempts + 1, lease_owner = $2, lease_until = ${until(lease.ttlMs)}
+            WHERE id = ANY($1::bigint[]) AND (status = 'pending' OR (status = 'running' AND (lease_until IS NULL OR lease_until <= clock_timestamp())))
+            RETURNING id::text AS id`,
+          [picked.map((j) => j.id), lease.owner],
+        );
+        const ids = new Set(won.map((r) => r.id));
+        return picked
+          .filter((row) => ids.has(row.id))
+          .map((row): AlertJob => ({ id: Number(row.id), kind: row.kind, target: row.target, attempts: row.attempts + 1, owner: lease.owner, takeover: row.status === 'running' }));
       });
     },
-    async complete(id) {
-      await session.run('DELETE FROM alert_jobs WHERE id = $1', [id]);
+    async extend(job, _now, ttlMs) {
+      return (await session.run(`UPDATE alert_jobs SET lease_until = ${until(ttlMs)} WHERE ${FENCE}`, fence(job))) > 0;
     },
-    async retry(job, runAt, error) {
-      await requeue(job.id, ', run_at = $2, last_error = $3', [runAt, error]);
+    async complete(job) {
+      return (await session.run(`DELETE FROM alert_jobs WHERE ${FENCE}`, fence(job))) > 0;
     },
-    async fail(id, error) {
-      await session.run("UPDATE alert_jobs SET status = 'failed', last_error = $1 WHERE id = $2", [error, id]);
+    retry(job, runAt, error) {
+      return requeue(job, ', run_at = $4, last_error = $5', [runAt, error]);
     },
-    resetRunning() {
-      return session.withTx(async () => {
-        const running = await session.query<{ id: string }>("SELECT id::text AS id FROM alert_jobs WHERE status = 'running' ORDER BY id FOR UPDATE");
-        for (const job of running) await requeue(job.id, '', []);
-        return running.length;
-      });
+    async fail(job, error) {
+      return (await session.run(`UPDATE alert_jobs SET status = 'failed', last_error = $4, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`, [...fence(job), error])) > 0;
     },
     async pendingCount() {
       return (await session.one<{ n: number }>("SELECT COUNT(*)::int AS n FROM alert_jobs WHERE status IN ('pending', 'running')"))?.n ?? 0;

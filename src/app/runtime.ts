@@ -20,6 +20,7 @@ import { auditEscalations } from '../escalation/escalation-auditor';
 import { createHeartbeat } from '../ops/heartbeat';
 import { startPeriodicDuty } from '../ops/periodic-duty';
 import { openStore, type OpenedStore } from './open-store';
+import { createLeaseOwner } from '../store/lease';
 import { createWeeklyReports } from '../reports/weekly-reports';
 import { createServices, type SecretSource, type Services } from './services';
 
@@ -131,7 +132,9 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const compaction = createCompactionService(services, store.compactionLocks);
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
-  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork });
+  // One lease owner per process: the alert jobs and outbox pages it works on carry it (README "Restarts").
+  const lease = { owner: createLeaseOwner(), ttlMs: config.store.leaseTtl };
+  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork, lease });
   stoppers.push(() => alerts.stop());
   const escalations = new EscalationService(services, {
     pagerdutyUrl: services.pagerdutyEventsUrl,
@@ -139,6 +142,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
     directory: slack?.directory,
     pollIntervalMs: opened.pollIntervalMs,
     mayWork: opened.mayWork,
+    lease,
   });
   services.escalations = escalations;
   // Every diagnosis is recorded for its incident and escalates on the runbook's criteria.

@@ -29,6 +29,8 @@ export const storeObjectSchema = z
   .object({
     sqlitePath: z.string().min(1).optional(),
     postgres: z.object({ urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as DATABASE_URL') }).strict().optional(),
+    /** Lease on a running alert job or an outbox page, extended every third while it runs; a crash delays the work this long. */
+    leaseTtl: durationSchema.default(30_000),
   })
   .strict()
   .superRefine((s, ctx) => {

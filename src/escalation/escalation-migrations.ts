@@ -64,4 +64,12 @@ export const ESCALATION_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 21,
+    name: 'outbox rows in sending carry a lease (owner, until): an expired one is taken over',
+    sql: `
+      ALTER TABLE page_outbox ADD COLUMN lease_owner TEXT;     -- the process sending it: <hostname>:<pid>:<random>
+      ALTER TABLE page_outbox ADD COLUMN lease_until INTEGER;  -- epoch ms; NULL (a row from before leases) counts as expired
+    `,
+  },
 ];

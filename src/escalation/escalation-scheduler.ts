@@ -25,7 +25,8 @@ export interface SchedulerDeps {
 /**
  * One timer, armed for the earliest due step or page in the store. Each wake runs every due step (in its
  * own transaction), starts every due delivery, then re-arms. At start-up it sends at once whatever fell due
- * while the bot was down. State lives in the store, so a lost timer costs at most one audit period.
+ * while the bot was down. State lives in the store, so a lost timer costs at most one audit period; pages a
+ * dead process was sending are taken over by the first pass after their lease runs out (the auditor's at the latest).
  */
 export class EscalationScheduler {
   private timer: TimerHandle | undefined;
@@ -45,8 +46,6 @@ export class EscalationScheduler {
 
   async start(): Promise<void> {
     this.stopped = false;
-    const recovered = await this.deps.delivery.recoverInFlight(this.deps.now());
-    if (recovered > 0) this.deps.log.warn({ recovered }, 'pages were in flight when the bot stopped: checking and resending');
     this.auditor = this.deps.clock.setInterval(() => void this.wake(), this.deps.auditIntervalMs);
     await this.wake();
   }

@@ -1,7 +1,8 @@
 import { AsyncResource } from 'node:async_hooks';
 import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
-import type { Clock } from '../ops/clock';
+import { guardTick, type Clock } from '../ops/clock';
+import type { Lease } from '../store/lease';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';
 import type { SlackDirectory } from '../pagers/slack-directory';
@@ -46,6 +47,8 @@ export class EscalationService implements EscalationPort {
       pollIntervalMs?: number;
       /** The schema gate: false stops the scheduler's passes (see EscalationScheduler). */
       mayWork?: () => boolean;
+      /** This process's lease on the outbox pages it sends (owner from the runtime, `store.leaseTtl`). */
+      lease: Lease;
     },
   ) {
     const { store } = services;
@@ -62,6 +65,7 @@ export class EscalationService implements EscalationPort {
       retry: { attempts: settings.retry.attempts, initialDelayMs: settings.retry.initialDelay, maxDelayMs: settings.retry.maxDelay },
       pagerdutyUrl: options.pagerdutyUrl,
       requestTimeoutMs: settings.requestTimeout,
+      lease: options.lease,
       onSettled: () => void this.scheduler.wake(),
     });
     // Slack's read side (in-flight page checks, user checks), given at construction; the local shell has none.

@@ -2,6 +2,7 @@ import { chartAfterPage } from '../charts/thread-charts';
 import type { Services } from '../app/services';
 import type { DeliveryResult } from '../pagers/delivery-result';
 import type { SlackDirectory } from '../pagers/slack-directory';
+import type { Lease, LeaseToken } from '../store/lease';
 import { slackUpdate } from '../pagers/slack-pager';
 import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { escalationHeaderView, levelPostView, type TargetOutcome } from './escalation-views';
@@ -27,29 +28,46 @@ export interface DeliveryDeps {
   retry: RetryPolicy;
   pagerdutyUrl: string;
   requestTimeoutMs: number;
+  /**
+   * This process's lease on the rows it sends, extended every third of `ttlMs` while a send runs. A row whose
+   * sender died is taken over once the lease runs out (by the next delivery pass of any process).
+   */
+  lease: Lease;
   /** Called after each outcome is recorded (the scheduler re-arms). */
   onSettled: () => void;
 }
 
 /**
- * Sends outbox rows: claims a row (pending -> sending, committed before anything leaves the process), calls
- * the pager, then records the outcome in one transaction: sent, retry later with backoff, or failed (a
- * note in the thread, and the level may be given up on at once).
+ * Sends outbox rows: claims a row under a lease (pending -> sending, committed before anything leaves the
+ * process), calls the pager, then records the outcome in one transaction fenced by the lease: sent, retry
+ * later with backoff, or failed (a note in the thread, and the level may be given up on at once). Rows left
+ * `sending` by a process that died are taken over once their lease runs out, by whichever process passes first.
  */
 export class PageDelivery {
   directory: SlackDirectory | undefined;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Leases of the rows being sent, extended by `renewer`. */
+  private readonly leases = new Map<number, LeaseToken>();
+  private readonly renewer: NodeJS.Timeout;
   private readonly poolSize: Record<Pool, number> = { pages: 0, thread: 0 };
   private readonly threads = new Map<string, Promise<Thread | undefined>>();
   private stopped = false;
 
-  constructor(private readonly deps: DeliveryDeps) {}
+  constructor(private readonly deps: DeliveryDeps) {
+    this.renewer = setInterval(() => void this.renew(), Math.max(10, Math.floor(deps.lease.ttlMs / 3)));
+    this.renewer.unref?.();
+  }
 
-  /** Starts delivering every due row not already in flight. */
+  /**
+   * Starts delivering every due row not already in flight, and every row whose sender's lease ran out (it
+   * died or stalled mid-send: the outcome is unknown, so the send checks Slack for it first or repeats it
+   * with the same key).
+   */
   async deliverDue(now: number): Promise<number> {
     if (this.stopped) return 0;
     let started = 0;
-    const due = await this.deps.store.outbox.due(now, 500);
+    const { outbox } = this.deps.store;
+    const due = [...(await outbox.expired(now, 100)), ...(await outbox.due(now, 500))];
     if (this.stopped) return 0;
     for (const row of due) {
       const pool = poolOf(row);
@@ -65,32 +83,53 @@ export class PageDelivery {
     return started;
   }
 
-  /**
-   * Rows left `sending` by a process that died: back to pending, attempt counted. A Slack post among them is
-   * looked for in Slack before it is sent again; PagerDuty and webhooks get the same dedup/idempotency key.
-   */
-  async recoverInFlight(now: number): Promise<number> {
-    const { outbox } = this.deps.store;
-    const rows = await outbox.inFlight();
-    for (const row of rows) await outbox.markRetry(row.id, now, 'in flight when the bot stopped', false);
-    return rows.length;
-  }
-
   /** Stops starting deliveries and waits (up to `timeoutMs`) for those in flight to be recorded. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopped = true;
+    clearInterval(this.renewer);
     await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
     const { services } = this.deps;
-    const { outbox, incidents } = this.deps.store;
+    const { outbox } = this.deps.store;
     if (await this.triggerInFlight(row)) {
       // PagerDuty must see the trigger before its acknowledge or resolve.
-      await outbox.markRetry(row.id, services.now().getTime() + TRIGGER_WAIT_MS, 'waiting for the trigger in flight', false);
+      await outbox.postpone(row.id, services.now().getTime() + TRIGGER_WAIT_MS, 'waiting for the trigger in flight');
       return;
     }
-    if (!(await outbox.claim(row.id, services.now().getTime()))) return;
+    const lease = await outbox.claim(row.id, services.now().getTime(), this.deps.lease);
+    if (!lease) return;
+    services.metrics.jobsClaimed.inc({ kind: 'outbox' });
+    if (row.status === 'sending') {
+      services.metrics.leaseTakeovers.inc({ kind: 'outbox' });
+      services.log.warn({ key: row.key, attempts: row.attempts }, 'taking over a page whose sender stopped renewing its lease (died or stalled): checking and resending');
+    }
+    this.leases.set(row.id, lease);
+    services.metrics.leasesHeld.set({ kind: 'outbox' }, this.leases.size);
+    try {
+      await this.send(row, lease);
+    } finally {
+      this.leases.delete(row.id);
+      services.metrics.leasesHeld.set({ kind: 'outbox' }, this.leases.size);
+    }
+  }
+
+  /** Extends the lease of every row being sent; never throws (it runs from a timer). */
+  private async renew(): Promise<void> {
+    const { outbox } = this.deps.store;
+    for (const [id, lease] of [...this.leases]) {
+      try {
+        if (!(await outbox.extend(id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs))) this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
+      } catch (err) {
+        this.deps.services.log.warn({ err, id }, 'could not extend a page lease');
+      }
+    }
+  }
+
+  private async send(row: OutboxRow, lease: LeaseToken): Promise<void> {
+    const { services } = this.deps;
+    const { incidents } = this.deps.store;
     let result: DeliveryResult;
     try {
       result = await sendOutboxRow(row, {
@@ -110,9 +149,9 @@ export class PageDelivery {
       result = { ok: false, retryable: true, error: (err as Error).message ?? String(err) };
     }
     try {
-      await recordDelivery(this.deps, row, result, services.now().getTime());
+      if (!(await recordDelivery(this.deps, row, lease, result, services.now().getTime()))) return;
     } catch (err) {
-      // The store is closing (shutdown): the row stays `sending` and is recovered at the next start.
+      // The store is closing (shutdown): the row stays `sending` and is taken over once its lease runs out.
       services.log.warn({ err, key: row.key }, 'could not record a page outcome');
       return;
     }

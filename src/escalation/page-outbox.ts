@@ -1,12 +1,22 @@
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
+import type { Lease, LeaseToken } from '../store/lease';
 import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind, type OutboxPayload, type OutboxRow, type OutboxStatus } from './outbox-rows';
 
 /**
  * The outbox of pages: every page, thread note and PagerDuty/webhook event is a row with a unique
  * idempotency key, written in the transaction that decided it and sent afterwards. A row goes
- * pending -> sending -> sent | failed | cancelled (or back to pending for a retry); a row found in
- * `sending` at start-up was in flight when the process died.
+ * pending -> sending -> sent | failed | cancelled (or back to pending for a retry).
+ *
+ * A claim leases the row (`lease_owner`, `lease_until`); the sender extends it while the send runs. A row in
+ * `sending` whose lease ran out was in flight in a process that died or stalled: any process's delivery pass
+ * finds it (`expired`) and claims it again (a takeover); its outcome is unknown, so the send looks for it
+ * first (a Slack post's marker) or repeats it with the same key (PagerDuty, webhooks). `markSent`,
+ * `markRetry`, `markFailed` and `extend` are fenced by the claim's owner and attempt: they return false and
+ * change nothing once another process took the row over.
+ *
+ * Time: on PostgreSQL leases are stamped and compared with the database clock (`clock_timestamp()`); the
+ * `now` passed in is used for them only on SQLite (one process per file).
  */
 export interface PageOutbox {
   /** INSERT OR IGNORE on the idempotency key: writing the same page twice is a no-op. Returns rows added. */
@@ -15,17 +25,25 @@ export interface PageOutbox {
   cancelPending(escalationId: string): Promise<number>;
   due(now: number, limit: number): Promise<OutboxRow[]>;
   nextAttemptAt(): Promise<number | null>;
-  /** pending -> sending, counting the attempt; false when the row was not pending (cancelled, taken). */
-  claim(id: number, now: number): Promise<boolean>;
-  markSent(id: number, now: number, result: Record<string, unknown>): Promise<void>;
-  markRetry(id: number, nextAttemptAt: number, error: string, refundAttempt: boolean): Promise<void>;
-  markFailed(id: number, error: string): Promise<void>;
+  /**
+   * pending (or sending with an expired lease) -> sending under `lease`, counting the attempt; the token
+   * fences what follows. Undefined when the row was neither (cancelled, sent, held by a live lease).
+   */
+  claim(id: number, now: number, lease: Lease): Promise<LeaseToken | undefined>;
+  /** Pushes the lease to `ttlMs` from now; false when it was lost. */
+  extend(id: number, lease: LeaseToken, now: number, ttlMs: number): Promise<boolean>;
+  markSent(id: number, lease: LeaseToken, now: number, result: Record<string, unknown>): Promise<boolean>;
+  markRetry(id: number, lease: LeaseToken, nextAttemptAt: number, error: string, refundAttempt: boolean): Promise<boolean>;
+  markFailed(id: number, lease: LeaseToken, error: string): Promise<boolean>;
+  /** A pending row not claimed yet waits until `nextAttemptAt` (no-op on any other status). */
+  postpone(id: number, nextAttemptAt: number, error: string): Promise<void>;
   get(id: number): Promise<OutboxRow | undefined>;
   ofEscalation(escalationId: string): Promise<OutboxRow[]>;
   ofLevel(escalationId: string, level: number, round: number): Promise<OutboxRow[]>;
   /** Replaces a row's payload (a page's packet refreshed after it was planned). */
   setPayload(id: number, payload: OutboxPayload): Promise<void>;
-  inFlight(): Promise<OutboxRow[]>;
+  /** Rows in `sending` whose lease ran out (their sender died or stalled), oldest first. */
+  expired(now: number, limit: number): Promise<OutboxRow[]>;
 }
 
 interface Row {
@@ -74,6 +92,10 @@ function fromRow(r: Row): OutboxRow {
   };
 }
 
+const FENCE = "id = @id AND status = 'sending' AND lease_owner = @owner AND attempts = @attempt";
+const RELEASE = 'lease_owner = NULL, lease_until = NULL';
+const fence = (id: number, lease: LeaseToken) => ({ id, owner: lease.owner, attempt: lease.attempt });
+
 export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
   const all = (sql: string, ...params: unknown[]) => (db.prepare(sql).all(...params) as Row[]).map(fromRow);
   const insert = db.prepare(
@@ -93,20 +115,30 @@ export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
       db.prepare("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = ? AND status = 'pending' AND level IS NOT NULL").run(escalationId).changes,
     due: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit),
     nextAttemptAt: () => (db.prepare("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'").get() as { at: number | null }).at,
-    claim: (id, now) => db.prepare("UPDATE page_outbox SET status = 'sending', attempts = attempts + 1, sending_since = ? WHERE id = ? AND status = 'pending'").run(now, id).changes > 0,
-    markSent(id, now, result) {
-      db.prepare("UPDATE page_outbox SET status = 'sent', sent_at = ?, result_json = ? WHERE id = ?").run(now, JSON.stringify(result), id);
+    claim(id, now, lease) {
+      const row = db
+        .prepare(
+          `UPDATE page_outbox SET status = 'sending', attempts = attempts + 1, sending_since = @now, lease_owner = @owner, lease_until = @until
+            WHERE id = @id AND (status = 'pending' OR (status = 'sending' AND (lease_until IS NULL OR lease_until <= @now))) RETURNING attempts`,
+        )
+        .get({ id, now, owner: lease.owner, until: now + lease.ttlMs }) as { attempts: number } | undefined;
+      return row ? { owner: lease.owner, attempt: row.attempts } : undefined;
     },
-    markRetry(id, nextAttemptAt, error, refundAttempt) {
-      db.prepare(`UPDATE page_outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts - ? WHERE id = ?`).run(nextAttemptAt, error, refundAttempt ? 1 : 0, id);
-    },
-    markFailed(id, error) {
-      db.prepare("UPDATE page_outbox SET status = 'failed', last_error = ? WHERE id = ?").run(error, id);
+    extend: (id, lease, now, ttlMs) => db.prepare(`UPDATE page_outbox SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(id, lease), until: now + ttlMs }).changes > 0,
+    markSent: (id, lease, now, result) =>
+      db.prepare(`UPDATE page_outbox SET status = 'sent', sent_at = @now, result_json = @result, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), now, result: JSON.stringify(result) }).changes > 0,
+    markRetry: (id, lease, nextAttemptAt, error, refundAttempt) =>
+      db
+        .prepare(`UPDATE page_outbox SET status = 'pending', next_attempt_at = @nextAttemptAt, last_error = @error, attempts = attempts - @refund, ${RELEASE} WHERE ${FENCE}`)
+        .run({ ...fence(id, lease), nextAttemptAt, error, refund: refundAttempt ? 1 : 0 }).changes > 0,
+    markFailed: (id, lease, error) => db.prepare(`UPDATE page_outbox SET status = 'failed', last_error = @error, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), error }).changes > 0,
+    postpone(id, nextAttemptAt, error) {
+      db.prepare("UPDATE page_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'").run(nextAttemptAt, error, id);
     },
     get: (id) => all('SELECT * FROM page_outbox WHERE id = ?', id)[0],
     ofEscalation: (escalationId) => all('SELECT * FROM page_outbox WHERE escalation_id = ? ORDER BY id', escalationId),
     ofLevel: (escalationId, level, round) => all('SELECT * FROM page_outbox WHERE escalation_id = ? AND level = ? AND round = ? ORDER BY id', escalationId, level, round),
-    inFlight: () => all("SELECT * FROM page_outbox WHERE status = 'sending' ORDER BY id"),
+    expired: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?", now, limit),
     setPayload(id, payload) {
       db.prepare('UPDATE page_outbox SET payload_json = ? WHERE id = ?').run(JSON.stringify(payload), id);
     },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
 import { outboxPayloadSchema, REACHES_HUMAN, type OutboxKind, type OutboxRow, type OutboxStatus } from './outbox-rows';
 import type { PageOutbox } from './page-outbox';
+import type { LeaseToken } from '../store/lease';
 
 /** Times are TIMESTAMPTZ here and epoch milliseconds in the rows, as SQLite stores them. */
 interface Row {
@@ -58,8 +59,14 @@ const COLUMNS = 'id::text AS id, idempotency_key, escalation_id, incident_id, le
 /**
  * The page outbox on PostgreSQL (PG migration 20). The unique idempotency key makes a second write of the
  * same page a no-op on every replica (`ON CONFLICT DO NOTHING`); `claim` is one UPDATE that re-checks
- * `pending` after waiting for a concurrent claimer's row lock, so exactly one replica sends each row.
+ * `pending` (or an expired lease) after waiting for a concurrent claimer's row lock, so exactly one replica
+ * sends each row. Leases are stamped and compared with `clock_timestamp()`, the database's clock.
  */
+const FENCE = "id = $1 AND status = 'sending' AND lease_owner = $2 AND attempts = $3";
+const RELEASE = 'lease_owner = NULL, lease_until = NULL';
+const fence = (id: number, lease: LeaseToken) => [id, lease.owner, lease.attempt] as const;
+const until = (ttlMs: number) => `clock_timestamp() + make_interval(secs => ${Number(ttlMs)}::double precision / 1000)`;
+
 export function createPgPageOutbox(session: PgSession): PageOutbox {
   const all = async (where: string, params: readonly unknown[]) => (await session.query<Row>(`SELECT ${COLUMNS} FROM page_outbox ${where}`, params)).map(fromRow);
   return {
@@ -85,24 +92,42 @@ export function createPgPageOutbox(session: PgSession): PageOutbox {
       const row = await session.one<{ at: Date | null }>("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'");
       return toMs(row?.at ?? null);
     },
-    async claim(id, now) {
-      return (await session.run("UPDATE page_outbox SET status = 'sending', attempts = attempts + 1, sending_since = $1 WHERE id = $2 AND status = 'pending'", [new Date(now), id])) > 0;
+    async claim(id, now, lease) {
+      const row = await session.one<{ attempts: number }>(
+        `UPDATE page_outbox SET status = 'sending', attempts = attempts + 1, sending_since = $1, lease_owner = $3, lease_until = ${until(lease.ttlMs)}
+          WHERE id = $2 AND (status = 'pending' OR (status = 'sending' AND (lease_until IS NULL OR lease_until <= clock_timestamp()))) RETURNING attempts`,
+        [new Date(now), id, lease.owner],
+      );
+      return row ? { owner: lease.owner, attempt: row.attempts } : undefined;
     },
-    async markSent(id, now, result) {
-      await session.run("UPDATE page_outbox SET status = 'sent', sent_at = $1, result_json = $2 WHERE id = $3", [new Date(now), JSON.stringify(result), id]);
+    async extend(id, lease, _now, ttlMs) {
+      return (await session.run(`UPDATE page_outbox SET lease_until = ${until(ttlMs)} WHERE ${FENCE}`, fence(id, lease))) > 0;
     },
-    async markRetry(id, nextAttemptAt, error, refundAttempt) {
-      await session.run("UPDATE page_outbox SET status = 'pending', next_attempt_at = $1, last_error = $2, attempts = attempts - $3 WHERE id = $4", [new Date(nextAttemptAt), error, refundAttempt ? 1 : 0, id]);
+    async markSent(id, lease, now, result) {
+      return (await session.run(`UPDATE page_outbox SET status = 'sent', sent_at = $4, result_json = $5, ${RELEASE} WHERE ${FENCE}`, [...fence(id, lease), new Date(now), JSON.stringify(result)])) > 0;
     },
-    async markFailed(id, error) {
-      await session.run("UPDATE page_outbox SET status = 'failed', last_error = $1 WHERE id = $2", [error, id]);
+    async markRetry(id, lease, nextAttemptAt, error, refundAttempt) {
+      return (
+        (await session.run(`UPDATE page_outbox SET status = 'pending', next_attempt_at = $4, last_error = $5, attempts = attempts - $6, ${RELEASE} WHERE ${FENCE}`, [
+          ...fence(id, lease),
+          new Date(nextAttemptAt),
+          error,
+          refundAttempt ? 1 : 0,
+        ])) > 0
+      );
+    },
+    async markFailed(id, lease, error) {
+      return (await session.run(`UPDATE page_outbox SET status = 'failed', last_error = $4, ${RELEASE} WHERE ${FENCE}`, [...fence(id, lease), error])) > 0;
+    },
+    async postpone(id, nextAttemptAt, error) {
+      await session.run("UPDATE page_outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'", [new Date(nextAttemptAt), error, id]);
     },
     async get(id) {
       return (await all('WHERE id = $1', [id]))[0];
     },
     ofEscalation: (escalationId) => all('WHERE escalation_id = $1 ORDER BY id', [escalationId]),
     ofLevel: (escalationId, level, round) => all('WHERE escalation_id = $1 AND level = $2 AND round = $3 ORDER BY id', [escalationId, level, round]),
-    inFlight: () => all("WHERE status = 'sending' ORDER BY id", []),
+    expired: (_now, limit) => all("WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= clock_timestamp()) ORDER BY id LIMIT $1", [limit]),
     async setPayload(id, payload) {
       await session.run('UPDATE page_outbox SET payload_json = $1 WHERE id = $2', [JSON.stringify(payload), id]);
     },

@@ -4,6 +4,13 @@ import { pageKey, type OutboxRow } from './outbox-rows';
 import { actorText, closePageRow } from './plan-effects';
 import { nextAttemptDelay, type RetryPolicy } from './retry-policy';
 import type { Services } from '../app/services';
+import type { LeaseToken } from '../store/lease';
+
+/** Thrown inside the transaction when the row's lease went to another process: nothing of this outcome is kept. */
+class LeaseLost extends Error {}
+const held = (ok: boolean) => {
+  if (!ok) throw new LeaseLost('the outbox row was taken over by another process');
+};
 
 export interface RecordDeps {
   services: Services;
@@ -16,14 +23,15 @@ export interface RecordDeps {
  * Records how one delivery went, in one transaction: sent (a group becomes one DM row per member, the
  * incident timeline gets 'paged'), back to pending with backoff, or failed for good (a note in the thread,
  * and the level is given up on at once when nobody at it can be reached any more). Metrics and logs follow
- * the commit, so a transaction run again (PostgreSQL) or rolled back counts nothing.
+ * the commit, so a transaction run again (PostgreSQL) or rolled back counts nothing. Fenced by the claim's
+ * `lease`: when another process took the row over meanwhile, nothing is written and the result is false.
  */
-export async function recordDelivery(deps: RecordDeps, row: OutboxRow, result: DeliveryResult, now: number): Promise<void> {
+export async function recordDelivery(deps: RecordDeps, row: OutboxRow, lease: LeaseToken, result: DeliveryResult, now: number): Promise<boolean> {
   const { engine, store, services } = deps;
   const level = row.level === null ? 'none' : String(row.level + 1);
   const attemptsMade = row.attempts + (!result.ok && result.notAttempted ? 0 : 1);
   const delay = !result.ok && result.retryable ? nextAttemptDelay(deps.retry, attemptsMade, Math.random, result.retryAfterMs) : undefined;
-  await store.withTx(async (tx) => {
+  const kept = await store.withTx(async (tx) => {
     const { outbox } = tx;
     const escalation = await tx.escalations.get(row.escalationId);
     const stopped = escalation !== undefined && escalation.state.status !== 'active' && escalation.state.status !== 'exhausted';
@@ -36,7 +44,7 @@ export async function recordDelivery(deps: RecordDeps, row: OutboxRow, result: D
           now,
         );
       }
-      await outbox.markSent(row.id, now, result.detail);
+      held(await outbox.markSent(row.id, lease, now, result.detail));
       // A page that was in flight when someone acknowledged: close it too.
       const closer = stopped && row.kind === 'slack_dm' ? (escalation?.ackedBy ?? escalation?.endedBy) : null;
       const close = closer ? closePageRow({ ...row, status: 'sent', result: result.detail }, escalation?.ackedBy ? 'acked' : 'resolved', closer, now) : undefined;
@@ -48,10 +56,10 @@ export async function recordDelivery(deps: RecordDeps, row: OutboxRow, result: D
       return;
     }
     if (delay !== undefined) {
-      await outbox.markRetry(row.id, now + delay, result.error, result.notAttempted === true);
+      held(await outbox.markRetry(row.id, lease, now + delay, result.error, result.notAttempted === true));
       return;
     }
-    await outbox.markFailed(row.id, result.error);
+    held(await outbox.markFailed(row.id, lease, result.error));
     if (row.level === null && (row.payload.kind === 'pagerduty' || row.payload.kind === 'webhook')) {
       const text = `:warning: Telling ${targetText(row)} "${row.payload.action}" failed: ${result.error}.`;
       await outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text, ackButton: false }, dueAt: now }], now);
@@ -61,14 +69,28 @@ export async function recordDelivery(deps: RecordDeps, row: OutboxRow, result: D
     const tries = result.retryable ? ` after ${attemptsMade} attempts` : '';
     await outbox.insert([{ key: `${row.key}:failed`, escalationId: row.escalationId, incidentId: row.incidentId, level: null, round: null, target: 'thread', payload: { kind: 'slack_note', text: `:x: Paging ${targetText(row)} failed${tries}: ${result.error}.`, ackButton: false }, dueAt: now }], now);
     if (row.round !== null) await engine.checkLevelReached(row.escalationId, row.level, row.round, now);
-  });
+  }).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof LeaseLost) return false;
+      throw err;
+    },
+  );
+  if (!kept) {
+    services.log.warn({ key: row.key, lease }, 'page outcome dropped: its lease was lost to another process, which sends it again');
+    return false;
+  }
   if (result.ok) {
     if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'sent' });
-    return;
+    return true;
   }
-  if (delay !== undefined) return void services.log.warn({ key: row.key, error: result.error, attempt: attemptsMade, retryInMs: delay }, 'page failed: retrying');
+  if (delay !== undefined) {
+    services.log.warn({ key: row.key, error: result.error, attempt: attemptsMade, retryInMs: delay }, 'page failed: retrying');
+    return true;
+  }
   services.log.warn({ key: row.key, error: result.error, attempts: attemptsMade }, 'page failed for good');
   if (row.level !== null && row.kind !== 'slack_thread') services.metrics.pages.inc({ level, channel: row.kind, outcome: 'failed' });
+  return true;
 }
 
 /** The chain level's name a page belongs to, for the timeline. */

@@ -67,7 +67,42 @@ export function createBotMetrics() {
     labelNames: ['replica', 'store'] as const,
     registers: [registry],
   });
-  return { registry, commands, diagnosisDuration, checks, pages, openEscalations, slackErrors, alertsReceived, duplicateDeliveries, lateEscalations, auditorLastSuccess, replicaInfo };
+  // Leases on engine work, by kind (`alert_job`, `outbox`): a takeover means another process died or stalled.
+  const leasesHeld = new Gauge({
+    name: 'stemedb_chatops_leases_held',
+    help: 'Rows of engine work this process holds a lease on, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const jobsClaimed = new Counter({
+    name: 'stemedb_chatops_jobs_claimed_total',
+    help: 'Rows of engine work claimed by this process, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const leaseTakeovers = new Counter({
+    name: 'stemedb_chatops_lease_takeovers_total',
+    help: 'Rows taken over from a holder whose lease ran out, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    commands,
+    diagnosisDuration,
+    checks,
+    pages,
+    openEscalations,
+    slackErrors,
+    alertsReceived,
+    duplicateDeliveries,
+    lateEscalations,
+    auditorLastSuccess,
+    replicaInfo,
+    leasesHeld,
+    jobsClaimed,
+    leaseTakeovers,
+  };
 }
 
 export type BotMetrics = ReturnType<typeof createBotMetrics>;

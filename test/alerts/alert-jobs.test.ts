@@ -6,7 +6,7 @@ import { MIGRATIONS } from '../../src/app/migrations';
 
 const T0 = new Date('2026-02-12T06:00:00Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
-const idle = () => false;
+const A = { owner: 'host:1:aaaa', ttlMs: 60_000 };
 
 describe('the durable alert job queue', async () => {
   let db: Db;
@@ -25,11 +25,11 @@ describe('the durable alert job queue', async () => {
 
   it('allows a new pending job while one runs, and never claims both at once', async () => {
     await jobs.enqueue('diagnose', 'stemedb-1', T0);
-    const [running] = await jobs.claim(['diagnose'], T0, 4, idle);
+    const [running] = await jobs.claim(['diagnose'], T0, 4, A);
     await jobs.enqueue('diagnose', 'stemedb-1', T0);
-    expect(await jobs.claim(['diagnose'], T0, 4, (j) => j.target === running!.target)).toEqual([]);
-    await jobs.complete(running!.id);
-    expect(await jobs.claim(['diagnose'], T0, 4, idle)).toHaveLength(1);
+    expect(await jobs.claim(['diagnose'], T0, 4, A, (j) => j.target === running!.target)).toEqual([]);
+    await jobs.complete(running!);
+    expect(await jobs.claim(['diagnose'], T0, 4, A)).toHaveLength(1);
   });
 
   it('claims only the asked kinds, due jobs, oldest first, up to the limit', async () => {
@@ -37,17 +37,17 @@ describe('the durable alert job queue', async () => {
     await jobs.enqueue('diagnose', 'n', T0);
     await jobs.enqueue('sync', 'b', T0);
     await jobs.enqueue('sync', 'c', later(60_000));
-    expect((await jobs.claim(['sync'], T0, 1, idle)).map((j) => j.target)).toEqual(['a']);
-    expect((await jobs.claim(['sync', 'summary'], T0, 5, idle)).map((j) => j.target)).toEqual(['b']);
+    expect((await jobs.claim(['sync'], T0, 1, A)).map((j) => j.target)).toEqual(['a']);
+    expect((await jobs.claim(['sync', 'summary'], T0, 5, A)).map((j) => j.target)).toEqual(['b']);
     expect(await jobs.nextRunAt()).toEqual(T0);
   });
 
   it('retries later, and drops the retry when a newer pending job covers the target', async () => {
     await jobs.enqueue('sync', 'a', T0);
-    const [first] = await jobs.claim(['sync'], T0, 1, idle);
+    const [first] = await jobs.claim(['sync'], T0, 1, A);
     await jobs.retry(first!, later(2000), 'Slack 503');
-    expect(await jobs.claim(['sync'], later(1000), 1, idle)).toEqual([]);
-    const [again] = await jobs.claim(['sync'], later(2000), 1, idle);
+    expect(await jobs.claim(['sync'], later(1000), 1, A)).toEqual([]);
+    const [again] = await jobs.claim(['sync'], later(2000), 1, A);
     expect(again).toMatchObject({ target: 'a', attempts: 2 });
     await jobs.enqueue('sync', 'a', later(2500));
     await jobs.retry(again!, later(9000), 'Slack 503');
@@ -55,19 +55,20 @@ describe('the durable alert job queue', async () => {
     expect(await jobs.nextRunAt()).toEqual(later(2500));
   });
 
-  it('makes running jobs pending again after a restart', async () => {
+  it('lets a restarted process take over running jobs once their lease runs out', async () => {
     await jobs.enqueue('summary', '1', T0);
-    await jobs.claim(['summary'], T0, 1, idle);
-    expect(await jobs.claim(['summary'], T0, 1, idle)).toEqual([]);
+    await jobs.claim(['summary'], T0, 1, A);
+    expect(await jobs.claim(['summary'], T0, 1, A)).toEqual([]);
     const reopened = createSqliteUnitOfWork(db).jobs;
-    expect(await reopened.resetRunning()).toBe(1);
-    expect(await reopened.claim(['summary'], T0, 1, idle)).toHaveLength(1);
+    const next = { owner: 'host:2:bbbb', ttlMs: 60_000 };
+    expect(await reopened.claim(['summary'], later(59_999), 1, next)).toEqual([]);
+    expect(await reopened.claim(['summary'], later(60_000), 1, next)).toMatchObject([{ target: '1', attempts: 2, takeover: true, owner: next.owner }]);
   });
 
   it('keeps failed jobs for inspection', async () => {
     await jobs.enqueue('sync', 'a', T0);
-    const [job] = await jobs.claim(['sync'], T0, 1, idle);
-    await jobs.fail(job!.id, 'channel_not_found');
+    const [job] = await jobs.claim(['sync'], T0, 1, A);
+    await jobs.fail(job!, 'channel_not_found');
     expect(await jobs.failedCount()).toBe(1);
     expect(await jobs.pendingCount()).toBe(0);
   });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type SimCluster } from '../../sim';
 import { simulatorConfigDocument } from '../../src/app/demo-config';
@@ -17,7 +18,9 @@ describe('alert threads survive a restart of the bot', () => {
   let sim: SimCluster;
   let bot: TestBot | undefined;
 
-  const boot = () => startBot({ dir, fake, sim, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
+  // A short lease: a restarted bot takes over the jobs its predecessor was running once their leases run out.
+  const LEASE_TTL = '1s';
+  const boot = () => startBot({ dir, fake, sim, config: { store: { leaseTtl: LEASE_TTL } }, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
   const headers = (): FakeMessage[] => fake.messages(CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const replies = (header: FakeMessage): FakeMessage[] => fake.thread(CHANNEL, header.ts).slice(1);
 
@@ -92,29 +95,83 @@ describe('alert threads survive a restart of the bot', () => {
     expect(fake.calls('chat.postMessage').filter((c) => c.body.thread_ts === header.ts && c.ok)).toHaveLength(1);
   });
 
-  it('loses nothing when the process is killed (SIGKILL) right after answering 200', async () => {
-    const config = { ...simulatorConfigDocument(sim, { sqlitePath: join(dir, 'bot.sqlite'), sampleSeconds: 1 }), slack: { alertChannel: CHANNEL } };
+  /** The alert thread's diagnosis state, read from another process's SQLite file. */
+  const diagState = (sqlitePath: string): string | undefined => {
+    const db = new Database(sqlitePath, { readonly: true });
+    try {
+      return (db.prepare('SELECT diag_state AS state FROM alert_threads').get() as { state: string } | undefined)?.state;
+    } finally {
+      db.close();
+    }
+  };
+
+  /** The bot in its own process on `sqlitePath` (test/alerts/bot-process.ts); resolves with its port and a SIGKILL. */
+  const spawnCrashBot = async (sqlitePath: string) => {
+    const config = { ...simulatorConfigDocument(sim, { sqlitePath, sampleSeconds: 1 }), store: { sqlitePath, leaseTtl: LEASE_TTL }, slack: { alertChannel: CHANNEL } };
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bot-process.ts'), JSON.stringify({ config, slackApiUrl: fake.apiUrl, token: WEBHOOK_TOKEN })], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString('utf8');
-          const match = /PORT (\d+)/.exec(out);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once('exit', (code) => reject(new Error(`bot process exited early (${code})`)));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        const match = /PORT (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
       });
-      fake.outage(true);
-      const res = await postWebhook(`http://127.0.0.1:${port}`, payload([alert({ fingerprint: 'fp-kill', labels: { alertname: 'DiskSpaceWarning' } })]));
-      expect(res.status).toBe(200);
-      child.kill('SIGKILL');
-      await exited;
+      child.once('exit', (code) => reject(new Error(`bot process exited early (${code})`)));
+    });
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      async kill9() {
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  };
+
+  it('takes over a diagnosis whose process was killed mid-run once its lease runs out, in the same message', async () => {
+    // A store of its own: no recent diagnosis of the node to reuse.
+    const own = mkdtempSync(join(tmpdir(), 'stemedb-alert-takeover-'));
+    try {
+      const crashed = await spawnCrashBot(join(own, 'bot.sqlite'));
+      // The node answers slowly, so the diagnosis is still running when the process dies.
+      sim.node('stemedb-2').setHang(3_000);
+      try {
+        await postWebhook(crashed.baseUrl, payload([alert({ fingerprint: 'fp-takeover', labels: { alertname: 'StorageLatencyHigh', instance: 'stemedb-2' } })]));
+        const header = await fake.waitFor(() => headers().find((m) => String(m.text).includes('StorageLatencyHigh on stemedb-2')));
+        await fake.waitFor(() => replies(header).find((m) => String(m.text).startsWith('Diagnosing stemedb-2')));
+        // Killed once the diagnose job holds the thread ('running'), not between the post and its record.
+        await fake.waitFor(() => diagState(join(own, 'bot.sqlite')) === 'running', 10_000);
+      } finally {
+        await crashed.kill9();
+        sim.node('stemedb-2').setHang(0);
+      }
+      const header = headers().find((m) => String(m.text).includes('StorageLatencyHigh on stemedb-2'))!;
+
+      bot = await startBot({ dir: own, fake, sim, config: { store: { leaseTtl: LEASE_TTL } }, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
+      await fake.waitFor(() => replies(header).find((m) => String(m.text).includes('disk space exhausted')), 20_000);
+      await bot.runtime.alerts.worker.idle();
+      expect(replies(header)).toHaveLength(1);
+      // The dead holder's claim on the thread was released by the takeover, not left 'running' for good.
+      expect(diagState(join(own, 'bot.sqlite'))).toBe('done');
+      const takeovers = (await bot.runtime.metrics.leaseTakeovers.get()).values.find((v) => v.labels.kind === 'alert_job');
+      expect(takeovers?.value).toBeGreaterThanOrEqual(1);
     } finally {
-      child.kill('SIGKILL');
+      await bot?.stop();
+      bot = undefined;
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('loses nothing when the process is killed (SIGKILL) right after answering 200', async () => {
+    const crashed = await spawnCrashBot(join(dir, 'bot.sqlite'));
+    try {
+      fake.outage(true);
+      const res = await postWebhook(crashed.baseUrl, payload([alert({ fingerprint: 'fp-kill', labels: { alertname: 'DiskSpaceWarning' } })]));
+      expect(res.status).toBe(200);
+    } finally {
+      await crashed.kill9();
     }
     fake.outage(false);
     expect(fake.calls('chat.postMessage').filter((c) => c.ok)).toHaveLength(0);

@@ -70,7 +70,7 @@ function duplicateDeliverySuite(factory: StoreFactory, replicas: 1 | 2): void {
         expect(kinds).not.toContain('alert_refired');
       }
       // One sync (header) per thread and one diagnosis per node, no more.
-      const jobs = await repo.jobs.claim(['sync', 'diagnose'], new Date(at.getTime() + 1_000), 100, () => false);
+      const jobs = await repo.jobs.claim(['sync', 'diagnose'], new Date(at.getTime() + 1_000), 100, { owner: 'test-replica', ttlMs: 30_000 });
       expect(jobs.map((j) => `${j.kind}:${j.kind === 'diagnose' ? j.target : 'incident'}`).sort()).toEqual(['diagnose:stemedb-1', 'diagnose:stemedb-2', 'sync:incident', 'sync:incident']);
     });
   });

@@ -32,6 +32,8 @@ describe('escalation survives SIGKILL of the bot process', () => {
     const p = await spawnBotProcess(
       {
         sqlitePath: join(dir, 'bot.sqlite'),
+        // A page in flight at the SIGKILL is taken over by the next process once its lease runs out.
+        leaseTtl: '1s',
         slackApiUrl: fake.apiUrl,
         pagerdutyUrl: `${capture.url}/v2/enqueue`,
         nodes: ['stemedb-1'],
@@ -83,5 +85,5 @@ describe('escalation survives SIGKILL of the bot process', () => {
     const levelPosts = fake.calls('chat.postMessage').filter((c) => c.ok && String(c.body.text).includes(':rotating_light: *Paging'));
     expect(levelPosts.map(markerOf).sort()).toEqual([...new Set(levelPosts.map(markerOf))].sort());
     expect(levelPosts).toHaveLength(3);
-  });
+  }, 60_000);
 });

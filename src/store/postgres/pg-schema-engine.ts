@@ -161,4 +161,21 @@ export const PG_ENGINE_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 21,
+    name: 'outbox rows in sending carry a lease (owner, until): an expired one is taken over',
+    sql: `
+      ALTER TABLE page_outbox ADD COLUMN lease_owner TEXT;
+      ALTER TABLE page_outbox ADD COLUMN lease_until TIMESTAMPTZ;
+    `,
+  },
+  {
+    version: 31,
+    name: 'alert jobs carry a lease (owner, until): a running job whose lease ran out is taken over',
+    sql: `
+      ALTER TABLE alert_jobs ADD COLUMN lease_owner TEXT;
+      ALTER TABLE alert_jobs ADD COLUMN lease_until TIMESTAMPTZ;
+      CREATE INDEX alert_jobs_by_target ON alert_jobs (kind, target, status);
+    `,
+  },
 ];

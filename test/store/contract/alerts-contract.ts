@@ -67,7 +67,7 @@ export function alertsContract(factory: StoreFactory): void {
       expect((await a.alerts.thread(id))?.diagState).toBe('awaiting');
     });
 
-    it("claims a node's awaiting threads (resolved ones too) once across two replicas; a restart releases claims", async () => {
+    it("claims a node's awaiting threads (resolved ones too) once across two replicas; a takeover releases a job's claims", async () => {
       const a = (await connect()).store;
       const b = (await connect()).store;
       const ids: string[] = [];
@@ -91,9 +91,15 @@ export function alertsContract(factory: StoreFactory): void {
       expect(await b.alerts.claimForDiagnosis('stemedb-1')).toEqual([]);
       expect((await b.alerts.thread(ids[5]!))?.diagState).toBe('awaiting');
 
-      await (await connect()).store.alerts.resetInterrupted();
-      const states = await Promise.all(ids.map(async (id) => (await b.alerts.thread(id))?.diagState));
-      expect(states).toEqual(['awaiting', 'awaiting', 'awaiting', 'wanted', 'done', 'awaiting']);
+      // A job taken over from a dead holder releases only what that job held: its node's claims, its incident's post.
+      const c = (await connect()).store;
+      const states = () => Promise.all(ids.map(async (id) => (await b.alerts.thread(id))?.diagState));
+      await c.alerts.resetInterruptedDiagnosis('stemedb-2');
+      await c.alerts.resetInterruptedPost(ids[0]!);
+      expect(await states()).toEqual(['running', 'running', 'running', 'posting', 'done', 'awaiting']);
+      await c.alerts.resetInterruptedDiagnosis('stemedb-1');
+      await c.alerts.resetInterruptedPost(ids[3]!);
+      expect(await states()).toEqual(['awaiting', 'awaiting', 'awaiting', 'wanted', 'done', 'awaiting']);
     });
 
     it('a storm summary collects members while active, then a new one starts; counts threads since a time', async () => {

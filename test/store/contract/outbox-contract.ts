@@ -6,6 +6,11 @@ import type { StoreFactory } from './store-factory';
 import { openIncident, t0, useContractStore } from './use-contract-store';
 
 const T0 = t0.getTime();
+/** Two replicas' leases (a live one outlasts every test) and a short one, expired after `sleep(20)` on PostgreSQL. */
+const A = { owner: 'host-a:1:aaaa', ttlMs: 60_000 };
+const B = { owner: 'host-b:2:bbbb', ttlMs: 60_000 };
+const SHORT = { owner: 'host-a:1:aaaa', ttlMs: 1 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const page = (incidentId: string, level: number): PageContext => ({
   packet: { incidentId } as unknown as PageContext['packet'],
@@ -85,23 +90,56 @@ export function outboxContract(factory: StoreFactory): void {
         T0,
       );
       const [dm, pd, hook] = await store.outbox.ofEscalation(escalationId);
-      expect(await store.outbox.claim(dm!.id, T0 + 10)).toBe(true);
-      expect(await store.outbox.claim(dm!.id, T0 + 11)).toBe(false);
-      expect(await store.outbox.inFlight()).toEqual([expect.objectContaining({ id: dm!.id, status: 'sending', attempts: 1, sendingSince: T0 + 10 })]);
-      await store.outbox.markSent(dm!.id, T0 + 20, { channel: 'D01', ts: '1764417600.000300' });
+      const dmLease = await store.outbox.claim(dm!.id, T0 + 10, A);
+      expect(dmLease).toEqual({ owner: A.owner, attempt: 1 });
+      expect(await store.outbox.claim(dm!.id, T0 + 11, B)).toBeUndefined();
+      expect(await store.outbox.get(dm!.id)).toMatchObject({ status: 'sending', attempts: 1, sendingSince: T0 + 10 });
+      expect(await store.outbox.expired(T0 + 11, 10)).toEqual([]);
+      expect(await store.outbox.markSent(dm!.id, dmLease!, T0 + 20, { channel: 'D01', ts: '1764417600.000300' })).toBe(true);
       expect(await store.outbox.get(dm!.id)).toMatchObject({ status: 'sent', sentAt: T0 + 20, result: { channel: 'D01', ts: '1764417600.000300' } });
 
-      await store.outbox.claim(pd!.id, T0 + 30);
-      await store.outbox.markRetry(pd!.id, T0 + 5000, 'HTTP 429', true);
+      const pdLease = await store.outbox.claim(pd!.id, T0 + 30, A);
+      expect(await store.outbox.markRetry(pd!.id, pdLease!, T0 + 5000, 'HTTP 429', true)).toBe(true);
       expect(await store.outbox.get(pd!.id)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: T0 + 5000, lastError: 'HTTP 429' });
-      await store.outbox.claim(pd!.id, T0 + 5000);
-      await store.outbox.markRetry(pd!.id, T0 + 9000, 'HTTP 503', false);
+      const pdAgain = await store.outbox.claim(pd!.id, T0 + 5000, A);
+      expect(await store.outbox.markRetry(pd!.id, pdAgain!, T0 + 9000, 'HTTP 503', false)).toBe(true);
       expect(await store.outbox.get(pd!.id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 9000 });
+      await store.outbox.postpone(pd!.id, T0 + 9500, 'waiting for the trigger');
+      expect(await store.outbox.get(pd!.id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 9500 });
 
-      await store.outbox.claim(hook!.id, T0 + 40);
-      await store.outbox.markFailed(hook!.id, 'HTTP 404');
-      expect(await store.outbox.get(hook!.id)).toMatchObject({ status: 'failed', lastError: 'HTTP 404', attempts: 1 });
-      expect(await store.outbox.inFlight()).toEqual([]);
+      const hookLease = await store.outbox.claim(hook!.id, T0 + 40, A);
+      await store.outbox.postpone(hook!.id, T0 + 9500, 'no-op: not pending');
+      expect(await store.outbox.markFailed(hook!.id, hookLease!, 'HTTP 404')).toBe(true);
+      expect(await store.outbox.get(hook!.id)).toMatchObject({ status: 'failed', lastError: 'HTTP 404', attempts: 1, nextAttemptAt: T0 });
+    });
+
+    it('a row whose sender stopped renewing its lease is taken over by another replica; the old sender is fenced off', async () => {
+      const a = (await connect()).store;
+      const b = (await connect()).store;
+      const { incidentId, escalationId, row } = await escalationOf(a, 1);
+      await a.outbox.insert([row(0, 'U1', { kind: 'slack_dm', page: page(incidentId, 0) }), row(0, 'U2', { kind: 'slack_dm', page: page(incidentId, 0) })], T0);
+      const [dead, live] = await a.outbox.ofEscalation(escalationId);
+      const stale = await a.outbox.claim(dead!.id, T0, SHORT);
+      const held = await a.outbox.claim(live!.id, T0, A);
+      await sleep(20); // PostgreSQL leases run on the database clock; SQLite's on the `now` passed
+      expect((await b.outbox.expired(T0 + 1000, 10)).map((r) => [r.id, r.status, r.attempts])).toEqual([[dead!.id, 'sending', 1]]);
+      // A live lease blocks a claim; an expired one is taken over, counting an attempt.
+      expect(await b.outbox.claim(live!.id, T0 + 1000, B)).toBeUndefined();
+      const taken = await b.outbox.claim(dead!.id, T0 + 1000, B);
+      expect(taken).toEqual({ owner: B.owner, attempt: 2 });
+      expect(await b.outbox.expired(T0 + 1000, 10)).toEqual([]);
+      expect(await a.outbox.claim(dead!.id, T0 + 1000, A)).toBeUndefined();
+
+      // The old sender wakes up: every completion is refused and changes nothing.
+      expect(await a.outbox.extend(dead!.id, stale!, T0 + 1000, 60_000)).toBe(false);
+      expect(await a.outbox.markSent(dead!.id, stale!, T0 + 1000, { by: 'a' })).toBe(false);
+      expect(await a.outbox.markRetry(dead!.id, stale!, T0 + 2000, 'late', true)).toBe(false);
+      expect(await a.outbox.markFailed(dead!.id, stale!, 'late')).toBe(false);
+      expect(await a.outbox.get(dead!.id)).toMatchObject({ status: 'sending', attempts: 2, sentAt: null, lastError: null });
+      expect(await b.outbox.extend(dead!.id, taken!, T0 + 1000, 60_000)).toBe(true);
+      expect(await b.outbox.markSent(dead!.id, taken!, T0 + 1100, { by: 'b' })).toBe(true);
+      expect(await a.outbox.get(dead!.id)).toMatchObject({ status: 'sent', result: { by: 'b' } });
+      expect(await a.outbox.markSent(live!.id, held!, T0 + 1200, { by: 'a' })).toBe(true);
     });
 
     it('due rows come earliest first up to a limit; cancelling stops pages, not notes', async () => {
@@ -116,7 +154,7 @@ export function outboxContract(factory: StoreFactory): void {
       expect(await store.outbox.due(T0 + 99, 10)).toEqual([]);
 
       const [, , group] = await store.outbox.due(T0 + 1000, 10);
-      await store.outbox.claim(group!.id, T0 + 1000);
+      await store.outbox.claim(group!.id, T0 + 1000, A);
       expect(await store.outbox.cancelPending(escalationId)).toBe(2);
       expect((await store.outbox.ofEscalation(escalationId)).map((r) => [r.target, r.status])).toEqual([
         ['U1', 'cancelled'],
@@ -149,9 +187,10 @@ export function outboxContract(factory: StoreFactory): void {
           const due = await store.outbox.due(T0, 8);
           if (due.length === 0) return sent;
           for (const r of due) {
-            if (await store.outbox.claim(r.id, T0)) {
+            const lease = await store.outbox.claim(r.id, T0, { owner: name, ttlMs: 60_000 });
+            if (lease) {
               sent.push(r.id);
-              await store.outbox.markSent(r.id, T0, { by: name });
+              await store.outbox.markSent(r.id, lease, T0, { by: name });
             }
           }
         }
@@ -170,7 +209,7 @@ export function outboxContract(factory: StoreFactory): void {
       const { incidentId, escalationId, row } = await escalationOf(a, 1);
       await a.outbox.insert([row(0, 'U1', { kind: 'slack_dm', page: page(incidentId, 0) })], T0);
       const [only] = await a.outbox.ofEscalation(escalationId);
-      const wins = await Promise.all([a.outbox.claim(only!.id, T0 + 1), b.outbox.claim(only!.id, T0 + 2), b.outbox.claim(only!.id, T0 + 3)]);
+      const wins = await Promise.all([a.outbox.claim(only!.id, T0 + 1, A), b.outbox.claim(only!.id, T0 + 2, B), b.outbox.claim(only!.id, T0 + 3, B)]);
       expect(wins.filter(Boolean)).toHaveLength(1);
       expect(await a.outbox.get(only!.id)).toMatchObject({ status: 'sending', attempts: 1 });
     });
