@@ -98,7 +98,7 @@ export class ChartService implements ChartPort {
       for (const [id, entry] of this.pageCharts) if (nowMs - entry.atMs > PAGE_CHART_REUSE_MS) this.pageCharts.delete(id);
       let cached = this.pageCharts.get(incidentId);
       if (!cached || nowMs - cached.atMs > PAGE_CHART_REUSE_MS) {
-        const cause = (incident.lastDiagnosis as { verdict?: { causes?: { cause?: string }[] } } | null)?.verdict?.causes?.[0]?.cause;
+        const cause = incident.lastDiagnosis?.verdict.causes[0]?.cause;
         const drawing = (async () => {
           const outcome = await this.diagnosisOutcome(node, (cause ?? 'unknown') as Parameters<ChartService['diagnosisOutcome']>[1]);
           return 'spec' in outcome ? { outcome, png: await this.render(outcome.spec) } : { outcome };

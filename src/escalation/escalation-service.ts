@@ -235,10 +235,10 @@ export class EscalationService implements EscalationPort {
   /** `services.afterDiagnosis`: remembers the diagnosis for packets, and escalates on the runbook's criteria. */
   async afterDiagnosis(result: DiagnosisResult, origin: { channelId?: string; userId?: string }): Promise<EscalateOutcome | undefined> {
     const { services } = this;
-    await this.escalations.saveDiagnosis(result.node, services.now().getTime(), result);
+    await services.store.diagnoses.record(result.node, services.now(), result);
     for (const incident of await services.store.incidents.openOfNode(result.node)) {
       await services.store.withTx(async (tx) => {
-        await tx.incidents.setLastDiagnosis(incident.id, result);
+        await tx.diagnoses.record(result.node, services.now(), result, incident.id);
         await tx.incidents.addEvent(incident.id, 'diagnosed', services.now(), origin.userId ?? 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
       });
     }
