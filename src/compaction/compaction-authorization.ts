@@ -8,7 +8,7 @@ export { pagedResponders } from '../access/action-rules';
 export type Authorization = { allowed: true; via: 'shell' | 'operator' | 'paged' } | { allowed: false; refusal: string };
 
 /** The open incident the action is about: the button's, or the node's latest. */
-async function incidentFor(services: Services, node: string, incidentId?: string): Promise<Incident | undefined> {
+export async function incidentFor(services: Services, node: string, incidentId?: string): Promise<Incident | undefined> {
   const incident = incidentId ? await services.store.incidents.get(incidentId) : await services.store.incidents.openForNode(node);
   return incident && incident.status === 'open' && incident.node === node ? incident : undefined;
 }

@@ -159,18 +159,17 @@ export function createCompactionService(services: Services, store: CompactionLoc
       await track(node.name, runConfirmed(value, actor, replyOutput(reply), (view) => reply.private(view), auth.via));
     },
 
-    async clicked(kind, pendingId, actor, replace) {
+    async confirmation(kind, redeemed, pendingId, actor) {
       const at = services.now();
-      const redeemed = await services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
       const value = redeemed.action ? parseConfirmValue(redeemed.action.params) : undefined;
-      if (redeemed.ok && value) return kind === 'confirm' ? this.confirm(value, actor, replace) : this.cancel(value, actor, replace);
+      if (redeemed.ok && value) return value;
       const reason = redeemed.ok ? 'unreadable' : redeemed.reason;
       await services.store.audit.record(
         { actor: auditActor(actor), action: 'compact', node: value?.node ?? null, incidentId: value?.incidentId ?? null, outcome: 'refused', detail: { surface: actor.surface, reason: `${kind}: confirmation ${reason}`, pendingId: pendingId.slice(0, 64) } },
         at,
       );
       services.log.warn({ user: actor.userId, kind, reason }, 'refused a compaction confirmation click');
-      await replace(plainView(clickRefusal(reason, value, redeemed.action?.usedAt ?? null, redeemed.action?.allowedUsers ?? [])));
+      return { problem: clickRefusal(reason, value, redeemed.action?.usedAt ?? null, redeemed.action?.allowedUsers ?? []) };
     },
 
     async confirm(value, actor, replace) {

@@ -74,7 +74,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     );
   });
 
-  for (const register of options.interactions) register(app, { services, queue });
+  for (const register of options.interactions) register(app, { services, queue, work });
 
   app.error(async (err) => {
     services.log.error({ err }, 'unhandled Slack listener error');

@@ -6,7 +6,7 @@ import type { NodeConfig } from '../config/schema';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { clickedButton, interactionContext, type ClickedButton } from './interaction-context';
+import type { ClickedButton } from './interaction-context';
 import type { InteractionModule } from './interaction-module';
 import { ruledButton } from './ruled-button';
 
@@ -50,20 +50,19 @@ async function lookUp(services: Services, raw: string): Promise<ButtonTarget> {
 }
 
 /** "Run again" and "Slow queries" on a diagnosis or alert message (channel rule of access/action-rules.ts). */
-export const diagnosisActions: InteractionModule = (app, { services, queue }) => {
-  ruledButton(app, { services, queue }, {
+export const diagnosisActions: InteractionModule = (app, deps) => {
+  const { services } = deps;
+  ruledButton(app, deps, {
     actionId: DIAGNOSIS_ACTIONS.rerun,
     target: (button) => buttonTarget(services, button, 'diagnose'),
     rule: (target) => ({ action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, incident: target.incident, node: target.node.name }),
     run: (ctx, target) => runDiagnosisInto(ctx, target.node.name),
   });
-  app.action(DIAGNOSIS_ACTIONS.slowQueries, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, queue);
-    const target = await buttonTarget(services, button, 'slow-queries');
-    if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
-    // The dispatcher applies the channel rule and validates the node name like a typed command.
-    await dispatchCommand(`slow-queries ${target.node.name}`, ctx);
+  ruledButton(app, deps, {
+    actionId: DIAGNOSIS_ACTIONS.slowQueries,
+    target: (button) => buttonTarget(services, button, 'slow-queries'),
+    rule: (target) => ({ action: 'other', auditAction: 'slow-queries', label: `read the slow queries of ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    // The dispatcher validates the node name like a typed command.
+    run: async (ctx, target) => void (await dispatchCommand(`slow-queries ${target.node.name}`, ctx)),
   });
 };

@@ -6,6 +6,14 @@ import type { SlackQueue } from './slack-queue';
 export interface SlackDeps {
   services: Services;
   queue: SlackQueue;
+  /** The ack-first work pool (slack/background-work.ts): what a click does runs after its ack. */
+  work: AfterAckWork;
+}
+
+export interface AfterAckWork {
+  /** A request arrived: new work waits while a burst is being acked. */
+  noteArrival(): void;
+  run(task: () => Promise<unknown>): void;
 }
 
 /**
