@@ -9,7 +9,7 @@ import { diagnosisChart } from './chart-spec';
 import { compactionChart, type CompactionCondition } from './compaction-chart';
 import type { ChartPort, ChartTarget, PageChartTarget } from './chart-port';
 import type { ChartOutcome, ChartSpec } from './chart-types';
-import { NodeSampler } from './node-sampler';
+import { NodeSampler, type SamplerDeps } from './node-sampler';
 import { SampleHistory } from './sample-history';
 import { systemClock } from '../ops/clock';
 
@@ -40,7 +40,7 @@ export class ChartService implements ChartPort {
   private readonly stormsCharted = new Set<string>();
   private readonly pageCharts = new Map<string, { atMs: number; drawing: Promise<{ outcome: ChartOutcome; png?: Buffer }> }>();
 
-  constructor(private readonly services: Services, private readonly options: ChartServiceOptions) {
+  constructor(private readonly services: SamplerDeps & Pick<Services, 'store' | 'config' | 'messenger'>, private readonly options: ChartServiceOptions) {
     this.sampler = new NodeSampler(services, {
       history: this.history,
       intervalMs: options.sampleIntervalMs ?? 20_000,

@@ -6,7 +6,7 @@ import type { CompactionService, ReplaceConfirmation } from './compaction-port';
 import { breakerDecision } from './circuit-breaker';
 import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
-import { effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps } from './compaction-run';
+import { type CompactionRunServices, effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps } from './compaction-run';
 import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
 import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
@@ -20,7 +20,7 @@ export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
 export type { CompactionRequest, CompactionService, ReplaceConfirmation } from './compaction-port';
 
-export function createCompactionService(services: Services, store: CompactionLockStore): CompactionService {
+export function createCompactionService(services: CompactionRunServices & Pick<Services, 'access'>, store: CompactionLockStore): CompactionService {
   const abort = new AbortController();
   const deps: RunDeps = { services, store, signal: abort.signal };
   // Every flow in progress (stop() waits for them) and the locks they hold (resume() leaves those alone).

@@ -15,7 +15,7 @@ export function replyOutput(reply: Reply): RunOutput {
 }
 
 /** Progress as a bot message (updatable after a restart), follow-ups in its thread. */
-export function messengerOutput(services: Services, channel: string, threadTs: string | undefined): RunOutput {
+export function messengerOutput(services: Pick<Services, 'log' | 'messenger'>, channel: string, threadTs: string | undefined): RunOutput {
   return {
     async post(view) {
       const posted = await services.messenger.post(channel, view, { threadTs });
@@ -28,7 +28,7 @@ export function messengerOutput(services: Services, channel: string, threadTs: s
 }
 
 /** A resumed shell run has nowhere to post: the log gets the outcome. */
-export function logOutput(services: Services): RunOutput {
+export function logOutput(services: Pick<Services, 'log'>): RunOutput {
   const update = async (view: View) => void (view.progress || services.log.warn({ text: view.text }, 'compaction update'));
   return { post: async (view) => (await update(view), { update }), followUp: async (view) => update(view) };
 }

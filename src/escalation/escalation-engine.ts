@@ -15,7 +15,7 @@ const DIAGNOSIS_GRACE_MS = 30 * 60_000;
 export type EscalationRepositories = Pick<UnitOfWork, 'escalations' | 'outbox' | 'incidents' | 'diagnoses' | 'withTx'>;
 
 export interface EngineDeps {
-  services: Services;
+  services: Pick<Services, 'config' | 'metrics'>;
   store: EscalationRepositories;
   /** After a commit that paged with a diagnosis older than `packetMaxAge`: refresh it (outside the transaction). */
   onStalePacket?: (escalationId: string) => void;

@@ -26,6 +26,9 @@ const SAME_REQUEST_MS = 10_000;
  * Escalation paging (SPEC 4.4): start, acknowledge, resolve, and the durable scheduler behind them. Built
  * once per runtime; `start()` arms the scheduler and the chain check, `stop()` ends them.
  */
+/** What the escalation feature uses of the bot (not the whole Services). */
+export type EscalationServices = Pick<Services, 'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'secret' | 'inventory' | 'stemedb' | 'metricNames' | 'charts' | 'access'>;
+
 export class EscalationService implements EscalationPort {
   readonly escalations: EscalationStore;
   readonly outbox: PageOutbox;
@@ -35,7 +38,7 @@ export class EscalationService implements EscalationPort {
   private chainTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: EscalationServices,
     options: { pagerdutyUrl: string; clock: Clock; directory: SlackDirectory | undefined },
   ) {
     const { store } = services;

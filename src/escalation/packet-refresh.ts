@@ -1,5 +1,5 @@
 import type { Services } from '../app/services';
-import { diagnoseNode } from '../diagnosis/diagnose-node';
+import { diagnoseNode, type DiagnoseDeps } from '../diagnosis/diagnose-node';
 import { slackUpdate } from '../pagers/slack-pager';
 import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { pageView } from './escalation-views';
@@ -7,7 +7,7 @@ import { threadLink } from './send-outbox-row';
 import { markerOf, type OutboxRow } from './outbox-rows';
 
 export interface RefreshDeps {
-  services: Services;
+  services: DiagnoseDeps & Pick<Services, 'inventory' | 'messenger'>;
   engine: EscalationEngine;
   store: Pick<EscalationRepositories, 'escalations' | 'outbox' | 'incidents' | 'diagnoses'>;
   /** Waits (on the services clock's real timers) between looks at pages still being sent. */

@@ -6,7 +6,7 @@ import { nextAttemptDelay, type RetryPolicy } from './retry-policy';
 import type { Services } from '../app/services';
 
 export interface RecordDeps {
-  services: Services;
+  services: Pick<Services, 'log' | 'metrics' | 'charts'>;
   engine: EscalationEngine;
   store: EscalationRepositories;
   retry: RetryPolicy;

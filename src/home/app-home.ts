@@ -81,7 +81,7 @@ export const appHome: InteractionModule = (app, { services, queue }) => {
 };
 
 /** The typed command a Home button stands for; the node must still be in the inventory. */
-function commandFor(actionId: string, value: z.infer<typeof homeValue>, services: Services): string | undefined {
+function commandFor(actionId: string, value: z.infer<typeof homeValue>, services: Pick<Services, 'inventory'>): string | undefined {
   const node = value.node && services.inventory.get(value.node) ? value.node : undefined;
   if (actionId.startsWith(HOME_ACTIONS.diagnose)) return node && `diagnose ${node}`;
   if (actionId === HOME_ACTIONS.escalate) return node && `escalate ${node} from the App Home`;
@@ -90,7 +90,7 @@ function commandFor(actionId: string, value: z.infer<typeof homeValue>, services
 }
 
 /** Answers to a Home click: posted into the clicker's DM with the bot, updated in place there. */
-function dmReply(userId: string, services: Services, queue: SlackQueue): Reply {
+function dmReply(userId: string, services: Pick<Services, 'messenger'>, queue: SlackQueue): Reply {
   const post = async (view: View): Promise<PostedMessage> => {
     const posted = await services.messenger.dm(userId, view, 'status');
     return { channel: posted.channel, ts: posted.ts, update: (next) => services.messenger.update(posted.channel, posted.ts, next) };

@@ -29,13 +29,13 @@ export type ButtonTarget = { node: NodeConfig; incident?: Incident } | { problem
  * store, never from the click), or an inventory node when there is no incident. A value naming both is read
  * for the incident only, so a click cannot pair an incident with another node.
  */
-export async function buttonTarget(services: Services, button: ClickedButton, action: string): Promise<ButtonTarget> {
+export async function buttonTarget(services: Pick<Services, 'store' | 'inventory' | 'now'>, button: ClickedButton, action: string): Promise<ButtonTarget> {
   const target = await lookUp(services, button.value);
   if ('problem' in target) await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
   return target;
 }
 
-async function lookUp(services: Services, raw: string): Promise<ButtonTarget> {
+async function lookUp(services: Pick<Services, 'store' | 'inventory'>, raw: string): Promise<ButtonTarget> {
   const value = parseButtonValue(raw);
   if (!value) return { problem: 'That button could not be read: nothing was done.' };
   if (value.incidentId) {
