@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ActionRequest } from '../src/access/action-rules';
 import type { Services } from '../src/app/services';
 import type { CommandContextOf, CommandOf } from '../src/surfaces/command-types';
 
@@ -7,8 +8,11 @@ export type { ArgTokens, Invoker } from '../src/surfaces/command-types';
 /** Everything a handler gets; the same for Slack and the local shell. */
 export type CommandContext = CommandContextOf<Services>;
 
+/** What a side-effecting command acts on, for the one rule set the dispatcher applies (access/action-rules.ts). */
+export type RuleRequest = Omit<ActionRequest, 'userId' | 'surface' | 'channelId' | 'via'>;
+
 /** One `/stemedb` subcommand (see src/surfaces/command-types.ts). */
-export type Command<Args = unknown> = CommandOf<Services, Args>;
+export type Command<Args = unknown> = CommandOf<Services, Args, RuleRequest>;
 
 /** Identity helper that keeps each command's argument type attached to its handler. */
 export function defineCommand<Args>(command: Command<Args>): Command<Args> {

@@ -8,7 +8,8 @@ export const compact = defineCommand({
   usage: 'compact <node> [--force] [--dry-run]',
   summary: "The runbook's manual LSM compaction, watched to the end, then the alert re-checked (operators; the local shell asks for --yes)",
   args: argsOf(z.tuple([nodeArg]), { force: booleanFlag, 'dry-run': booleanFlag, yes: booleanFlag }),
-  sideEffects: true,
+  // Confirmed by the button of the pending confirmation the service offers; the service applies the compact rule.
+  sideEffects: { confirm: 'button' },
   async run(ctx, { positionals: [name], flags }) {
     if (flags.yes && ctx.surface === 'slack') {
       await ctx.reply.private(textView('`--yes` is for the local shell: in Slack, confirm with the button.'));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { Services } from '../app/services';
+import type { UnitOfWork } from '../app/repositories';
+import type { Config } from '../config/schema';
+import type { AccessControl } from './access-control';
 import type { Incident, IncidentEvent } from '../incidents/incident-store';
 import { describePrincipals, refusalText } from './access-control';
 
@@ -19,6 +21,14 @@ import { describePrincipals, refusalText } from './access-control';
  * `slack.alertChannel`: a bystander elsewhere cannot stop the paging. The local shell runs on an
  * operator's machine and is always allowed. Every refusal is written to the audit log here.
  */
+/** What the rules read: who the operators are, the incident's pages, the allowed channels; and the audit log. */
+export interface RuleDeps {
+  access: AccessControl;
+  store: UnitOfWork;
+  config: Config;
+  now: () => Date;
+}
+
 export type RuledAction = 'ack' | 'resolve' | 'compact' | 'silence' | 'other';
 
 export interface ActionRequest {
@@ -52,12 +62,12 @@ export function pagedResponders(events: readonly IncidentEvent[]): Set<string> {
 }
 
 /** Whether `access.channels` lets Slack requests from this channel through (all channels when it is empty). */
-export function channelAllowed(services: Pick<Services, 'config'>, channelId: string | undefined): boolean {
+export function channelAllowed(services: Pick<RuleDeps, 'config'>, channelId: string | undefined): boolean {
   const channels = services.config.access.channels;
   return channels.length === 0 || channels.includes(channelId ?? '');
 }
 
-function channelsText(services: Services): string {
+function channelsText(services: Pick<RuleDeps, 'config'>): string {
   return services.config.access.channels.map((c) => `<#${c}>`).join(', ');
 }
 
@@ -65,7 +75,7 @@ function channelsText(services: Services): string {
  * Audits a click that named nothing the bot knows (a forged or stale value): it is refused before any rule
  * applies, and still leaves a trace of who tried what from where.
  */
-export async function auditUnknownTarget(services: Services, click: { userId: string; action: string; channelId?: string; value: string; reason: string }): Promise<void> {
+export async function auditUnknownTarget(services: Pick<RuleDeps, 'store' | 'now'>, click: { userId: string; action: string; channelId?: string; value: string; reason: string }): Promise<void> {
   await services.store.audit.record(
     { actor: click.userId, action: click.action, outcome: 'refused', detail: { via: 'button', channel: click.channelId ?? null, reason: click.reason, value: click.value.slice(0, 200) } },
     services.now(),
@@ -73,7 +83,7 @@ export async function auditUnknownTarget(services: Services, click: { userId: st
 }
 
 /** Decides, and audits a refusal. The handler shows `refusal` privately and does nothing else. */
-export async function authorizeAction(services: Services, req: ActionRequest): Promise<ActionVerdict> {
+export async function authorizeAction(services: RuleDeps, req: ActionRequest): Promise<ActionVerdict> {
   const verdict = await decideAction(services, req);
   if (!verdict.allowed) {
     await services.store.audit.record(
@@ -92,7 +102,7 @@ export async function authorizeAction(services: Services, req: ActionRequest): P
 }
 
 /** The decision alone, for flows that audit their refusals with more detail (compaction). */
-export async function decideAction(services: Services, req: ActionRequest): Promise<ActionVerdict> {
+export async function decideAction(services: RuleDeps, req: ActionRequest): Promise<ActionVerdict> {
   if (req.surface === 'shell') return { allowed: true, via: 'shell' };
   const { incident } = req;
   const isOperator = () => services.access.isOperator(req.userId);

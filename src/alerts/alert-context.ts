@@ -11,8 +11,11 @@ import { incidentMemory } from './incident-memory';
 import type { KeyedLock } from './keyed-lock';
 
 /** What the alert jobs share. */
+/** What the alerts feature uses of the bot (not the whole Services). */
+export type AlertServices = Pick<Services, 'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'inventory' | 'diagnoses' | 'stemedb' | 'metricNames' | 'charts' | 'escalations'>;
+
 export interface AlertContext {
-  services: Services;
+  services: AlertServices;
   alerts: AlertStore;
   jobs: JobQueue;
   locks: KeyedLock;

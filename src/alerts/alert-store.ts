@@ -79,9 +79,6 @@ export interface AlertStore {
   resetInterruptedPost(incidentId: string): Promise<void>;
   /** A diagnose job taken over: the node's threads it had claimed wait for a diagnosis again (running -> awaiting). */
   resetInterruptedDiagnosis(node: string): Promise<void>;
-  /** The node's latest diagnosis for alerts (a DiagnosisResult as JSON), shared by all its alerts. */
-  saveNodeDiagnosis(node: string, startedAt: string, result: unknown): Promise<void>;
-  nodeDiagnosis(node: string): Promise<{ startedAt: string; result: unknown } | undefined>;
 }
 
 interface ThreadRow {
@@ -213,15 +210,6 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
       db.prepare('UPDATE alert_summaries SET hash = ? WHERE id = ?').run(hash, id);
     },
     summaryMembers: (id) => (db.prepare('SELECT * FROM alert_threads WHERE summary_id = ? ORDER BY created_at').all(id) as ThreadRow[]).map(fromThreadRow),
-    saveNodeDiagnosis(node, startedAt, result) {
-      db.prepare(
-        'INSERT INTO alert_node_diagnoses (node, started_at, result_json) VALUES (?, ?, ?) ON CONFLICT (node) DO UPDATE SET started_at = excluded.started_at, result_json = excluded.result_json WHERE excluded.started_at >= started_at',
-      ).run(node, startedAt, JSON.stringify(result));
-    },
-    nodeDiagnosis(node) {
-      const row = db.prepare('SELECT started_at, result_json FROM alert_node_diagnoses WHERE node = ?').get(node) as { started_at: string; result_json: string } | undefined;
-      return row ? { startedAt: row.started_at, result: JSON.parse(row.result_json) as unknown } : undefined;
-    },
     resetInterruptedPost(incidentId) {
       db.prepare("UPDATE alert_threads SET diag_state = 'wanted' WHERE incident_id = ? AND diag_state = 'posting'").run(incidentId);
     },

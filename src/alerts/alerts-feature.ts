@@ -5,7 +5,7 @@ import { diagnoseNode } from '../diagnosis/diagnose-node';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { HttpRoute } from '../http/http-route';
 import type { Lease } from '../store/lease';
-import type { AlertContext } from './alert-context';
+import type { AlertContext, AlertServices } from './alert-context';
 import type { JobQueue } from './alert-jobs';
 import type { AlertStore } from './alert-store';
 import { AlertWorker } from './alert-worker';
@@ -38,7 +38,7 @@ export interface AlertsFeatureOptions {
 }
 
 /** Alert threads (SPEC 4.2): the webhook, the durable work queue and the worker that posts and diagnoses. */
-export function createAlertsFeature(services: Services, options: AlertsFeatureOptions): AlertsFeature {
+export function createAlertsFeature(services: AlertServices, options: AlertsFeatureOptions): AlertsFeature {
   const { alerts: store, jobs } = services.store;
   const settings = services.config.alerts;
   const log = services.log.child({ component: 'alerts' });
@@ -108,7 +108,7 @@ export function createAlertsFeature(services: Services, options: AlertsFeatureOp
 const JOB_GAUGE = 'stemedb_chatops_alert_jobs';
 
 /** Alert work waiting (pending, running) and given up (failed): a growing backlog means Slack is not keeping up. */
-function registerJobGauge(services: Services, jobs: JobQueue): void {
+function registerJobGauge(services: Pick<Services, 'metrics'>, jobs: JobQueue): void {
   const registry = services.metrics.registry;
   if (registry.getSingleMetric(JOB_GAUGE)) return;
   new Gauge({

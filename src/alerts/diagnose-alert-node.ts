@@ -37,7 +37,7 @@ export async function diagnoseAlertNode(ctx: AlertContext, nodeName: string): Pr
       const node = services.inventory.get(nodeName);
       if (!node) throw new Error('the node is no longer in the inventory');
       result = await ctx.diagnose(node);
-      await alerts.saveNodeDiagnosis(nodeName, result.startedAt, result);
+      await services.store.diagnoses.record(nodeName, services.now(), result);
     } catch (err) {
       services.log.error({ err, node: nodeName }, 'alert diagnosis failed');
       failed = diagnosisFailedView(nodeName, (err as Error).message);

@@ -165,16 +165,5 @@ export function createPgAlertStore(session: PgSession): AlertStore {
     async resetInterruptedDiagnosis(node) {
       await session.run("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = $1)", [node]);
     },
-    async saveNodeDiagnosis(node, startedAt, result) {
-      await session.run(
-        `INSERT INTO alert_node_diagnoses AS d (node, started_at, result_json) VALUES ($1, $2, $3)
-         ON CONFLICT (node) DO UPDATE SET started_at = excluded.started_at, result_json = excluded.result_json WHERE excluded.started_at >= d.started_at`,
-        [node, startedAt, JSON.stringify(result)],
-      );
-    },
-    async nodeDiagnosis(node) {
-      const row = await session.one<{ started_at: Date; result_json: unknown }>('SELECT started_at, result_json FROM alert_node_diagnoses WHERE node = $1', [node]);
-      return row ? { startedAt: row.started_at.toISOString(), result: row.result_json } : undefined;
-    },
   };
 }

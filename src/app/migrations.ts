@@ -1,5 +1,6 @@
 import { PENDING_ACTION_MIGRATIONS } from '../access/pending-actions';
 import { ALERT_MIGRATIONS } from '../alerts/alert-migrations';
+import { DIAGNOSIS_MIGRATIONS } from '../diagnosis/diagnosis-store';
 import { ESCALATION_MIGRATIONS } from '../escalation/escalation-migrations';
 import { TIMELINE_MIGRATIONS } from '../timeline/timeline-migrations';
 import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
@@ -14,7 +15,7 @@ import { PROCESS_LOCK_MIGRATION } from '../store/process-lock';
  * imports a feature: each feature exports its own list. Never edit an applied migration: add a new one. Version ranges per domain
  * keep parallel work from colliding: 1-9 core/incidents, 10-19 compaction, 20-29 escalation, 30-39 alerts,
  * 40-49 timeline, 50-59 access (pending actions), 60-69 reports, 70-79 replicas
- * (delivery deduplication, the shared Slack pace).
+ * (delivery deduplication, the shared Slack pace), 80-89 diagnoses.
  */
 export const MIGRATIONS: Migration[] = [
   {
@@ -124,4 +125,5 @@ export const MIGRATIONS: Migration[] = [
   ...REPORT_MIGRATIONS,
   ...DELIVERY_DEDUPE_MIGRATIONS,
   ...SLACK_PACE_MIGRATIONS,
+  ...DIAGNOSIS_MIGRATIONS,
 ];

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { createPgAlertStore } from '../alerts/pg-alert-store';
 import { createPgJobQueue } from '../alerts/pg-job-queue';
+import { createPgDiagnosisStore } from '../diagnosis/pg-diagnosis-store';
 import { createPgEscalationStore } from '../escalation/pg-escalation-store';
 import { createPgPageOutbox } from '../escalation/pg-page-outbox';
 import { createPgSession } from '../store/postgres/pg-session';
@@ -38,6 +39,7 @@ export function createPostgresUnitOfWork(pool: pg.Pool, options: PostgresReposit
     alerts: createPgAlertStore(session),
     jobs: createPgJobQueue(session),
     escalations: createPgEscalationStore(session),
+    diagnoses: createPgDiagnosisStore(session),
     outbox: createPgPageOutbox(session),
     deliveries: createPgDeliveryDedupe(session),
     slackPace: createPgSlackPace(session),

@@ -2,6 +2,7 @@ import type { PendingActionStore } from '../access/pending-actions';
 import type { JobQueue } from '../alerts/alert-jobs';
 import type { AlertStore } from '../alerts/alert-store';
 import type { CompactionLockStore } from '../compaction/compaction-lock-store';
+import type { DiagnosisStore } from '../diagnosis/diagnosis-store';
 import type { EscalationStore } from '../escalation/escalation-store';
 import type { PageOutbox } from '../escalation/page-outbox';
 import type { IncidentStore } from '../incidents/incident-store';
@@ -23,6 +24,8 @@ export interface Repositories {
   alerts: AlertStore;
   jobs: JobQueue;
   escalations: EscalationStore;
+  /** Every node diagnosis, stored once, and the one each incident shows. */
+  diagnoses: DiagnosisStore;
   outbox: PageOutbox;
   compactionLocks: CompactionLockStore;
   reports: ReportStore;

@@ -2,6 +2,7 @@ import { createSqlitePendingActionStore, type PendingActionStore } from '../acce
 import { createSqliteJobQueue, type JobQueue } from '../alerts/alert-jobs';
 import { createSqliteAlertStore, type AlertStore } from '../alerts/alert-store';
 import { createSqliteCompactionLockStore, type CompactionLockStore } from '../compaction/compaction-lock-store';
+import { createSqliteDiagnosisStore, type DiagnosisStore } from '../diagnosis/diagnosis-store';
 import { createSqliteEscalationStore, type EscalationStore } from '../escalation/escalation-store';
 import { createSqlitePageOutbox, type PageOutbox } from '../escalation/page-outbox';
 import { createSqliteIncidentStore, type IncidentStore } from '../incidents/incident-store';
@@ -31,6 +32,7 @@ export function createSqliteUnitOfWork(db: Db, options: SqliteRepositoryOptions 
     alerts: asyncRepository<AlertStore>(createSqliteAlertStore(db), gate),
     jobs: asyncRepository<JobQueue>(createSqliteJobQueue(db), gate),
     escalations: asyncRepository<EscalationStore>(createSqliteEscalationStore(db), gate),
+    diagnoses: asyncRepository<DiagnosisStore>(createSqliteDiagnosisStore(db), gate),
     outbox: asyncRepository<PageOutbox>(createSqlitePageOutbox(db), gate),
     compactionLocks: asyncRepository<CompactionLockStore>(createSqliteCompactionLockStore(db), gate),
     reports: asyncRepository<ReportStore>(createReportStore(db), gate),

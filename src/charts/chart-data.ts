@@ -1,5 +1,11 @@
-import type { Services } from '../app/services';
-import type { NodeConfig } from '../config/schema';
+import type { Config, NodeConfig } from '../config/schema';
+import type { MetricNames } from '../stemedb/metric-names';
+
+/** What chart data reads: Prometheus (config) and the metric names. */
+export interface ChartDataDeps {
+  config: Config;
+  metricNames: MetricNames;
+}
 import { queryRange, type RangeSeries } from '../prometheus/query-range';
 import type { NodeChartData, Series } from './chart-types';
 import { seriesFromSamples, type SampleHistory } from './sample-history';
@@ -21,7 +27,7 @@ export const stepFor = (fromMs: number, toMs: number) => Math.max(15, Math.ceil(
  * SST files, which StemeDB does not export to Prometheus, from the bot's samples), else all from the bot's
  * samples. A Prometheus failure falls back to the samples and says so in `missing`.
  */
-export async function readChartData(services: Services, history: SampleHistory, node: NodeConfig, window: { fromMs: number; toMs: number }, sampleNote = 'the bot samples a node every 15-30 s while it has an open incident'): Promise<NodeChartData> {
+export async function readChartData(services: ChartDataDeps, history: SampleHistory, node: NodeConfig, window: { fromMs: number; toMs: number }, sampleNote = 'the bot samples a node every 15-30 s while it has an open incident'): Promise<NodeChartData> {
   const own = seriesFromSamples(history.samples(node.name, window.fromMs, window.toMs));
   const base = { node: node.name, ...window, diskFreeFraction: own.diskFree, sstFiles: own.sst };
   const prometheus = services.config.prometheus?.url;
@@ -46,7 +52,7 @@ function ownRates(own: ReturnType<typeof seriesFromSamples>): Pick<NodeChartData
   return { errorRate: own.errorRate, errorRateByOperation: own.byOperation, pendingCompactionBytes: own.pending, putP99Seconds: own.putP99, lockWaitP99Seconds: own.lockWaitP99 };
 }
 
-async function fromPrometheus(services: Services, url: string, node: NodeConfig, window: { fromMs: number; toMs: number }) {
+async function fromPrometheus(services: ChartDataDeps, url: string, node: NodeConfig, window: { fromMs: number; toMs: number }) {
   const sel = `{instance="${instanceOf(node)}"}`;
   const n = services.metricNames;
   const range = { ...window, stepSeconds: stepFor(window.fromMs, window.toMs) };

@@ -9,7 +9,7 @@ import { diagnosisChart } from './chart-spec';
 import { compactionChart, type CompactionCondition } from './compaction-chart';
 import type { ChartPort, ChartTarget, PageChartTarget } from './chart-port';
 import type { ChartOutcome, ChartSpec } from './chart-types';
-import { NodeSampler } from './node-sampler';
+import { NodeSampler, type SamplerDeps } from './node-sampler';
 import { SampleHistory } from './sample-history';
 import { systemClock } from '../ops/clock';
 
@@ -40,7 +40,7 @@ export class ChartService implements ChartPort {
   private readonly stormsCharted = new Set<string>();
   private readonly pageCharts = new Map<string, { atMs: number; drawing: Promise<{ outcome: ChartOutcome; png?: Buffer }> }>();
 
-  constructor(private readonly services: Services, private readonly options: ChartServiceOptions) {
+  constructor(private readonly services: SamplerDeps & Pick<Services, 'store' | 'config' | 'messenger'>, private readonly options: ChartServiceOptions) {
     this.sampler = new NodeSampler(services, {
       history: this.history,
       intervalMs: options.sampleIntervalMs ?? 20_000,
@@ -98,7 +98,7 @@ export class ChartService implements ChartPort {
       for (const [id, entry] of this.pageCharts) if (nowMs - entry.atMs > PAGE_CHART_REUSE_MS) this.pageCharts.delete(id);
       let cached = this.pageCharts.get(incidentId);
       if (!cached || nowMs - cached.atMs > PAGE_CHART_REUSE_MS) {
-        const cause = (incident.lastDiagnosis as { verdict?: { causes?: { cause?: string }[] } } | null)?.verdict?.causes?.[0]?.cause;
+        const cause = incident.lastDiagnosis?.verdict.causes[0]?.cause;
         const drawing = (async () => {
           const outcome = await this.diagnosisOutcome(node, (cause ?? 'unknown') as Parameters<ChartService['diagnosisOutcome']>[1]);
           return 'spec' in outcome ? { outcome, png: await this.render(outcome.spec) } : { outcome };

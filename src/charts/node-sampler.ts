@@ -1,6 +1,9 @@
 import { guardTick, type Clock, type TimerHandle } from '../ops/clock';
-import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
+import type { Logger } from '../ops/logger';
+import type { Inventory } from '../stemedb/inventory';
+import type { MetricNames } from '../stemedb/metric-names';
+import type { StemedbClient } from '../stemedb/stemedb-client';
 import { hostCommands } from '../diagnosis/host-commands';
 import { parseDf } from '../diagnosis/parsers/parse-df';
 import { executorForNode } from '../exec/executor-for-node';
@@ -13,7 +16,16 @@ import type { RawSample, SampleHistory } from './sample-history';
  * the storage stats (SST files) and `df` of the data dir. Each part is best-effort: what could not be read
  * is absent from the sample, never 0.
  */
-export async function readSample(services: Services, node: NodeConfig, atMs: number): Promise<RawSample> {
+/** What sampling a node reads. */
+export interface SamplerDeps {
+  inventory: Inventory;
+  log: Logger;
+  metricNames: MetricNames;
+  now: () => Date;
+  stemedb(node: NodeConfig): StemedbClient;
+}
+
+export async function readSample(services: SamplerDeps, node: NodeConfig, atMs: number): Promise<RawSample> {
   const client = services.stemedb(node);
   const names = services.metricNames;
   const sample: RawSample = { atMs };
@@ -71,7 +83,7 @@ export class NodeSampler {
   private running: Promise<void> | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly services: Services, private readonly options: NodeSamplerOptions) {}
+  constructor(private readonly services: SamplerDeps, private readonly options: NodeSamplerOptions) {}
 
   start(): void {
     this.stop();

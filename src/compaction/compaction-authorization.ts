@@ -1,5 +1,4 @@
-import { decideAction } from '../access/action-rules';
-import type { Services } from '../app/services';
+import { decideAction, type RuleDeps } from '../access/action-rules';
 import type { Incident } from '../incidents/incident-store';
 import type { CompactionActor } from './compaction-types';
 
@@ -8,7 +7,7 @@ export { pagedResponders } from '../access/action-rules';
 export type Authorization = { allowed: true; via: 'shell' | 'operator' | 'paged' } | { allowed: false; refusal: string };
 
 /** The open incident the action is about: the button's, or the node's latest. */
-async function incidentFor(services: Services, node: string, incidentId?: string): Promise<Incident | undefined> {
+export async function incidentFor(services: Pick<RuleDeps, 'store'>, node: string, incidentId?: string): Promise<Incident | undefined> {
   const incident = incidentId ? await services.store.incidents.get(incidentId) : await services.store.incidents.openForNode(node);
   return incident && incident.status === 'open' && incident.node === node ? incident : undefined;
 }
@@ -18,7 +17,7 @@ async function incidentFor(services: Services, node: string, incidentId?: string
  * on the node the responders paged for it, in `access.channels`. The local shell's user is an operator (it
  * runs on the operator's own machine). The compaction service audits refusals itself (with force and reason).
  */
-export async function authorizeCompaction(services: Services, actor: CompactionActor, node: string, incidentId?: string, channelId?: string): Promise<Authorization> {
+export async function authorizeCompaction(services: RuleDeps, actor: CompactionActor, node: string, incidentId?: string, channelId?: string): Promise<Authorization> {
   const verdict = await decideAction(services, {
     action: 'compact',
     label: `compact ${node}`,

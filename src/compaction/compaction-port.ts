@@ -1,3 +1,4 @@
+import type { Redeemed } from '../access/pending-actions';
 import type { NodeConfig } from '../config/schema';
 import type { Reply } from '../surfaces/chat-port';
 import type { View } from '../surfaces/view';
@@ -29,10 +30,11 @@ export interface CompactionService {
   /** `/stemedb compact` and the Compact button: check, then offer the confirmation (or run, in the shell with --yes). */
   request(req: CompactionRequest, reply: Reply): Promise<void>;
   /**
-   * A click on Confirm or Cancel: the button carries only the pending confirmation's id; node, force, channel
-   * and expiry come from the stored record. Unknown, used, expired or someone else's: refused and audited.
+   * A click on Confirm or Cancel, after the button middleware redeemed its pending confirmation (the button
+   * carries only its id; node, force, channel and expiry come from the stored record). Unknown, used, expired
+   * or someone else's: refused and audited here, and `problem` is what the clicker is told.
    */
-  clicked(kind: 'confirm' | 'cancel', pendingId: string, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
+  confirmation(kind: 'confirm' | 'cancel', redeemed: Redeemed<Record<string, unknown>>, pendingId: string, actor: CompactionActor): Promise<ConfirmValue | { problem: string }>;
   /** Runs a confirmation the bot issued. Resolves when the run (and its re-check) ended. */
   confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;

@@ -23,9 +23,11 @@ export function effectiveLockTtl(compaction: { lockTtl: number; progressInterval
  * public side: the shell's reply, a channel through the chat port, or the log for a resumed shell run.
  */
 export type RunOutput = Pick<Reply, 'public'>;
+/** What a compaction run uses of the bot (not the whole Services). */
+export type CompactionRunServices = Pick<Services, 'charts' | 'config' | 'inventory' | 'log' | 'metricNames' | 'now' | 'stemedb' | 'store' | 'messenger'>;
 
 export interface RunDeps {
-  services: Services;
+  services: CompactionRunServices;
   store: CompactionLockStore;
   /** Aborted when the bot stops: watching ends, the lock stays for the next start to resume. */
   signal: AbortSignal;
@@ -196,7 +198,7 @@ const MIN_BEFORE_WINDOW_MS = 1_000;
  * The error rate just before the run: measured from the counters read with the confirmation's figures to
  * now, else the incident's last diagnosis, else unknown.
  */
-export async function errorRateBefore(services: Services, lock: Pick<CompactionLock, 'node' | 'incidentId'>, counters: Parameters<typeof errorRateBetween>[0] | undefined, signal: AbortSignal): Promise<Pick<RunBefore, 'errorRate' | 'errorRateSource'>> {
+export async function errorRateBefore(services: CompactionRunServices, lock: Pick<CompactionLock, 'node' | 'incidentId'>, counters: Parameters<typeof errorRateBetween>[0] | undefined, signal: AbortSignal): Promise<Pick<RunBefore, 'errorRate' | 'errorRateSource'>> {
   const node = services.inventory.get(lock.node)!;
   if (counters) {
     try {

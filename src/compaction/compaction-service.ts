@@ -7,7 +7,7 @@ import type { CompactionService, ReplaceConfirmation } from './compaction-port';
 import { breakerDecision } from './circuit-breaker';
 import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
-import { effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps, type RunOutput } from './compaction-run';
+import { type CompactionRunServices, effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps, type RunOutput } from './compaction-run';
 import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
 import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
@@ -20,7 +20,7 @@ export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
 export type { CompactionRequest, CompactionService, ReplaceConfirmation } from './compaction-port';
 
-export function createCompactionService(services: Services, store: CompactionLockStore): CompactionService {
+export function createCompactionService(services: CompactionRunServices & Pick<Services, 'access'>, store: CompactionLockStore): CompactionService {
   const abort = new AbortController();
   const deps: RunDeps = { services, store, signal: abort.signal };
   // Every flow in progress (stop() waits for them) and the locks they hold (resume() leaves those alone).
@@ -159,18 +159,17 @@ export function createCompactionService(services: Services, store: CompactionLoc
       await track(node.name, runConfirmed(value, actor, reply, (view) => reply.private(view), auth.via));
     },
 
-    async clicked(kind, pendingId, actor, replace) {
+    async confirmation(kind, redeemed, pendingId, actor) {
       const at = services.now();
-      const redeemed = await services.store.pendingActions.redeem(pendingId, COMPACTION_ACTIONS.confirm, actor.userId, at);
       const value = redeemed.action ? parseConfirmValue(redeemed.action.params) : undefined;
-      if (redeemed.ok && value) return kind === 'confirm' ? this.confirm(value, actor, replace) : this.cancel(value, actor, replace);
+      if (redeemed.ok && value) return value;
       const reason = redeemed.ok ? 'unreadable' : redeemed.reason;
       await services.store.audit.record(
         { actor: auditActor(actor), action: 'compact', node: value?.node ?? null, incidentId: value?.incidentId ?? null, outcome: 'refused', detail: { surface: actor.surface, reason: `${kind}: confirmation ${reason}`, pendingId: pendingId.slice(0, 64) } },
         at,
       );
       services.log.warn({ user: actor.userId, kind, reason }, 'refused a compaction confirmation click');
-      await replace(plainView(clickRefusal(reason, value, redeemed.action?.usedAt ?? null, redeemed.action?.allowedUsers ?? [])));
+      return { problem: clickRefusal(reason, value, redeemed.action?.usedAt ?? null, redeemed.action?.allowedUsers ?? []) };
     },
 
     async confirm(value, actor, replace) {
@@ -216,7 +215,7 @@ export function createCompactionService(services: Services, store: CompactionLoc
 }
 
 /** A resumed shell run has nowhere to post: the log gets the outcome. */
-function logOutput(services: Services): RunOutput {
+function logOutput(services: Pick<Services, 'log'>): RunOutput {
   const update = async (view: View) => void (view.progress || services.log.warn({ text: view.text }, 'compaction update'));
   return { public: async (view) => (await update(view), { update }) };
 }

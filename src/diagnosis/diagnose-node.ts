@@ -1,5 +1,8 @@
-import type { Services } from '../app/services';
-import type { NodeConfig } from '../config/schema';
+import type { Config, NodeConfig } from '../config/schema';
+import type { BotMetrics } from '../ops/bot-metrics';
+import type { Logger } from '../ops/logger';
+import type { MetricNames } from '../stemedb/metric-names';
+import type { StemedbClient } from '../stemedb/stemedb-client';
 import { executorForNode } from '../exec/executor-for-node';
 import type { HostExecutor } from '../exec/host-executor';
 import { queryInstant } from '../prometheus/prometheus-api';
@@ -18,8 +21,19 @@ export interface DiagnoseOptions {
   checks?: RunChecksOptions['checks'];
 }
 
+/** What a diagnosis uses: the node's API, Prometheus (config), the clock, its metrics and log. */
+export interface DiagnoseDeps {
+  config: Config;
+  metricNames: MetricNames;
+  now: () => Date;
+  stemedb(node: NodeConfig): StemedbClient;
+  metrics: BotMetrics;
+  log: Logger;
+}
+
 /** Runs the runbook's investigation steps 1-5 on one node and returns the whole result (SPEC 4.1). */
-export async function diagnoseNode(services: Services, node: NodeConfig, options: DiagnoseOptions = {}): Promise<DiagnosisResult> {
+
+export async function diagnoseNode(services: DiagnoseDeps, node: NodeConfig, options: DiagnoseOptions = {}): Promise<DiagnosisResult> {
   const { config, metrics, log } = services;
   const settings = config.diagnosis;
   const startedAt = services.now();
@@ -63,7 +77,7 @@ export async function diagnoseNode(services: Services, node: NodeConfig, options
 }
 
 /** `sum by (operation) (rate(...[5m]))` for the node's scrape target (`instance` = the API's host:port). */
-async function prometheusRates(url: string, node: NodeConfig, services: Services) {
+async function prometheusRates(url: string, node: NodeConfig, services: DiagnoseDeps) {
   const api = new URL(node.apiUrl);
   const instance = `${api.hostname}:${api.port || (api.protocol === 'https:' ? '443' : '80')}`;
   const names = services.metricNames;

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The five checks, in the runbook's order (Investigation Steps 1-5). */
 export const CHECK_IDS = ['error_metrics', 'logs', 'disk', 'lsm', 'locks'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
@@ -77,3 +79,39 @@ export interface DiagnosisResult {
   checks: CheckResult[];
   recommendations: Recommendation[];
 }
+
+const checkResultSchema = z.object({
+  id: z.enum(CHECK_IDS),
+  status: z.enum(['ok', 'warning', 'critical', 'unknown']),
+  summary: z.string(),
+  durationMs: z.number(),
+  data: z.record(z.string(), z.unknown()),
+  error: z.string().optional(),
+});
+
+const verdictSchema = z.object({
+  causes: z.array(
+    z.object({
+      cause: z.enum(CAUSES),
+      evidence: z.array(z.string()),
+      recovering: z.boolean().optional(),
+      lastSeenAt: z.string().nullable().optional(),
+    }),
+  ),
+  severity: z.enum(['critical', 'warning', 'ok']),
+  summary: z.string(),
+  escalate: z.boolean(),
+  escalateReasons: z.array(z.string()),
+  notChecked: z.array(z.object({ check: z.enum(CHECK_IDS), reason: z.string() })).optional(),
+});
+
+/** DiagnosisResult read back from a store: a row that no longer fits is "no diagnosis", never a half-object. */
+export const diagnosisResultSchema: z.ZodType<DiagnosisResult> = z.object({
+  node: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  errorRate: z.number().nullable(),
+  verdict: verdictSchema,
+  checks: z.array(checkResultSchema),
+  recommendations: z.array(z.object({ title: z.string(), steps: z.array(z.string()), action: z.enum(['compact', 'escalate', 'slow_queries']).optional() })),
+});

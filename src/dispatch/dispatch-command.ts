@@ -49,6 +49,24 @@ export async function dispatchCommand(text: string, ctx: CommandContext): Promis
   }
 
   try {
+    const effects = (command as Command<unknown>).sideEffects;
+    if (effects && effects.rule) {
+      const target = await effects.rule(ctx, parsed.data);
+      if (!target) return finish(command.name, 'usage');
+      if ('problem' in target) {
+        await ctx.reply.private(textView(target.problem));
+        return finish(command.name, 'usage');
+      }
+      const rule = await authorizeAction(services, { ...target, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, via: 'command' });
+      if (!rule.allowed) {
+        await ctx.reply.private(textView(rule.refusal));
+        return finish(command.name, 'refused');
+      }
+    }
+    if (effects && effects.confirm !== 'button' && !confirmed(parsed.data, effects.confirm.flag)) {
+      await effects.confirm.preview(ctx, parsed.data);
+      return finish(command.name, 'ok');
+    }
     await (command as Command<unknown>).run(ctx, parsed.data);
     return finish(command.name, 'ok');
   } catch (err) {
@@ -57,6 +75,12 @@ export async function dispatchCommand(text: string, ctx: CommandContext): Promis
     await ctx.reply.private(textView(`:warning: ${message}`)).catch(() => undefined);
     return finish(command.name, 'error');
   }
+}
+
+/** Whether the parsed arguments carry `--<flag>` (argsOf puts flags under `flags`). */
+function confirmed(args: unknown, flag: string): boolean {
+  const flags = (args as { flags?: Record<string, unknown> } | undefined)?.flags;
+  return flags?.[flag] === true;
 }
 
 function clipWord(word: string): string {

@@ -22,7 +22,7 @@ function parseAckValue(value: string): z.infer<typeof ackValueSchema> | undefine
 }
 
 /** The answer to a click naming no incident the bot knows; audited like any refusal. */
-async function unknownIncident(services: Services, button: ClickedButton, action: string): Promise<string> {
+async function unknownIncident(services: Pick<Services, 'store' | 'now'>, button: ClickedButton, action: string): Promise<string> {
   const reason = 'That button does not name an incident the bot knows: nothing was done.';
   await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason });
   return reason;

@@ -4,6 +4,7 @@ import type { Incident } from '../incidents/incident-store';
 import { buildPacket, type EscalationPacket } from './escalation-packet';
 import { INITIAL_STATE, transition, type EscalationEvent } from './escalation-machine';
 import type { EscalationRecord, EscalationStore, NewEscalation } from './escalation-store';
+import type { DiagnosisStore } from '../diagnosis/diagnosis-store';
 import { incidentHistory } from './packet-history';
 import { planEffects } from './plan-effects';
 
@@ -11,10 +12,10 @@ import { planEffects } from './plan-effects';
 const DIAGNOSIS_GRACE_MS = 30 * 60_000;
 
 /** The repositories escalation uses, and the unit of work that keeps a tick, an ack or a page outcome atomic. */
-export type EscalationRepositories = Pick<UnitOfWork, 'escalations' | 'outbox' | 'incidents' | 'withTx'>;
+export type EscalationRepositories = Pick<UnitOfWork, 'escalations' | 'outbox' | 'incidents' | 'diagnoses' | 'withTx'>;
 
 export interface EngineDeps {
-  services: Services;
+  services: Pick<Services, 'config' | 'metrics'>;
   store: EscalationRepositories;
   /** After a commit that paged with a diagnosis older than `packetMaxAge`: refresh it (outside the transaction). */
   onStalePacket?: (escalationId: string) => void;
@@ -113,7 +114,7 @@ export class EscalationEngine {
       node: incident?.node ?? null,
       title: incident?.title ?? record.incidentId,
       reasons: record.reasons,
-      diagnosis: incident ? await diagnosisFor(incident, store.escalations) : undefined,
+      diagnosis: incident ? await diagnosisFor(incident, store.diagnoses) : undefined,
       runbookUrl: services.config.stemedb.runbookUrl,
       now,
       maxAgeMs: services.config.escalation.packetMaxAge,
@@ -122,8 +123,8 @@ export class EscalationEngine {
   }
 }
 
-async function diagnosisFor(incident: Incident, escalations: EscalationStore): Promise<unknown> {
+async function diagnosisFor(incident: Incident, diagnoses: DiagnosisStore): Promise<unknown> {
   if (incident.lastDiagnosis) return incident.lastDiagnosis;
-  const latest = incident.node ? await escalations.latestDiagnosis(incident.node) : undefined;
-  return latest && latest.at >= Date.parse(incident.openedAt) - DIAGNOSIS_GRACE_MS ? latest.result : undefined;
+  const latest = incident.node ? await diagnoses.latest(incident.node) : undefined;
+  return latest && Date.parse(latest.at) >= Date.parse(incident.openedAt) - DIAGNOSIS_GRACE_MS ? latest.result : undefined;
 }

@@ -27,6 +27,9 @@ const SAME_REQUEST_MS = 10_000;
  * Escalation paging (SPEC 4.4): start, acknowledge, resolve, and the durable scheduler behind them. Built
  * once per runtime; `start()` arms the scheduler and the chain check, `stop()` ends them.
  */
+/** What the escalation feature uses of the bot (not the whole Services). */
+export type EscalationServices = Pick<Services, 'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'secret' | 'inventory' | 'stemedb' | 'metricNames' | 'charts' | 'access'>;
+
 export class EscalationService implements EscalationPort {
   readonly escalations: EscalationStore;
   readonly outbox: PageOutbox;
@@ -35,7 +38,7 @@ export class EscalationService implements EscalationPort {
   private readonly scheduler: EscalationScheduler;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: EscalationServices,
     options: {
       pagerdutyUrl: string;
       clock: Clock;
@@ -245,10 +248,10 @@ export class EscalationService implements EscalationPort {
   /** `services.afterDiagnosis`: remembers the diagnosis for packets, and escalates on the runbook's criteria. */
   async afterDiagnosis(result: DiagnosisResult, origin: { channelId?: string; userId?: string }): Promise<EscalateOutcome | undefined> {
     const { services } = this;
-    await this.escalations.saveDiagnosis(result.node, services.now().getTime(), result);
+    await services.store.diagnoses.record(result.node, services.now(), result);
     for (const incident of await services.store.incidents.openOfNode(result.node)) {
       await services.store.withTx(async (tx) => {
-        await tx.incidents.setLastDiagnosis(incident.id, result);
+        await tx.diagnoses.record(result.node, services.now(), result, incident.id);
         await tx.incidents.addEvent(incident.id, 'diagnosed', services.now(), origin.userId ?? 'bot', diagnosedDetail(result), `diagnosed:${result.startedAt}`);
       });
     }

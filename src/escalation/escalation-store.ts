@@ -43,9 +43,6 @@ export interface EscalationStore {
   nextDueAt(): Promise<number | null>;
   /** Writes the new state under a fresh token (older ticks become stale); returns the token. */
   save(id: string, state: EscalationState, extra?: { ackedBy?: string; ackedAt?: number; endedBy?: string; endedAt?: number }): Promise<string>;
-  /** The latest diagnosis of each node, for the packet of an escalation without one on its incident. */
-  saveDiagnosis(node: string, at: number, result: unknown): Promise<void>;
-  latestDiagnosis(node: string): Promise<{ at: number; result: unknown } | undefined>;
 }
 
 interface Row {
@@ -123,13 +120,6 @@ export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
          WHERE id = ?`,
       ).run(s.status, s.stepIndex, s.round, s.roundStartedAt, s.waitingLevel, s.nextDueAt, token, extra.ackedBy ?? null, extra.ackedAt ?? null, extra.endedBy ?? null, extra.endedAt ?? null, id);
       return token;
-    },
-    saveDiagnosis(node, at, result) {
-      db.prepare('INSERT INTO node_diagnoses (node, at, result_json) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET at = excluded.at, result_json = excluded.result_json').run(node, at, JSON.stringify(result));
-    },
-    latestDiagnosis(node) {
-      const row = db.prepare('SELECT at, result_json FROM node_diagnoses WHERE node = ?').get(node) as { at: number; result_json: string } | undefined;
-      return row ? { at: row.at, result: JSON.parse(row.result_json) as unknown } : undefined;
     },
   };
 }

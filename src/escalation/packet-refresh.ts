@@ -1,5 +1,5 @@
 import type { Services } from '../app/services';
-import { diagnoseNode } from '../diagnosis/diagnose-node';
+import { diagnoseNode, type DiagnoseDeps } from '../diagnosis/diagnose-node';
 import { slackUpdate } from '../pagers/slack-pager';
 import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { pageView } from './escalation-views';
@@ -7,9 +7,9 @@ import { threadLink } from './send-outbox-row';
 import { markerOf, type OutboxRow } from './outbox-rows';
 
 export interface RefreshDeps {
-  services: Services;
+  services: DiagnoseDeps & Pick<Services, 'inventory' | 'messenger'>;
   engine: EscalationEngine;
-  store: Pick<EscalationRepositories, 'escalations' | 'outbox' | 'incidents'>;
+  store: Pick<EscalationRepositories, 'escalations' | 'outbox' | 'incidents' | 'diagnoses'>;
   /** Waits (on the services clock's real timers) between looks at pages still being sent. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -26,15 +26,15 @@ const stalePage = (r: OutboxRow) => (r.payload.kind === 'slack_dm' || r.payload.
  */
 export async function refreshStalePackets(deps: RefreshDeps, escalationId: string): Promise<number> {
   const { services } = deps;
-  const { escalations, outbox, incidents } = deps.store;
+  const { escalations, outbox, incidents, diagnoses } = deps.store;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const record = await escalations.get(escalationId);
   const incident = record ? await incidents.get(record.incidentId) : undefined;
   const node = incident?.node ? services.inventory.get(incident.node) : undefined;
   if (!record || !incident || !node) return 0;
   const result = await diagnoseNode(services, node);
-  await escalations.saveDiagnosis(node.name, services.now().getTime(), result);
-  for (const open of await incidents.openOfNode(node.name)) await incidents.setLastDiagnosis(open.id, result);
+  await diagnoses.record(node.name, services.now(), result);
+  for (const open of await incidents.openOfNode(node.name)) await diagnoses.record(node.name, services.now(), result, open.id);
   const packet = await deps.engine.packetFor((await escalations.get(escalationId)) ?? record, services.now().getTime());
   // Pages still being sent are waited for, so each stale one is replaced exactly once.
   const started = Date.now();

@@ -22,7 +22,7 @@ const TRIGGER_WAIT_MS = 200;
 const poolOf = (row: OutboxRow): Pool => (row.reachesHuman || row.kind === 'slack_group' ? 'pages' : 'thread');
 
 export interface DeliveryDeps {
-  services: Services;
+  services: Pick<Services, 'config' | 'log' | 'messenger' | 'now' | 'metrics' | 'secret' | 'charts'>;
   engine: EscalationEngine;
   store: EscalationRepositories;
   retry: RetryPolicy;

@@ -134,15 +134,5 @@ export function createPgEscalationStore(session: PgSession): EscalationStore {
       );
       return token;
     },
-    async saveDiagnosis(node, at, result) {
-      await session.run(
-        'INSERT INTO node_diagnoses (node, at, result_json) VALUES ($1, $2, $3) ON CONFLICT (node) DO UPDATE SET at = excluded.at, result_json = excluded.result_json',
-        [node, toTime(at), JSON.stringify(result)],
-      );
-    },
-    async latestDiagnosis(node) {
-      const row = await session.one<{ at: Date; result_json: unknown }>('SELECT at, result_json FROM node_diagnoses WHERE node = $1', [node]);
-      return row ? { at: row.at.getTime(), result: row.result_json } : undefined;
-    },
   };
 }

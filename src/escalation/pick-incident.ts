@@ -1,4 +1,4 @@
-import type { Services } from '../app/services';
+import type { UnitOfWork } from '../app/repositories';
 import type { Incident } from '../incidents/incident-store';
 
 export type Pick = { incident: Incident } | { problem: string };
@@ -8,7 +8,7 @@ export type Pick = { incident: Incident } | { problem: string };
  * candidates, else the only candidate. Never a guess between several: the answer lists them instead.
  * @example await pickIncident(services, undefined, 'C0ALERTS', await services.store.incidents.listOpen(), 'open')
  */
-export async function pickIncident(services: Services, named: string | undefined, channelId: string | undefined, candidates: readonly Incident[], what: string): Promise<Pick> {
+export async function pickIncident(services: { store: UnitOfWork }, named: string | undefined, channelId: string | undefined, candidates: readonly Incident[], what: string): Promise<Pick> {
   if (named) {
     const incident = await services.store.incidents.get(named);
     return incident ? { incident } : { problem: `No incident \`${named}\`. \`/stemedb status\` lists the open ones.` };

@@ -13,7 +13,7 @@ const held = (ok: boolean) => {
 };
 
 export interface RecordDeps {
-  services: Services;
+  services: Pick<Services, 'log' | 'metrics' | 'charts'>;
   engine: EscalationEngine;
   store: EscalationRepositories;
   retry: RetryPolicy;

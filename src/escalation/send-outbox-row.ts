@@ -14,7 +14,7 @@ export interface Thread {
 }
 
 export interface SendEnv {
-  services: Services;
+  services: Pick<Services, 'messenger' | 'secret'>;
   directory: SlackDirectory | undefined;
   pagerdutyUrl: string;
   requestTimeoutMs: number;

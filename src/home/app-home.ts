@@ -1,6 +1,7 @@
 import { guardTick } from '../ops/clock';
 import { z } from 'zod';
 import type { Services } from '../app/services';
+import type { DiagnosisResult } from '../diagnosis/types';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import { clickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-module';
@@ -25,7 +26,15 @@ export const appHome: InteractionModule = (app, { services, queue, chat }) => {
   const verdicts = new Map<string, NodeVerdict>();
   let lastKey = '';
 
-  const baseState = async (): Promise<Omit<HomeState, 'chain'>> => ({
+  // A node not diagnosed since start-up shows its latest stored run (a restart, or another replica's diagnosis).
+  const fillFromStore = async () => {
+    for (const node of services.inventory.names()) {
+      if (verdicts.has(node)) continue;
+      const latest = await services.store.diagnoses.latest(node);
+      if (latest && !verdicts.has(node)) verdicts.set(node, verdictOf(latest.result, Date.parse(latest.at)));
+    }
+  };
+  const baseState = async (): Promise<Omit<HomeState, 'chain'>> => (await fillFromStore(), {
     incidents: await Promise.all((await services.store.incidents.listOpen()).map(async (incident) => ({ incident, escalation: await services.escalations.summary(incident.id) }))),
     nodes: services.inventory.names(),
     verdicts,
@@ -57,7 +66,7 @@ export const appHome: InteractionModule = (app, { services, queue, chat }) => {
 
   // Every diagnosis (command, button, alert) updates the node's verdict on the tab.
   services.diagnoses.subscribe((result) => {
-    verdicts.set(result.node, { severity: result.verdict.severity, summary: result.verdict.summary, at: Date.parse(result.startedAt) || services.now().getTime() });
+    verdicts.set(result.node, verdictOf(result, services.now().getTime()));
     refreshQuietly();
   });
   setInterval(guardTick(services.log, 'App Home refresh', refreshQuietly), REFRESH_MS).unref();
@@ -81,7 +90,7 @@ export const appHome: InteractionModule = (app, { services, queue, chat }) => {
 };
 
 /** The typed command a Home button stands for; the node must still be in the inventory. */
-function commandFor(actionId: string, value: z.infer<typeof homeValue>, services: Services): string | undefined {
+function commandFor(actionId: string, value: z.infer<typeof homeValue>, services: Pick<Services, 'inventory'>): string | undefined {
   const node = value.node && services.inventory.get(value.node) ? value.node : undefined;
   if (actionId.startsWith(HOME_ACTIONS.diagnose)) return node && `diagnose ${node}`;
   if (actionId === HOME_ACTIONS.escalate) return node && `escalate ${node} from the App Home`;
@@ -95,4 +104,9 @@ function dmReply(userId: string, chat: ChatPort): Reply {
     return postedMessage(chat, await chat.dm(userId, view, 'status'));
   };
   return { private: async (view) => void (await post(view)), public: post };
+}
+
+/** A diagnosis as the tab shows it: severity, summary and when it started. */
+function verdictOf(result: DiagnosisResult, fallbackAt: number): NodeVerdict {
+  return { severity: result.verdict.severity, summary: result.verdict.summary, at: Date.parse(result.startedAt) || fallbackAt };
 }

@@ -3,6 +3,8 @@ import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
+import { parseDiagnosis } from '../diagnosis/diagnosis-store';
+import type { DiagnosisResult } from '../diagnosis/types';
 
 export interface Incident {
   id: string;
@@ -21,7 +23,8 @@ export interface Incident {
   openedAt: string;
   resolvedAt: string | null;
   resolvedBy: string | null;
-  lastDiagnosis: unknown;
+  /** The diagnosis it shows (see DiagnosisStore.record), zod-parsed: null when none or when its row is damaged. */
+  lastDiagnosis: DiagnosisResult | null;
   /** With `node`, the key of the one-open-incident rule (see incident-problem.ts). */
   problem?: string | null;
 }
@@ -68,7 +71,6 @@ export interface IncidentStore {
   openForFingerprint(fingerprint: string): Promise<Incident | undefined>;
   listOpen(): Promise<Incident[]>;
   setThread(id: string, channel: string, threadTs: string): Promise<void>;
-  setLastDiagnosis(id: string, diagnosis: unknown): Promise<void>;
   resolve(id: string, at: Date, by: string): Promise<boolean>;
   /** Appends to the incident's timeline (src/timeline): a known kind's detail is validated, a bad one throws. */
   addEvent(incidentId: string, kind: string, at: Date, actor?: string | null, detail?: Record<string, unknown>, dedupeKey?: string): Promise<void>;
@@ -115,11 +117,11 @@ interface Row {
   opened_at: string;
   resolved_at: string | null;
   resolved_by: string | null;
-  last_diagnosis_json: string | null;
+  diagnosis_id: number | null;
   problem: string | null;
 }
 
-function fromRow(row: Row): Incident {
+function fromRow(row: Row, diagnosisJson: string | undefined): Incident {
   return {
     id: row.id,
     node: row.node,
@@ -137,7 +139,7 @@ function fromRow(row: Row): Incident {
     openedAt: row.opened_at,
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
-    lastDiagnosis: row.last_diagnosis_json ? (JSON.parse(row.last_diagnosis_json) as unknown) : null,
+    lastDiagnosis: (diagnosisJson !== undefined && parseDiagnosis(diagnosisJson)) || null,
     problem: row.problem,
   };
 }
@@ -174,9 +176,12 @@ function withFreshId(newId: () => string, insert: (id: string) => unknown): stri
 export function createSqliteIncidentStore(db: Db, options: { newId?: () => string; timeline?: Sync<TimelineLog> } = {}): Sync<IncidentStore> {
   const newId = options.newId ?? newIncidentId;
   const timeline = options.timeline ?? createTimelineLog(db);
+  const diagnosisJson = db.prepare('SELECT result_json FROM diagnoses WHERE id = ?');
+  // The diagnosis is stored once, in `diagnoses`; the incident points at the run it shows.
+  const toIncident = (row: Row) => fromRow(row, row.diagnosis_id === null ? undefined : (diagnosisJson.get(row.diagnosis_id) as { result_json: string } | undefined)?.result_json);
   const one = (sql: string, ...params: unknown[]) => {
     const row = db.prepare(sql).get(...params) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    return row ? toIncident(row) : undefined;
   };
   /** The incident an arrival belongs to, joining it when it is the node's (see `openOrGet`). */
   const belonging = (incident: NewIncident, at: Date): OpenResult | undefined => {
@@ -262,17 +267,14 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
         return { incident, othersFiring };
       }).immediate();
     },
-    openOfNode: (node) => (db.prepare("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC").all(node) as Row[]).map(fromRow),
+    openOfNode: (node) => (db.prepare("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC").all(node) as Row[]).map(toIncident),
     get: (id) => one('SELECT * FROM incidents WHERE id = ?', id),
     openForNode: (node) => one("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC LIMIT 1", node),
     openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", channel),
     openForFingerprint: (fp) => one("SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = ? AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1", fp),
-    listOpen: () => (db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all() as Row[]).map(fromRow),
+    listOpen: () => (db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all() as Row[]).map(toIncident),
     setThread(id, channel, threadTs) {
       db.prepare('UPDATE incidents SET channel = ?, thread_ts = ? WHERE id = ?').run(channel, threadTs, id);
-    },
-    setLastDiagnosis(id, diagnosis) {
-      db.prepare('UPDATE incidents SET last_diagnosis_json = ? WHERE id = ?').run(JSON.stringify(diagnosis), id);
     },
     resolve(id, at, by) {
       return db.transaction(() => {
@@ -292,7 +294,7 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
       const rows = db
         .prepare('SELECT * FROM incidents WHERE node = ? AND alertname = ? AND opened_at >= ? AND id != ? ORDER BY opened_at DESC')
         .all(node, alertname, since.toISOString(), excludeId ?? '') as Row[];
-      return rows.map(fromRow);
+      return rows.map(toIncident);
     },
     ofThread: (channel, threadTs) => one('SELECT * FROM incidents WHERE channel = ? AND thread_ts = ? ORDER BY opened_at DESC LIMIT 1', channel, threadTs),
     statsSince(since) {

@@ -4,6 +4,7 @@ import { ADVISORY_CLASS, isoOf, isoOrNull, isUniqueViolation, numberOf, parsedOr
 import type { TimelineLog } from '../timeline/timeline-log';
 import { createPgTimelineLog } from '../timeline/pg-timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
+import { parseDiagnosis } from '../diagnosis/diagnosis-store';
 import { newIncidentId, type Incident, type IncidentEvent, type IncidentStore, type NewIncident, type OpenResult } from './incident-store';
 
 interface Row {
@@ -23,7 +24,7 @@ interface Row {
   opened_at: Date;
   resolved_at: Date | null;
   resolved_by: string | null;
-  last_diagnosis_json: unknown;
+  diagnosis_id: string | number | null;
   problem: string | null;
 }
 
@@ -31,7 +32,7 @@ const stringMap = z.record(z.string(), z.string());
 const detailSchema = z.record(z.string(), z.unknown());
 
 /** Labels and annotations are parsed, not cast: a damaged row is an error naming it, never a half-incident. */
-function fromRow(row: Row): Incident {
+function fromRow(row: Row, diagnosisJson: unknown): Incident {
   return {
     id: row.id,
     node: row.node,
@@ -49,7 +50,7 @@ function fromRow(row: Row): Incident {
     openedAt: isoOf(row.opened_at),
     resolvedAt: isoOrNull(row.resolved_at),
     resolvedBy: row.resolved_by,
-    lastDiagnosis: row.last_diagnosis_json ?? null,
+    lastDiagnosis: parseDiagnosis(diagnosisJson) ?? null,
     problem: row.problem,
   };
 }
@@ -76,11 +77,18 @@ const RACE_ATTEMPTS = 3;
 export function createPgIncidentStore(session: PgSession, options: { newId?: () => string; timeline?: TimelineLog } = {}): IncidentStore {
   const newId = options.newId ?? newIncidentId;
   const timeline = options.timeline ?? createPgTimelineLog(session);
+  // The diagnosis is stored once, in `diagnoses`; the incident points at the run it shows (one lookup per read).
+  const withDiagnoses = async (rows: Row[]): Promise<Incident[]> => {
+    const ids = [...new Set(rows.flatMap((r) => (r.diagnosis_id === null ? [] : [String(r.diagnosis_id)])))];
+    const found = ids.length === 0 ? [] : await session.query<{ id: string; result_json: unknown }>('SELECT id, result_json FROM diagnoses WHERE id = ANY($1::bigint[])', [ids]);
+    const byId = new Map(found.map((d) => [String(d.id), d.result_json]));
+    return rows.map((r) => fromRow(r, r.diagnosis_id === null ? undefined : byId.get(String(r.diagnosis_id))));
+  };
   const one = async (sql: string, params: unknown[]) => {
     const row = await session.one<Row>(sql, params);
-    return row ? fromRow(row) : undefined;
+    return row ? (await withDiagnoses([row]))[0] : undefined;
   };
-  const many = async (sql: string, params: unknown[]) => (await session.query<Row>(sql, params)).map(fromRow);
+  const many = async (sql: string, params: unknown[]) => withDiagnoses(await session.query<Row>(sql, params));
   const get = (id: string) => one('SELECT * FROM incidents WHERE id = $1', [id]);
   const mustGet = async (id: string) => {
     const incident = await get(id);
@@ -203,9 +211,6 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
     listOpen: () => many("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at", []),
     async setThread(id, channel, threadTs) {
       await session.run('UPDATE incidents SET channel = $1, thread_ts = $2 WHERE id = $3', [channel, threadTs, id]);
-    },
-    async setLastDiagnosis(id, diagnosis) {
-      await session.run('UPDATE incidents SET last_diagnosis_json = $1::jsonb WHERE id = $2', [JSON.stringify(diagnosis), id]);
     },
     resolve(id, at, by) {
       return session.withTx(async () => {

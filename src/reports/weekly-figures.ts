@@ -1,5 +1,7 @@
-import type { Services } from '../app/services';
-import type { NodeConfig } from '../config/schema';
+import type { Config, NodeConfig } from '../config/schema';
+import type { Logger } from '../ops/logger';
+import type { MetricNames } from '../stemedb/metric-names';
+import type { StemedbClient } from '../stemedb/stemedb-client';
 import { readDiskFigures } from '../compaction/read-figures';
 import { lookupValue } from '../prometheus/metric-queries';
 import { parseExposition } from '../prometheus/parse-exposition';
@@ -11,11 +13,19 @@ export type { NodeFigures } from './node-figures';
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Reads storage stats, the write-amplification gauge and `df` of every node at once; never throws. */
-export async function readWeeklyFigures(services: Services, nodes: readonly NodeConfig[] = services.config.stemedb.nodes): Promise<NodeFigures[]> {
+/** What the weekly figures read. */
+export interface WeeklyFiguresDeps {
+  config: Config;
+  log: Logger;
+  metricNames: MetricNames;
+  stemedb(node: NodeConfig): StemedbClient;
+}
+
+export async function readWeeklyFigures(services: WeeklyFiguresDeps, nodes: readonly NodeConfig[] = services.config.stemedb.nodes): Promise<NodeFigures[]> {
   return Promise.all(nodes.map((node) => readNode(services, node)));
 }
 
-async function readNode(services: Services, node: NodeConfig): Promise<NodeFigures> {
+async function readNode(services: WeeklyFiguresDeps, node: NodeConfig): Promise<NodeFigures> {
   const client = services.stemedb(node);
   const timeoutMs = services.config.diagnosis.checkTimeoutSeconds * 1000;
   const [stats, scrape, disk] = await Promise.allSettled([

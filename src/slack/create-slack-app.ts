@@ -82,7 +82,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     );
   });
 
-  for (const register of options.interactions) register(app, { services, queue, chat: options.transport.messenger });
+  for (const register of options.interactions) register(app, { services, queue, chat: options.transport.messenger, work });
 
   app.error(async (err) => {
     services.log.error({ err }, 'unhandled Slack listener error');

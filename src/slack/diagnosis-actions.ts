@@ -6,7 +6,7 @@ import type { NodeConfig } from '../config/schema';
 import { dispatchCommand } from '../dispatch/dispatch-command';
 import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { clickedButton, interactionContext, type ClickedButton } from './interaction-context';
+import type { ClickedButton } from './interaction-context';
 import type { InteractionModule } from './interaction-module';
 import { ruledButton } from './ruled-button';
 
@@ -29,13 +29,13 @@ export type ButtonTarget = { node: NodeConfig; incident?: Incident } | { problem
  * store, never from the click), or an inventory node when there is no incident. A value naming both is read
  * for the incident only, so a click cannot pair an incident with another node.
  */
-export async function buttonTarget(services: Services, button: ClickedButton, action: string): Promise<ButtonTarget> {
+export async function buttonTarget(services: Pick<Services, 'store' | 'inventory' | 'now'>, button: ClickedButton, action: string): Promise<ButtonTarget> {
   const target = await lookUp(services, button.value);
   if ('problem' in target) await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
   return target;
 }
 
-async function lookUp(services: Services, raw: string): Promise<ButtonTarget> {
+async function lookUp(services: Pick<Services, 'store' | 'inventory'>, raw: string): Promise<ButtonTarget> {
   const value = parseButtonValue(raw);
   if (!value) return { problem: 'That button could not be read: nothing was done.' };
   if (value.incidentId) {
@@ -51,20 +51,18 @@ async function lookUp(services: Services, raw: string): Promise<ButtonTarget> {
 
 /** "Run again" and "Slow queries" on a diagnosis or alert message (channel rule of access/action-rules.ts). */
 export const diagnosisActions: InteractionModule = (app, deps) => {
-  const { services, chat } = deps;
+  const { services } = deps;
   ruledButton(app, deps, {
     actionId: DIAGNOSIS_ACTIONS.rerun,
     target: (button) => buttonTarget(services, button, 'diagnose'),
     rule: (target) => ({ action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, incident: target.incident, node: target.node.name }),
     run: (ctx, target) => runDiagnosisInto(ctx, target.node.name),
   });
-  app.action(DIAGNOSIS_ACTIONS.slowQueries, async ({ ack, body, respond }) => {
-    await ack();
-    const button = clickedButton(body);
-    const ctx = interactionContext(button, respond, services, chat);
-    const target = await buttonTarget(services, button, 'slow-queries');
-    if ('problem' in target) return void (await ctx.reply.private({ text: target.problem }));
-    // The dispatcher applies the channel rule and validates the node name like a typed command.
-    await dispatchCommand(`slow-queries ${target.node.name}`, ctx);
+  ruledButton(app, deps, {
+    actionId: DIAGNOSIS_ACTIONS.slowQueries,
+    target: (button) => buttonTarget(services, button, 'slow-queries'),
+    rule: (target) => ({ action: 'other', auditAction: 'slow-queries', label: `read the slow queries of ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    // The dispatcher validates the node name like a typed command.
+    run: async (ctx, target) => void (await dispatchCommand(`slow-queries ${target.node.name}`, ctx)),
   });
 };

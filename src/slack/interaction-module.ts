@@ -9,6 +9,14 @@ export interface SlackDeps {
   queue: SlackQueue;
   /** The Slack chat port (the same as the runtime's): answers in threads and channels. */
   chat: ChatPort;
+  /** The ack-first work pool (slack/background-work.ts): what a click does runs after its ack. */
+  work: AfterAckWork;
+}
+
+export interface AfterAckWork {
+  /** A request arrived: new work waits while a burst is being acked. */
+  noteArrival(): void;
+  run(task: () => Promise<unknown>): void;
 }
 
 /**

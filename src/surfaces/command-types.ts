@@ -28,15 +28,31 @@ export interface CommandContextOf<S> {
 }
 
 /**
- * One `/stemedb` subcommand. `help` is generated from these declarations, so usage and summary are the
- * documentation. `sideEffects` marks commands that change something: they must confirm before acting.
+ * How a command that changes something is guarded; the dispatcher (src/dispatch/dispatch-command.ts) applies
+ * it after the channel rule and the arguments, so a command cannot skip a step:
+ * - `rule`: what the command acts on, as an access request `R` (access/action-rules.ts, refusals audited
+ *   there, like buttons), or a `problem` to answer, or undefined when the command already answered (an unknown
+ *   node). Absent: the command's own flow applies the rule (compaction audits its refusals with more detail).
+ * - `confirm`: `{ flag, preview }`: without `--<flag>` the dispatcher runs `preview` (nothing changes) instead
+ *   of `run`; `'button'`: `run` offers a confirmation (a pending action) that the button middleware
+ *   (slack/ruled-button.ts) redeems, and the local shell asks for `--yes`.
  */
-export interface CommandOf<S, Args = unknown> {
+export interface SideEffectsOf<S, Args, R> {
+  rule?(ctx: CommandContextOf<S>, args: Args): Promise<R | { problem: string } | undefined>;
+  confirm: { flag: string; preview(ctx: CommandContextOf<S>, args: Args): Promise<void> } | 'button';
+}
+
+/**
+ * One `/stemedb` subcommand. `help` is generated from these declarations, so usage and summary are the
+ * documentation. `sideEffects` marks commands that change something: they confirm before acting, and the
+ * dispatcher enforces how (see SideEffectsOf).
+ */
+export interface CommandOf<S, Args = unknown, R = unknown> {
   name: string;
   usage: string;
   summary: string;
   args: z.ZodType<Args, ArgTokens>;
-  sideEffects: boolean;
+  sideEffects: false | SideEffectsOf<S, Args, R>;
   run(ctx: CommandContextOf<S>, args: Args): Promise<void>;
 }
 

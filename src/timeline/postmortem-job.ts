@@ -19,7 +19,7 @@ export async function queuePostmortem(jobs: Pick<JobQueue, 'enqueue'>, incidentI
 }
 
 /** The queued job: uploads the draft; a thread not posted yet (Slack slow) is retried with backoff. */
-export async function postmortemJob(services: Services, incidentId: string): Promise<void> {
+export async function postmortemJob(services: Parameters<typeof uploadPostmortem>[0] & Pick<Services, 'log'>, incidentId: string): Promise<void> {
   const incident = await services.store.incidents.get(incidentId);
   if (!incident) return;
   if (incident.channel && !incident.threadTs) throw new Error(`the thread of ${incidentId} is not posted yet`);

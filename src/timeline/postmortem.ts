@@ -33,7 +33,7 @@ export async function buildPostmortem(services: Pick<Services, 'store' | 'now' |
  * Uploads the draft into the incident's thread. Returns false when there is nowhere to put it (no thread);
  * throws when Slack refuses, so the job that called it retries.
  */
-export async function uploadPostmortem(services: Services, incidentId: string): Promise<boolean> {
+export async function uploadPostmortem(services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames' | 'messenger'>, incidentId: string): Promise<boolean> {
   const incident = await services.store.incidents.get(incidentId);
   if (!incident?.channel || !incident.threadTs) return false;
   const draft = await buildPostmortem(services, incident);

@@ -19,6 +19,8 @@ export async function pruneOlderThan(store: UnitOfWork, cutoff: Date): Promise<P
     const audit = await tx.audit.pruneBefore(cutoff);
     // Button records past their expiry can no longer be redeemed; keeping them as long as the audit log is enough.
     await tx.pendingActions.prune(cutoff);
+    // Diagnosis runs no remaining incident shows (the incidents pruned above took theirs with them).
+    await tx.diagnoses.pruneBefore(cutoff);
     return { incidents, events, audit };
   });
 }

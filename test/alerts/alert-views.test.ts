@@ -42,7 +42,7 @@ describe('headerView', () => {
 
   it('shows the diagnosis gist once there is one', () => {
     const lastDiagnosis = { errorRate: 0.0312, startedAt: '2026-02-12T06:00:06.000Z', verdict: { causes: [{ cause: 'disk_full' }], severity: 'critical' } };
-    const view = headerView({ ...base, incident: incident({ lastDiagnosis }) });
+    const view = headerView({ ...base, incident: incident({ lastDiagnosis: lastDiagnosis as unknown as Incident['lastDiagnosis'] }) });
     expect(view.text).toContain('Error rate 3.12%; likely cause: disk space exhausted');
   });
 

@@ -33,7 +33,7 @@ describe('automatic escalation on the runbook criteria', () => {
   });
 
   const diagnosed = (node: string) =>
-    fake.waitFor(async () => (await bot.runtime.services.escalations!.escalations.latestDiagnosis(node))?.result as DiagnosisResult | undefined, 15_000);
+    fake.waitFor(async () => (await bot.runtime.services.store.diagnoses.latest(node))?.result as DiagnosisResult | undefined, 15_000);
 
   it('pages the chain for a diagnosis with an error rate above 10%', async () => {
     await bot.command('diagnose stemedb-hi');
@@ -68,7 +68,7 @@ describe('automatic escalation on the runbook criteria', () => {
 });
 
 async function diagnosedAfter(bot: TestBot, node: string, startedAt: string): Promise<boolean> {
-  const latest = (await bot.runtime.services.escalations!.escalations.latestDiagnosis(node))?.result as DiagnosisResult | undefined;
+  const latest = (await bot.runtime.services.store.diagnoses.latest(node))?.result as DiagnosisResult | undefined;
   return latest !== undefined && latest.startedAt !== startedAt;
 }
 

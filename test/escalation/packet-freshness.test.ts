@@ -38,7 +38,7 @@ describe('escalation packets: a diagnosis no older than packetMaxAge, and what w
 
   it('a page after compaction and an ack says what was done, and replaces a stale diagnosis with a fresh one', async () => {
     await bot.command('diagnose stemedb-1', as(OPERATOR));
-    await fake.waitFor(() => bot.runtime.services.escalations!.escalations.latestDiagnosis('stemedb-1'), 15_000);
+    await fake.waitFor(() => bot.runtime.services.store.diagnoses.latest('stemedb-1'), 15_000);
     await bot.command('escalate stemedb-1 errors over the alert line', as(OPERATOR), 'e1');
     await reply('e1');
     const id = await incidentOf(bot, 'stemedb-1');

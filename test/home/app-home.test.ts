@@ -57,4 +57,21 @@ describe('the App Home tab', () => {
     expect(homeText(call)).toMatch(/\*inc-[a-z0-9-]+\* stemedb-1: [^"]*level 1 of 2 \(Primary on-call: Storage SRE\), not acknowledged/);
     expect(bot.fake.calls('conversations.open').some((c) => c.body.users === 'U_ALICE')).toBe(true);
   });
+
+  it("shows a node's stored diagnosis it did not see itself (a restart, another replica)", async () => {
+    bot.fake.reset();
+    const startedAt = new Date(Date.now() - 120_000).toISOString();
+    await bot.runtime.services.store.diagnoses.record('stemedb-2', new Date(), {
+      node: 'stemedb-2',
+      startedAt,
+      durationMs: 800,
+      errorRate: 0,
+      verdict: { causes: [{ cause: 'healthy', evidence: [] }], severity: 'ok', summary: 'Stored verdict: healthy', escalate: false, escalateReasons: [] },
+      checks: [],
+      recommendations: [],
+    });
+    await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, JSON.stringify(homeOpened('U_BOB')), { contentType: 'application/json' });
+    const call = await bot.fake.waitForCall('views.publish', (c) => c.body.user_id === 'U_BOB', 10_000);
+    expect(homeText(call)).toMatch(/\*stemedb-2\*: Stored verdict: healthy \(2m/);
+  });
 });

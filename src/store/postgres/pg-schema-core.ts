@@ -141,4 +141,35 @@ export const PG_CORE_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  // Twin of SQLite's 80 (src/diagnosis/diagnosis-store.ts).
+  {
+    version: 80,
+    name: 'one diagnosis record (replaces node_diagnoses, alert_node_diagnoses and incidents.last_diagnosis_json)',
+    sql: `
+      CREATE TABLE diagnoses (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        node TEXT NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL, -- the result's startedAt: one row per diagnosis run
+        at TIMESTAMPTZ NOT NULL,         -- when it was recorded
+        result_json JSONB NOT NULL,      -- DiagnosisResult, parsed with its zod schema when read
+        UNIQUE (node, started_at)
+      );
+      ALTER TABLE incidents ADD COLUMN diagnosis_id BIGINT;
+      -- The three old copies, carried over (an incident keeps the one it showed); unreadable times are dropped.
+      INSERT INTO diagnoses (node, started_at, at, result_json)
+        SELECT node, started_at, started_at, result_json FROM alert_node_diagnoses ON CONFLICT DO NOTHING;
+      INSERT INTO diagnoses (node, started_at, at, result_json)
+        SELECT node, (result_json->>'startedAt')::timestamptz, at, result_json FROM node_diagnoses
+        WHERE result_json->>'startedAt' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' ON CONFLICT DO NOTHING;
+      INSERT INTO diagnoses (node, started_at, at, result_json)
+        SELECT last_diagnosis_json->>'node', (last_diagnosis_json->>'startedAt')::timestamptz, opened_at, last_diagnosis_json FROM incidents
+        WHERE last_diagnosis_json->>'node' IS NOT NULL AND last_diagnosis_json->>'startedAt' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' ON CONFLICT DO NOTHING;
+      UPDATE incidents i SET diagnosis_id = d.id FROM diagnoses d
+        WHERE i.last_diagnosis_json->>'startedAt' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$'
+          AND d.node = i.last_diagnosis_json->>'node' AND d.started_at = (i.last_diagnosis_json->>'startedAt')::timestamptz;
+      ALTER TABLE incidents DROP COLUMN last_diagnosis_json;
+      DROP TABLE alert_node_diagnoses;
+      DROP TABLE node_diagnoses;
+    `,
+  },
 ];

@@ -129,18 +129,6 @@ export function alertsContract(factory: StoreFactory): void {
       expect(await b.alerts.createdSince(at(3001))).toBe(0);
     });
 
-    it("keeps a node's newest diagnosis: an older one arriving late does not replace it", async () => {
-      const a = (await connect()).store.alerts;
-      const b = (await connect()).store.alerts;
-      const result = { node: 'stemedb-1', startedAt: at(5000).toISOString(), verdict: { kind: 'disk_full', reasons: ['99% used'] }, checks: [{ name: 'disk', ok: false }], errorRate: 0.02 };
-      await a.saveNodeDiagnosis('stemedb-1', at(5000).toISOString(), result);
-      await b.saveNodeDiagnosis('stemedb-1', at(1000).toISOString(), { node: 'stemedb-1', stale: true });
-      expect(await b.nodeDiagnosis('stemedb-1')).toEqual({ startedAt: '2026-11-29T12:00:05.000Z', result });
-      await b.saveNodeDiagnosis('stemedb-1', at(9000).toISOString(), { node: 'stemedb-1', newer: true });
-      expect(await a.nodeDiagnosis('stemedb-1')).toEqual({ startedAt: '2026-11-29T12:00:09.000Z', result: { node: 'stemedb-1', newer: true } });
-      expect(await a.nodeDiagnosis('stemedb-9')).toBeUndefined();
-    });
-
     it('a damaged alert copy reads as an error, never as a half-filled thread', async () => {
       const connection = await connect();
       const store = connection.store;

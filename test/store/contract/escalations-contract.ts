@@ -110,16 +110,6 @@ export function escalationsContract(factory: StoreFactory): void {
       expect((await a.escalations.active(incidentId))?.seq).toBe(1);
     });
 
-    it("keeps each node's latest diagnosis for packets, with its time in ms", async () => {
-      const a = (await connect()).store.escalations;
-      const b = (await connect()).store.escalations;
-      await a.saveDiagnosis('stemedb-1', T0 + 1, { verdict: { kind: 'disk_full' }, checks: [1, 2, 3] });
-      expect(await b.latestDiagnosis('stemedb-1')).toEqual({ at: T0 + 1, result: { verdict: { kind: 'disk_full' }, checks: [1, 2, 3] } });
-      await b.saveDiagnosis('stemedb-1', T0 + 500, { verdict: { kind: 'healthy' } });
-      expect(await a.latestDiagnosis('stemedb-1')).toEqual({ at: T0 + 500, result: { verdict: { kind: 'healthy' } } });
-      expect(await a.latestDiagnosis('stemedb-2')).toBeUndefined();
-    });
-
     it('a damaged chain or reasons column reads as an error, never as a half-filled escalation', async () => {
       const connection = await connect();
       const store = connection.store;

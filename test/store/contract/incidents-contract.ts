@@ -124,16 +124,14 @@ export function incidentsContract(factory: StoreFactory): void {
       expect(await repo.openOrGet(alert('stemedb-3', 'fp-a', { episode: 'e-2' }), at(8000))).toMatchObject({ created: true });
     });
 
-    it('reads: by node, channel, fingerprint, open list, history; thread and diagnosis round-trip', async () => {
+    it('reads: by node, channel, fingerprint, open list, history; thread round-trip (its diagnosis: diagnoses-contract)', async () => {
       const repo = (await connect()).store.incidents;
       const older = (await repo.openOrGet(alert('stemedb-4', 'fp-old', { episode: 'e-old' }), at(-86_400_000))).incident;
       await repo.resolve(older.id, at(-80_000_000), 'U1');
       const a = (await repo.openOrGet(alert('stemedb-4', 'fp-4'), t0)).incident;
       const b = (await repo.openOrGet(manual('stemedb-5'), at(1000))).incident;
       await repo.setThread(a.id, 'C0ALERTS', '1764417600.000100');
-      const diagnosis = { verdict: { causes: [{ cause: 'disk_full' }], severity: 'critical' }, errorRate: 0.03, at: at(10).toISOString() };
-      await repo.setLastDiagnosis(a.id, diagnosis);
-      expect(await repo.get(a.id)).toMatchObject({ channel: 'C0ALERTS', threadTs: '1764417600.000100', lastDiagnosis: diagnosis });
+      expect(await repo.get(a.id)).toMatchObject({ channel: 'C0ALERTS', threadTs: '1764417600.000100', lastDiagnosis: null });
       expect(await repo.openForChannel('C0ALERTS')).toMatchObject({ id: a.id });
       expect(await repo.openForChannel('C0OTHER')).toBeUndefined();
       expect(await repo.openForNode('stemedb-5')).toMatchObject({ id: b.id });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
 import { deliveryDedupeContract } from './delivery-dedupe-contract';
+import { diagnosesContract } from './diagnoses-contract';
 import { alertsContract } from './alerts-contract';
 import { escalationsContract } from './escalations-contract';
 import { jobsContract } from './jobs-contract';
@@ -37,4 +38,5 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   deliveryDedupeContract(factory);
   slackPaceContract(factory);
   pingContract(factory);
+  diagnosesContract(factory);
 });

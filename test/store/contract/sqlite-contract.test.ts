@@ -1,4 +1,5 @@
 import { deliveryDedupeContract } from './delivery-dedupe-contract';
+import { diagnosesContract } from './diagnoses-contract';
 import { alertsContract } from './alerts-contract';
 import { escalationsContract } from './escalations-contract';
 import { jobsContract } from './jobs-contract';
@@ -26,3 +27,4 @@ outboxContract(sqliteFactory);
 deliveryDedupeContract(sqliteFactory);
 slackPaceContract(sqliteFactory);
 pingContract(sqliteFactory);
+diagnosesContract(sqliteFactory);
