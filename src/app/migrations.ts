@@ -116,6 +116,14 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'compaction locks carry a watch lease (watcher, watch_until): one process watches a run; a dead one is taken over',
+    sql: `
+      ALTER TABLE compaction_locks ADD COLUMN watcher TEXT;       -- lease owner of the process watching the run
+      ALTER TABLE compaction_locks ADD COLUMN watch_until TEXT;   -- renewed on every progress read
+    `,
+  },
   ...INCIDENT_MIGRATIONS,
   PROCESS_LOCK_MIGRATION,
   ...ESCALATION_MIGRATIONS,

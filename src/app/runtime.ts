@@ -129,11 +129,11 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const chartService = charts?.enabled !== false ? new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs }) : chartsOff();
   services.charts = chartService;
   stoppers.push(() => chartService.stop());
-  const compaction = createCompactionService(services, store.compactionLocks);
+  // One lease owner per process: the alert jobs, outbox pages and compaction watches it works on carry it (README "Restarts").
+  const lease = { owner: createLeaseOwner(), ttlMs: config.store.leaseTtl };
+  const compaction = createCompactionService(services, store.compactionLocks, { lease, mayWork: opened.mayWork });
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
-  // One lease owner per process: the alert jobs and outbox pages it works on carry it (README "Restarts").
-  const lease = { owner: createLeaseOwner(), ttlMs: config.store.leaseTtl };
   const alerts = createAlertsFeature(services, { mayWork: opened.mayWork, lease });
   stoppers.push(() => alerts.stop());
   const escalations = new EscalationService(services, {
@@ -176,6 +176,10 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
         const poll = clock.setInterval(() => alerts.worker.kick(), opened.pollIntervalMs);
         stoppers.push(() => clock.clear(poll));
       }
+      // Compaction watches whose replica died or stalled past its lease (SQLite: a crashed predecessor's) are
+      // taken over by this pass; a watch handed back by a stopping process is taken at once.
+      const watches = clock.setInterval(() => void compaction.takeOver(), opened.pollIntervalMs ?? Math.max(1_000, Math.floor(config.store.leaseTtl / 3)));
+      stoppers.push(() => clock.clear(watches));
       stoppers.push(...startDuties(services, opened, escalations, metrics));
       // The runbook's weekly compaction report (reports.weekly), once per period across processes on this store.
       reports.start();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
+import type { Lease } from '../store/lease';
 import { breakerDecision, breakerWindowStart, type BreakerDecision } from './circuit-breaker';
 import { lsmFiguresSchema, runBeforeSchema, type LsmFigures, type RunBefore, type RunOutcome } from './compaction-types';
 
@@ -41,6 +42,8 @@ export interface AcquireRequest {
   at: Date;
   ttlMs: number;
   maxPerHour: number;
+  /** The starter's process: it watches the new run, claimed in the acquiring transaction (no replica adopts it first). */
+  watch?: Lease;
 }
 
 export type AcquireResult =
@@ -60,9 +63,25 @@ export interface CompactionLockStore {
    * and records the run. Two confirmations at once: exactly one gets `ok`.
    */
   acquire(request: AcquireRequest): Promise<AcquireResult>;
-  /** Updates the lock if `token` still holds it; false when it does not. */
-  update(node: string, token: string, patch: LockPatch): Promise<boolean>;
-  release(node: string, token: string): Promise<boolean>;
+  /**
+   * Updates the lock if `token` still holds it; false when it does not. With `watcher`, also only while that
+   * process holds the watch: a watcher that stalled past its lease and was taken over changes nothing.
+   */
+  update(node: string, token: string, patch: LockPatch, watcher?: string): Promise<boolean>;
+  release(node: string, token: string, watcher?: string): Promise<boolean>;
+  /**
+   * Watch leases: one process watches a run (progress reads, the summary, the re-check). Takes the watch of
+   * `token`'s run for `lease.owner` when nobody watches it, its watcher's lease ran out, or it is already
+   * ours; true when it is ours now. Two processes at once: one wins. Time: the database clock on PostgreSQL,
+   * `now` on SQLite (src/store/lease.ts).
+   */
+  claimWatch(node: string, token: string, lease: Lease, now: Date): Promise<boolean>;
+  /** Pushes the watch lease to `lease.ttlMs` from now; false when `lease.owner` no longer holds the watch. */
+  renewWatch(node: string, token: string, lease: Lease, now: Date): Promise<boolean>;
+  /** Gives the watch up (a stopping process), so another takes it over at once instead of after the lease. */
+  releaseWatch(node: string, token: string, owner: string): Promise<boolean>;
+  /** Locks nobody watches or whose watcher's lease ran out at `now` (PostgreSQL: the database clock). */
+  unwatched(now: Date): Promise<CompactionLock[]>;
   /** Every lock row, expired or not (start-up: resume or report). */
   all(): Promise<CompactionLock[]>;
   finishRun(runId: number, outcome: RunOutcome, at: Date, detail?: Record<string, unknown>): Promise<void>;
@@ -143,6 +162,13 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
       (r) => new Date(r.started_at),
     );
 
+  const claimWatch = (node: string, token: string, lease: Lease, now: Date) =>
+    db
+      .prepare('UPDATE compaction_locks SET watcher = @owner, watch_until = @until WHERE node = @node AND token = @token AND (watcher IS NULL OR watcher = @owner OR watch_until IS NULL OR watch_until <= @now)')
+      .run({ node, token, owner: lease.owner, until: new Date(now.getTime() + lease.ttlMs).toISOString(), now: now.toISOString() }).changes === 1;
+  const watcherFence = (watcher: string | undefined) => (watcher === undefined ? '' : ' AND watcher = ?');
+  const watcherParam = (watcher: string | undefined) => (watcher === undefined ? [] : [watcher]);
+
   const acquire = db.transaction((req: AcquireRequest): AcquireResult => {
     const at = req.at.toISOString();
     const used = db.prepare('SELECT used_at FROM compaction_confirmations WHERE request_id = ?').get(req.requestId) as { used_at: string } | undefined;
@@ -170,6 +196,7 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
       )
       .run({ node: req.node, token, holder: req.holder, holderName: req.holderName ?? null, force: req.force ? 1 : 0, incidentId: req.incidentId ?? null, runId, at, expires, before: JSON.stringify(req.before) }).changes;
     if (changed !== 1) throw new Error(`compaction lock for ${req.node} changed during acquisition`);
+    if (req.watch) claimWatch(req.node, token, req.watch, req.at);
     return { ok: true, lock: fromRow(row(req.node)!), ...(existing ? { tookOverExpired: fromRow(existing) } : {}) };
   });
 
@@ -179,15 +206,26 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
       return r && r.expires_at > at.toISOString() ? fromRow(r) : undefined;
     },
     acquire: (req) => acquire.immediate(req),
-    update(node, token, patch) {
+    update(node, token, patch, watcher) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
-      if (entries.length === 0) return row(node)?.token === token;
+      if (entries.length === 0) return db.prepare(`SELECT 1 FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).get(node, token, ...watcherParam(watcher)) !== undefined;
       const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`).join(', ');
       const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
-      return db.prepare(`UPDATE compaction_locks SET ${sets} WHERE node = ? AND token = ?`).run(...values, node, token).changes === 1;
+      return db.prepare(`UPDATE compaction_locks SET ${sets} WHERE node = ? AND token = ?${watcherFence(watcher)}`).run(...values, node, token, ...watcherParam(watcher)).changes === 1;
     },
-    release(node, token) {
-      return db.prepare('DELETE FROM compaction_locks WHERE node = ? AND token = ?').run(node, token).changes === 1;
+    release(node, token, watcher) {
+      return db.prepare(`DELETE FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).run(node, token, ...watcherParam(watcher)).changes === 1;
+    },
+    claimWatch,
+    renewWatch(node, token, lease, now) {
+      const until = new Date(now.getTime() + lease.ttlMs).toISOString();
+      return db.prepare('UPDATE compaction_locks SET watch_until = ? WHERE node = ? AND token = ? AND watcher = ?').run(until, node, token, lease.owner).changes === 1;
+    },
+    releaseWatch(node, token, owner) {
+      return db.prepare('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = ? AND token = ? AND watcher = ?').run(node, token, owner).changes === 1;
+    },
+    unwatched(now) {
+      return (db.prepare('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= ? ORDER BY acquired_at').all(now.toISOString()) as LockRow[]).map(fromRow);
     },
     all() {
       return (db.prepare('SELECT * FROM compaction_locks ORDER BY acquired_at').all() as LockRow[]).map(fromRow);

@@ -38,8 +38,14 @@ export interface CompactionService {
   /** Runs a confirmation the bot issued. Resolves when the run (and its re-check) ended. */
   confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
-  /** At start-up: resume watching the runs found in the store, or report what they last showed. */
+  /**
+   * At start-up: resume watching the runs found in the store whose watch this process claims (nobody watches
+   * them, or their watcher's lease ran out), or report what they last showed. A run another replica watches is
+   * left to it.
+   */
   resume(): Promise<void>;
-  /** Stops watching (locks stay, for the next start); waits for the watchers to return. */
+  /** Every replica poll: takes over the watches whose lease ran out (their replica died or stalled). */
+  takeOver(): Promise<void>;
+  /** Stops watching (locks stay, their watches handed back for another replica or the next start); waits for the watchers. */
   stop(): Promise<void>;
 }

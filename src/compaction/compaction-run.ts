@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Services } from '../app/services';
 import { StemedbError } from '../stemedb/stemedb-client';
+import type { Lease } from '../store/lease';
 import type { PostedMessage, Reply } from '../surfaces/chat-port';
 import type { View } from '../surfaces/view';
 import { conditionAfter, errorRateBetween, type ErrorRateReading } from './closed-loop';
@@ -31,6 +32,16 @@ export interface RunDeps {
   store: CompactionLockStore;
   /** Aborted when the bot stops: watching ends, the lock stays for the next start to resume. */
   signal: AbortSignal;
+  /** This process's watch lease: every write of a watched run is fenced by it (another replica may take over). */
+  lease: Lease;
+}
+
+/**
+ * The watch lease: `store.leaseTtl`, never shorter than three progress reads, so a live watcher renewing on
+ * every read cannot lose it between two of them.
+ */
+export function watchLease(lease: Lease, compaction: { progressInterval: number }): Lease {
+  return { owner: lease.owner, ttlMs: Math.max(lease.ttlMs, 3 * compaction.progressInterval) };
 }
 
 /** The run a lock describes, for the views. */
@@ -52,12 +63,12 @@ export async function startAcquiredRun(deps: RunDeps, lock: CompactionLock, mess
     const timedOut = err instanceof StemedbError && err.code === 'TIMEOUT';
     const reason = `${err instanceof Error ? err.message : String(err)}${timedOut ? ' (it may have started anyway: check `/stemedb stats` before retrying)' : ''}`;
     services.log.warn({ err, node: lock.node }, 'starting a compaction failed');
-    await finish(deps, lock, 'failed', { error: reason });
+    if (!(await finish(deps, lock, 'failed', { error: reason }))) return fencedOut(deps, lock);
     await message.update(failedView(runInfoOf(lock), reason)).catch((e: unknown) => services.log.warn({ err: e }, 'compaction message update failed'));
     return;
   }
   const startedAt = services.now().toISOString();
-  await store.update(lock.node, lock.token, { phase: 'running', startedAt });
+  if (!(await store.update(lock.node, lock.token, { phase: 'running', startedAt }, deps.lease.owner))) return fencedOut(deps, lock);
   await watchAndFinish(deps, { ...lock, phase: 'running', startedAt }, message, output);
 }
 
@@ -68,11 +79,17 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   const node = services.inventory.get(lock.node);
   const run = runInfoOf(lock);
   if (!node) {
-    await finish(deps, lock, 'interrupted', { reason: 'node no longer configured' });
+    if (!(await finish(deps, lock, 'interrupted', { reason: 'node no longer configured' }))) return fencedOut(deps, lock);
     await report(deps, message, interruptedView(run, lock.last, `${lock.node} is no longer in the configuration`, services.now()));
     return;
   }
   const client = services.stemedb(node);
+  // Why onProgress said stop: this run's lock went to a new run (say so), or another process watches it now.
+  let lost = 'run' as 'run' | 'watch';
+  const lose = async () => {
+    lost = await lostTo(deps, lock);
+    return false;
+  };
   const result = await watchCompaction({
     read: (signal) => readLsmFigures(client, services.now, signal),
     intervalMs: compaction.progressInterval,
@@ -81,13 +98,16 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
     signal: deps.signal,
     last: lock.last,
     async onProgress(last, lastError) {
+      // Checked before every post: a watcher that stalled past its lease and was taken over stops here.
+      if (!(await store.renewWatch(lock.node, lock.token, deps.lease, services.now()))) return lose();
       const expiresAt = new Date(services.now().getTime() + effectiveLockTtl(compaction)).toISOString();
-      if (!(await store.update(lock.node, lock.token, { last, lastError, expiresAt }))) return false;
+      if (!(await store.update(lock.node, lock.token, { last, lastError, expiresAt }, deps.lease.owner))) return lose();
       await report(deps, message, progressView(run, last, lastError, services.now(), note));
       return true;
     },
   });
   if (result.outcome === 'aborted') return;
+  if (result.outcome === 'lost' && lost === 'watch') return fencedOut(deps, lock);
   if (result.outcome === 'lost') {
     services.log.warn({ node: lock.node }, 'compaction lock expired and was taken over while watching');
     await report(deps, message, interruptedView(run, result.last, 'its lock expired (`compaction.lockTtl` shorter than a progress interval?) and another run took over', services.now()));
@@ -96,26 +116,29 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   const durationMs = services.now().getTime() - new Date(run.startedAt).getTime();
   if (result.outcome === 'timeout') {
     // The audit record comes first: it is the durable truth, the message only shows it.
-    await finish(deps, lock, 'timed_out', { after: result.last, error: result.lastError }, durationMs);
+    if (!(await finish(deps, lock, 'timed_out', { after: result.last, error: result.lastError }, durationMs))) return fencedOut(deps, lock);
     await report(deps, message, timedOutView(run, result.last, result.lastError, compaction.progressTimeout));
     return;
   }
-  await store.update(lock.node, lock.token, { last: result.last });
-  await finish(deps, lock, 'succeeded', { after: result.last }, durationMs);
+  if (!(await store.update(lock.node, lock.token, { last: result.last }, deps.lease.owner))) return fencedOut(deps, lock);
+  if (!(await finish(deps, lock, 'succeeded', { after: result.last }, durationMs))) return fencedOut(deps, lock);
   // Said only when true: a run that found nothing pending is not one of the breaker's runs.
   const free = lock.before?.lsm?.pendingBytes === 0 ? `0 bytes were pending compaction when it started: this run does not count toward \`compaction.maxPerNodePerHour\`.` : undefined;
   await report(deps, message, summaryView(run, result.last, durationMs, [note, free].filter(Boolean).join(' ') || undefined));
   await closeTheLoop(deps, lock, result.last, message, output);
 }
 
-/** What a restarted bot does with a lock it finds: resume watching, or say what it last saw. */
-export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: PostedMessage, output: RunOutput): Promise<void> {
+/**
+ * What a process does with a lock whose watch it claimed (a restart, or a takeover from a replica that died):
+ * resume watching, or say what it last saw. `how` starts the note on the progress message.
+ */
+export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: PostedMessage, output: RunOutput, how = 'resumed after a bot restart'): Promise<void> {
   const { services } = deps;
   const now = services.now();
   const run = runInfoOf(lock);
   if (lock.expiresAt <= now.toISOString()) {
     const reason = 'the bot was stopped longer than `compaction.lockTtl`, so the lock expired; the outcome is unknown';
-    await finish(deps, lock, 'interrupted', { reason: 'lock expired while the bot was down', after: lock.last });
+    if (!(await finish(deps, lock, 'interrupted', { reason: 'lock expired while the bot was down', after: lock.last }))) return fencedOut(deps, lock);
     await report(deps, message, interruptedView(run, lock.last, reason, now));
     return;
   }
@@ -124,34 +147,54 @@ export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: P
     const lsm = node ? await readLsmFigures(services.stemedb(node), services.now, deps.signal).catch(() => null) : null;
     if (lsm?.running !== true) {
       const reason = `the bot restarted while starting it, and ${lock.node} ${lsm ? 'reports no compaction running' : 'could not be read'}`;
-      await finish(deps, lock, 'interrupted', { reason: 'restarted while starting', after: lsm });
+      if (!(await finish(deps, lock, 'interrupted', { reason: 'restarted while starting', after: lsm }))) return fencedOut(deps, lock);
       await report(deps, message, interruptedView(run, lsm ?? lock.last, reason, now));
       return;
     }
-    await deps.store.update(lock.node, lock.token, { phase: 'running', startedAt: lock.acquiredAt });
+    if (!(await deps.store.update(lock.node, lock.token, { phase: 'running', startedAt: lock.acquiredAt }, deps.lease.owner))) return fencedOut(deps, lock);
     lock = { ...lock, phase: 'running', startedAt: lock.acquiredAt };
   }
-  await watchAndFinish(deps, lock, message, output, `resumed after a bot restart at ${now.toISOString().slice(11, 19)} UTC`);
+  await watchAndFinish(deps, lock, message, output, `${how} at ${now.toISOString().slice(11, 19)} UTC`);
+}
+
+/**
+ * After a fenced write failed: a new run holds the node ('run', the watcher says so on its message), or the
+ * run is still this lock's, or finished, and another process watches it ('watch': this one posts nothing more).
+ */
+async function lostTo(deps: RunDeps, lock: CompactionLock): Promise<'run' | 'watch'> {
+  const current = await deps.store.current(lock.node, deps.services.now());
+  return current && current.token !== lock.token ? 'run' : 'watch';
+}
+
+function fencedOut(deps: RunDeps, lock: CompactionLock): void {
+  deps.services.log.warn({ node: lock.node, runId: lock.runId }, 'compaction watch taken over by another process: this one stops watching');
 }
 
 async function report(deps: RunDeps, message: PostedMessage, view: View): Promise<void> {
   await message.update(view).catch((err: unknown) => deps.services.log.warn({ err, view: view.text.slice(0, 80) }, 'compaction message update failed'));
 }
 
-/** Ends a run everywhere it is recorded: audit log, run history, incident timeline; releases the lock. */
-export async function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome, detail: Record<string, unknown>, durationMs: number | null = null): Promise<void> {
+/**
+ * Ends a run everywhere it is recorded: audit log, run history, incident timeline; releases the lock. Fenced
+ * by this process's watch (false: another process watches the run and records its end), unless `fenced` is
+ * false: a new run ending the expired one it took the lock from.
+ */
+export async function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome, detail: Record<string, unknown>, durationMs: number | null = null, { fenced = true } = {}): Promise<boolean> {
   const { services, store } = deps;
   const at = services.now();
   const full = { force: lock.force, before: lock.before.lsm, ...detail };
   // One transaction: the timeline's "compacted" never disagrees with the run history and the lock.
   // `store` is a repository of this unit of work: its calls inside withTx join the transaction.
-  await services.store.withTx(async (tx) => {
+  const ended = await services.store.withTx(async (tx) => {
+    // The release first: it decides, under the row's lock, whether this watcher may still end the run.
+    if (!(await store.release(lock.node, lock.token, fenced ? deps.lease.owner : undefined)) && fenced) return false;
     if (lock.auditId !== null) await tx.audit.finish(lock.auditId, outcome, durationMs, full);
     await store.finishRun(lock.runId, outcome, at, { durationMs, ...full });
     if (lock.incidentId) await tx.incidents.addEvent(lock.incidentId, 'compacted', at, lock.holder, { outcome, durationMs, ...full });
-    await store.release(lock.node, lock.token);
+    return true;
   });
-  services.log.info({ node: lock.node, outcome, durationMs, holder: lock.holder }, 'compaction finished');
+  if (ended) services.log.info({ node: lock.node, outcome, durationMs, holder: lock.holder }, 'compaction finished');
+  return ended;
 }
 
 /** After a successful compaction: is the alert's condition gone? Measured like the diagnosis measures it. */

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../app/services';
 import type { NodeConfig } from '../config/schema';
+import type { Lease } from '../store/lease';
 import { channelAnswers, postedMessage, type PostedMessage } from '../surfaces/chat-port';
 import type { View } from '../surfaces/view';
 import type { CompactionService, ReplaceConfirmation } from './compaction-port';
 import { breakerDecision } from './circuit-breaker';
 import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
-import { type CompactionRunServices, effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, type RunDeps, type RunOutput } from './compaction-run';
+import { type CompactionRunServices, effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, watchLease, type RunDeps, type RunOutput } from './compaction-run';
 import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
 import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
@@ -20,12 +21,20 @@ export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
 export type { CompactionRequest, CompactionService, ReplaceConfirmation } from './compaction-port';
 
-export function createCompactionService(services: CompactionRunServices & Pick<Services, 'access'>, store: CompactionLockStore): CompactionService {
+export interface CompactionServiceOptions {
+  /** This process's lease owner (runtime): it watches the runs it starts or takes over (`store.leaseTtl`). */
+  lease: Lease;
+  /** False while this replica must not do engine work (PostgreSQL schema gate): it adopts no watch. */
+  mayWork?: () => boolean;
+}
+
+export function createCompactionService(services: CompactionRunServices & Pick<Services, 'access'>, store: CompactionLockStore, options: CompactionServiceOptions): CompactionService {
   const abort = new AbortController();
-  const deps: RunDeps = { services, store, signal: abort.signal };
-  // Every flow in progress (stop() waits for them) and the locks they hold (resume() leaves those alone).
+  const deps: RunDeps = { services, store, signal: abort.signal, lease: watchLease(options.lease, services.config.compaction) };
+  // Every flow in progress (stop() waits for them) and the watches they hold, token -> node (adopt() leaves those alone).
   const active = new Set<Promise<void>>();
-  const heldTokens = new Set<string>();
+  const heldTokens = new Map<string, string>();
+  let adopting = false;
   const track = (node: string, work: Promise<void>) => {
     const tracked = work.catch((err: unknown) => services.log.error({ err, node }, 'compaction flow failed')).finally(() => active.delete(tracked));
     active.add(tracked);
@@ -64,6 +73,7 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       at: services.now(),
       ttlMs: effectiveLockTtl(compaction),
       maxPerHour: compaction.maxPerNodePerHour,
+      watch: deps.lease,
     });
     if (!acquired.ok) {
       const text =
@@ -77,7 +87,7 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       return;
     }
     const { lock } = acquired;
-    heldTokens.add(lock.token);
+    heldTokens.set(lock.token, lock.node);
     try {
       await runAcquired(lock, acquired.tookOverExpired, value, actor, output, replace, via);
     } finally {
@@ -88,9 +98,9 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
   /** From the acquired lock to the end: audit, progress message, figures before, then the POST and the watch. */
   async function runAcquired(acquiredLock: CompactionLock, tookOver: CompactionLock | undefined, value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
     let lock = acquiredLock;
-    if (tookOver) await finish(deps, tookOver, 'interrupted', { reason: 'lock expired; taken over by a new run' });
+    if (tookOver) await finish(deps, tookOver, 'interrupted', { reason: 'lock expired; taken over by a new run' }, null, { fenced: false });
     const auditId = await audit(actor, value.node, value.incidentId, 'started', { force: value.force, via, requestId: value.requestId });
-    await store.update(lock.node, lock.token, { auditId });
+    await store.update(lock.node, lock.token, { auditId }, deps.lease.owner);
     lock = { ...lock, auditId };
     await replace(plainView(`:gear: Compaction of ${value.node} confirmed (force: ${value.force ? 'yes' : 'no'}); progress follows${actor.surface === 'slack' ? ' in the thread' : ''}.`)).catch((err: unknown) =>
       services.log.warn({ err }, 'replacing the confirmation failed'),
@@ -103,21 +113,49 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       await replace(plainView(`:x: Compaction of ${value.node} not started: the bot could not post in this channel (is it invited?).`)).catch(() => undefined);
       return;
     }
-    await store.update(lock.node, lock.token, { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null });
+    await store.update(lock.node, lock.token, { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null }, deps.lease.owner);
     const node = services.inventory.get(value.node)!;
     const [lsm, rate] = await Promise.all([
       readLsmFigures(services.stemedb(node), services.now, abort.signal).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
       errorRateBefore(services, lock, value.counters, abort.signal),
     ]);
     if (lsm instanceof Error) {
-      await message.update(failedView(runInfoOf(lock), `${value.node} is not reachable: ${lsm.message}`)).catch(() => undefined);
-      await finish(deps, lock, 'failed', { error: lsm.message });
+      if (await finish(deps, lock, 'failed', { error: lsm.message })) await message.update(failedView(runInfoOf(lock), `${value.node} is not reachable: ${lsm.message}`)).catch(() => undefined);
       return;
     }
     const before = { lsm, ...rate };
-    await store.update(lock.node, lock.token, { before });
+    await store.update(lock.node, lock.token, { before }, deps.lease.owner);
     if (lsm.pendingBytes === 0) await store.markNothingPending(lock.runId);
     await startAcquiredRun(deps, { ...lock, before }, message, output);
+  }
+
+  /**
+   * Adopts the runs nobody watches (free, or the watcher's lease ran out: it died or stalled) whose watch this
+   * process claims; a run another process watches is left to it. At start-up and on every replica poll.
+   */
+  async function adopt(how: string): Promise<void> {
+    if (adopting || abort.signal.aborted || options.mayWork?.() === false) return;
+    adopting = true;
+    try {
+      for (const lock of await store.unwatched(services.now())) {
+        if (heldTokens.has(lock.token) || abort.signal.aborted) continue;
+        if (!(await store.claimWatch(lock.node, lock.token, deps.lease, services.now()))) continue;
+        if (abort.signal.aborted) {
+          await store.releaseWatch(lock.node, lock.token, deps.lease.owner);
+          continue;
+        }
+        const output = lock.channel ? channelAnswers(services.messenger, lock.channel, lock.threadTs ?? undefined) : logOutput(services);
+        const message: PostedMessage =
+          lock.channel && lock.messageTs
+            ? postedMessage(services.messenger, { channel: lock.channel, ts: lock.messageTs })
+            : { update: async (view) => void (view.progress || services.log.warn({ node: lock.node, text: view.text }, 'compaction (resumed, no message to update)')) };
+        services.log.info({ node: lock.node, phase: lock.phase, expiresAt: lock.expiresAt, how }, 'watching a compaction found in the store');
+        heldTokens.set(lock.token, lock.node);
+        void track(lock.node, resumeLock(deps, lock, message, output, how).finally(() => heldTokens.delete(lock.token)));
+      }
+    } finally {
+      adopting = false;
+    }
   }
 
   return {
@@ -193,23 +231,18 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       await replace(plainView(`Compaction of ${value.node} cancelled: nothing was changed.`));
     },
 
-    async resume() {
-      for (const lock of await store.all()) {
-        if (heldTokens.has(lock.token)) continue;
-        const output = lock.channel ? channelAnswers(services.messenger, lock.channel, lock.threadTs ?? undefined) : logOutput(services);
-        const message: PostedMessage =
-          lock.channel && lock.messageTs
-            ? postedMessage(services.messenger, { channel: lock.channel, ts: lock.messageTs })
-            : { update: async (view) => void (view.progress || services.log.warn({ node: lock.node, text: view.text }, 'compaction (resumed, no message to update)')) };
-        services.log.info({ node: lock.node, phase: lock.phase, expiresAt: lock.expiresAt }, 'resuming a compaction found in the store');
-        heldTokens.add(lock.token);
-        void track(lock.node, resumeLock(deps, lock, message, output).finally(() => heldTokens.delete(lock.token)));
-      }
+    resume: () => adopt('resumed after a bot restart'),
+
+    async takeOver() {
+      await adopt('taken over from a replica that stopped watching').catch((err: unknown) => services.log.warn({ err }, 'looking for compaction watches to take over failed'));
     },
 
     async stop() {
+      const watching = [...heldTokens];
       abort.abort();
       await Promise.allSettled([...active]);
+      // Handed over at once: another replica (or the next start) resumes without waiting for the lease.
+      for (const [token, node] of watching) await store.releaseWatch(node, token, deps.lease.owner).catch((err: unknown) => services.log.warn({ err, node }, 'releasing a compaction watch failed'));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Lease } from '../store/lease';
 import type { PgSession } from '../store/postgres/pg-session';
 import { ADVISORY_CLASS, isoOf, isoOrNull, numberOf, numberOrNull } from '../store/postgres/pg-row-values';
 import { breakerDecision, breakerWindowStart } from './circuit-breaker';
@@ -94,6 +95,17 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
       )
     ).map((r) => new Date(r.started_at.getTime()));
 
+  // Watch leases are stamped and compared with the database clock, as alert job leases (pg-job-queue.ts).
+  const until = (ttlMs: number) => `clock_timestamp() + make_interval(secs => ${Number(ttlMs)}::double precision / 1000)`;
+  const claimWatch = async (node: string, token: string, lease: Lease) =>
+    (await session.run(
+      `UPDATE compaction_locks SET watcher = $3, watch_until = ${until(lease.ttlMs)}
+        WHERE node = $1 AND token = $2 AND (watcher IS NULL OR watcher = $3 OR watch_until IS NULL OR watch_until <= clock_timestamp())`,
+      [node, token, lease.owner],
+    )) === 1;
+  const watcherFence = (watcher: string | undefined, n: number) => (watcher === undefined ? '' : ` AND watcher = $${n}`);
+  const watcherParam = (watcher: string | undefined) => (watcher === undefined ? [] : [watcher]);
+
   return {
     async current(node, at) {
       const r = await row(node);
@@ -136,18 +148,30 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
           [req.node, token, req.holder, req.holderName ?? null, req.force, req.incidentId ?? null, run!.id, req.at, expires, JSON.stringify(req.before)],
         );
         if (changed !== 1) throw new Error(`compaction lock for ${req.node} changed during acquisition`);
+        if (req.watch) await claimWatch(req.node, token, req.watch);
         return { ok: true, lock: fromRow((await row(req.node))!), ...(existing ? { tookOverExpired: fromRow(existing) } : {}) };
       });
     },
-    async update(node, token, patch) {
+    async update(node, token, patch, watcher) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
-      if (entries.length === 0) return (await row(node))?.token === token;
+      if (entries.length === 0) return (await session.one(`SELECT 1 FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [node, token, ...watcherParam(watcher)])) !== undefined;
       const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 1}${k === 'last' || k === 'before' ? '::jsonb' : ''}`).join(', ');
       const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
-      return (await session.run(`UPDATE compaction_locks SET ${sets} WHERE node = $${entries.length + 1} AND token = $${entries.length + 2}`, [...values, node, token])) === 1;
+      const n = entries.length;
+      return (await session.run(`UPDATE compaction_locks SET ${sets} WHERE node = $${n + 1} AND token = $${n + 2}${watcherFence(watcher, n + 3)}`, [...values, node, token, ...watcherParam(watcher)])) === 1;
     },
-    async release(node, token) {
-      return (await session.run('DELETE FROM compaction_locks WHERE node = $1 AND token = $2', [node, token])) === 1;
+    async release(node, token, watcher) {
+      return (await session.run(`DELETE FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [node, token, ...watcherParam(watcher)])) === 1;
+    },
+    claimWatch: (node, token, lease) => claimWatch(node, token, lease),
+    async renewWatch(node, token, lease) {
+      return (await session.run(`UPDATE compaction_locks SET watch_until = ${until(lease.ttlMs)} WHERE node = $1 AND token = $2 AND watcher = $3`, [node, token, lease.owner])) === 1;
+    },
+    async releaseWatch(node, token, owner) {
+      return (await session.run('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = $1 AND token = $2 AND watcher = $3', [node, token, owner])) === 1;
+    },
+    async unwatched() {
+      return (await session.query<LockRow>('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= clock_timestamp() ORDER BY acquired_at')).map(fromRow);
     },
     async all() {
       return (await session.query<LockRow>('SELECT * FROM compaction_locks ORDER BY acquired_at')).map(fromRow);

@@ -2,7 +2,7 @@ import type { PgMigration } from './pg-migration';
 
 /**
  * The core tables in PostgreSQL, translated from the SQLite migrations with the same version numbers (1, 2,
- * 5, 6, 10), so a reader can put each pair side by side. The database starts empty, so the SQLite data fix-ups
+ * 5, 6, 10, 11), so a reader can put each pair side by side. The database starts empty, so the SQLite data fix-ups
  * (migration 5's renumbering of duplicate open incidents) have nothing to do here. Times are TIMESTAMPTZ,
  * JSON text is JSONB (column names keep their `_json` suffix so ported queries read the same), SQLite's 0/1
  * integers are BOOLEAN.
@@ -139,6 +139,14 @@ export const PG_CORE_MIGRATIONS: PgMigration[] = [
         user_id TEXT NOT NULL,
         used_at TIMESTAMPTZ NOT NULL
       );
+    `,
+  },
+  {
+    version: 11,
+    name: 'compaction locks carry a watch lease (watcher, watch_until): one process watches a run; a dead one is taken over',
+    sql: `
+      ALTER TABLE compaction_locks ADD COLUMN watcher TEXT;
+      ALTER TABLE compaction_locks ADD COLUMN watch_until TIMESTAMPTZ;
     `,
   },
   // Twin of SQLite's 80 (src/diagnosis/diagnosis-store.ts).
