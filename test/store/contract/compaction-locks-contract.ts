@@ -6,6 +6,11 @@ import type { StoreFactory } from './store-factory';
 const t0 = new Date('2026-11-29T12:00:00.000Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 let requests = 0;
+/** Two replicas' watch leases: a live one outlasts every test, a short one is expired after `sleep(20)`. */
+const A = { owner: 'host-a:1:aaaa', ttlMs: 600_000 };
+const B = { owner: 'host-b:2:bbbb', ttlMs: 600_000 };
+const SHORT = { owner: 'host-a:1:aaaa', ttlMs: 1 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function request(over: Partial<AcquireRequest> = {}): AcquireRequest {
   return {
@@ -146,6 +151,57 @@ export function compactionLocksContract(factory: StoreFactory): void {
       const twice = await Promise.all([a.acquire(same), b.acquire({ ...same, at: at(1) })]);
       expect(twice.filter((r) => r.ok)).toHaveLength(1);
       expect(twice.filter((r) => !r.ok)).toMatchObject([{ reason: 'duplicate' }]);
+    });
+
+    it('a watch is claimed by one of two connections at once; the starter claims it with the lock', async () => {
+      const a = (await connect()).store.compactionLocks;
+      const b = (await connect()).store.compactionLocks;
+      const r = await a.acquire(request());
+      if (!r.ok) throw new Error('expected the lock');
+      expect((await b.unwatched(at(1))).map((l) => l.token)).toEqual([r.lock.token]);
+      const claims = await Promise.all([a.claimWatch('stemedb-1', r.lock.token, A, at(1)), b.claimWatch('stemedb-1', r.lock.token, B, at(1))]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const [winner, loser] = claims[0] ? [A, B] : [B, A];
+      expect(await b.unwatched(at(2))).toEqual([]);
+      expect(await a.claimWatch('stemedb-1', r.lock.token, loser, at(2))).toBe(false);
+      expect(await a.claimWatch('stemedb-1', r.lock.token, winner, at(2))).toBe(true); // already ours
+      expect(await a.claimWatch('stemedb-1', 'not-the-token', loser, at(2))).toBe(false);
+      // A new run is watched by its starter from the acquiring transaction on: no replica adopts it first.
+      const started = await a.acquire(request({ node: 'stemedb-2', watch: A }));
+      if (!started.ok) throw new Error('expected the lock');
+      expect((await b.unwatched(at(3))).map((l) => l.node)).toEqual([]);
+      expect(await b.claimWatch('stemedb-2', started.lock.token, B, at(3))).toBe(false);
+      expect(await b.update('stemedb-2', started.lock.token, { phase: 'running' }, A.owner)).toBe(true);
+      expect(await b.update('stemedb-2', started.lock.token, { phase: 'running' }, B.owner)).toBe(false);
+    });
+
+    it("a watch whose lease ran out is taken over; the old watcher's fenced writes change nothing", async () => {
+      const a = (await connect()).store.compactionLocks;
+      const b = (await connect()).store.compactionLocks;
+      const r = await a.acquire(request({ watch: SHORT }));
+      if (!r.ok) throw new Error('expected the lock');
+      const { token } = r.lock;
+      await sleep(20); // PostgreSQL compares watch leases with the database clock; SQLite with the `now` passed
+      expect((await b.unwatched(at(1))).map((l) => l.token)).toEqual([token]);
+      expect(await b.claimWatch('stemedb-1', token, B, at(1))).toBe(true);
+      // The stalled watcher wakes up: it can neither renew, write, nor end the run.
+      expect(await a.renewWatch('stemedb-1', token, SHORT, at(2))).toBe(false);
+      expect(await a.update('stemedb-1', token, { lastError: 'stale watcher' }, SHORT.owner)).toBe(false);
+      expect(await a.update('stemedb-1', token, {}, SHORT.owner)).toBe(false);
+      expect(await a.release('stemedb-1', token, SHORT.owner)).toBe(false);
+      expect(await a.releaseWatch('stemedb-1', token, SHORT.owner)).toBe(false);
+      expect(await a.current('stemedb-1', at(2))).toMatchObject({ token, lastError: null });
+      // The new watcher renews and writes; it hands the watch back, and another takes it at once.
+      expect(await b.renewWatch('stemedb-1', token, B, at(2))).toBe(true);
+      expect(await b.update('stemedb-1', token, { lastError: 'read timed out' }, B.owner)).toBe(true);
+      expect(await b.update('stemedb-1', token, {}, B.owner)).toBe(true);
+      expect(await b.unwatched(at(3))).toEqual([]);
+      expect(await b.releaseWatch('stemedb-1', token, B.owner)).toBe(true);
+      expect((await a.unwatched(at(3))).map((l) => l.token)).toEqual([token]);
+      expect(await a.claimWatch('stemedb-1', token, A, at(3))).toBe(true);
+      expect(await b.release('stemedb-1', token, B.owner)).toBe(false);
+      expect(await a.release('stemedb-1', token, A.owner)).toBe(true);
+      expect(await a.all()).toEqual([]);
     });
 
     it('stored figures that no longer parse read as unknown, never as a half-object', async () => {
