@@ -57,6 +57,8 @@ export async function startAcquiredRun(deps: RunDeps, lock: CompactionLock, mess
   const { services, store } = deps;
   const node = services.inventory.get(lock.node)!;
   const client = services.stemedb(node);
+  // Renewed before the POST: the figures read since the acquisition may have taken a good part of the lease.
+  if (!(await store.renewWatch(lock.node, lock.token, deps.lease, services.now()))) return fencedOut(deps, lock);
   try {
     await client.startCompaction(lock.force, deps.signal);
   } catch (err) {
