@@ -24,4 +24,5 @@ export interface Incident {
   problem?: string | null;
 }
 
-export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> & Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel' | 'problem'>>;
+export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> &
+  Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel' | 'problem'>>;
