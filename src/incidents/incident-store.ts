@@ -5,18 +5,10 @@ import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
 import { parsedJsonText } from '../store/row-values';
 import { adoptionValues, incidentFromRow, newIncidentValues, type IncidentRow } from './incident-row';
-import type { Incident, NewIncident } from './incident';
+import { eventFromRow, type EventRow } from '../timeline/event-row';
+import type { Incident, IncidentEvent, NewIncident } from './incident';
 
-export type { Incident, NewIncident } from './incident';
-
-export interface IncidentEvent {
-  id: number;
-  incidentId: string;
-  at: string;
-  kind: string;
-  actor: string | null;
-  detail: Record<string, unknown>;
-}
+export type { Incident, IncidentEvent, NewIncident } from './incident';
 
 /** `joined`: the arrival found the node's open incident for its problem and joined it (an alert adopts a manual one). */
 export interface OpenResult {
@@ -203,8 +195,8 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
       timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     events(incidentId) {
-      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as { id: number; incident_id: string; at: string; kind: string; actor: string | null; detail_json: string }[];
-      return rows.map((r) => ({ id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, detail: JSON.parse(r.detail_json) as Record<string, unknown> }));
+      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as (Omit<EventRow, 'detail_json'> & { detail_json: string })[];
+      return rows.map((r): IncidentEvent => eventFromRow({ ...r, detail_json: parsedJsonText(r.detail_json) }));
     },
     history(node, alertname, since, excludeId) {
       const rows = db

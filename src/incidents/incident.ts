@@ -26,3 +26,12 @@ export interface Incident {
 
 export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> &
   Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel' | 'problem'>>;
+
+export interface IncidentEvent {
+  id: number;
+  incidentId: string;
+  at: string;
+  kind: string;
+  actor: string | null;
+  detail: Record<string, unknown>;
+}

@@ -1,16 +1,14 @@
-import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
-import { ADVISORY_CLASS, isoOf, isoOrNull, isUniqueViolation, numberOf, parsedOrThrow } from '../store/postgres/pg-row-values';
+import { ADVISORY_CLASS, isoOf, isoOrNull, isUniqueViolation, numberOf } from '../store/postgres/pg-row-values';
 import type { TimelineLog } from '../timeline/timeline-log';
 import { createPgTimelineLog } from '../timeline/pg-timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
 import { adoptionValues, incidentFromRow, newIncidentValues, type IncidentRow } from './incident-row';
+import { eventFromRow, type EventRow } from '../timeline/event-row';
 import { newIncidentId, type Incident, type IncidentEvent, type IncidentStore, type NewIncident, type OpenResult } from './incident-store';
 
 /** As `pg` reads it: TIMESTAMPTZ as a Date, labels and annotations as parsed JSONB. */
 type Row = Omit<IncidentRow, 'opened_at' | 'resolved_at'> & { opened_at: Date; resolved_at: Date | null };
-
-const detailSchema = z.record(z.string(), z.unknown());
 
 const fromRow = (row: Row, diagnosisJson: unknown): Incident => incidentFromRow({ ...row, opened_at: isoOf(row.opened_at), resolved_at: isoOrNull(row.resolved_at) }, diagnosisJson);
 
@@ -158,10 +156,8 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
       await timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     async events(incidentId) {
-      const rows = await session.query<{ id: string; incident_id: string; at: Date; kind: string; actor: string | null; detail_json: unknown }>('SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
-      return rows.map(
-        (r): IncidentEvent => ({ id: numberOf(r.id), incidentId: r.incident_id, at: isoOf(r.at), kind: r.kind, actor: r.actor, detail: parsedOrThrow(r.detail_json, detailSchema, 'incident_events', r.id, 'detail_json') }),
-      );
+      const rows = await session.query<Omit<EventRow, 'id' | 'at'> & { id: string; at: Date }>('SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
+      return rows.map((r): IncidentEvent => eventFromRow({ ...r, id: numberOf(r.id), at: isoOf(r.at) }));
     },
     history: (node, alertname, since, excludeId) =>
       many('SELECT * FROM incidents WHERE node = $1 AND alertname = $2 AND opened_at >= $3 AND id != $4 ORDER BY opened_at DESC', [node, alertname, since, excludeId ?? '']),

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * Column values turned into what a repository returns, whichever driver read them. A JSON column arrives as
@@ -15,6 +15,9 @@ export function parsedJsonText(text: string | null): unknown {
     return undefined;
   }
 }
+
+/** A JSON object column of free-form details (audit entries, timeline events). */
+export const jsonObjectSchema = z.record(z.string(), z.unknown());
 
 /** A parsed JSON value checked against `schema`: undefined when it does not fit. */
 export function parsedOrUndefined<T>(value: unknown, schema: z.ZodType<T>): T | undefined {
