@@ -2,7 +2,7 @@ import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import type { Lease, LeaseToken } from '../store/lease';
 import { isoOfMs, msOfIso, msOfIsoOrNull } from '../store/sqlite/iso-time';
-import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind, type OutboxPayload, type OutboxRow, type OutboxStatus } from './outbox-rows';
+import { outboxRowFrom, REACHES_HUMAN, type NewOutboxRow, type OutboxPayload, type OutboxRow, type OutboxRowValues } from './outbox-rows';
 
 /**
  * The outbox of pages: every page, thread note and PagerDuty/webhook event is a row with a unique
@@ -47,51 +47,30 @@ export interface PageOutbox {
   expired(now: number, limit: number): Promise<OutboxRow[]>;
 }
 
-interface Row {
-  id: number;
-  idempotency_key: string;
-  escalation_id: string;
-  incident_id: string;
-  level: number | null;
-  round: number | null;
-  kind: OutboxKind;
-  target: string;
+/** The row as better-sqlite3 returns it: JSON as text, times as ISO-8601 text, booleans as 0/1. */
+type Row = Omit<OutboxRowValues, 'reaches_human' | 'payload' | 'due_at' | 'next_attempt_at' | 'created_at' | 'sending_since' | 'sent_at' | 'result'> & {
   reaches_human: number;
   payload_json: string;
-  status: OutboxStatus;
-  attempts: number;
   due_at: string;
   next_attempt_at: string;
   created_at: string;
   sending_since: string | null;
   sent_at: string | null;
-  last_error: string | null;
   result_json: string | null;
-}
+};
 
-function fromRow(r: Row): OutboxRow {
-  return {
-    id: r.id,
-    key: r.idempotency_key,
-    escalationId: r.escalation_id,
-    incidentId: r.incident_id,
-    level: r.level,
-    round: r.round,
-    kind: r.kind,
-    target: r.target,
-    reachesHuman: r.reaches_human === 1,
-    payload: outboxPayloadSchema.parse(JSON.parse(r.payload_json)),
-    status: r.status,
-    attempts: r.attempts,
-    dueAt: msOfIso(r.due_at),
-    nextAttemptAt: msOfIso(r.next_attempt_at),
-    createdAt: msOfIso(r.created_at),
-    sendingSince: msOfIsoOrNull(r.sending_since),
-    sentAt: msOfIsoOrNull(r.sent_at),
-    lastError: r.last_error,
-    result: r.result_json ? (JSON.parse(r.result_json) as Record<string, unknown>) : null,
-  };
-}
+const fromRow = ({ reaches_human, payload_json, due_at, next_attempt_at, created_at, sending_since, sent_at, result_json, ...rest }: Row): OutboxRow =>
+  outboxRowFrom({
+    ...rest,
+    reaches_human: reaches_human === 1,
+    payload: JSON.parse(payload_json),
+    due_at: msOfIso(due_at),
+    next_attempt_at: msOfIso(next_attempt_at),
+    created_at: msOfIso(created_at),
+    sending_since: msOfIsoOrNull(sending_since),
+    sent_at: msOfIsoOrNull(sent_at),
+    result: result_json === null ? null : JSON.parse(result_json),
+  });
 
 const FENCE = "id = @id AND status = 'sending' AND lease_owner = @owner AND attempts = @attempt";
 const RELEASE = 'lease_owner = NULL, lease_until = NULL';
