@@ -132,9 +132,9 @@ async function escalateAll(run: Run, bot: BotProcess, staggerMs: number): Promis
 
 function readStore(run: Run, explainKeys: string[] = []) {
   const db = new Database(join(run.dir, 'bot.sqlite'), { readonly: true });
-  const due = new Map((db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: number }[]).map((r) => [r.key, r.due]));
+  const due = new Map((db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: string }[]).map((r) => [r.key, Date.parse(r.due)]));
   // When each step's tick ran against its deadline: the scheduler's own lateness, before any I/O.
-  const steps = db.prepare("SELECT created_at - due_at AS late FROM page_outbox WHERE kind = 'slack_thread'").all() as { late: number }[];
+  const steps = (db.prepare("SELECT created_at AS created, due_at AS due FROM page_outbox WHERE kind = 'slack_thread'").all() as { created: string; due: string }[]).map((r) => ({ late: Date.parse(r.created) - Date.parse(r.due) }));
   const escalations = db.prepare('SELECT id, status FROM escalations ORDER BY id').all() as { id: string; status: string }[];
   // What the outbox says about a page the receivers saw twice: how many attempts, and why the last one.
   const explained = explainKeys.map((key) => ({ key, ...(db.prepare('SELECT attempts, last_error AS lastError FROM page_outbox WHERE idempotency_key = ?').get(key) as object) }));

@@ -115,7 +115,7 @@ async function storeFor(mode: FailoverOptions['mode'], dir: string): Promise<{ o
       deadlines: async () => {
         const db = new Database(sqlitePath, { readonly: true });
         return {
-          dueAt: async () => new Map((db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: number }[]).map((r) => [r.key, r.due])),
+          dueAt: async () => new Map((db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: string }[]).map((r) => [r.key, Date.parse(r.due)])),
           close: async () => {
             db.close();
           },

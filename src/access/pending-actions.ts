@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Db, Migration } from '../store/database';
 import type { Sync } from '../store/sqlite/tx-gate';
+import { parsedJsonText, parsedOrUndefined } from '../store/row-values';
 
 /** Version range 50-59: access (pending actions). */
 export const PENDING_ACTION_MIGRATIONS: Migration[] = [
@@ -55,11 +56,15 @@ export interface PendingActionStore {
   prune(before: Date): Promise<number>;
 }
 
-interface Row {
+/**
+ * A `pending_actions` row as both stores hand it over after their driver's normalisation (SQLite: JSON text
+ * parsed; PostgreSQL: TIMESTAMPTZ as ISO text).
+ */
+export interface PendingActionRow {
   id: string;
   kind: string;
-  params_json: string;
-  allowed_users_json: string;
+  params_json: unknown;
+  allowed_users_json: unknown;
   issued_at: string;
   expires_at: string;
   used_at: string | null;
@@ -70,18 +75,10 @@ interface Row {
 const paramsSchema = z.record(z.string(), z.unknown());
 const allowedUsersSchema = z.array(z.string());
 
-function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const fromRow = <P>(row: Row): PendingAction<P> | undefined => {
-  const params = parseJson(row.params_json, paramsSchema);
-  const allowedUsers = parseJson(row.allowed_users_json, allowedUsersSchema);
+/** The one row -> action mapping of both stores: undefined for a damaged row (the caller answers `unknown`). */
+export const pendingActionFromRow = <P>(row: PendingActionRow): PendingAction<P> | undefined => {
+  const params = parsedOrUndefined(row.params_json, paramsSchema);
+  const allowedUsers = parsedOrUndefined(row.allowed_users_json, allowedUsersSchema);
   if (!params || !allowedUsers) return undefined;
   return {
     id: row.id,
@@ -94,6 +91,12 @@ const fromRow = <P>(row: Row): PendingAction<P> | undefined => {
     usedBy: row.used_by,
   };
 };
+
+/** As SQLite stores it: the JSON columns as text. */
+type Row = Omit<PendingActionRow, 'params_json' | 'allowed_users_json'> & { params_json: string; allowed_users_json: string };
+
+const fromRow = <P>(row: Row): PendingAction<P> | undefined =>
+  pendingActionFromRow<P>({ ...row, params_json: parsedJsonText(row.params_json), allowed_users_json: parsedJsonText(row.allowed_users_json) });
 
 /** `pa_` + 22 url-safe characters (128 bits): cannot be guessed or enumerated. */
 export function newPendingActionId(): string {

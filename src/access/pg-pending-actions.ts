@@ -1,38 +1,12 @@
-import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
-import { isoOf, isoOrNull, parsedOrUndefined } from '../store/postgres/pg-row-values';
-import { newPendingActionId, type PendingAction, type PendingActionStore, type Redeemed } from './pending-actions';
+import { isoOf, isoOrNull } from '../store/postgres/pg-row-values';
+import { newPendingActionId, pendingActionFromRow, type PendingAction, type PendingActionRow, type PendingActionStore, type Redeemed } from './pending-actions';
 
-interface Row {
-  id: string;
-  kind: string;
-  params_json: unknown;
-  allowed_users_json: unknown;
-  issued_at: Date;
-  expires_at: Date;
-  used_at: Date | null;
-  used_by: string | null;
-}
+/** As `pg` reads it: TIMESTAMPTZ as a Date, the JSON columns as parsed JSONB. */
+type Row = Omit<PendingActionRow, 'issued_at' | 'expires_at' | 'used_at'> & { issued_at: Date; expires_at: Date; used_at: Date | null };
 
-const paramsSchema = z.record(z.string(), z.unknown());
-const allowedUsersSchema = z.array(z.string());
-
-/** A damaged row reads as undefined (the caller answers `unknown`), never as a half-object. */
-const fromRow = <P>(row: Row): PendingAction<P> | undefined => {
-  const params = parsedOrUndefined(row.params_json, paramsSchema);
-  const allowedUsers = parsedOrUndefined(row.allowed_users_json, allowedUsersSchema);
-  if (!params || !allowedUsers) return undefined;
-  return {
-    id: row.id,
-    kind: row.kind,
-    params: params as P,
-    allowedUsers,
-    issuedAt: isoOf(row.issued_at),
-    expiresAt: isoOf(row.expires_at),
-    usedAt: isoOrNull(row.used_at),
-    usedBy: row.used_by,
-  };
-};
+const fromRow = <P>(row: Row): PendingAction<P> | undefined =>
+  pendingActionFromRow<P>({ ...row, issued_at: isoOf(row.issued_at), expires_at: isoOf(row.expires_at), used_at: isoOrNull(row.used_at) });
 
 /**
  * The PostgreSQL twin of createSqlitePendingActionStore. A redeem locks its row (`FOR UPDATE`), so two

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
+import { parsedJsonText } from '../store/row-values';
 
 /**
  * Where an incident's diagnosis stands. `wanted`: post "diagnosing..."; `posting`: being posted; `awaiting`:
@@ -81,10 +82,14 @@ export interface AlertStore {
   resetInterruptedDiagnosis(node: string): Promise<void>;
 }
 
-interface ThreadRow {
+/**
+ * An `alert_threads` row as both stores hand it over after their driver's normalisation (SQLite: JSON text
+ * parsed, 0/1 as a boolean; PostgreSQL: BIGINT as a number, TIMESTAMPTZ as ISO text).
+ */
+export interface ThreadRow {
   incident_id: string;
   node_label: string | null;
-  alert_json: string;
+  alert_json: unknown;
   created_at: string;
   last_seen_at: string;
   repeats: number;
@@ -93,10 +98,11 @@ interface ThreadRow {
   diag_ts: string | null;
   header_hash: string | null;
   resolved_ts: string | null;
-  escalation_closed: number;
+  escalation_closed: boolean;
 }
 
-interface SummaryRow {
+/** An `alert_summaries` row, normalised likewise. */
+export interface SummaryRow {
   id: number;
   alertname: string;
   channel: string;
@@ -106,10 +112,11 @@ interface SummaryRow {
   last_added_at: string;
 }
 
-const fromThreadRow = (r: ThreadRow): AlertThread => ({
+/** The one row -> thread mapping of both stores; the stored alert is parsed, not cast (a damaged one throws). */
+export const threadFromRow = (r: ThreadRow): AlertThread => ({
   incidentId: r.incident_id,
   nodeLabel: r.node_label,
-  alert: storedAlertSchema.parse(JSON.parse(r.alert_json)),
+  alert: storedAlertSchema.parse(r.alert_json),
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
   repeats: r.repeats,
@@ -118,10 +125,10 @@ const fromThreadRow = (r: ThreadRow): AlertThread => ({
   diagTs: r.diag_ts,
   headerHash: r.header_hash,
   resolvedTs: r.resolved_ts,
-  escalationClosed: r.escalation_closed === 1,
+  escalationClosed: r.escalation_closed,
 });
 
-const fromSummaryRow = (r: SummaryRow): AlertSummary => ({
+export const summaryFromRow = (r: SummaryRow): AlertSummary => ({
   id: r.id,
   alertname: r.alertname,
   channel: r.channel,
@@ -131,10 +138,8 @@ const fromSummaryRow = (r: SummaryRow): AlertSummary => ({
   lastAddedAt: r.last_added_at,
 });
 
-/** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
-const contentOf = (a: StoredAlert) => JSON.stringify([a.status, a.labels, a.annotations, a.generatorURL]);
-
-const COLUMNS: Record<keyof ThreadPatch, string> = {
+/** The patchable fields' columns (both stores). */
+export const THREAD_PATCH_COLUMNS: Record<keyof ThreadPatch, string> = {
   diagState: 'diag_state',
   diagTs: 'diag_ts',
   headerHash: 'header_hash',
@@ -142,13 +147,21 @@ const COLUMNS: Record<keyof ThreadPatch, string> = {
   escalationClosed: 'escalation_closed',
 };
 
+/** As SQLite stores it: the alert as JSON text, `escalation_closed` as 0/1. */
+type SqliteThreadRow = Omit<ThreadRow, 'alert_json' | 'escalation_closed'> & { alert_json: string; escalation_closed: number };
+
+const fromThreadRow = (r: SqliteThreadRow): AlertThread => threadFromRow({ ...r, alert_json: parsedJsonText(r.alert_json), escalation_closed: r.escalation_closed === 1 });
+
+/** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
+const contentOf = (a: StoredAlert) => JSON.stringify([a.status, a.labels, a.annotations, a.generatorURL]);
+
 /** The alert store on the bot's SQLite store (tables `alert_threads`, `alert_summaries`, migration 30). */
 export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
   const getThread = db.prepare('SELECT * FROM alert_threads WHERE incident_id = ?');
   const openOfNode = `SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND i.status = 'open'`;
   const store: Sync<AlertStore> = {
     thread(incidentId) {
-      const row = getThread.get(incidentId) as ThreadRow | undefined;
+      const row = getThread.get(incidentId) as SqliteThreadRow | undefined;
       return row ? fromThreadRow(row) : undefined;
     },
     addThread(t, at) {
@@ -164,7 +177,7 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     update(incidentId, patch) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof ThreadPatch, unknown][];
       if (entries.length === 0) return;
-      const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`).join(', ');
+      const sets = entries.map(([k]) => `${THREAD_PATCH_COLUMNS[k]} = ?`).join(', ');
       const values = entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
       db.prepare(`UPDATE alert_threads SET ${sets} WHERE incident_id = ?`).run(...values, incidentId);
     },
@@ -175,12 +188,12 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     createdSince: (since) => (db.prepare('SELECT COUNT(*) AS n FROM alert_threads WHERE created_at >= ?').get(since.toISOString()) as { n: number }).n,
     openThreadsOfNode(node, states) {
       const marks = states.map(() => '?').join(', ');
-      return (db.prepare(`${openOfNode} AND t.diag_state IN (${marks}) ORDER BY t.created_at`).all(node, ...states) as ThreadRow[]).map(fromThreadRow);
+      return (db.prepare(`${openOfNode} AND t.diag_state IN (${marks}) ORDER BY t.created_at`).all(node, ...states) as SqliteThreadRow[]).map(fromThreadRow);
     },
     claimForDiagnosis(node) {
       return db.transaction(() => {
         // Resolved ones too: a diagnosis that arrives after the alert cleared still explains it.
-        const rows = db.prepare("SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND t.diag_state = 'awaiting' ORDER BY t.created_at").all(node) as ThreadRow[];
+        const rows = db.prepare("SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND t.diag_state = 'awaiting' ORDER BY t.created_at").all(node) as SqliteThreadRow[];
         const claimed = rows.map(fromThreadRow);
         for (const t of claimed) store.casDiagState(t.incidentId, ['awaiting'], 'running');
         return claimed;
@@ -192,7 +205,7 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
         .get(alertname, channel, activeSince.toISOString()) as SummaryRow | undefined;
       if (row) {
         db.prepare('UPDATE alert_summaries SET last_added_at = ? WHERE id = ?').run(at.toISOString(), row.id);
-        return fromSummaryRow({ ...row, last_added_at: at.toISOString() });
+        return summaryFromRow({ ...row, last_added_at: at.toISOString() });
       }
       const id = Number(
         db.prepare('INSERT INTO alert_summaries (alertname, channel, created_at, last_added_at) VALUES (?, ?, ?, ?)').run(alertname, channel, at.toISOString(), at.toISOString()).lastInsertRowid,
@@ -201,7 +214,7 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     },
     summary(id) {
       const row = db.prepare('SELECT * FROM alert_summaries WHERE id = ?').get(id) as SummaryRow | undefined;
-      return row ? fromSummaryRow(row) : undefined;
+      return row ? summaryFromRow(row) : undefined;
     },
     setSummaryMessage(id, ts, hash) {
       db.prepare('UPDATE alert_summaries SET ts = ?, hash = ? WHERE id = ?').run(ts, hash, id);
@@ -209,7 +222,7 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     setSummaryHash(id, hash) {
       db.prepare('UPDATE alert_summaries SET hash = ? WHERE id = ?').run(hash, id);
     },
-    summaryMembers: (id) => (db.prepare('SELECT * FROM alert_threads WHERE summary_id = ? ORDER BY created_at').all(id) as ThreadRow[]).map(fromThreadRow),
+    summaryMembers: (id) => (db.prepare('SELECT * FROM alert_threads WHERE summary_id = ? ORDER BY created_at').all(id) as SqliteThreadRow[]).map(fromThreadRow),
     resetInterruptedPost(incidentId) {
       db.prepare("UPDATE alert_threads SET diag_state = 'wanted' WHERE incident_id = ? AND diag_state = 'posting'").run(incidentId);
     },

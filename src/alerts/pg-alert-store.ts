@@ -1,69 +1,32 @@
 import type { PgSession } from '../store/postgres/pg-session';
-import { storedAlertSchema, type AlertStore, type AlertSummary, type AlertThread, type DiagState, type StoredAlert, type ThreadPatch } from './alert-store';
+import { isoOf, numberOf, numberOrNull } from '../store/postgres/pg-row-values';
+import {
+  storedAlertSchema,
+  summaryFromRow,
+  THREAD_PATCH_COLUMNS,
+  threadFromRow,
+  type AlertStore,
+  type AlertSummary,
+  type AlertThread,
+  type StoredAlert,
+  type SummaryRow,
+  type ThreadPatch,
+  type ThreadRow,
+} from './alert-store';
 
-interface ThreadRow {
-  incident_id: string;
-  node_label: string | null;
-  alert_json: unknown; // JSONB: already parsed by `pg`, still checked by zod
-  created_at: Date;
-  last_seen_at: Date;
-  repeats: number;
-  summary_id: string | null; // BIGINT arrives as text
-  diag_state: DiagState;
-  diag_ts: string | null;
-  header_hash: string | null;
-  resolved_ts: string | null;
-  escalation_closed: boolean;
-}
+/** As `pg` reads it: the alert as parsed JSONB (still checked by zod), BIGINT as text, TIMESTAMPTZ as a Date. */
+type PgThreadRow = Omit<ThreadRow, 'created_at' | 'last_seen_at' | 'summary_id'> & { created_at: Date; last_seen_at: Date; summary_id: string | null };
+type PgSummaryRow = Omit<SummaryRow, 'id' | 'created_at' | 'last_added_at'> & { id: string; created_at: Date; last_added_at: Date };
 
-interface SummaryRow {
-  id: string;
-  alertname: string;
-  channel: string;
-  ts: string | null;
-  hash: string | null;
-  created_at: Date;
-  last_added_at: Date;
-}
-
-const fromThreadRow = (r: ThreadRow): AlertThread => ({
-  incidentId: r.incident_id,
-  nodeLabel: r.node_label,
-  alert: storedAlertSchema.parse(r.alert_json),
-  createdAt: r.created_at.toISOString(),
-  lastSeenAt: r.last_seen_at.toISOString(),
-  repeats: r.repeats,
-  summaryId: r.summary_id === null ? null : Number(r.summary_id),
-  diagState: r.diag_state,
-  diagTs: r.diag_ts,
-  headerHash: r.header_hash,
-  resolvedTs: r.resolved_ts,
-  escalationClosed: r.escalation_closed,
-});
-
-const fromSummaryRow = (r: SummaryRow): AlertSummary => ({
-  id: Number(r.id),
-  alertname: r.alertname,
-  channel: r.channel,
-  ts: r.ts,
-  hash: r.hash,
-  createdAt: r.created_at.toISOString(),
-  lastAddedAt: r.last_added_at.toISOString(),
-});
+const fromThreadRow = (r: PgThreadRow): AlertThread =>
+  threadFromRow({ ...r, created_at: isoOf(r.created_at), last_seen_at: isoOf(r.last_seen_at), summary_id: numberOrNull(r.summary_id) });
+const fromSummaryRow = (r: PgSummaryRow): AlertSummary => summaryFromRow({ ...r, id: numberOf(r.id), created_at: isoOf(r.created_at), last_added_at: isoOf(r.last_added_at) });
 
 /** Label maps with their keys sorted: JSONB keeps objects in its own key order, not Alertmanager's. */
 const sorted = (m: Record<string, string>) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
 const contentOf = (a: StoredAlert) => JSON.stringify([a.status, sorted(a.labels), sorted(a.annotations), a.generatorURL]);
-
-const COLUMNS: Record<keyof ThreadPatch, string> = {
-  diagState: 'diag_state',
-  diagTs: 'diag_ts',
-  headerHash: 'header_hash',
-  resolvedTs: 'resolved_ts',
-  escalationClosed: 'escalation_closed',
-};
 
 const THREAD_COLUMNS = 't.incident_id, t.node_label, t.alert_json, t.created_at, t.last_seen_at, t.repeats, t.summary_id::text AS summary_id, t.diag_state, t.diag_ts, t.header_hash, t.resolved_ts, t.escalation_closed';
 const SUMMARY_COLUMNS = 'id::text AS id, alertname, channel, ts, hash, created_at, last_added_at';
@@ -73,9 +36,9 @@ const SUMMARY_COLUMNS = 'id::text AS id, alertname, channel, ts, hash, created_a
  * replica's UPDATE waits for the first one's row lock, then re-checks the state and finds nothing to take.
  */
 export function createPgAlertStore(session: PgSession): AlertStore {
-  const threads = async (sql: string, params: readonly unknown[]) => (await session.query<ThreadRow>(sql, params)).map(fromThreadRow);
+  const threads = async (sql: string, params: readonly unknown[]) => (await session.query<PgThreadRow>(sql, params)).map(fromThreadRow);
   const summary = async (id: number) => {
-    const row = await session.one<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE id = $1`, [id]);
+    const row = await session.one<PgSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE id = $1`, [id]);
     return row ? fromSummaryRow(row) : undefined;
   };
   return {
@@ -99,7 +62,7 @@ export function createPgAlertStore(session: PgSession): AlertStore {
     async update(incidentId, patch) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof ThreadPatch, unknown][];
       if (entries.length === 0) return;
-      const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 1}`).join(', ');
+      const sets = entries.map(([k], i) => `${THREAD_PATCH_COLUMNS[k]} = $${i + 1}`).join(', ');
       await session.run(`UPDATE alert_threads SET ${sets} WHERE incident_id = $${entries.length + 1}`, [...entries.map(([, v]) => v), incidentId]);
     },
     async casDiagState(incidentId, from, to) {
@@ -134,7 +97,7 @@ export function createPgAlertStore(session: PgSession): AlertStore {
         // Two replicas opening a storm's summary at once would each insert one: a transaction-scoped advisory
         // lock on (alertname, channel) makes the second find the first's.
         await session.run("SELECT pg_advisory_xact_lock(hashtextextended('alert_summary:' || $1 || ':' || $2, 0))", [alertname, channel]);
-        const row = await session.one<SummaryRow>(
+        const row = await session.one<PgSummaryRow>(
           `SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE alertname = $1 AND channel = $2 AND last_added_at >= $3 ORDER BY id DESC LIMIT 1`,
           [alertname, channel, activeSince],
         );
@@ -142,7 +105,7 @@ export function createPgAlertStore(session: PgSession): AlertStore {
           await session.run('UPDATE alert_summaries SET last_added_at = $1 WHERE id = $2', [at, row.id]);
           return fromSummaryRow({ ...row, last_added_at: at });
         }
-        const created = await session.one<SummaryRow>(
+        const created = await session.one<PgSummaryRow>(
           `INSERT INTO alert_summaries (alertname, channel, created_at, last_added_at) VALUES ($1, $2, $3, $3) RETURNING ${SUMMARY_COLUMNS}`,
           [alertname, channel, at],
         );

@@ -8,7 +8,7 @@ import { REPORT_MIGRATIONS } from '../reports/report-store';
 import { SLACK_PACE_MIGRATIONS } from '../slack/slack-pace';
 import { DELIVERY_DEDUPE_MIGRATIONS } from '../store/delivery-dedupe';
 import type { Migration } from '../store/database';
-import { PROCESS_LOCK_MIGRATION } from '../store/process-lock';
+import { PROCESS_LOCK_MIGRATIONS } from '../store/process-lock';
 
 /**
  * Every schema change, in order, assembled here in the composition root so the store (src/store) never
@@ -125,7 +125,7 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   ...INCIDENT_MIGRATIONS,
-  PROCESS_LOCK_MIGRATION,
+  ...PROCESS_LOCK_MIGRATIONS,
   ...ESCALATION_MIGRATIONS,
   ...ALERT_MIGRATIONS,
   ...TIMELINE_MIGRATIONS,

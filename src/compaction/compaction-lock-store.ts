@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import type { Lease } from '../store/lease';
+import { parsedJsonText } from '../store/row-values';
 import { breakerDecision, breakerWindowStart, type BreakerDecision } from './circuit-breaker';
 import { lsmFiguresSchema, runBeforeSchema, type LsmFigures, type RunBefore, type RunOutcome } from './compaction-types';
 
@@ -91,12 +92,16 @@ export interface CompactionLockStore {
   recentStarts(node: string, at: Date): Promise<Date[]>;
 }
 
-interface LockRow {
+/**
+ * A `compaction_locks` row as both stores hand it over after their driver's normalisation (SQLite: `force`
+ * 0/1 as a boolean, JSON text parsed; PostgreSQL: BIGINT as a number, TIMESTAMPTZ as ISO text).
+ */
+export interface LockRow {
   node: string;
   token: string;
   holder: string;
   holder_name: string | null;
-  force: number;
+  force: boolean;
   incident_id: string | null;
   audit_id: number | null;
   run_id: number;
@@ -107,20 +112,21 @@ interface LockRow {
   channel: string | null;
   message_ts: string | null;
   thread_ts: string | null;
-  before_json: string;
-  last_json: string | null;
+  before_json: unknown;
+  last_json: unknown;
   last_error: string | null;
 }
 
-function fromRow(row: LockRow): CompactionLock {
-  const last = row.last_json ? lsmFiguresSchema.safeParse(JSON.parse(row.last_json)) : undefined;
-  const before = runBeforeSchema.safeParse(JSON.parse(row.before_json));
+/** The one row -> lock mapping of both stores: figures that no longer parse read as unknown (null), never as a half-object. */
+export function lockFromRow(row: LockRow): CompactionLock {
+  const last = row.last_json === null ? undefined : lsmFiguresSchema.safeParse(row.last_json);
+  const before = runBeforeSchema.safeParse(row.before_json);
   return {
     node: row.node,
     token: row.token,
     holder: row.holder,
     holderName: row.holder_name,
-    force: row.force === 1,
+    force: row.force,
     incidentId: row.incident_id,
     auditId: row.audit_id,
     runId: row.run_id,
@@ -137,7 +143,8 @@ function fromRow(row: LockRow): CompactionLock {
   };
 }
 
-const COLUMNS: Record<keyof LockPatch, string> = {
+/** The patchable fields' columns (both stores). */
+export const LOCK_COLUMNS: Record<keyof LockPatch, string> = {
   phase: 'phase',
   startedAt: 'started_at',
   expiresAt: 'expires_at',
@@ -150,9 +157,15 @@ const COLUMNS: Record<keyof LockPatch, string> = {
   before: 'before_json',
 };
 
+/** As SQLite stores it: `force` as 0/1, the figures as JSON text. */
+type SqliteLockRow = Omit<LockRow, 'force' | 'before_json' | 'last_json'> & { force: number; before_json: string; last_json: string | null };
+
+const fromRow = (row: SqliteLockRow): CompactionLock =>
+  lockFromRow({ ...row, force: row.force === 1, before_json: parsedJsonText(row.before_json), last_json: parsedJsonText(row.last_json) });
+
 /** SQLite implementation; timestamps are ISO strings in UTC, so text comparison is time order. */
 export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStore> {
-  const row = (node: string) => db.prepare('SELECT * FROM compaction_locks WHERE node = ?').get(node) as LockRow | undefined;
+  const row = (node: string) => db.prepare('SELECT * FROM compaction_locks WHERE node = ?').get(node) as SqliteLockRow | undefined;
   const recentStarts = (node: string, at: Date) =>
     (
       db
@@ -209,7 +222,7 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
     update(node, token, patch, watcher) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
       if (entries.length === 0) return db.prepare(`SELECT 1 FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).get(node, token, ...watcherParam(watcher)) !== undefined;
-      const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`).join(', ');
+      const sets = entries.map(([k]) => `${LOCK_COLUMNS[k]} = ?`).join(', ');
       const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
       return db.prepare(`UPDATE compaction_locks SET ${sets} WHERE node = ? AND token = ?${watcherFence(watcher)}`).run(...values, node, token, ...watcherParam(watcher)).changes === 1;
     },
@@ -225,10 +238,10 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
       return db.prepare('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = ? AND token = ? AND watcher = ?').run(node, token, owner).changes === 1;
     },
     unwatched(now) {
-      return (db.prepare('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= ? ORDER BY acquired_at').all(now.toISOString()) as LockRow[]).map(fromRow);
+      return (db.prepare('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= ? ORDER BY acquired_at').all(now.toISOString()) as SqliteLockRow[]).map(fromRow);
     },
     all() {
-      return (db.prepare('SELECT * FROM compaction_locks ORDER BY acquired_at').all() as LockRow[]).map(fromRow);
+      return (db.prepare('SELECT * FROM compaction_locks ORDER BY acquired_at').all() as SqliteLockRow[]).map(fromRow);
     },
     finishRun(runId, outcome, at, detail = {}) {
       // Merged, so a mark made while it ran (nothingPending) stays.

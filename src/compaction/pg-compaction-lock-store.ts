@@ -3,68 +3,26 @@ import type { Lease } from '../store/lease';
 import type { PgSession } from '../store/postgres/pg-session';
 import { ADVISORY_CLASS, isoOf, isoOrNull, numberOf, numberOrNull } from '../store/postgres/pg-row-values';
 import { breakerDecision, breakerWindowStart } from './circuit-breaker';
-import type { AcquireResult, CompactionLock, CompactionLockStore, LockPatch } from './compaction-lock-store';
-import { lsmFiguresSchema, runBeforeSchema } from './compaction-types';
+import { LOCK_COLUMNS, lockFromRow, type AcquireResult, type CompactionLock, type CompactionLockStore, type LockPatch, type LockRow } from './compaction-lock-store';
 
-interface LockRow {
-  node: string;
-  token: string;
-  holder: string;
-  holder_name: string | null;
-  force: boolean;
-  incident_id: string | null;
+/** As `pg` reads it: BIGINT as text, TIMESTAMPTZ as a Date, the figures as parsed JSONB. */
+type PgLockRow = Omit<LockRow, 'audit_id' | 'run_id' | 'acquired_at' | 'started_at' | 'expires_at'> & {
   audit_id: string | null;
   run_id: string;
-  phase: 'starting' | 'running';
   acquired_at: Date;
   started_at: Date | null;
   expires_at: Date;
-  channel: string | null;
-  message_ts: string | null;
-  thread_ts: string | null;
-  before_json: unknown;
-  last_json: unknown;
-  last_error: string | null;
-}
-
-/** As SQLite's fromRow: figures that no longer parse read as unknown (null), never as a half-object. */
-function fromRow(row: LockRow): CompactionLock {
-  const last = row.last_json === null ? undefined : lsmFiguresSchema.safeParse(row.last_json);
-  const before = runBeforeSchema.safeParse(row.before_json);
-  return {
-    node: row.node,
-    token: row.token,
-    holder: row.holder,
-    holderName: row.holder_name,
-    force: row.force,
-    incidentId: row.incident_id,
-    auditId: numberOrNull(row.audit_id),
-    runId: numberOf(row.run_id),
-    phase: row.phase,
-    acquiredAt: isoOf(row.acquired_at),
-    startedAt: isoOrNull(row.started_at),
-    expiresAt: isoOf(row.expires_at),
-    channel: row.channel,
-    messageTs: row.message_ts,
-    threadTs: row.thread_ts,
-    before: before.success ? before.data : { lsm: null, errorRate: null, errorRateSource: null },
-    last: last?.success ? last.data : null,
-    lastError: row.last_error,
-  };
-}
-
-const COLUMNS: Record<keyof LockPatch, string> = {
-  phase: 'phase',
-  startedAt: 'started_at',
-  expiresAt: 'expires_at',
-  channel: 'channel',
-  messageTs: 'message_ts',
-  threadTs: 'thread_ts',
-  last: 'last_json',
-  lastError: 'last_error',
-  auditId: 'audit_id',
-  before: 'before_json',
 };
+
+const fromRow = (row: PgLockRow): CompactionLock =>
+  lockFromRow({
+    ...row,
+    audit_id: numberOrNull(row.audit_id),
+    run_id: numberOf(row.run_id),
+    acquired_at: isoOf(row.acquired_at),
+    started_at: isoOrNull(row.started_at),
+    expires_at: isoOf(row.expires_at),
+  });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -86,7 +44,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * lock row is read `FOR UPDATE`, the breaker counts committed runs, and the run and the lock are written.
  */
 export function createPgCompactionLockStore(session: PgSession): CompactionLockStore {
-  const row = (node: string, lock = false) => session.one<LockRow>(`SELECT * FROM compaction_locks WHERE node = $1${lock ? ' FOR UPDATE' : ''}`, [node]);
+  const row = (node: string, lock = false) => session.one<PgLockRow>(`SELECT * FROM compaction_locks WHERE node = $1${lock ? ' FOR UPDATE' : ''}`, [node]);
   const recentStarts = async (node: string, at: Date) =>
     (
       await session.query<{ started_at: Date }>(
@@ -155,7 +113,7 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
     async update(node, token, patch, watcher) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
       if (entries.length === 0) return (await session.one(`SELECT 1 FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [node, token, ...watcherParam(watcher)])) !== undefined;
-      const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 1}${k === 'last' || k === 'before' ? '::jsonb' : ''}`).join(', ');
+      const sets = entries.map(([k], i) => `${LOCK_COLUMNS[k]} = $${i + 1}${k === 'last' || k === 'before' ? '::jsonb' : ''}`).join(', ');
       const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
       const n = entries.length;
       return (await session.run(`UPDATE compaction_locks SET ${sets} WHERE node = $${n + 1} AND token = $${n + 2}${watcherFence(watcher, n + 3)}`, [...values, node, token, ...watcherParam(watcher)])) === 1;
@@ -171,10 +129,10 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
       return (await session.run('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = $1 AND token = $2 AND watcher = $3', [node, token, owner])) === 1;
     },
     async unwatched() {
-      return (await session.query<LockRow>('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= clock_timestamp() ORDER BY acquired_at')).map(fromRow);
+      return (await session.query<PgLockRow>('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= clock_timestamp() ORDER BY acquired_at')).map(fromRow);
     },
     async all() {
-      return (await session.query<LockRow>('SELECT * FROM compaction_locks ORDER BY acquired_at')).map(fromRow);
+      return (await session.query<PgLockRow>('SELECT * FROM compaction_locks ORDER BY acquired_at')).map(fromRow);
     },
     async finishRun(runId, outcome, at, detail = {}) {
       // Merged, so a mark made while it ran (nothingPending) stays; the row is locked between read and write.

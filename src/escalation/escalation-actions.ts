@@ -3,7 +3,7 @@ import { auditUnknownTarget } from '../access/action-rules';
 import type { Services } from '../app/services';
 import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
-import { buttonTarget } from '../slack/diagnosis-actions';
+import { nodeButton } from '../slack/diagnosis-actions';
 import type { ClickedButton } from '../slack/interaction-context';
 import type { InteractionModule } from '../slack/interaction-module';
 import { ruledButton } from '../slack/ruled-button';
@@ -35,9 +35,7 @@ async function unknownIncident(services: Pick<Services, 'store' | 'now'>, button
 export const escalationActions: InteractionModule = (app, deps) => {
   const { services } = deps;
   ruledButton(app, deps, {
-    actionId: DIAGNOSIS_ACTIONS.escalate,
-    target: (button) => buttonTarget(services, button, 'escalate'),
-    rule: (target) => ({ action: 'other', auditAction: 'escalate', label: `escalate ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    ...nodeButton(services, DIAGNOSIS_ACTIONS.escalate, 'escalate', (node) => `escalate ${node}`),
     async run(ctx, target, button) {
       const outcome = await services.escalations.escalate({
         node: target.node.name,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
+import { isoOfMs, isoOfMsOrNull, msOfIso, msOfIsoOrNull } from '../store/sqlite/iso-time';
 import { chainSnapshotSchema, type ChainSnapshot } from './chain-snapshot';
 import type { EscalationState, EscalationStatus } from './escalation-machine';
 
@@ -53,19 +54,19 @@ interface Row {
   chain_json: string;
   step_index: number;
   round: number;
-  round_started_at: number | null;
+  round_started_at: string | null;
   waiting_level: number | null;
-  next_due_at: number | null;
+  next_due_at: string | null;
   token: string;
   trigger: EscalationTrigger;
   reasons_json: string;
   origin_channel: string | null;
   started_by: string;
-  started_at: number;
+  started_at: string;
   acked_by: string | null;
-  acked_at: number | null;
+  acked_at: string | null;
   ended_by: string | null;
-  ended_at: number | null;
+  ended_at: string | null;
 }
 
 const newToken = () => randomBytes(8).toString('hex');
@@ -76,17 +77,17 @@ function fromRow(r: Row): EscalationRecord {
     incidentId: r.incident_id,
     seq: r.seq,
     chain: chainSnapshotSchema.parse(JSON.parse(r.chain_json)),
-    state: { status: r.status, stepIndex: r.step_index, round: r.round, roundStartedAt: r.round_started_at, waitingLevel: r.waiting_level, nextDueAt: r.next_due_at },
+    state: { status: r.status, stepIndex: r.step_index, round: r.round, roundStartedAt: msOfIsoOrNull(r.round_started_at), waitingLevel: r.waiting_level, nextDueAt: msOfIsoOrNull(r.next_due_at) },
     token: r.token,
     trigger: r.trigger,
     reasons: z.array(z.string()).parse(JSON.parse(r.reasons_json)),
     originChannel: r.origin_channel,
     startedBy: r.started_by,
-    startedAt: r.started_at,
+    startedAt: msOfIso(r.started_at),
     ackedBy: r.acked_by,
-    ackedAt: r.acked_at,
+    ackedAt: msOfIsoOrNull(r.acked_at),
     endedBy: r.ended_by,
-    endedAt: r.ended_at,
+    endedAt: msOfIsoOrNull(r.ended_at),
   };
 }
 
@@ -102,7 +103,7 @@ export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
       db.prepare(
         `INSERT INTO escalations (id, incident_id, seq, status, chain_json, step_index, round, round_started_at, waiting_level, next_due_at, token, trigger, reasons_json, origin_channel, started_by, started_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, e.incidentId, seq, e.state.status, JSON.stringify(e.chain), e.state.stepIndex, e.state.round, e.state.roundStartedAt, e.state.waitingLevel, e.state.nextDueAt, newToken(), e.trigger, JSON.stringify(e.reasons), e.originChannel, e.startedBy, e.startedAt);
+      ).run(id, e.incidentId, seq, e.state.status, JSON.stringify(e.chain), e.state.stepIndex, e.state.round, isoOfMsOrNull(e.state.roundStartedAt), e.state.waitingLevel, isoOfMsOrNull(e.state.nextDueAt), newToken(), e.trigger, JSON.stringify(e.reasons), e.originChannel, e.startedBy, isoOfMs(e.startedAt));
       return one('SELECT * FROM escalations WHERE id = ?', id)!;
     },
     get: (id) => one('SELECT * FROM escalations WHERE id = ?', id),
@@ -110,15 +111,15 @@ export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
     latest: (incidentId) => one('SELECT * FROM escalations WHERE incident_id = ? ORDER BY seq DESC LIMIT 1', incidentId),
     ofIncident: (incidentId) => (db.prepare('SELECT * FROM escalations WHERE incident_id = ? ORDER BY seq').all(incidentId) as Row[]).map(fromRow),
     listActive: () => (db.prepare("SELECT * FROM escalations WHERE status = 'active' ORDER BY started_at").all() as Row[]).map(fromRow),
-    due: (now) => db.prepare("SELECT id, token FROM escalations WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT 100").all(now) as { id: string; token: string }[],
-    nextDueAt: () => (db.prepare("SELECT MIN(next_due_at) AS at FROM escalations WHERE status = 'active'").get() as { at: number | null }).at,
+    due: (now) => db.prepare("SELECT id, token FROM escalations WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT 100").all(isoOfMs(now)) as { id: string; token: string }[],
+    nextDueAt: () => msOfIsoOrNull((db.prepare("SELECT MIN(next_due_at) AS at FROM escalations WHERE status = 'active'").get() as { at: string | null }).at),
     save(id, s, extra = {}) {
       const token = newToken();
       db.prepare(
         `UPDATE escalations SET status = ?, step_index = ?, round = ?, round_started_at = ?, waiting_level = ?, next_due_at = ?, token = ?,
            acked_by = COALESCE(?, acked_by), acked_at = COALESCE(?, acked_at), ended_by = COALESCE(?, ended_by), ended_at = COALESCE(?, ended_at)
          WHERE id = ?`,
-      ).run(s.status, s.stepIndex, s.round, s.roundStartedAt, s.waitingLevel, s.nextDueAt, token, extra.ackedBy ?? null, extra.ackedAt ?? null, extra.endedBy ?? null, extra.endedAt ?? null, id);
+      ).run(s.status, s.stepIndex, s.round, isoOfMsOrNull(s.roundStartedAt), s.waitingLevel, isoOfMsOrNull(s.nextDueAt), token, extra.ackedBy ?? null, isoOfMsOrNull(extra.ackedAt ?? null), extra.endedBy ?? null, isoOfMsOrNull(extra.endedAt ?? null), id);
       return token;
     },
   };

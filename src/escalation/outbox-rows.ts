@@ -79,3 +79,53 @@ export function pageKey(escalationId: string, level: number, round: number, kind
 export function markerOf(key: string): string {
   return `page:${key}`.slice(0, 255);
 }
+
+/** An outbox row as either store hands it over: JSON parsed, times in epoch ms, 0/1 as a boolean. */
+export interface OutboxRowValues {
+  id: number;
+  idempotency_key: string;
+  escalation_id: string;
+  incident_id: string;
+  level: number | null;
+  round: number | null;
+  kind: OutboxKind;
+  target: string;
+  reaches_human: boolean;
+  payload: unknown;
+  status: OutboxStatus;
+  attempts: number;
+  due_at: number;
+  next_attempt_at: number;
+  created_at: number;
+  sending_since: number | null;
+  sent_at: number | null;
+  last_error: string | null;
+  result: unknown;
+}
+
+const resultSchema = z.record(z.string(), z.unknown()).nullable();
+
+/** The one row -> record mapping of both stores; payload and result are checked, never cast. */
+export function outboxRowFrom(r: OutboxRowValues): OutboxRow {
+  return {
+    id: r.id,
+    key: r.idempotency_key,
+    escalationId: r.escalation_id,
+    incidentId: r.incident_id,
+    level: r.level,
+    round: r.round,
+    kind: r.kind,
+    target: r.target,
+    reachesHuman: r.reaches_human,
+    payload: outboxPayloadSchema.parse(r.payload),
+    status: r.status,
+    attempts: r.attempts,
+    dueAt: r.due_at,
+    nextAttemptAt: r.next_attempt_at,
+    createdAt: r.created_at,
+    sendingSince: r.sending_since,
+    sentAt: r.sent_at,
+    lastError: r.last_error,
+    result: resultSchema.parse(r.result ?? null),
+  };
+}

@@ -1,7 +1,8 @@
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import type { Lease, LeaseToken } from '../store/lease';
-import { outboxPayloadSchema, REACHES_HUMAN, type NewOutboxRow, type OutboxKind, type OutboxPayload, type OutboxRow, type OutboxStatus } from './outbox-rows';
+import { isoOfMs, msOfIso, msOfIsoOrNull } from '../store/sqlite/iso-time';
+import { outboxRowFrom, REACHES_HUMAN, type NewOutboxRow, type OutboxPayload, type OutboxRow, type OutboxRowValues } from './outbox-rows';
 
 /**
  * The outbox of pages: every page, thread note and PagerDuty/webhook event is a row with a unique
@@ -46,51 +47,30 @@ export interface PageOutbox {
   expired(now: number, limit: number): Promise<OutboxRow[]>;
 }
 
-interface Row {
-  id: number;
-  idempotency_key: string;
-  escalation_id: string;
-  incident_id: string;
-  level: number | null;
-  round: number | null;
-  kind: OutboxKind;
-  target: string;
+/** The row as better-sqlite3 returns it: JSON as text, times as ISO-8601 text, booleans as 0/1. */
+type Row = Omit<OutboxRowValues, 'reaches_human' | 'payload' | 'due_at' | 'next_attempt_at' | 'created_at' | 'sending_since' | 'sent_at' | 'result'> & {
   reaches_human: number;
   payload_json: string;
-  status: OutboxStatus;
-  attempts: number;
-  due_at: number;
-  next_attempt_at: number;
-  created_at: number;
-  sending_since: number | null;
-  sent_at: number | null;
-  last_error: string | null;
+  due_at: string;
+  next_attempt_at: string;
+  created_at: string;
+  sending_since: string | null;
+  sent_at: string | null;
   result_json: string | null;
-}
+};
 
-function fromRow(r: Row): OutboxRow {
-  return {
-    id: r.id,
-    key: r.idempotency_key,
-    escalationId: r.escalation_id,
-    incidentId: r.incident_id,
-    level: r.level,
-    round: r.round,
-    kind: r.kind,
-    target: r.target,
-    reachesHuman: r.reaches_human === 1,
-    payload: outboxPayloadSchema.parse(JSON.parse(r.payload_json)),
-    status: r.status,
-    attempts: r.attempts,
-    dueAt: r.due_at,
-    nextAttemptAt: r.next_attempt_at,
-    createdAt: r.created_at,
-    sendingSince: r.sending_since,
-    sentAt: r.sent_at,
-    lastError: r.last_error,
-    result: r.result_json ? (JSON.parse(r.result_json) as Record<string, unknown>) : null,
-  };
-}
+const fromRow = ({ reaches_human, payload_json, due_at, next_attempt_at, created_at, sending_since, sent_at, result_json, ...rest }: Row): OutboxRow =>
+  outboxRowFrom({
+    ...rest,
+    reaches_human: reaches_human === 1,
+    payload: JSON.parse(payload_json),
+    due_at: msOfIso(due_at),
+    next_attempt_at: msOfIso(next_attempt_at),
+    created_at: msOfIso(created_at),
+    sending_since: msOfIsoOrNull(sending_since),
+    sent_at: msOfIsoOrNull(sent_at),
+    result: result_json === null ? null : JSON.parse(result_json),
+  });
 
 const FENCE = "id = @id AND status = 'sending' AND lease_owner = @owner AND attempts = @attempt";
 const RELEASE = 'lease_owner = NULL, lease_until = NULL';
@@ -107,38 +87,38 @@ export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
       let added = 0;
       for (const r of rows) {
         const kind = r.payload.kind;
-        added += insert.run(r.key, r.escalationId, r.incidentId, r.level, r.round, kind, r.target, REACHES_HUMAN.has(kind) ? 1 : 0, JSON.stringify(r.payload), r.dueAt, now, now).changes;
+        added += insert.run(r.key, r.escalationId, r.incidentId, r.level, r.round, kind, r.target, REACHES_HUMAN.has(kind) ? 1 : 0, JSON.stringify(r.payload), isoOfMs(r.dueAt), isoOfMs(now), isoOfMs(now)).changes;
       }
       return added;
     },
     cancelPending: (escalationId) =>
       db.prepare("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = ? AND status = 'pending' AND level IS NOT NULL").run(escalationId).changes,
-    due: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit),
-    nextAttemptAt: () => (db.prepare("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'").get() as { at: number | null }).at,
+    due: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", isoOfMs(now), limit),
+    nextAttemptAt: () => msOfIsoOrNull((db.prepare("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'").get() as { at: string | null }).at),
     claim(id, now, lease) {
       const row = db
         .prepare(
           `UPDATE page_outbox SET status = 'sending', attempts = attempts + 1, sending_since = @now, lease_owner = @owner, lease_until = @until
             WHERE id = @id AND (status = 'pending' OR (status = 'sending' AND (lease_until IS NULL OR lease_until <= @now))) RETURNING attempts`,
         )
-        .get({ id, now, owner: lease.owner, until: now + lease.ttlMs }) as { attempts: number } | undefined;
+        .get({ id, now: isoOfMs(now), owner: lease.owner, until: isoOfMs(now + lease.ttlMs) }) as { attempts: number } | undefined;
       return row ? { owner: lease.owner, attempt: row.attempts } : undefined;
     },
-    extend: (id, lease, now, ttlMs) => db.prepare(`UPDATE page_outbox SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(id, lease), until: now + ttlMs }).changes > 0,
+    extend: (id, lease, now, ttlMs) => db.prepare(`UPDATE page_outbox SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(id, lease), until: isoOfMs(now + ttlMs) }).changes > 0,
     markSent: (id, lease, now, result) =>
-      db.prepare(`UPDATE page_outbox SET status = 'sent', sent_at = @now, result_json = @result, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), now, result: JSON.stringify(result) }).changes > 0,
+      db.prepare(`UPDATE page_outbox SET status = 'sent', sent_at = @now, result_json = @result, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), now: isoOfMs(now), result: JSON.stringify(result) }).changes > 0,
     markRetry: (id, lease, nextAttemptAt, error, refundAttempt) =>
       db
         .prepare(`UPDATE page_outbox SET status = 'pending', next_attempt_at = @nextAttemptAt, last_error = @error, attempts = attempts - @refund, ${RELEASE} WHERE ${FENCE}`)
-        .run({ ...fence(id, lease), nextAttemptAt, error, refund: refundAttempt ? 1 : 0 }).changes > 0,
+        .run({ ...fence(id, lease), nextAttemptAt: isoOfMs(nextAttemptAt), error, refund: refundAttempt ? 1 : 0 }).changes > 0,
     markFailed: (id, lease, error) => db.prepare(`UPDATE page_outbox SET status = 'failed', last_error = @error, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), error }).changes > 0,
     postpone(id, nextAttemptAt, error) {
-      db.prepare("UPDATE page_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'").run(nextAttemptAt, error, id);
+      db.prepare("UPDATE page_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'").run(isoOfMs(nextAttemptAt), error, id);
     },
     get: (id) => all('SELECT * FROM page_outbox WHERE id = ?', id)[0],
     ofEscalation: (escalationId) => all('SELECT * FROM page_outbox WHERE escalation_id = ? ORDER BY id', escalationId),
     ofLevel: (escalationId, level, round) => all('SELECT * FROM page_outbox WHERE escalation_id = ? AND level = ? AND round = ? ORDER BY id', escalationId, level, round),
-    expired: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?", now, limit),
+    expired: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?", isoOfMs(now), limit),
     setPayload(id, payload) {
       db.prepare('UPDATE page_outbox SET payload_json = ? WHERE id = ?').run(JSON.stringify(payload), id);
     },

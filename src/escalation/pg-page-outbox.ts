@@ -1,58 +1,34 @@
-import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
-import { outboxPayloadSchema, REACHES_HUMAN, type OutboxKind, type OutboxRow, type OutboxStatus } from './outbox-rows';
+import { outboxRowFrom, REACHES_HUMAN, type OutboxRow, type OutboxRowValues } from './outbox-rows';
 import type { PageOutbox } from './page-outbox';
 import type { LeaseToken } from '../store/lease';
 
-/** Times are TIMESTAMPTZ here and epoch milliseconds in the rows, as SQLite stores them. */
-interface Row {
-  id: string; // BIGINT arrives as text
-  idempotency_key: string;
-  escalation_id: string;
-  incident_id: string;
-  level: number | null;
-  round: number | null;
-  kind: OutboxKind;
-  target: string;
-  reaches_human: boolean;
-  payload_json: unknown; // JSONB: parsed by `pg`, still checked by zod
-  status: OutboxStatus;
-  attempts: number;
+/** The row as `pg` returns it: BIGINT as text, TIMESTAMPTZ as Date, JSONB parsed. */
+type Row = Omit<OutboxRowValues, 'id' | 'payload' | 'due_at' | 'next_attempt_at' | 'created_at' | 'sending_since' | 'sent_at' | 'result'> & {
+  id: string;
+  payload_json: unknown;
   due_at: Date;
   next_attempt_at: Date;
   created_at: Date;
   sending_since: Date | null;
   sent_at: Date | null;
-  last_error: string | null;
   result_json: unknown;
-}
+};
 
-const resultSchema = z.record(z.string(), z.unknown()).nullable();
 const toMs = (d: Date | null) => (d === null ? null : d.getTime());
 
-function fromRow(r: Row): OutboxRow {
-  return {
-    id: Number(r.id),
-    key: r.idempotency_key,
-    escalationId: r.escalation_id,
-    incidentId: r.incident_id,
-    level: r.level,
-    round: r.round,
-    kind: r.kind,
-    target: r.target,
-    reachesHuman: r.reaches_human,
-    payload: outboxPayloadSchema.parse(r.payload_json),
-    status: r.status,
-    attempts: r.attempts,
-    dueAt: r.due_at.getTime(),
-    nextAttemptAt: r.next_attempt_at.getTime(),
-    createdAt: r.created_at.getTime(),
-    sendingSince: toMs(r.sending_since),
-    sentAt: toMs(r.sent_at),
-    lastError: r.last_error,
-    result: resultSchema.parse(r.result_json),
-  };
-}
+const fromRow = ({ id, payload_json, due_at, next_attempt_at, created_at, sending_since, sent_at, result_json, ...rest }: Row): OutboxRow =>
+  outboxRowFrom({
+    ...rest,
+    id: Number(id),
+    payload: payload_json,
+    due_at: due_at.getTime(),
+    next_attempt_at: next_attempt_at.getTime(),
+    created_at: created_at.getTime(),
+    sending_since: toMs(sending_since),
+    sent_at: toMs(sent_at),
+    result: result_json,
+  });
 
 const COLUMNS = 'id::text AS id, idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, attempts, due_at, next_attempt_at, created_at, sending_since, sent_at, last_error, result_json';
 

@@ -3,42 +3,12 @@ import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
-import { parseDiagnosis } from '../diagnosis/diagnosis-store';
-import type { DiagnosisResult } from '../diagnosis/types';
+import { parsedJsonText } from '../store/row-values';
+import { adoptionValues, incidentFromRow, newIncidentValues, type IncidentRow } from './incident-row';
+import { eventFromRow, type EventRow } from '../timeline/event-row';
+import type { Incident, IncidentEvent, NewIncident } from './incident';
 
-export interface Incident {
-  id: string;
-  node: string | null;
-  title: string;
-  source: 'alert' | 'manual';
-  status: 'open' | 'resolved';
-  severity: string | null;
-  alertname: string | null;
-  fingerprint: string | null;
-  episode: string | null;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  channel: string | null;
-  threadTs: string | null;
-  openedAt: string;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  /** The diagnosis it shows (see DiagnosisStore.record), zod-parsed: null when none or when its row is damaged. */
-  lastDiagnosis: DiagnosisResult | null;
-  /** With `node`, the key of the one-open-incident rule (see incident-problem.ts). */
-  problem?: string | null;
-}
-
-export interface IncidentEvent {
-  id: number;
-  incidentId: string;
-  at: string;
-  kind: string;
-  actor: string | null;
-  detail: Record<string, unknown>;
-}
-
-export type NewIncident = Pick<Incident, 'node' | 'title' | 'source'> & Partial<Pick<Incident, 'severity' | 'alertname' | 'fingerprint' | 'episode' | 'labels' | 'annotations' | 'channel' | 'problem'>>;
+export type { Incident, IncidentEvent, NewIncident } from './incident';
 
 /** `joined`: the arrival found the node's open incident for its problem and joined it (an alert adopts a manual one). */
 export interface OpenResult {
@@ -100,49 +70,11 @@ export interface IncidentStatsRow {
   cause: string | null;
 }
 
-interface Row {
-  id: string;
-  node: string | null;
-  title: string;
-  source: 'alert' | 'manual';
-  status: 'open' | 'resolved';
-  severity: string | null;
-  alertname: string | null;
-  fingerprint: string | null;
-  episode: string | null;
-  labels_json: string;
-  annotations_json: string;
-  channel: string | null;
-  thread_ts: string | null;
-  opened_at: string;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  diagnosis_id: number | null;
-  problem: string | null;
-}
+/** As SQLite stores it: labels and annotations as JSON text. */
+type Row = Omit<IncidentRow, 'labels_json' | 'annotations_json'> & { labels_json: string; annotations_json: string };
 
-function fromRow(row: Row, diagnosisJson: string | undefined): Incident {
-  return {
-    id: row.id,
-    node: row.node,
-    title: row.title,
-    source: row.source,
-    status: row.status,
-    severity: row.severity,
-    alertname: row.alertname,
-    fingerprint: row.fingerprint,
-    episode: row.episode,
-    labels: JSON.parse(row.labels_json) as Record<string, string>,
-    annotations: JSON.parse(row.annotations_json) as Record<string, string>,
-    channel: row.channel,
-    threadTs: row.thread_ts,
-    openedAt: row.opened_at,
-    resolvedAt: row.resolved_at,
-    resolvedBy: row.resolved_by,
-    lastDiagnosis: (diagnosisJson !== undefined && parseDiagnosis(diagnosisJson)) || null,
-    problem: row.problem,
-  };
-}
+const fromRow = (row: Row, diagnosisJson: string | undefined): Incident =>
+  incidentFromRow({ ...row, labels_json: parsedJsonText(row.labels_json), annotations_json: parsedJsonText(row.annotations_json) }, diagnosisJson);
 
 /**
  * Short, readable ids responders can type: `inc-7f3a2c91d0`. 40 random bits: a 2,000-alert storm on a store
@@ -202,17 +134,7 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
     db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(incident.fingerprint, incident.episode, existing.id, at.toISOString());
     if (!existing.fingerprint) {
       // The first alert of an incident a diagnosis or `escalate` opened: the incident becomes that alert's.
-      db.prepare('UPDATE incidents SET fingerprint = ?, episode = ?, alertname = ?, labels_json = ?, annotations_json = ?, severity = COALESCE(?, severity), title = ?, problem = ? WHERE id = ?').run(
-        incident.fingerprint,
-        incident.episode,
-        incident.alertname ?? null,
-        JSON.stringify(incident.labels ?? {}),
-        JSON.stringify(incident.annotations ?? {}),
-        incident.severity ?? null,
-        incident.title,
-        incident.problem ?? NODE_PROBLEM,
-        existing.id,
-      );
+      db.prepare('UPDATE incidents SET fingerprint = ?, episode = ?, alertname = ?, labels_json = ?, annotations_json = ?, severity = COALESCE(?, severity), title = ?, problem = ? WHERE id = ?').run(...adoptionValues(existing, incident));
     }
     store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', { fingerprint: incident.fingerprint, alertname: incident.alertname ?? null, adopted: !existing.fingerprint });
     return store.get(existing.id)!;
@@ -221,21 +143,7 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
     const id = withFreshId(newId, (id) => db.prepare(
       `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at, problem)
        VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      id,
-      incident.node,
-      incident.title,
-      incident.source,
-      incident.severity ?? null,
-      incident.alertname ?? null,
-      incident.fingerprint ?? null,
-      incident.episode ?? null,
-      JSON.stringify(incident.labels ?? {}),
-      JSON.stringify(incident.annotations ?? {}),
-      incident.channel ?? null,
-      at.toISOString(),
-      incident.node ? (incident.problem ?? NODE_PROBLEM) : null,
-    ));
+    ).run(...newIncidentValues(id, incident, at.toISOString())));
     if (incident.fingerprint && incident.episode) {
       db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(incident.fingerprint, incident.episode, id, at.toISOString());
     }
@@ -287,8 +195,8 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
       timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     events(incidentId) {
-      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as { id: number; incident_id: string; at: string; kind: string; actor: string | null; detail_json: string }[];
-      return rows.map((r) => ({ id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, detail: JSON.parse(r.detail_json) as Record<string, unknown> }));
+      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as (Omit<EventRow, 'detail_json'> & { detail_json: string })[];
+      return rows.map((r): IncidentEvent => eventFromRow({ ...r, detail_json: parsedJsonText(r.detail_json) }));
     },
     history(node, alertname, since, excludeId) {
       const rows = db

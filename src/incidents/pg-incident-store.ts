@@ -1,59 +1,16 @@
-import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
-import { ADVISORY_CLASS, isoOf, isoOrNull, isUniqueViolation, numberOf, parsedOrThrow } from '../store/postgres/pg-row-values';
+import { ADVISORY_CLASS, isoOf, isoOrNull, isUniqueViolation, numberOf } from '../store/postgres/pg-row-values';
 import type { TimelineLog } from '../timeline/timeline-log';
 import { createPgTimelineLog } from '../timeline/pg-timeline-log';
 import { NODE_PROBLEM } from './incident-problem';
-import { parseDiagnosis } from '../diagnosis/diagnosis-store';
+import { adoptionValues, incidentFromRow, newIncidentValues, type IncidentRow } from './incident-row';
+import { eventFromRow, type EventRow } from '../timeline/event-row';
 import { newIncidentId, type Incident, type IncidentEvent, type IncidentStore, type NewIncident, type OpenResult } from './incident-store';
 
-interface Row {
-  id: string;
-  node: string | null;
-  title: string;
-  source: 'alert' | 'manual';
-  status: 'open' | 'resolved';
-  severity: string | null;
-  alertname: string | null;
-  fingerprint: string | null;
-  episode: string | null;
-  labels_json: unknown;
-  annotations_json: unknown;
-  channel: string | null;
-  thread_ts: string | null;
-  opened_at: Date;
-  resolved_at: Date | null;
-  resolved_by: string | null;
-  diagnosis_id: string | number | null;
-  problem: string | null;
-}
+/** As `pg` reads it: TIMESTAMPTZ as a Date, labels and annotations as parsed JSONB. */
+type Row = Omit<IncidentRow, 'opened_at' | 'resolved_at'> & { opened_at: Date; resolved_at: Date | null };
 
-const stringMap = z.record(z.string(), z.string());
-const detailSchema = z.record(z.string(), z.unknown());
-
-/** Labels and annotations are parsed, not cast: a damaged row is an error naming it, never a half-incident. */
-function fromRow(row: Row, diagnosisJson: unknown): Incident {
-  return {
-    id: row.id,
-    node: row.node,
-    title: row.title,
-    source: row.source,
-    status: row.status,
-    severity: row.severity,
-    alertname: row.alertname,
-    fingerprint: row.fingerprint,
-    episode: row.episode,
-    labels: parsedOrThrow(row.labels_json, stringMap, 'incidents', row.id, 'labels_json'),
-    annotations: parsedOrThrow(row.annotations_json, stringMap, 'incidents', row.id, 'annotations_json'),
-    channel: row.channel,
-    threadTs: row.thread_ts,
-    openedAt: isoOf(row.opened_at),
-    resolvedAt: isoOrNull(row.resolved_at),
-    resolvedBy: row.resolved_by,
-    lastDiagnosis: parseDiagnosis(diagnosisJson) ?? null,
-    problem: row.problem,
-  };
-}
+const fromRow = (row: Row, diagnosisJson: unknown): Incident => incidentFromRow({ ...row, opened_at: isoOf(row.opened_at), resolved_at: isoOrNull(row.resolved_at) }, diagnosisJson);
 
 /**
  * Newest first. SQLite breaks a tie of `opened_at` (two problems of one webhook, one timestamp) by rowid, i.e.
@@ -118,17 +75,7 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
       // The first alert of an incident a diagnosis or `escalate` opened: the incident becomes that alert's.
       await session.run(
         'UPDATE incidents SET fingerprint = $1, episode = $2, alertname = $3, labels_json = $4::jsonb, annotations_json = $5::jsonb, severity = COALESCE($6, severity), title = $7, problem = $8 WHERE id = $9',
-        [
-          incident.fingerprint,
-          incident.episode,
-          incident.alertname ?? null,
-          JSON.stringify(incident.labels ?? {}),
-          JSON.stringify(incident.annotations ?? {}),
-          incident.severity ?? null,
-          incident.title,
-          incident.problem ?? NODE_PROBLEM,
-          existing.id,
-        ],
+        adoptionValues(existing, incident),
       );
     }
     await store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', { fingerprint: incident.fingerprint, alertname: incident.alertname ?? null, adopted: !existing.fingerprint });
@@ -143,21 +90,7 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
           session.run(
             `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at, problem)
              VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13)`,
-            [
-              id,
-              incident.node,
-              incident.title,
-              incident.source,
-              incident.severity ?? null,
-              incident.alertname ?? null,
-              incident.fingerprint ?? null,
-              incident.episode ?? null,
-              JSON.stringify(incident.labels ?? {}),
-              JSON.stringify(incident.annotations ?? {}),
-              incident.channel ?? null,
-              at,
-              incident.node ? (incident.problem ?? NODE_PROBLEM) : null,
-            ],
+            newIncidentValues(id, incident, at),
           ),
         );
         return id;
@@ -223,10 +156,8 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
       await timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     async events(incidentId) {
-      const rows = await session.query<{ id: string; incident_id: string; at: Date; kind: string; actor: string | null; detail_json: unknown }>('SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
-      return rows.map(
-        (r): IncidentEvent => ({ id: numberOf(r.id), incidentId: r.incident_id, at: isoOf(r.at), kind: r.kind, actor: r.actor, detail: parsedOrThrow(r.detail_json, detailSchema, 'incident_events', r.id, 'detail_json') }),
-      );
+      const rows = await session.query<Omit<EventRow, 'id' | 'at'> & { id: string; at: Date }>('SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
+      return rows.map((r): IncidentEvent => eventFromRow({ ...r, id: numberOf(r.id), at: isoOf(r.at) }));
     },
     history: (node, alertname, since, excludeId) =>
       many('SELECT * FROM incidents WHERE node = $1 AND alertname = $2 AND opened_at >= $3 AND id != $4 ORDER BY opened_at DESC', [node, alertname, since, excludeId ?? '']),

@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import { parsePrometheusFloat } from './parse-prometheus-float';
+import { HttpCallError } from '../http/http-call-error';
 
 export type PrometheusApiErrorCode = 'TIMEOUT' | 'CANCELLED' | 'UNREACHABLE' | 'HTTP_ERROR' | 'QUERY_ERROR' | 'BAD_RESPONSE';
 
 /** A failed query, with a sentence for the responder as its message and the cause for the log. */
-export class PrometheusApiError extends Error {
-  constructor(
-    readonly code: PrometheusApiErrorCode,
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'PrometheusApiError';
-  }
+export class PrometheusApiError extends HttpCallError<PrometheusApiErrorCode> {
+  override name = 'PrometheusApiError';
 }
 
 const sampleValueSchema = z.tuple([z.number(), z.string()]);

@@ -8,7 +8,7 @@ import type { Incident } from '../incidents/incident-store';
 import { DIAGNOSIS_ACTIONS } from '../render/diagnosis-blocks';
 import type { ClickedButton } from './interaction-context';
 import type { InteractionModule } from './interaction-module';
-import { ruledButton } from './ruled-button';
+import { ruledButton, type RuledButtonSpec } from './ruled-button';
 
 export const buttonValueSchema = z.object({ node: z.string().max(64), incidentId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() });
 
@@ -49,19 +49,32 @@ async function lookUp(services: Pick<Services, 'store' | 'inventory'>, raw: stri
   return node ? { node } : { problem: 'That button refers to a node that is no longer configured.' };
 }
 
+/**
+ * The lookup and rule of a diagnosis/alert button that acts on the node it names (Run again, Slow queries,
+ * Escalate): the target from `buttonTarget`, the `other` rule audited as `auditAction`.
+ */
+export function nodeButton(
+  services: Pick<Services, 'store' | 'inventory' | 'now'>,
+  actionId: string,
+  auditAction: string,
+  label: (node: string) => string,
+): Pick<RuledButtonSpec<Exclude<ButtonTarget, { problem: string }>>, 'actionId' | 'target' | 'rule'> {
+  return {
+    actionId,
+    target: (button) => buttonTarget(services, button, auditAction),
+    rule: (target) => ({ action: 'other', auditAction, label: label(target.node.name), incident: target.incident, node: target.node.name }),
+  };
+}
+
 /** "Run again" and "Slow queries" on a diagnosis or alert message (channel rule of access/action-rules.ts). */
 export const diagnosisActions: InteractionModule = (app, deps) => {
   const { services } = deps;
   ruledButton(app, deps, {
-    actionId: DIAGNOSIS_ACTIONS.rerun,
-    target: (button) => buttonTarget(services, button, 'diagnose'),
-    rule: (target) => ({ action: 'other', auditAction: 'diagnose', label: `diagnose ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    ...nodeButton(services, DIAGNOSIS_ACTIONS.rerun, 'diagnose', (node) => `diagnose ${node}`),
     run: (ctx, target) => runDiagnosisInto(ctx, target.node.name),
   });
   ruledButton(app, deps, {
-    actionId: DIAGNOSIS_ACTIONS.slowQueries,
-    target: (button) => buttonTarget(services, button, 'slow-queries'),
-    rule: (target) => ({ action: 'other', auditAction: 'slow-queries', label: `read the slow queries of ${target.node.name}`, incident: target.incident, node: target.node.name }),
+    ...nodeButton(services, DIAGNOSIS_ACTIONS.slowQueries, 'slow-queries', (node) => `read the slow queries of ${node}`),
     // The dispatcher validates the node name like a typed command.
     run: async (ctx, target) => void (await dispatchCommand(`slow-queries ${target.node.name}`, ctx)),
   });

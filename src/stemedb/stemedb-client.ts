@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpCallError } from '../http/http-call-error';
 
 export const storageStatsSchema = z
   .object({
@@ -17,16 +18,8 @@ export type SlowQuery = z.infer<typeof slowQueriesSchema>[number];
 export type StemedbErrorCode = 'TIMEOUT' | 'UNREACHABLE' | 'HTTP_ERROR' | 'BAD_RESPONSE';
 
 /** A failed call to a node's API, with a sentence for the responder as its message. */
-export class StemedbError extends Error {
-  constructor(
-    readonly code: StemedbErrorCode,
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StemedbError';
-  }
+export class StemedbError extends HttpCallError<StemedbErrorCode> {
+  override name = 'StemedbError';
 }
 
 export interface StemedbClientOptions {

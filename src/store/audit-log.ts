@@ -1,5 +1,6 @@
 import type { Sync } from './sqlite/tx-gate';
 import type { Db } from './database';
+import { jsonObjectSchema, parsedJsonText, parsedOrThrow } from './row-values';
 
 export interface AuditEntry {
   id: number;
@@ -26,6 +27,30 @@ export interface AuditLog {
   pruneBefore(cutoff: Date): Promise<number>;
 }
 
+/**
+ * An `audit_log` row as both stores hand it over after their driver's normalisation (SQLite: detail JSON text
+ * parsed; PostgreSQL: BIGINT as a number, TIMESTAMPTZ as ISO text): the columns named as the entry's fields,
+ * plus these.
+ */
+export type AuditRow = Pick<AuditEntry, 'id' | 'at' | 'actor' | 'action' | 'node' | 'outcome'> & {
+  incident_id: string | null;
+  duration_ms: number | null;
+  detail_json: unknown;
+};
+
+/** The one row -> entry mapping of both stores; a damaged detail is an error naming the row (parsed, not cast). */
+export const auditEntryFromRow = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  node: r.node,
+  incidentId: r.incident_id,
+  outcome: r.outcome,
+  durationMs: r.duration_ms,
+  detail: parsedOrThrow(r.detail_json, jsonObjectSchema, 'audit_log', r.id, 'detail_json'),
+});
+
 export function createSqliteAuditLog(db: Db): Sync<AuditLog> {
   return {
     record(entry, at) {
@@ -39,18 +64,8 @@ export function createSqliteAuditLog(db: Db): Sync<AuditLog> {
       else db.prepare('UPDATE audit_log SET outcome = ?, duration_ms = ? WHERE id = ?').run(outcome, durationMs, id);
     },
     recent(limit) {
-      const rows = db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
-      return rows.map((r) => ({
-        id: r.id as number,
-        at: r.at as string,
-        actor: r.actor as string,
-        action: r.action as string,
-        node: (r.node as string | null) ?? null,
-        incidentId: (r.incident_id as string | null) ?? null,
-        outcome: r.outcome as string,
-        durationMs: (r.duration_ms as number | null) ?? null,
-        detail: JSON.parse(r.detail_json as string) as Record<string, unknown>,
-      }));
+      const rows = db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as (Omit<AuditRow, 'detail_json'> & { detail_json: string })[];
+      return rows.map((r) => auditEntryFromRow({ ...r, detail_json: parsedJsonText(r.detail_json) }));
     },
     pruneBefore: (cutoff) => db.prepare('DELETE FROM audit_log WHERE at < ?').run(cutoff.toISOString()).changes,
   };

@@ -1,20 +1,41 @@
 import { hostname } from 'node:os';
 import type { Db, Migration } from './database';
+import { isoOfMs, msOfIso } from './sqlite/iso-time';
 
-/** Version 6 (core range): the row naming the bot process that owns the store. */
-export const PROCESS_LOCK_MIGRATION: Migration = {
-  version: 6,
-  name: 'the bot process that owns the store',
-  sql: `
-    CREATE TABLE process_lock (
-      id INTEGER PRIMARY KEY CHECK (id = 1),
-      pid INTEGER NOT NULL,
-      host TEXT NOT NULL,
-      since INTEGER NOT NULL,          -- epoch ms
-      heartbeat_at INTEGER NOT NULL    -- epoch ms, renewed while the holder runs
-    );
-  `,
-};
+/** Versions 6-7 (core range): the row naming the bot process that owns the store. */
+export const PROCESS_LOCK_MIGRATIONS: Migration[] = [
+  {
+    version: 6,
+    name: 'the bot process that owns the store',
+    sql: `
+      CREATE TABLE process_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        since INTEGER NOT NULL,          -- epoch ms
+        heartbeat_at INTEGER NOT NULL    -- epoch ms, renewed while the holder runs
+      );
+    `,
+  },
+  {
+    version: 7,
+    name: 'process lock times as ISO-8601 UTC text, like every other table',
+    sql: `
+      CREATE TABLE process_lock_new (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        since TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL       -- renewed while the holder runs
+      );
+      INSERT INTO process_lock_new (id, pid, host, since, heartbeat_at)
+        SELECT id, pid, host, strftime('%Y-%m-%dT%H:%M:%fZ', since / 1000.0, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%fZ', heartbeat_at / 1000.0, 'unixepoch')
+          FROM process_lock;
+      DROP TABLE process_lock;
+      ALTER TABLE process_lock_new RENAME TO process_lock;
+    `,
+  },
+];
 
 export interface LockHolder {
   pid: number;
@@ -76,17 +97,20 @@ export function acquireProcessLock(db: Db, options: ProcessLockOptions): Process
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const isAlive = options.isAlive ?? pidAlive;
   db.transaction(() => {
-    const row = db.prepare('SELECT pid, host, since, heartbeat_at AS heartbeatAt FROM process_lock WHERE id = 1').get() as LockHolder | undefined;
+    const stored = db.prepare('SELECT pid, host, since, heartbeat_at AS heartbeatAt FROM process_lock WHERE id = 1').get() as
+      | { pid: number; host: string; since: string; heartbeatAt: string }
+      | undefined;
+    const row: LockHolder | undefined = stored && { ...stored, since: msOfIso(stored.since), heartbeatAt: msOfIso(stored.heartbeatAt) };
     const at = now();
     if (row) {
       const gone = (row.host === host && row.pid !== pid && !isAlive(row.pid)) || at - row.heartbeatAt > staleAfterMs;
       if (!gone) throw new ProcessLockError(options.path, row, at);
     }
-    db.prepare('INSERT INTO process_lock (id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since, heartbeat_at = excluded.heartbeat_at').run(pid, host, at, at);
+    db.prepare('INSERT INTO process_lock (id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since, heartbeat_at = excluded.heartbeat_at').run(pid, host, isoOfMs(at), isoOfMs(at));
   }).immediate();
   const timer = setInterval(() => {
     try {
-      db.prepare('UPDATE process_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ? AND host = ?').run(now(), pid, host);
+      db.prepare('UPDATE process_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ? AND host = ?').run(isoOfMs(now()), pid, host);
     } catch {
       // The store is closing: the next start sees a dead pid or a stale heartbeat.
     }

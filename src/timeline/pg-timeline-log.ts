@@ -1,25 +1,14 @@
-import { z } from 'zod';
 import type { PgSession } from '../store/postgres/pg-session';
-import { isoOf, numberOf, parsedOrThrow } from '../store/postgres/pg-row-values';
+import { isoOf, numberOf } from '../store/postgres/pg-row-values';
+import { eventFromRow, type EventRow } from './event-row';
 import { entryOf, validateDetail, type TimelineEntry } from './timeline-events';
 import type { AppendListener, TimelineLog } from './timeline-log';
 
-interface EventRow {
-  id: string;
-  incident_id: string;
-  at: Date;
-  kind: string;
-  actor: string | null;
-  detail_json: unknown;
-}
-
-const detailSchema = z.record(z.string(), z.unknown());
+/** As `pg` reads it: BIGINT id as text, TIMESTAMPTZ as a Date, the detail as parsed JSONB. */
+type PgEventRow = Omit<EventRow, 'id' | 'at'> & { id: string; at: Date };
 
 /** A stored event; a detail that is not an object at all is an error (as SQLite's unparsable text is). */
-export function pgEventEntry(r: EventRow): TimelineEntry {
-  const detail = parsedOrThrow(r.detail_json, detailSchema, 'incident_events', r.id, 'detail_json');
-  return entryOf({ id: numberOf(r.id), incidentId: r.incident_id, at: isoOf(r.at), kind: r.kind, actor: r.actor, detail });
-}
+export const pgEventEntry = (r: PgEventRow): TimelineEntry => entryOf(eventFromRow({ ...r, id: numberOf(r.id), at: isoOf(r.at) }));
 
 /**
  * The PostgreSQL twin of createTimelineLog. An append is its own transaction, or a savepoint of the caller's:
@@ -46,7 +35,7 @@ export function createPgTimelineLog(session: PgSession): TimelineLog {
       });
     },
     async list(incidentId) {
-      const rows = await session.query<EventRow>('SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
+      const rows = await session.query<PgEventRow>('SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
       return rows.map(pgEventEntry);
     },
     onAppend: (listener) => void listeners.push(listener),

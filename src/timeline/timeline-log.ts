@@ -1,5 +1,7 @@
 import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
+import { parsedJsonText } from '../store/row-values';
+import { eventFromRow, type EventRow } from './event-row';
 import { entryOf, validateDetail, type TimelineEntry } from './timeline-events';
 
 export interface AppendOptions {
@@ -23,14 +25,8 @@ export interface TimelineLog {
   onAppend(listener: AppendListener): void;
 }
 
-interface EventRow {
-  id: number;
-  incident_id: string;
-  at: string;
-  kind: string;
-  actor: string | null;
-  detail_json: string;
-}
+/** As SQLite stores it: the detail as JSON text. */
+type SqliteEventRow = Omit<EventRow, 'detail_json'> & { detail_json: string };
 
 export function createTimelineLog(db: Db): Sync<TimelineLog> {
   // Prepared on first use: a read-only reader (the CLI) never needs it, even on a store older than migration 40.
@@ -38,7 +34,7 @@ export function createTimelineLog(db: Db): Sync<TimelineLog> {
   const insert = () => (insertStatement ??= db.prepare('INSERT OR IGNORE INTO incident_events (incident_id, at, kind, actor, detail_json, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)'));
   const select = db.prepare('SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = ? ORDER BY id');
   const listeners: AppendListener[] = [];
-  const toEntry = (r: EventRow) => entryOf({ id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, detail: JSON.parse(r.detail_json) as Record<string, unknown> });
+  const toEntry = (r: SqliteEventRow) => entryOf(eventFromRow({ ...r, detail_json: parsedJsonText(r.detail_json) }));
   return {
     append(incidentId, kind, at, detail = {}, options = {}) {
       const checked = validateDetail(kind, detail);
@@ -50,7 +46,7 @@ export function createTimelineLog(db: Db): Sync<TimelineLog> {
         return entry;
       })();
     },
-    list: (incidentId) => (select.all(incidentId) as EventRow[]).map(toEntry),
+    list: (incidentId) => (select.all(incidentId) as SqliteEventRow[]).map(toEntry),
     onAppend: (listener) => void listeners.push(listener),
   };
 }

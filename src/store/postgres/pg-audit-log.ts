@@ -1,21 +1,9 @@
-import { z } from 'zod';
-import type { AuditEntry, AuditLog } from '../audit-log';
-import { isoOf, numberOf, numberOrNull, parsedOrThrow } from './pg-row-values';
+import { auditEntryFromRow, type AuditLog, type AuditRow } from '../audit-log';
+import { isoOf, numberOf } from './pg-row-values';
 import type { PgSession } from './pg-session';
 
-interface Row {
-  id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  node: string | null;
-  incident_id: string | null;
-  outcome: string;
-  duration_ms: number | null;
-  detail_json: unknown;
-}
-
-const detailSchema = z.record(z.string(), z.unknown());
+/** As `pg` reads it: BIGINT as text, TIMESTAMPTZ as a Date, the detail as parsed JSONB. */
+type Row = Omit<AuditRow, 'id' | 'at'> & { id: string; at: Date };
 
 /** The PostgreSQL twin of createSqliteAuditLog; ids come from the identity column, in insertion order. */
 export function createPgAuditLog(session: PgSession): AuditLog {
@@ -34,19 +22,7 @@ export function createPgAuditLog(session: PgSession): AuditLog {
     },
     async recent(limit) {
       const rows = await session.query<Row>('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
-      return rows.map(
-        (r): AuditEntry => ({
-          id: numberOf(r.id),
-          at: isoOf(r.at),
-          actor: r.actor,
-          action: r.action,
-          node: r.node,
-          incidentId: r.incident_id,
-          outcome: r.outcome,
-          durationMs: numberOrNull(r.duration_ms),
-          detail: parsedOrThrow(r.detail_json, detailSchema, 'audit_log', r.id, 'detail_json'),
-        }),
-      );
+      return rows.map((r) => auditEntryFromRow({ ...r, id: numberOf(r.id), at: isoOf(r.at) }));
     },
   };
 }

@@ -2,7 +2,7 @@ import type { PgMigration } from './pg-migration';
 
 /**
  * The core tables in PostgreSQL, translated from the SQLite migrations with the same version numbers (1, 2,
- * 5, 6, 10, 11), so a reader can put each pair side by side. The database starts empty, so the SQLite data fix-ups
+ * 5, 6, 7, 10, 11), so a reader can put each pair side by side. The database starts empty, so the SQLite data fix-ups
  * (migration 5's renumbering of duplicate open incidents) have nothing to do here. Times are TIMESTAMPTZ,
  * JSON text is JSONB (column names keep their `_json` suffix so ported queries read the same), SQLite's 0/1
  * integers are BOOLEAN.
@@ -97,6 +97,13 @@ export const PG_CORE_MIGRATIONS: PgMigration[] = [
         heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now()
       );
     `,
+  },
+  {
+    version: 7,
+    name: 'process lock times as ISO-8601 UTC text, like every other table',
+    // Twin of SQLite's version 7 (its process lock's times as ISO text): PostgreSQL has no process lock (see
+    // version 6) and its times are TIMESTAMPTZ, so nothing changes.
+    sql: 'SELECT 1',
   },
   {
     version: 10,

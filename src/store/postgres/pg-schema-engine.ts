@@ -2,8 +2,8 @@ import type { PgMigration } from './pg-migration';
 
 /**
  * Escalation, alerts, timeline, pending actions and reports in PostgreSQL (SQLite versions 20, 30, 40, 50,
- * 60). SQLite keeps escalation times as epoch milliseconds; here they are TIMESTAMPTZ compared with the
- * database's `now()`, so every replica reads deadlines on one clock.
+ * 60). Times are TIMESTAMPTZ compared with the database's `now()`, so every replica reads deadlines on one
+ * clock.
  */
 export const PG_ENGINE_MIGRATIONS: PgMigration[] = [
   {
@@ -168,6 +168,13 @@ export const PG_ENGINE_MIGRATIONS: PgMigration[] = [
       ALTER TABLE page_outbox ADD COLUMN lease_owner TEXT;
       ALTER TABLE page_outbox ADD COLUMN lease_until TIMESTAMPTZ;
     `,
+  },
+  {
+    version: 22,
+    name: 'escalation and outbox times as ISO-8601 UTC text, like every other table',
+    // Twin of SQLite's version 22, which turned its epoch-ms columns into ISO text: here they were
+    // TIMESTAMPTZ from the start, so nothing changes.
+    sql: 'SELECT 1',
   },
   {
     version: 31,

@@ -3,6 +3,7 @@ import type { ChainSnapshot } from '../../../src/escalation/chain-snapshot';
 import { INITIAL_STATE } from '../../../src/escalation/escalation-machine';
 import type { NewEscalation } from '../../../src/escalation/escalation-store';
 import type { StoreFactory } from './store-factory';
+import { storedTime, storedTimes } from './stored-times';
 import { openIncident, t0, useContractStore } from './use-contract-store';
 
 const T0 = t0.getTime();
@@ -120,6 +121,22 @@ export function escalationsContract(factory: StoreFactory): void {
       await expect(store.escalations.get(one.id)).rejects.toThrow();
       await expect(store.escalations.active(two.incidentId)).rejects.toThrow();
       await expect(store.escalations.listActive()).rejects.toThrow();
+    });
+
+    it('stores every time as the store\'s one time type: ISO-8601 UTC text on SQLite, TIMESTAMPTZ on PostgreSQL', async () => {
+      const connection = await connect();
+      const store = connection.store;
+      const incidentId = await openIncident(store, 'stemedb-1', 1);
+      const created = await store.escalations.create(newEscalation(incidentId, { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: T0 - 5, waitingLevel: 0, nextDueAt: T0 + 300_123 } }));
+      await store.escalations.save(created.id, created.state, { ackedBy: 'U01PRIMARY', ackedAt: T0 + 42_123, endedBy: 'U01PRIMARY', endedAt: T0 + 60_001 });
+      const { raw } = connection;
+      expect(await storedTimes(raw, 'escalations', ['round_started_at', 'next_due_at', 'started_at', 'acked_at', 'ended_at'], { column: 'id', value: created.id })).toEqual({
+        round_started_at: storedTime(raw, T0 - 5),
+        next_due_at: storedTime(raw, T0 + 300_123),
+        started_at: storedTime(raw, T0),
+        acked_at: storedTime(raw, T0 + 42_123),
+        ended_at: storedTime(raw, T0 + 60_001),
+      });
     });
   });
 }

@@ -3,6 +3,7 @@ import type { UnitOfWork } from '../../../src/app/repositories';
 import { pageKey, type NewOutboxRow, type OutboxPayload, type PageContext } from '../../../src/escalation/outbox-rows';
 import { newEscalation } from './escalations-contract';
 import type { StoreFactory } from './store-factory';
+import { storedTime, storedTimes } from './stored-times';
 import { openIncident, t0, useContractStore } from './use-contract-store';
 
 const T0 = t0.getTime();
@@ -223,6 +224,27 @@ export function outboxContract(factory: StoreFactory): void {
       await connection.corrupt('page_outbox', 'payload_json', { column: 'id', value: planned!.id }, '{"kind":"slack_dm","page":{"level":"one"}}');
       await expect(store.outbox.get(planned!.id)).rejects.toThrow();
       await expect(store.outbox.due(T0, 10)).rejects.toThrow();
+    });
+
+    it('stores every time as the store\'s one time type: ISO-8601 UTC text on SQLite, TIMESTAMPTZ on PostgreSQL', async () => {
+      const connection = await connect();
+      const store = connection.store;
+      const { raw } = connection;
+      const { incidentId, escalationId, row } = await escalationOf(store, 1);
+      await store.outbox.insert([row(0, 'U1', { kind: 'slack_dm', page: page(incidentId, 0) }, T0 - 250)], T0);
+      const [planned] = await store.outbox.ofEscalation(escalationId);
+      const where = { column: 'id', value: planned!.id };
+      const lease = await store.outbox.claim(planned!.id, T0 + 10, A);
+      // On PostgreSQL leases run on the database clock: only the column's type is compared there.
+      expect(await storedTimes(raw, 'page_outbox', ['due_at', 'next_attempt_at', 'created_at', 'sending_since', 'lease_until'], where)).toEqual({
+        due_at: storedTime(raw, T0 - 250),
+        next_attempt_at: storedTime(raw, T0),
+        created_at: storedTime(raw, T0),
+        sending_since: storedTime(raw, T0 + 10),
+        lease_until: storedTime(raw, T0 + 10 + A.ttlMs),
+      });
+      expect(await store.outbox.markSent(planned!.id, lease!, T0 + 20, {})).toBe(true);
+      expect(await storedTimes(raw, 'page_outbox', ['sent_at'], where)).toEqual({ sent_at: storedTime(raw, T0 + 20) });
     });
   });
 }
