@@ -14,15 +14,18 @@ export interface ChartRenderer {
   close(): Promise<void>;
 }
 
-interface Waiter {
+interface Job {
+  id: number;
+  message: { id: number; option: unknown; width: number; height: number };
   resolve: (png: Buffer) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
 /**
  * Draws charts in a worker thread, so a 50-150 ms render never holds up Slack acks on the main event loop.
- * One worker, started on first use; a render that times out restarts it (it may be stuck in native code).
+ * One worker, started on first use, given one chart at a time: the timeout counts a chart's own drawing,
+ * not its wait behind a storm's other charts on a busy host. A render that times out fails alone; the
+ * worker (it may be stuck in native code) is replaced and the queue goes on.
  */
 export function createChartRenderer(options: { timeoutMs?: number; niceness?: number } = {}): ChartRenderer {
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -30,53 +33,70 @@ export function createChartRenderer(options: { timeoutMs?: number; niceness?: nu
   const niceness = options.niceness ?? 10;
   let worker: Worker | undefined;
   let seq = 0;
-  const waiting = new Map<number, Waiter>();
-  const settle = (id: number) => {
-    const w = waiting.get(id);
-    if (w) clearTimeout(w.timer);
-    waiting.delete(id);
-    return w;
+  const queue: Job[] = [];
+  let current: { job: Job; timer: NodeJS.Timeout; worker: Worker } | undefined;
+  let closed = false;
+
+  const finish = (id: number): Job | undefined => {
+    if (current?.job.id !== id) return undefined;
+    clearTimeout(current.timer);
+    const { job } = current;
+    current = undefined;
+    return job;
   };
-  const failAll = (err: Error) => {
-    for (const id of [...waiting.keys()]) settle(id)?.reject(err);
+  const replaceWorker = (w: Worker) => {
+    if (worker === w) worker = undefined;
+    void w.terminate();
   };
   const start = () => {
     const w = new Worker(new URL('./render-worker.mjs', import.meta.url), { workerData: { fontFiles: CHART_FONT_FILES, niceness } });
     w.unref();
     w.on('message', (msg: { id: number; png?: Uint8Array; error?: string }) => {
-      const waiter = settle(msg.id);
-      if (!waiter) return;
-      if (msg.png) waiter.resolve(Buffer.from(msg.png.buffer, msg.png.byteOffset, msg.png.byteLength));
-      else waiter.reject(new Error(`chart rendering failed: ${msg.error ?? 'unknown error'}`));
+      const job = finish(msg.id);
+      if (job) {
+        if (msg.png) job.resolve(Buffer.from(msg.png.buffer, msg.png.byteOffset, msg.png.byteLength));
+        else job.reject(new Error(`chart rendering failed: ${msg.error ?? 'unknown error'}`));
+      }
+      pump();
     });
-    w.on('error', (err) => failAll(new Error(`chart renderer crashed: ${err.message}`)));
-    w.on('exit', () => {
+    const lost = (reason: string) => {
       if (worker === w) worker = undefined;
-      failAll(new Error('chart renderer stopped'));
-    });
+      if (current?.worker === w) finish(current.job.id)?.reject(new Error(reason));
+      pump();
+    };
+    w.on('error', (err) => lost(`chart renderer crashed: ${err.message}`));
+    w.on('exit', () => lost('chart renderer stopped'));
     return w;
+  };
+  const pump = () => {
+    if (closed || current || queue.length === 0) return;
+    const job = queue.shift()!;
+    const w = (worker ??= start());
+    const timer = setTimeout(() => {
+      finish(job.id)?.reject(new Error(`chart rendering took longer than ${timeoutMs} ms`));
+      replaceWorker(w);
+      pump();
+    }, timeoutMs);
+    timer.unref();
+    current = { job, timer, worker: w };
+    w.postMessage(job.message);
   };
   return {
     render(spec) {
-      worker ??= start();
+      if (closed) return Promise.reject(new Error('chart renderer closed'));
       const id = ++seq;
-      const target = worker;
       return new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          settle(id);
-          reject(new Error(`chart rendering took longer than ${timeoutMs} ms`));
-          if (worker === target) worker = undefined;
-          void target.terminate();
-        }, timeoutMs);
-        timer.unref();
-        waiting.set(id, { resolve, reject, timer });
-        target.postMessage({ id, option: echartsOption(spec), width: CHART_WIDTH, height: chartHeight(spec.panels.length) });
+        queue.push({ id, message: { id, option: echartsOption(spec), width: CHART_WIDTH, height: chartHeight(spec.panels.length) }, resolve, reject });
+        pump();
       });
     },
     async close() {
+      closed = true;
       const w = worker;
       worker = undefined;
-      failAll(new Error('chart renderer closed'));
+      const error = new Error('chart renderer closed');
+      if (current) finish(current.job.id)?.reject(error);
+      for (const job of queue.splice(0)) job.reject(error);
       await w?.terminate();
     },
   };

@@ -54,3 +54,28 @@ describe('rendering a chart to PNG (ECharts SVG in a worker, resvg with the ship
     expect(countColour(img, disk!, [0x05, 0x96, 0x69])).toBeGreaterThan(200);
   }, 30_000);
 });
+
+describe('a storm of charts on one renderer', () => {
+  it('times each chart on its own drawing, not on its wait in the queue: 40 charts at once all render', async () => {
+    // One render takes 50-150 ms, so 40 queued charts take seconds: longer than the timeout for the last ones
+    // had the clock started when they were asked for (before: those timed out and took the worker, and every
+    // chart still waiting, down with them).
+    const renderer = createChartRenderer({ timeoutMs: 1_500 });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 40 }, (_, n) => renderer.render(spec((i) => (i < n * 5 ? 0.002 : 0.03)))));
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      for (const r of results) expect(decodePng((r as PromiseFulfilledResult<Buffer>).value).width).toBe(CHART_WIDTH);
+    } finally {
+      await renderer.close();
+    }
+  }, 60_000);
+
+  it('refuses new work once closed and fails what was still queued', async () => {
+    const renderer = createChartRenderer();
+    const queued = [renderer.render(spec(() => 0.01)), renderer.render(spec(() => 0.02))];
+    await renderer.close();
+    const settled = await Promise.allSettled(queued);
+    expect(settled.map((r) => (r.status === 'rejected' ? String(r.reason) : 'drawn'))).toEqual(['Error: chart renderer closed', 'Error: chart renderer closed']);
+    await expect(renderer.render(spec(() => 0.01))).rejects.toThrow('chart renderer closed');
+  });
+});
