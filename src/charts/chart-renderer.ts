@@ -27,11 +27,16 @@ interface Job {
  * not its wait behind a storm's other charts on a busy host. A render that times out fails alone; the
  * worker (it may be stuck in native code) is replaced and the queue goes on.
  */
+/** Loading ECharts and resvg into a fresh worker; generous, since a busy host may take seconds. */
+const STARTUP_TIMEOUT_MS = 30_000;
+
 export function createChartRenderer(options: { timeoutMs?: number; niceness?: number } = {}): ChartRenderer {
   const timeoutMs = options.timeoutMs ?? 10_000;
   // Background work: the render thread runs niced (10) so acks win the CPU (the `charts` bench measures both).
   const niceness = options.niceness ?? 10;
   let worker: Worker | undefined;
+  /** Workers that finished loading: a chart is handed only to one of these. */
+  const ready = new WeakSet<Worker>();
   let seq = 0;
   const queue: Job[] = [];
   let current: { job: Job; timer: NodeJS.Timeout; worker: Worker } | undefined;
@@ -51,7 +56,19 @@ export function createChartRenderer(options: { timeoutMs?: number; niceness?: nu
   const start = () => {
     const w = new Worker(new URL('./render-worker.mjs', import.meta.url), { workerData: { fontFiles: CHART_FONT_FILES, niceness } });
     w.unref();
-    w.on('message', (msg: { id: number; png?: Uint8Array; error?: string }) => {
+    // A worker that cannot even load fails the chart that waited for it, and the next one tries a new worker.
+    const loading = setTimeout(() => {
+      queue.shift()?.reject(new Error(`chart renderer did not start within ${STARTUP_TIMEOUT_MS} ms`));
+      replaceWorker(w);
+      pump();
+    }, STARTUP_TIMEOUT_MS);
+    loading.unref();
+    w.on('message', (msg: { ready?: true; id: number; png?: Uint8Array; error?: string }) => {
+      if (msg.ready) {
+        clearTimeout(loading);
+        ready.add(w);
+        return pump();
+      }
       const job = finish(msg.id);
       if (job) {
         if (msg.png) job.resolve(Buffer.from(msg.png.buffer, msg.png.byteOffset, msg.png.byteLength));
@@ -60,8 +77,12 @@ export function createChartRenderer(options: { timeoutMs?: number; niceness?: nu
       pump();
     });
     const lost = (reason: string) => {
+      clearTimeout(loading);
       if (worker === w) worker = undefined;
       if (current?.worker === w) finish(current.job.id)?.reject(new Error(reason));
+      // One that died while loading takes a waiting chart with it, so a renderer that cannot start fails
+      // charts one by one instead of restarting forever.
+      else if (!ready.has(w) && !closed) queue.shift()?.reject(new Error(reason));
       pump();
     };
     w.on('error', (err) => lost(`chart renderer crashed: ${err.message}`));
@@ -70,8 +91,9 @@ export function createChartRenderer(options: { timeoutMs?: number; niceness?: nu
   };
   const pump = () => {
     if (closed || current || queue.length === 0) return;
-    const job = queue.shift()!;
     const w = (worker ??= start());
+    if (!ready.has(w)) return;
+    const job = queue.shift()!;
     const timer = setTimeout(() => {
       finish(job.id)?.reject(new Error(`chart rendering took longer than ${timeoutMs} ms`));
       replaceWorker(w);

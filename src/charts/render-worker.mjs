@@ -43,3 +43,6 @@ parentPort?.on('message', ({ id, option, width, height }) => {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
 });
+
+// Loaded (ECharts, resvg, the font list): the renderer starts timing charts from here, not from the spawn.
+parentPort?.postMessage({ ready: true });
