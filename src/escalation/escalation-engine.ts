@@ -3,7 +3,7 @@ import type { Services } from '../app/services';
 import type { Incident } from '../incidents/incident-store';
 import { buildPacket, type EscalationPacket } from './escalation-packet';
 import { INITIAL_STATE, transition, type EscalationEvent } from './escalation-machine';
-import type { EscalationRecord, EscalationStore, NewEscalation } from './escalation-store';
+import type { EscalationRecord, NewEscalation } from './escalation-store';
 import type { DiagnosisStore } from '../diagnosis/diagnosis-store';
 import { incidentHistory } from './packet-history';
 import { planEffects } from './plan-effects';

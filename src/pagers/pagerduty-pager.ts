@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { delivered, failedForGood, failedForNow, type DeliveryResult } from './delivery-result';
-import { networkErrorText, postJson } from './post-json';
+import { networkErrorText, postJson, type JsonPostResult } from './post-json';
 
 export type PagerdutyAction = 'trigger' | 'acknowledge' | 'resolve';
 
@@ -47,7 +47,7 @@ export function pagerdutyBody(event: PagerdutyEvent): Record<string, unknown> {
  * retried; 429 and 5xx are, as are network errors and timeouts.
  */
 export async function sendPagerdutyEvent(url: string, event: PagerdutyEvent, timeoutMs: number): Promise<DeliveryResult> {
-  let res;
+  let res: JsonPostResult;
   try {
     res = await postJson(url, pagerdutyBody(event), { timeoutMs });
   } catch (err) {

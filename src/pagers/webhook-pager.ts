@@ -1,5 +1,5 @@
 import { delivered, failedForGood, failedForNow, type DeliveryResult } from './delivery-result';
-import { networkErrorText, postJson } from './post-json';
+import { networkErrorText, postJson, type JsonPostResult } from './post-json';
 
 export interface WebhookEvent {
   url: string;
@@ -17,7 +17,7 @@ export interface WebhookEvent {
 export async function sendWebhook(event: WebhookEvent, timeoutMs: number): Promise<DeliveryResult> {
   const headers: Record<string, string> = { 'idempotency-key': event.idempotencyKey, 'user-agent': 'stemedb-chatops' };
   if (event.token) headers.authorization = `Bearer ${event.token}`;
-  let res;
+  let res: JsonPostResult;
   try {
     res = await postJson(event.url, event.body, { headers, timeoutMs });
   } catch (err) {

@@ -35,19 +35,19 @@ export function toPlainText(mrkdwn: string, options: PlainTextOptions = {}): str
 
 /** A fenced block on lines of its own, verbatim apart from Slack's three HTML escapes. */
 function codeBlock(code: string): string {
-  return `\n${unescape(code.replace(/^\n/, '').replace(/\n$/, ''))}\n`;
+  return `\n${unescapeHtml(code.replace(/^\n/, '').replace(/\n$/, ''))}\n`;
 }
 
 function prose(text: string, options: PlainTextOptions): string {
   // Inline code spans keep their content verbatim; only the text around them is converted.
   return text
     .split(/`([^`\n]*)`/)
-    .map((part, i) => (i % 2 === 1 ? unescape(part) : markup(part, options)))
+    .map((part, i) => (i % 2 === 1 ? unescapeHtml(part) : markup(part, options)))
     .join('');
 }
 
 function markup(text: string, { userName }: PlainTextOptions): string {
-  return unescape(
+  return unescapeHtml(
     text
       .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
       .replace(/<(https?:[^>]+)>/g, '$1')
@@ -66,6 +66,6 @@ function markup(text: string, { userName }: PlainTextOptions): string {
   );
 }
 
-function unescape(text: string): string {
+function unescapeHtml(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

@@ -35,7 +35,7 @@ describe('the local shell: a sparkline in the diagnosis and the PNG with --chart
       for (let attempt = 0; attempt < 6 && !sparkline.test(stdout); attempt++) {
         await new Promise((r) => setTimeout(r, attempt === 0 ? 16_000 : 8_000));
         child.stdin.write('diagnose stemedb-1\n');
-        await waitFor(/Diagnosed in[^]*Diagnosed in/, 30_000);
+        await waitFor(/Diagnosed in[\s\S]*Diagnosed in/, 30_000);
       }
       const spark = await waitFor(sparkline, 30_000);
       expect(spark[1]!.length).toBeGreaterThanOrEqual(2);

@@ -341,8 +341,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   function handleUpload(fileId: string, raw: Buffer, res: ServerResponse): void {
     const failure = takeFailure(UPLOAD_URL);
     const upload = uploads.find((u) => u.fileId === fileId);
-    if (failure && 'status' in failure) return send(res, failure.status, 'upload failed');
-    if (!upload) return send(res, 404, 'no such upload');
+    if (failure && 'status' in failure) {
+      send(res, failure.status, 'upload failed');
+      return;
+    }
+    if (!upload) {
+      send(res, 404, 'no such upload');
+      return;
+    }
     upload.bytes = Buffer.from(raw);
     upload.uploadedAt = Date.now();
     send(res, 200, `OK - ${raw.length}`);

@@ -40,7 +40,7 @@ function produced(parsed: ParsedExposition): string[] {
 const keys = (samples: readonly ExpectedSample[] = []) => samples.map((s) => key(s)).sort();
 
 /** Whether the parser's reading matches one acceptable reading; the reason when it does not. */
-export function matches(parsed: ParsedExposition, reading: Reading): string | undefined {
+function matches(parsed: ParsedExposition, reading: Reading): string | undefined {
   const got = produced(parsed);
   if (reading.error) {
     if (parsed.errorCount === 0) return 'expected the bad line to be reported, got no error';

@@ -48,7 +48,7 @@ describe.runIf(requirePostgresOrSkip())('periodic duties once per period across 
     const first = await a.claim('chain_check', hour, 'replica-a', 200);
     expect(first).toMatchObject({ attempt: 1, takeover: false });
     expect(await b.claim('chain_check', hour, 'replica-b', 200)).toBeUndefined();
-    let second;
+    let second: Awaited<ReturnType<typeof b.claim>>;
     for (const deadline = Date.now() + 10_000; !second && Date.now() < deadline; ) {
       second = await b.claim('chain_check', hour, 'replica-b', 60_000);
       if (!second) await new Promise((r) => setTimeout(r, 20));
