@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { diagnosedDetail } from '../timeline/timeline-events';
 import type { Services } from '../app/services';
-import { type Clock } from '../ops/clock';
+import type { Clock } from '../ops/clock';
 import type { Lease } from '../store/lease';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { Incident } from '../incidents/incident-store';

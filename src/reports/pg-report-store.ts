@@ -1,4 +1,3 @@
-
 import type { PgSession } from '../store/postgres/pg-session';
 import { parsedOrThrow } from '../store/postgres/pg-row-values';
 import type { ReportStore } from './report-store';
