@@ -134,7 +134,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   stoppers.push(() => compaction.stop());
   // One lease owner per process: the alert jobs and outbox pages it works on carry it (README "Restarts").
   const lease = { owner: createLeaseOwner(), ttlMs: config.store.leaseTtl };
-  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork, lease });
+  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork, lease, directory: slack?.directory });
   stoppers.push(() => alerts.stop());
   const escalations = new EscalationService(services, {
     pagerdutyUrl: services.pagerdutyEventsUrl,
