@@ -9,6 +9,8 @@ import type { AlertStore, AlertThread } from './alert-store';
 import { headerView } from './alert-views';
 import { incidentMemory } from './incident-memory';
 import type { KeyedLock } from './keyed-lock';
+import type { SlackDirectory } from '../pagers/slack-directory';
+import type { Lease } from '../store/lease';
 
 /** What the alert jobs share. */
 /** What the alerts feature uses of the bot (not the whole Services). */
@@ -19,6 +21,10 @@ export interface AlertContext {
   alerts: AlertStore;
   jobs: JobQueue;
   locks: KeyedLock;
+  /** This process's lease: also its claim on the storm summaries it posts (see postOnce). */
+  lease: Lease;
+  /** Where a summary an earlier holder may have posted is looked for (none in the shell). */
+  directory: SlackDirectory | undefined;
   /** The diagnosis of issue 3 (replaceable in benchmarks). */
   diagnose(node: NodeConfig): Promise<DiagnosisResult>;
   /** Wakes the worker after a job enqueued more work. */

@@ -37,6 +37,9 @@ export interface AlertThread {
   escalationClosed: boolean;
 }
 
+/** How stale a storm summary's `last_added_at` may get before an intake refreshes it (far below its 30 min window). */
+export const SUMMARY_REFRESH_MS = 10_000;
+
 export interface AlertSummary {
   id: number;
   alertname: string;
@@ -67,7 +70,10 @@ export interface AlertStore {
   openThreadsOfNode(node: string, states: readonly DiagState[]): Promise<AlertThread[]>;
   /** Claims the node's incidents awaiting a diagnosis (awaiting -> running). */
   claimForDiagnosis(node: string): Promise<AlertThread[]>;
-  /** The alert name's summary still collecting members (added to since `activeSince`), or a new one. */
+  /**
+   * The alert name's summary still collecting members (added to since `activeSince`), or a new one. The stored
+   * `lastAddedAt` is refreshed at most every SUMMARY_REFRESH_MS, so a storm's intakes do not all write its row.
+   */
   summaryFor(alertname: string, channel: string, at: Date, activeSince: Date): Promise<AlertSummary>;
   summary(id: number): Promise<AlertSummary | undefined>;
   setSummaryMessage(id: number, ts: string, hash: string | null): Promise<void>;
@@ -204,7 +210,8 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
         .prepare('SELECT * FROM alert_summaries WHERE alertname = ? AND channel = ? AND last_added_at >= ? ORDER BY id DESC LIMIT 1')
         .get(alertname, channel, activeSince.toISOString()) as SummaryRow | undefined;
       if (row) {
-        db.prepare('UPDATE alert_summaries SET last_added_at = ? WHERE id = ?').run(at.toISOString(), row.id);
+        // As on PostgreSQL: refreshed at most every SUMMARY_REFRESH_MS (there, every write holds the row to commit).
+        db.prepare('UPDATE alert_summaries SET last_added_at = ? WHERE id = ? AND last_added_at < ?').run(at.toISOString(), row.id, new Date(at.getTime() - SUMMARY_REFRESH_MS).toISOString());
         return summaryFromRow({ ...row, last_added_at: at.toISOString() });
       }
       const id = Number(

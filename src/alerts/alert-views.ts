@@ -8,6 +8,7 @@ import { formatPercent } from '../render/format';
 import type { KnownBlock, View } from '../surfaces/view';
 import { escapeMrkdwn, formatDuration, formatUtc, plainTextSafe, slackLink } from './alert-format';
 import type { StoredAlert } from './alert-store';
+import { threadMarker } from '../pagers/post-once';
 
 /** The alert header's own button; the others are the diagnosis buttons other features listen on. */
 export const ALERT_ACTIONS = { silence: 'alert_silence' } as const;
@@ -69,7 +70,8 @@ export function headerView(input: HeaderInput): View {
     section([status, nodeLine, `*Severity:* ${escapeMrkdwn(severity)}`, rate].filter(Boolean).join('\n')),
   ];
   if (input.memory.length > 0) blocks.push(context(`:brain: ${input.memory.join(' ')}`));
-  blocks.push(context([...links, `incident \`${incident.id}\``].join(' · ')));
+  // The marker: a replica taking over a post whose holder died finds this header instead of posting another.
+  blocks.push({ ...context([...links, `incident \`${incident.id}\``].join(' · ')), block_id: threadMarker(incident.id) } as KnownBlock);
   const buttons = resolved ? [] : headerButtons(incident, input.silenceLabel);
   if (buttons.length > 0) blocks.push(actions(buttons, `alert:${incident.id}`));
 

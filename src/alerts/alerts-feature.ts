@@ -5,6 +5,7 @@ import { diagnoseNode } from '../diagnosis/diagnose-node';
 import type { DiagnosisResult } from '../diagnosis/types';
 import type { HttpRoute } from '../http/http-route';
 import type { Lease } from '../store/lease';
+import type { SlackDirectory } from '../pagers/slack-directory';
 import type { AlertContext, AlertServices } from './alert-context';
 import type { JobQueue } from './alert-jobs';
 import type { AlertStore } from './alert-store';
@@ -35,6 +36,8 @@ export interface AlertsFeatureOptions {
   diagnose?: (node: NodeConfig) => Promise<DiagnosisResult>;
   /** The schema gate (PostgreSQL replicas): false stops the worker claiming jobs. */
   mayWork?: () => boolean;
+  /** Slack's read side: a storm summary whose poster died is looked for before posting it again. */
+  directory?: SlackDirectory;
 }
 
 /** Alert threads (SPEC 4.2): the webhook, the durable work queue and the worker that posts and diagnoses. */
@@ -47,6 +50,8 @@ export function createAlertsFeature(services: AlertServices, options: AlertsFeat
     alerts: store,
     jobs,
     locks: new KeyedLock(),
+    lease: options.lease,
+    directory: options.directory,
     diagnose: options.diagnose ?? ((node) => diagnoseNode(services, node)),
     kick: () => worker.kick(),
   };

@@ -2,12 +2,14 @@ import type { PgSession } from '../store/postgres/pg-session';
 import { isoOf, numberOf, numberOrNull } from '../store/postgres/pg-row-values';
 import {
   storedAlertSchema,
+  SUMMARY_REFRESH_MS,
   summaryFromRow,
   THREAD_PATCH_COLUMNS,
   threadFromRow,
   type AlertStore,
   type AlertSummary,
   type AlertThread,
+  type DiagState,
   type StoredAlert,
   type SummaryRow,
   type ThreadPatch,
@@ -94,15 +96,23 @@ export function createPgAlertStore(session: PgSession): AlertStore {
     },
     summaryFor(alertname, channel, at, activeSince) {
       return session.withTx(async () => {
-        // Two replicas opening a storm's summary at once would each insert one: a transaction-scoped advisory
-        // lock on (alertname, channel) makes the second find the first's.
-        await session.run("SELECT pg_advisory_xact_lock(hashtextextended('alert_summary:' || $1 || ':' || $2, 0))", [alertname, channel]);
-        const row = await session.one<PgSummaryRow>(
-          `SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE alertname = $1 AND channel = $2 AND last_added_at >= $3 ORDER BY id DESC LIMIT 1`,
-          [alertname, channel, activeSince],
-        );
+        const find = () =>
+          session.one<PgSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE alertname = $1 AND channel = $2 AND last_added_at >= $3 ORDER BY id DESC LIMIT 1`, [
+            alertname,
+            channel,
+            activeSince,
+          ]);
+        let row = await find();
+        if (!row) {
+          // Two replicas opening a storm's summary at once would each insert one: a transaction-scoped advisory
+          // lock on (alertname, channel) makes the second find the first's. Taken only when none is found: held
+          // to the end of the webhook's transaction, it would otherwise queue every intake of the storm.
+          await session.run("SELECT pg_advisory_xact_lock(hashtextextended('alert_summary:' || $1 || ':' || $2, 0))", [alertname, channel]);
+          row = await find();
+        }
         if (row) {
-          await session.run('UPDATE alert_summaries SET last_added_at = $1 WHERE id = $2', [at, row.id]);
+          // Refreshed at most every few seconds, for the same reason: the row lock of the update lasts to commit.
+          await session.run('UPDATE alert_summaries SET last_added_at = $1 WHERE id = $2 AND last_added_at < $3', [at, row.id, new Date(at.getTime() - SUMMARY_REFRESH_MS)]);
           return fromSummaryRow({ ...row, last_added_at: at });
         }
         const created = await session.one<PgSummaryRow>(

@@ -1,6 +1,7 @@
 import type { Repositories, UnitOfWork } from '../app/repositories';
 import type { Services } from '../app/services';
 import { alertProblem } from '../incidents/incident-problem';
+import type { JobKind, JobQueue } from './alert-jobs';
 import type { StoredAlert } from './alert-store';
 import { endedAt, episodeOf, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 
@@ -22,8 +23,10 @@ export interface IntakeDeps {
   store: Pick<UnitOfWork, 'withTx'>;
 }
 
-/** The repositories one alert's savepoint writes through. */
-type IntakeTx = Pick<Repositories, 'incidents' | 'alerts' | 'jobs'>;
+/** The repositories one alert's savepoint writes through; its jobs are enqueued after every alert (see below). */
+type IntakeTx = Pick<Repositories, 'incidents' | 'alerts'> & { jobs: Pick<JobQueue, 'enqueue'> };
+
+type Enqueued = { kind: JobKind; target: string; at: Date };
 
 /** A storm's summary keeps collecting its alert name's alerts while they keep coming. */
 const SUMMARY_ACTIVE_MS = 30 * 60_000;
@@ -38,19 +41,38 @@ export async function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayloa
   const channel = deps.services.config.slack.alertChannel;
   if (!channel) throw new Error('slack.alertChannel is not configured');
   const result: IntakeResult = { received: payload.alerts.length, opened: 0, repeated: 0, resolved: 0, ignored: 0, stormed: 0, failed: 0, failures: [] };
-  await deps.store.withTx(async () => {
+  await deps.store.withTx(async (outer) => {
+    const jobs = new Map<string, Enqueued>();
+    // Opening an incident locks its node to commit (PostgreSQL): all of this webhook's, in one order, first,
+    // or two webhooks naming the same nodes in other orders deadlock. Alerts still go in payload order (the
+    // first ones of a storm get their own threads).
+    const { config, inventory } = deps.services;
+    await outer.incidents.lockForOpen(
+      payload.alerts.filter((a) => a.status === 'firing').map((a) => ({ node: nodeFor(inventory, a.labels[config.stemedb.alertNodeLabel] ?? null)?.name ?? null, fingerprint: a.fingerprint, episode: episodeOf(a) })),
+    );
     // One alert after the other: savepoints of one transaction must not interleave.
     for (const alert of payload.alerts) {
       // A nested withTx is a SAVEPOINT: a throw undoes this alert's writes; its counts are kept apart until
       // it committed.
       const counts = { ...result, failures: [] as string[] };
+      const mine: Enqueued[] = [];
+      const collect = { enqueue: async (kind: JobKind, target: string, when: Date) => void mine.push({ kind, target, at: when }) };
       try {
-        await deps.store.withTx(async (tx) => (alert.status === 'firing' ? recordFiring(deps, tx, alert, channel, at, counts) : recordResolved(tx, alert, at, counts)));
+        await deps.store.withTx(async (tx) => {
+          const intake: IntakeTx = { incidents: tx.incidents, alerts: tx.alerts, jobs: collect };
+          return alert.status === 'firing' ? recordFiring(deps, intake, alert, channel, at, counts) : recordResolved(intake, alert, at, counts);
+        });
         Object.assign(result, { ...counts, failures: result.failures });
+        for (const job of mine) if (!jobs.has(`${job.kind}:${job.target}`)) jobs.set(`${job.kind}:${job.target}`, job);
       } catch (err) {
         result.failed++;
         result.failures.push(`${alert.fingerprint}: ${err instanceof Error ? err.message : String(err)}`);
       }
+    }
+    // Jobs go in last, in one order for every transaction: a pending job's unique key is locked until commit,
+    // and two webhooks naming the same nodes in other orders would otherwise deadlock on PostgreSQL.
+    for (const job of [...jobs.values()].sort((a, b) => (a.kind === b.kind ? (a.target < b.target ? -1 : a.target > b.target ? 1 : 0) : a.kind < b.kind ? -1 : 1))) {
+      await outer.jobs.enqueue(job.kind, job.target, job.at);
     }
   });
   return result;

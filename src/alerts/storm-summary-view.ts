@@ -18,7 +18,7 @@ const LINES_PER_SECTION = 25;
  * A storm's one message per alert name: a line per node (firing/resolved counts, the diagnosis gist), updated
  * in place instead of a message per alert.
  */
-export function stormSummaryView(alertname: string, members: readonly SummaryMember[], threshold: number, windowMs: number): View {
+export function stormSummaryView(alertname: string, members: readonly SummaryMember[], threshold: number, windowMs: number, marker?: string): View {
   const byNode = new Map<string, SummaryMember[]>();
   for (const m of members) {
     const key = m.incident.node ?? `${m.nodeLabel ?? '(no node label)'} (not in the inventory)`;
@@ -30,7 +30,8 @@ export function stormSummaryView(alertname: string, members: readonly SummaryMem
   const more = lines.length - shown.length;
   const title = `:rotating_light: Alert storm: ${alertname} on ${byNode.size} node(s), ${firingNodes} still firing`;
   const intro = `More than ${threshold} new alerts in ${formatDuration(windowMs)}: one summary per alert name, updated in place. Each node's diagnosis is in this thread.`;
-  const blocks: KnownBlock[] = [header(plainTextSafe(title)), context(intro)];
+  // `marker`: the summary's post is found by it when its poster died before recording it.
+  const blocks: KnownBlock[] = [header(plainTextSafe(title)), marker ? ({ ...context(intro), block_id: marker } as KnownBlock) : context(intro)];
   for (let i = 0; i < shown.length; i += LINES_PER_SECTION) blocks.push(section(shown.slice(i, i + LINES_PER_SECTION).map((l) => l.markdown).join('\n')));
   if (more > 0) blocks.push(context(`…and ${more} more node(s)`));
   // Alert names and node labels come from Alertmanager: escaped in the fallback text as in the blocks.

@@ -66,9 +66,9 @@ async function openThread(ctx: AlertContext, incident: Incident, thread: AlertTh
     await incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: summary.channel, ts: summary.ts, storm: true });
     return;
   }
-  const post = async () => {
+  const post = async (beforeSend: () => Promise<void>) => {
     const header = await currentHeader(ctx, incident, thread);
-    const posted = await ctx.services.messenger.post(alertChannel(ctx), header, { priority: 'status' });
+    const posted = await ctx.services.messenger.post(alertChannel(ctx), header, { priority: 'status', beforeSend });
     await incidents.setThread(incident.id, posted.channel, posted.ts);
     await ctx.alerts.update(incident.id, { headerHash: viewHash(header) });
     await incidents.addEvent(incident.id, 'thread_posted', now, 'bot', { channel: posted.channel, ts: posted.ts });

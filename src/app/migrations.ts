@@ -7,6 +7,7 @@ import { INCIDENT_MIGRATIONS } from '../incidents/incident-migrations';
 import { REPORT_MIGRATIONS } from '../reports/report-store';
 import { SLACK_PACE_MIGRATIONS } from '../slack/slack-pace';
 import { DELIVERY_DEDUPE_MIGRATIONS } from '../store/delivery-dedupe';
+import { POST_CLAIM_MIGRATIONS } from '../store/post-claims';
 import type { Migration } from '../store/database';
 import { PROCESS_LOCK_MIGRATIONS } from '../store/process-lock';
 
@@ -133,5 +134,6 @@ export const MIGRATIONS: Migration[] = [
   ...REPORT_MIGRATIONS,
   ...DELIVERY_DEDUPE_MIGRATIONS,
   ...SLACK_PACE_MIGRATIONS,
+  ...POST_CLAIM_MIGRATIONS,
   ...DIAGNOSIS_MIGRATIONS,
 ];

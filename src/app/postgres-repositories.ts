@@ -14,6 +14,7 @@ import { createPgTimelineLog } from '../timeline/pg-timeline-log';
 import { withTimeout, type Repositories, type UnitOfWork } from './repositories';
 import { createPgSlackPace } from '../slack/pg-slack-pace';
 import { createPgDeliveryDedupe } from '../store/postgres/pg-delivery-dedupe';
+import { createPgPostClaims } from '../store/postgres/pg-post-claims';
 // Each repository's PostgreSQL adapter lives beside its SQLite one (e.g. src/alerts/pg-alert-store.ts).
 
 export interface PostgresRepositoryOptions {
@@ -43,6 +44,7 @@ export function createPostgresUnitOfWork(pool: pg.Pool, options: PostgresReposit
     outbox: createPgPageOutbox(session),
     deliveries: createPgDeliveryDedupe(session),
     slackPace: createPgSlackPace(session),
+    postClaims: createPgPostClaims(session),
   };
   return Object.freeze({
     ...repositories,

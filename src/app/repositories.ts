@@ -10,6 +10,7 @@ import type { ReportStore } from '../reports/report-store';
 import type { SlackPace } from '../slack/slack-pace';
 import type { AuditLog } from '../store/audit-log';
 import type { DeliveryDedupe } from '../store/delivery-dedupe';
+import type { PostClaims } from '../store/post-claims';
 import type { TimelineLog } from '../timeline/timeline-log';
 
 /**
@@ -33,6 +34,8 @@ export interface Repositories {
   deliveries: DeliveryDedupe;
   /** Send slots per Slack channel (and app-wide method tier), shared by every replica of the app. */
   slackPace: SlackPace;
+  /** Thread-opening posts (headers, storm summaries) leased to one process, so they go out once. */
+  postClaims: PostClaims;
 }
 
 /**

@@ -134,7 +134,7 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const compaction = createCompactionService(services, store.compactionLocks, { lease, mayWork: opened.mayWork });
   services.compaction = compaction;
   stoppers.push(() => compaction.stop());
-  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork, lease });
+  const alerts = createAlertsFeature(services, { mayWork: opened.mayWork, lease, directory: slack?.directory });
   stoppers.push(() => alerts.stop());
   const escalations = new EscalationService(services, {
     pagerdutyUrl: services.pagerdutyEventsUrl,

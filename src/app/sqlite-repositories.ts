@@ -10,6 +10,7 @@ import { createReportStore, type ReportStore } from '../reports/report-store';
 import { createSqliteSlackPace, type SlackPace } from '../slack/slack-pace';
 import { createSqliteAuditLog, type AuditLog } from '../store/audit-log';
 import { createSqliteDeliveryDedupe, type DeliveryDedupe } from '../store/delivery-dedupe';
+import { createSqlitePostClaims, type PostClaims } from '../store/post-claims';
 import type { Db } from '../store/database';
 import { asyncRepository, createTxGate } from '../store/sqlite/tx-gate';
 import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log';
@@ -38,6 +39,7 @@ export function createSqliteUnitOfWork(db: Db, options: SqliteRepositoryOptions 
     reports: asyncRepository<ReportStore>(createReportStore(db), gate),
     deliveries: asyncRepository<DeliveryDedupe>(createSqliteDeliveryDedupe(db), gate),
     slackPace: asyncRepository<SlackPace>(createSqliteSlackPace(db), gate),
+    postClaims: asyncRepository<PostClaims>(createSqlitePostClaims(db), gate),
   };
   return Object.freeze({
     ...repositories,

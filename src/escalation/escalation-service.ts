@@ -97,7 +97,7 @@ export class EscalationService implements EscalationPort {
   }
 
   /** The incident's thread, posted by `post` unless it exists or is being posted (see PageDelivery). */
-  ensureThread(incidentId: string, post: () => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined> {
+  ensureThread(incidentId: string, post: (beforeSend: () => Promise<void>) => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined> {
     return this.delivery.ensureThread(incidentId, post);
   }
 

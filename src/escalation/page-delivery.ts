@@ -1,9 +1,11 @@
 import { chartAfterPage } from '../charts/thread-charts';
 import type { Services } from '../app/services';
 import type { DeliveryResult } from '../pagers/delivery-result';
+import { postOnce, threadMarker } from '../pagers/post-once';
 import type { SlackDirectory } from '../pagers/slack-directory';
 import type { Lease, LeaseToken } from '../store/lease';
 import { slackUpdate } from '../pagers/slack-pager';
+import type { UnitOfWork } from '../app/repositories';
 import type { EscalationEngine, EscalationRepositories } from './escalation-engine';
 import { escalationHeaderView, levelPostView, type TargetOutcome } from './escalation-views';
 import { markerOf, type OutboxRow } from './outbox-rows';
@@ -24,7 +26,7 @@ const poolOf = (row: OutboxRow): Pool => (row.reachesHuman || row.kind === 'slac
 export interface DeliveryDeps {
   services: Pick<Services, 'config' | 'log' | 'messenger' | 'now' | 'metrics' | 'secret' | 'charts'>;
   engine: EscalationEngine;
-  store: EscalationRepositories;
+  store: EscalationRepositories & Pick<UnitOfWork, 'postClaims'>;
   retry: RetryPolicy;
   pagerdutyUrl: string;
   requestTimeoutMs: number;
@@ -167,14 +169,16 @@ export class PageDelivery {
 
   /** The incident's thread; an incident opened by escalation gets a header in the alert channel first. */
   private thread(row: OutboxRow): Promise<Thread | undefined> {
-    return this.ensureThread(row.incidentId, () => this.postHeader(row));
+    return this.ensureThread(row.incidentId, (beforeSend) => this.postHeader(row, beforeSend));
   }
 
   /**
    * The incident's thread, posting it with `post` unless it exists or a post of it is under way (then that
-   * one's result): the escalation header and an alert's header for one incident never both go out.
+   * one's result): the escalation header and an alert's header for one incident never both go out. Across
+   * processes the post is claimed in the store (`thread:<incident>`): another replica's post is waited for,
+   * and a claim taken over from a holder that died first looks for its header by the marker.
    */
-  ensureThread(incidentId: string, post: () => Promise<Thread | undefined>): Promise<Thread | undefined> {
+  ensureThread(incidentId: string, post: (beforeSend: () => Promise<void>) => Promise<Thread | undefined>): Promise<Thread | undefined> {
     // The look-up joins the map too: a caller arriving while it is read shares it (and the post), never posts twice.
     let pending = this.threads.get(incidentId);
     if (!pending) {
@@ -184,21 +188,42 @@ export class PageDelivery {
     return pending;
   }
 
-  private async existingThreadOr(incidentId: string, post: () => Promise<Thread | undefined>): Promise<Thread | undefined> {
-    const incident = await this.deps.store.incidents.get(incidentId);
-    if (incident?.channel && incident.threadTs) return { channel: incident.channel, ts: incident.threadTs };
-    return post();
+  private async existingThreadOr(incidentId: string, post: (beforeSend: () => Promise<void>) => Promise<Thread | undefined>): Promise<Thread | undefined> {
+    const { services, store } = this.deps;
+    const known = async () => {
+      const incident = await store.incidents.get(incidentId);
+      return incident?.channel && incident.threadTs ? { channel: incident.channel, ts: incident.threadTs } : undefined;
+    };
+    const first = await known();
+    if (first) return first;
+    const incident = await store.incidents.get(incidentId);
+    const result = await postOnce(
+      { claims: store.postClaims, lease: this.deps.lease, now: services.now, directory: this.directory },
+      {
+        key: `thread:${incidentId}`,
+        // Both headers go to the alert channel; an escalation without one posts in its origin channel (not looked in).
+        channel: services.config.slack.alertChannel,
+        marker: threadMarker(incidentId),
+        sinceMs: incident ? Date.parse(incident.openedAt) : 0,
+        known,
+        post,
+      },
+    );
+    if (!result) return undefined;
+    // Found rather than posted here (an earlier holder's post): the thread is recorded as the poster would have.
+    if (result.adopted && !(await known())) await store.incidents.setThread(incidentId, result.message.channel, result.message.ts);
+    return result.message;
   }
 
-  private async postHeader(row: OutboxRow): Promise<Thread | undefined> {
+  private async postHeader(row: OutboxRow, beforeSend: () => Promise<void>): Promise<Thread | undefined> {
     const { services, store } = this.deps;
     const incident = await store.incidents.get(row.incidentId);
     const escalation = await store.escalations.get(row.escalationId);
     const channel = services.config.slack.alertChannel ?? escalation?.originChannel ?? undefined;
     if (!incident || !channel) return undefined;
-    const marker = markerOf(`${incident.id}:header`);
-    const found = await this.directory?.findMarked({ channel }, marker, Date.parse(incident.openedAt));
-    const thread = found ?? (await services.messenger.post(channel, escalationHeaderView({ incidentId: incident.id, node: incident.node, by: escalation?.startedBy ?? 'bot', reasons: escalation?.reasons ?? [], marker }), { priority: 'page', mentionsOk: false }));
+    // An earlier holder's header (it died after posting) is looked for by ensureThread's claim.
+    const marker = threadMarker(incident.id);
+    const thread = await services.messenger.post(channel, escalationHeaderView({ incidentId: incident.id, node: incident.node, by: escalation?.startedBy ?? 'bot', reasons: escalation?.reasons ?? [], marker }), { priority: 'page', mentionsOk: false, beforeSend });
     await store.incidents.setThread(incident.id, thread.channel, thread.ts);
     return { channel: thread.channel, ts: thread.ts };
   }

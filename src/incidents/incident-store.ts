@@ -28,6 +28,12 @@ export interface IncidentStore {
    * adopts the node's incident that no alert has yet; a request without an alert joins any of the node's).
    */
   openOrGet(incident: NewIncident, at: Date): Promise<OpenResult>;
+  /**
+   * Inside a transaction that will call `openOrGet` for several of these: takes what those calls lock, in one
+   * order, up front (PostgreSQL: the per-node lock lasts to commit; two webhooks taking their nodes in other
+   * orders would deadlock). A no-op where writers are serialized anyway (SQLite).
+   */
+  lockForOpen(incidents: readonly Pick<NewIncident, 'node' | 'fingerprint' | 'episode'>[]): Promise<void>;
   /** Marks an alert resolved; says whether other alerts of its incident are still firing. */
   resolveAlert(fingerprint: string, at: Date): Promise<{ incident: Incident; othersFiring: number } | undefined>;
   /** The node's open incidents, newest first. */
@@ -151,6 +157,9 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
     return store.get(id)!;
   };
   const store: Sync<IncidentStore> = {
+    lockForOpen() {
+      // One writer at a time already (IMMEDIATE transactions behind the gate).
+    },
     openOrGet(incident, at) {
       return db.transaction((): OpenResult => {
         const found = belonging(incident, at);

@@ -108,10 +108,18 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
     return mustGet(id);
   };
 
+  /** What `openOrGet` locks to commit: the node (one incident per node and problem), else the alert's episode. */
+  const openLockKey = (incident: Pick<NewIncident, 'node' | 'fingerprint' | 'episode'>) =>
+    incident.node ? `node:${incident.node}` : incident.fingerprint && incident.episode ? `alert:${incident.fingerprint}:${incident.episode}` : undefined;
+
   const store: IncidentStore = {
+    async lockForOpen(incidents) {
+      const keys = [...new Set(incidents.map(openLockKey).filter((k): k is string => k !== undefined))].sort();
+      for (const key of keys) await session.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADVISORY_CLASS.incidentOpen, key]);
+    },
     openOrGet(incident, at) {
       return session.withTx(async (): Promise<OpenResult> => {
-        const lockKey = incident.node ? `node:${incident.node}` : incident.fingerprint && incident.episode ? `alert:${incident.fingerprint}:${incident.episode}` : undefined;
+        const lockKey = openLockKey(incident);
         if (lockKey) await session.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADVISORY_CLASS.incidentOpen, lockKey]);
         for (let attempt = 1; ; attempt++) {
           try {

@@ -18,7 +18,11 @@ const REPLIES: SlackMethod = 'conversations.replies';
 
 const messagesSchema = z.object({
   messages: z.array(z.object({ ts: z.string(), blocks: z.array(z.object({ block_id: z.string().optional() }).loose()).optional() }).loose()).default([]),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).loose().optional(),
 });
+
+/** Pages of history read for one look: a busy alert channel (a storm) has more than one page since `sinceMs`. */
+const MAX_PAGES = 10;
 
 const userSchema = z.object({ user: z.object({ deleted: z.boolean().optional(), is_bot: z.boolean().optional() }).loose() });
 
@@ -36,13 +40,20 @@ export function createSlackDirectory(queue: SlackQueue): SlackDirectory {
       }
       const threadTs = 'threadTs' in where ? where.threadTs : undefined;
       const oldest = (Math.floor(sinceMs / 1000) - 1).toString();
-      const answer = threadTs
-        ? await queue.send({ method: REPLIES, args: { channel, ts: threadTs, oldest, limit: 200 }, priority: 'page' })
-        : await queue.send({ method: HISTORY, args: { channel, oldest, limit: 100 }, priority: 'page' });
-      const { messages } = messagesSchema.parse(answer);
-      // Markers are unique per page, so any message carrying it is that page: no need to compare times.
-      const found = messages.find((m) => (m.blocks ?? []).some((b) => b.block_id === marker));
-      return found ? { channel, ts: found.ts } : undefined;
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const paging = cursor ? { cursor } : {};
+        const answer = threadTs
+          ? await queue.send({ method: REPLIES, args: { channel, ts: threadTs, oldest, limit: 200, ...paging }, priority: 'page' })
+          : await queue.send({ method: HISTORY, args: { channel, oldest, limit: 100, ...paging }, priority: 'page' });
+        const { messages, response_metadata } = messagesSchema.parse(answer);
+        // Markers are unique per page, so any message carrying it is that page: no need to compare times.
+        const found = messages.find((m) => (m.blocks ?? []).some((b) => b.block_id === marker));
+        if (found) return { channel, ts: found.ts };
+        cursor = response_metadata?.next_cursor || undefined;
+        if (!cursor) return undefined;
+      }
+      return undefined;
     },
     async userStatus(userId) {
       try {

@@ -9,6 +9,7 @@ export function createConsoleChat(printRaw: (text: string) => void, options: { c
   const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
   return {
     async post(channel, view, options) {
+      await options?.beforeSend?.(); // a lost claim drops the post here too
       if (!view.progress) print(`[${channel}${options?.threadTs ? ' thread' : ''}] ${view.text}`);
       return { channel, ts: ts() };
     },

@@ -18,6 +18,7 @@ export function createShellChat(print: (text: string) => void, options: { charts
   };
   return {
     async post(channel, view, options) {
+      await options?.beforeSend?.(); // a lost claim drops the post here too
       const ts = newTs();
       show(ts, `[${channel}${options?.threadTs ? ' thread' : ''}]`, view);
       return { channel, ts };

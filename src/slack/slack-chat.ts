@@ -10,6 +10,7 @@ export function createSlackChat(queue: SlackQueue): ChatPort {
       args: { channel, text: view.text, blocks: view.blocks, unfurl_links: false, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) },
       priority: options.priority ?? 'status',
       channel,
+      ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
     });
     return { channel: String(result.channel ?? channel), ts: String(result.ts) };
   };

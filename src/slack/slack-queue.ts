@@ -29,6 +29,8 @@ export interface SlackJob {
   channel?: string;
   /** Jobs with the same key replace each other while waiting: only the newest update of a message is sent. */
   coalesceKey?: string;
+  /** Runs right before the call leaves (after the pace's wait); a rejection drops the call and rejects its callers. */
+  beforeSend?: () => Promise<void>;
 }
 
 interface Pending extends SlackJob {
@@ -212,6 +214,14 @@ export class SlackQueue {
   }
 
   private async run(job: Pending): Promise<void> {
+    if (job.beforeSend) {
+      try {
+        await job.beforeSend();
+      } catch (err) {
+        job.waiters.forEach((w) => w.reject(err));
+        return;
+      }
+    }
     try {
       const result = (await this.client.apiCall(job.method, job.args)) as unknown as Record<string, unknown>;
       job.waiters.forEach((w) => w.resolve(result));

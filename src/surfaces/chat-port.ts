@@ -28,10 +28,21 @@ export interface UploadOptions {
   priority?: ChatPriority;
 }
 
+export interface PostOptions {
+  threadTs?: string;
+  priority?: ChatPriority;
+  mentionsOk?: boolean;
+  beforeSend?: () => Promise<void>;
+}
+
 /** Bot-initiated messages: alert threads, pages, progress, reports, charts. */
 export interface ChatPort {
-  /** Posts to a channel, or replies in a thread of it with `threadTs`; resolves with where the message is. */
-  post(channel: string, view: View, options?: { threadTs?: string; priority?: ChatPriority; mentionsOk?: boolean }): Promise<MessageRef>;
+  /**
+   * Posts to a channel, or replies in a thread of it with `threadTs`; resolves with where the message is.
+   * `beforeSend` runs right before the message leaves (after any wait for the channel's pace); a rejection
+   * drops the post, which rejects with it (a lease lost while waiting: another process posts it).
+   */
+  post(channel: string, view: View, options?: PostOptions): Promise<MessageRef>;
   update(channel: string, ts: string, view: View, priority?: ChatPriority): Promise<void>;
   /** A direct message to a user (Slack opens the DM channel first). */
   dm(userId: string, view: View, priority?: ChatPriority): Promise<MessageRef>;

@@ -164,6 +164,33 @@ describe('alert threads survive a restart of the bot', () => {
     }
   }, 60_000);
 
+  it('a header posted by a process killed before it recorded the ts is adopted by the takeover, not posted again', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'stemedb-alert-header-takeover-'));
+    const isHeader = (m: FakeMessage) => String(m.text).includes('DiskIOErrors on stemedb-2');
+    try {
+      const crashed = await spawnCrashBot(join(own, 'bot.sqlite'));
+      // Slack takes the header but its answer never comes back: the process dies between the post and its record.
+      fake.loseAnswers('chat.postMessage', true);
+      try {
+        await postWebhook(crashed.baseUrl, payload([alert({ fingerprint: 'fp-header-takeover', labels: { alertname: 'DiskIOErrors', instance: 'stemedb-2' } })]));
+        await fake.waitFor(() => headers().find(isHeader));
+      } finally {
+        await crashed.kill9();
+        fake.loseAnswers('chat.postMessage', false);
+      }
+      bot = await startBot({ dir: own, fake, sim, config: { store: { leaseTtl: LEASE_TTL } }, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
+      const header = headers().find(isHeader)!;
+      // The takeover found the header by its marker: the diagnosis goes in its thread, and no second header.
+      await fake.waitFor(() => replies(header).find((m) => String(m.text).includes('disk space exhausted')), 20_000);
+      await bot.runtime.alerts.worker.idle();
+      expect(headers().filter(isHeader)).toHaveLength(1);
+    } finally {
+      await bot?.stop();
+      bot = undefined;
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('loses nothing when the process is killed (SIGKILL) right after answering 200', async () => {
     const crashed = await spawnCrashBot(join(dir, 'bot.sqlite'));
     try {

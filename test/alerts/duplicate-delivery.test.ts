@@ -73,6 +73,24 @@ function duplicateDeliverySuite(factory: StoreFactory, replicas: 1 | 2): void {
       const jobs = await repo.jobs.claim(['sync', 'diagnose'], new Date(at.getTime() + 1_000), 100, { owner: 'test-replica', ttlMs: 30_000 });
       expect(jobs.map((j) => `${j.kind}:${j.kind === 'diagnose' ? j.target : 'incident'}`).sort()).toEqual(['diagnose:stemedb-1', 'diagnose:stemedb-2', 'sync:incident', 'sync:incident']);
     });
+
+    it('groups naming the same nodes in opposite orders, recorded at once, all succeed (no deadlock between them)', async () => {
+      const stores: UnitOfWork[] = [];
+      for (let r = 0; r < replicas; r++) {
+        const connection = await store.open();
+        open.push(connection);
+        stores.push(connection.store);
+      }
+      const nodes = ['stemedb-1', 'stemedb-2'];
+      const groups = Array.from({ length: 8 }, (_, g) =>
+        alertmanagerPayloadSchema.parse(
+          payload((g % 2 === 0 ? nodes : [...nodes].reverse()).map((node, i) => alert({ fingerprint: `fp-order-${g}-${i}`, labels: { alertname: `Order${g}`, instance: node } }))),
+        ),
+      );
+      const results = await Promise.all(groups.map((g, k) => recordAlerts({ services, store: stores[k % replicas]! }, g, at)));
+      expect(results.flatMap((r) => r.failures)).toEqual([]);
+      expect(sum(results, 'opened')).toBe(16);
+    });
   });
 }
 

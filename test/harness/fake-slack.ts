@@ -100,6 +100,8 @@ export interface FakeSlack {
   failNext(method: string, failure: SlackFailure, times?: number): void;
   /** While on, every API and response_url request gets `status` (default 503). */
   outage(on: boolean, status?: number): void;
+  /** While on, calls of `method` are carried out but never answered (a reply lost to a crash or a timeout). */
+  loseAnswers(method: string, on: boolean): void;
   /** Polls `predicate` (it may be async: the store's repositories are) until it returns a value. */
   waitFor<T>(predicate: (calls: RecordedCall[]) => Promise<T | undefined | false | null>, timeoutMs?: number): Promise<T>;
   waitFor<T>(predicate: (calls: RecordedCall[]) => T | undefined | false | null, timeoutMs?: number): Promise<T>;
@@ -134,6 +136,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let responses: RecordedResponse[] = [];
   let failures = new Map<string, SlackFailure[]>();
   let outageStatus: number | undefined;
+  let unanswered = new Set<string>();
   const groups = new Map<string, string[]>();
   const users = new Map<string, Record<string, unknown>>();
   let missingUsers = new Set<string>();
@@ -315,6 +318,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     // Record before answering, so a caller that awaited the call always finds it.
     const rawBody = raw.toString('utf8');
     recorded.push({ method, body, rawBody, headers: req.headers, token, at: Date.now(), status, response, ok });
+    if (unanswered.has(method)) return; // the connection stays open until the caller gives up or close()
     send(res, status, response, headers);
   }
 
@@ -379,12 +383,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       failures.set(method, queue);
     },
     outage: (on, status = 503) => void (outageStatus = on ? status : undefined),
+    loseAnswers: (method, on) => void (on ? unanswered.add(method) : unanswered.delete(method)),
     waitFor: <T>(predicate: (calls: RecordedCall[]) => Awaitable<T | undefined | false | null>, timeoutMs = 5_000) => poll(() => predicate([...recorded]), timeoutMs, () => describeCalls(recorded)),
     waitForCall: (method, match = () => true, timeoutMs = 5_000) =>
       fake.waitFor((calls) => calls.find((c) => c.method === method && match(c)), timeoutMs),
     reset() {
       [recorded, messages, ephemerals, responses, failures, uploads] = [[], [], [], [], new Map(), []];
       outageStatus = undefined;
+      unanswered = new Set();
     },
     async close() {
       server.closeAllConnections();

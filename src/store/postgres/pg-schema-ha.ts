@@ -65,4 +65,19 @@ export const PG_HA_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 72,
+    name: 'one post per thread-opening message (alert and escalation headers, storm summaries), across replicas',
+    sql: `
+      CREATE TABLE post_claims (
+        key TEXT PRIMARY KEY,            -- 'thread:<incident id>', 'summary:<summary id>'
+        owner TEXT NOT NULL,             -- the lease owner posting it (or who posted it)
+        attempt INTEGER NOT NULL,        -- counted by every claim: the fence of extend/posted/release
+        lease_until TIMESTAMPTZ NOT NULL, -- database clock; past it, another replica may take the post over
+        channel TEXT,                    -- set once posted: where the message is
+        ts TEXT,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];

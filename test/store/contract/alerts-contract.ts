@@ -110,6 +110,9 @@ export function alertsContract(factory: StoreFactory): void {
       expect(typeof first.id).toBe('number');
       const again = await b.alerts.summaryFor('HighStorageErrorRate', 'C1', at(60_000), at(-60_000));
       expect(again).toMatchObject({ id: first.id, createdAt: '2026-11-29T12:00:00.000Z', lastAddedAt: '2026-11-29T12:01:00.000Z' });
+      // Within SUMMARY_REFRESH_MS of the stored time, another member does not rewrite the row.
+      expect(await b.alerts.summaryFor('HighStorageErrorRate', 'C1', at(65_000), at(-60_000))).toMatchObject({ id: first.id });
+      expect(await a.alerts.summary(first.id)).toMatchObject({ lastAddedAt: '2026-11-29T12:01:00.000Z' });
       expect((await b.alerts.summaryFor('HighStorageErrorRate', 'C2', at(60_000), at(-60_000))).id).not.toBe(first.id);
       const later = await a.alerts.summaryFor('HighStorageErrorRate', 'C1', at(400_000), at(280_000));
       expect(later.id).not.toBe(first.id);

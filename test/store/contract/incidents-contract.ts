@@ -65,6 +65,23 @@ export function incidentsContract(factory: StoreFactory): void {
       expect(nodeless).toMatchObject({ created: true, incident: { node: null, problem: null } });
     });
 
+    it('two transactions opening the same nodes in opposite orders, each locking them first, both commit', async () => {
+      const a = (await connect()).store;
+      // SQLite is one process per file: its transactions queue on the one connection's gate.
+      const b = factory.name === 'SQLite' ? a : (await connect()).store;
+      const open = (store: typeof a, nodes: string[], tag: string) =>
+        store.withTx(async (tx) => {
+          await tx.incidents.lockForOpen(nodes.map((node, i) => ({ node, fingerprint: `fp-${tag}-${i}`, episode: 'e1' })));
+          for (const [i, node] of nodes.entries()) {
+            await tx.incidents.openOrGet(alert(node, `fp-${tag}-${i}`, { problem: `P-${tag}` }), t0);
+            await new Promise((r) => setTimeout(r, 20)); // the other transaction takes its first node meanwhile
+          }
+        });
+      await Promise.all([open(a, ['stemedb-1', 'stemedb-2'], 'a'), open(b, ['stemedb-2', 'stemedb-1'], 'b')]);
+      expect(await a.incidents.openOfNode('stemedb-1')).toHaveLength(2);
+      expect(await a.incidents.openOfNode('stemedb-2')).toHaveLength(2);
+    });
+
     it('the same alert episode gets the same incident; a new episode of the same problem joins the open one', async () => {
       const a = (await connect()).store.incidents;
       const b = (await connect()).store.incidents;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../../harness/postgres';
 import { deliveryDedupeContract } from './delivery-dedupe-contract';
+import { postClaimsContract } from './post-claims-contract';
 import { diagnosesContract } from './diagnoses-contract';
 import { alertsContract } from './alerts-contract';
 import { escalationsContract } from './escalations-contract';
@@ -36,6 +37,7 @@ describe.runIf(requirePostgresOrSkip())('repository contracts on PostgreSQL', ()
   escalationsContract(factory);
   outboxContract(factory);
   deliveryDedupeContract(factory);
+  postClaimsContract(factory);
   slackPaceContract(factory);
   pingContract(factory);
   diagnosesContract(factory);

@@ -1,4 +1,5 @@
 import { deliveryDedupeContract } from './delivery-dedupe-contract';
+import { postClaimsContract } from './post-claims-contract';
 import { diagnosesContract } from './diagnoses-contract';
 import { alertsContract } from './alerts-contract';
 import { escalationsContract } from './escalations-contract';
@@ -25,6 +26,7 @@ jobsContract(sqliteFactory);
 escalationsContract(sqliteFactory);
 outboxContract(sqliteFactory);
 deliveryDedupeContract(sqliteFactory);
+postClaimsContract(sqliteFactory);
 slackPaceContract(sqliteFactory);
 pingContract(sqliteFactory);
 diagnosesContract(sqliteFactory);
