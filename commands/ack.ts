@@ -12,6 +12,7 @@ export const ack = defineCommand({
   usage: 'ack [incident]',
   summary: 'Acknowledge an escalation: paging stops and the incident thread says who acked',
   args: argsOf(z.array(incidentArg).max(1), {}),
+  recordBeforeAck: true,
   sideEffects: false,
   async run(ctx, { positionals: [named] }) {
     const escalations = ctx.services.escalations;

@@ -17,6 +17,7 @@ export const escalate = defineCommand({
   usage: 'escalate [node] [--level N] [reason...]',
   summary: "Page the runbook's escalation chain (Storage SRE, then database engineer, then principal engineer + manager) until someone acknowledges; while it runs, pages the next level now",
   args: argsOf(z.array(z.string()), { level: z.union([z.literal(true), z.string().regex(/^\d{1,2}$/, 'a level number such as 2')]).optional() }),
+  recordBeforeAck: true,
   sideEffects: false,
   async run(ctx, { positionals: given, flags }) {
     const { services } = ctx;

@@ -9,6 +9,7 @@ export const note = defineCommand({
   usage: 'note [incident] text...',
   summary: "Add a note to the incident's timeline (it shows in `timeline` and the postmortem draft)",
   args: argsOf(z.array(z.string()).min(1, 'the note text is missing'), {}),
+  recordBeforeAck: true,
   sideEffects: false,
   async run(ctx, { positionals }) {
     const [first, ...rest] = positionals;

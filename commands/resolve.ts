@@ -17,6 +17,7 @@ export const resolve = defineCommand({
   args: argsOf(z.array(incidentArg).max(1), { confirm: booleanFlag }),
   // The dispatcher applies the resolve rule (operators, paged responders; refusals audited), then shows the
   // confirmation unless `--confirm` was typed.
+  recordBeforeAck: true,
   sideEffects: {
     async rule(ctx, { positionals: [named] }) {
       const pick = await openIncident(ctx, named);

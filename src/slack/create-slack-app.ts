@@ -13,6 +13,9 @@ import { boltLogger, type SlackTransport } from './slack-transport';
 import { slackReply } from './slack-reply';
 import { guardSlackRequests } from './slack-request-guard';
 
+
+/** The longest a recording command holds its ack: Slack gives up after 3 s. */
+const RECORD_BEFORE_ACK_MS = 2_000;
 export interface SlackAppOptions {
   services: Services;
   /** The features' buttons and modals (src/app/interaction-modules.ts). */
@@ -68,18 +71,30 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     onDuplicate: (source) => services.metrics.duplicateDeliveries.inc({ source }),
   });
   const work = createBackgroundWork({ concurrency: 4, onTaskError: (err) => services.log.error({ err }, 'work after a Slack ack failed (kept serving)') });
+  const recordBeforeAck = new Set(services.commands.filter((c) => c.recordBeforeAck).map((c) => c.name));
   app.command('/stemedb', async ({ command, ack, respond }) => {
     work.noteArrival();
-    await ack();
-    work.run(() =>
+    const run = () =>
       dispatchCommand(command.text ?? '', {
         surface: 'slack',
         invoker: { userId: command.user_id, userName: command.user_name },
         channelId: command.channel_id,
         services,
         reply: slackReply({ respond, chat: options.transport.messenger, channel: command.channel_id }),
-      }),
-    );
+      });
+    const verb = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    if (!recordBeforeAck.has(verb)) {
+      await ack();
+      work.run(run);
+      return;
+    }
+    // Slack never re-sends an acknowledged command: a replica dying between the ack and the escalation's
+    // write would lose the page. Ack once it is recorded, or at the latest well inside Slack's 3 s.
+    const done = run().catch((err: unknown) => services.log.error({ err, verb }, 'command failed'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, RECORD_BEFORE_ACK_MS)))]);
+    clearTimeout(timer);
+    await ack();
   });
 
   for (const register of options.interactions) register(app, { services, queue, chat: options.transport.messenger, work });

@@ -53,6 +53,12 @@ export interface CommandOf<S, Args = unknown, R = unknown> {
   summary: string;
   args: z.ZodType<Args, ArgTokens>;
   sideEffects: false | SideEffectsOf<S, Args, R>;
+  /**
+   * Slack hears 200 only once the command has recorded what it does (or after ~2 s, inside Slack's 3 s):
+   * an acknowledged escalate, ack or resolve must survive the replica dying right after the ack, because
+   * Slack never re-sends an acknowledged command. Commands that only read are acked first.
+   */
+  recordBeforeAck?: true;
   run(ctx: CommandContextOf<S>, args: Args): Promise<void>;
 }
 
