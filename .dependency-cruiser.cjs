@@ -66,7 +66,8 @@ module.exports = {
     {
       name: 'bolt-only-in-slack',
       severity: 'error',
-      comment: 'Bolt and the Web API client stay under src/slack (and the composition root): features post through the chat port (src/surfaces/chat-port.ts) and build blocks with the local Block Kit types (src/surfaces/view.ts).',
+      comment:
+        'Bolt and the Web API client stay under src/slack (and the composition root): features post through the chat port (src/surfaces/chat-port.ts) and build blocks with the local Block Kit types (src/surfaces/view.ts).',
       from: { path: '^(src|commands)/', pathNot: ['^src/slack/', '^src/app/', '^src/pagers/'] },
       to: { path: 'node_modules/@slack/' },
     },

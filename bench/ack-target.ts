@@ -20,8 +20,23 @@ if (kind === 'bare') {
   console.log(`PORT ${server.address().port}`);
 } else {
   // `charts`: `on` draws charts after diagnoses (every node sampled every 15 s); otherwise charts are off.
-  const runtime = await createRuntime({ config: loadConfig(configFile!), log: createLogger('silent'), secret: () => undefined, slack: { botToken: 'xoxb-bot', slackApiUrl, retries: 0, channelIntervalMs: 0 }, charts: charts === 'on' ? { sampleAllNodes: true, sampleIntervalMs: 15_000 } : { enabled: false } });
+  const runtime = await createRuntime({
+    config: loadConfig(configFile!),
+    log: createLogger('silent'),
+    secret: () => undefined,
+    slack: { botToken: 'xoxb-bot', slackApiUrl, retries: 0, channelIntervalMs: 0 },
+    charts: charts === 'on' ? { sampleAllNodes: true, sampleIntervalMs: 15_000 } : { enabled: false },
+  });
   runtime.services.charts.start();
-  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES, services: runtime.services, signingSecret, responseUrlPrefix: new URL('/response/', slackApiUrl).href, routes: [], port: 0, host: '127.0.0.1' });
+  const slack = createSlackApp({
+    transport: slackTransportOf(runtime),
+    interactions: INTERACTION_MODULES,
+    services: runtime.services,
+    signingSecret,
+    responseUrlPrefix: new URL('/response/', slackApiUrl).href,
+    routes: [],
+    port: 0,
+    host: '127.0.0.1',
+  });
   console.log(`PORT ${await slack.start()}`);
 }

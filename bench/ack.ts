@@ -51,13 +51,16 @@ export async function benchAck(): Promise<Record<string, unknown>> {
   const targets = { bare: bare.url, bot: bot.url };
   const samples: Record<'bare' | 'bot', number[]> = { bare: [], bot: [] };
   try {
-    for (const name of ['bare', 'bot'] as const) await runConcurrent(60, CONCURRENCY, () => postCommand(targets[name], agent, COMMAND, fake.responseUrl('warmup')));
+    for (const name of ['bare', 'bot'] as const)
+      await runConcurrent(60, CONCURRENCY, () => postCommand(targets[name], agent, COMMAND, fake.responseUrl('warmup')));
     expectedAnswers += 60;
     await fake.waitFor(() => settled(fake), 120_000);
     for (let r = 0; r < ROUNDS; r++) {
       for (const name of r % 2 === 0 ? (['bare', 'bot'] as const) : (['bot', 'bare'] as const)) {
         if (name === 'bot') expectedAnswers += REQUESTS_PER_ROUND;
-        samples[name].push(...(await runConcurrent(REQUESTS_PER_ROUND, CONCURRENCY, () => postCommand(targets[name], agent, COMMAND, fake.responseUrl('bench')))));
+        samples[name].push(
+          ...(await runConcurrent(REQUESTS_PER_ROUND, CONCURRENCY, () => postCommand(targets[name], agent, COMMAND, fake.responseUrl('bench')))),
+        );
         // Let the bot finish the work its acks promised before the next round measures anyone.
         await fake.waitFor(() => settled(fake), 120_000);
       }
@@ -70,7 +73,12 @@ export async function benchAck(): Promise<Record<string, unknown>> {
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const summary = (values: number[]) => ({ requests: values.length, p50Ms: round(percentile(values, 50)), p99Ms: round(percentile(values, 99)), maxMs: round(Math.max(...values)) });
+  const summary = (values: number[]) => ({
+    requests: values.length,
+    p50Ms: round(percentile(values, 50)),
+    p99Ms: round(percentile(values, 99)),
+    maxMs: round(Math.max(...values)),
+  });
   const bareStats = summary(samples.bare);
   const botStats = summary(samples.bot);
   return {

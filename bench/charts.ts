@@ -24,12 +24,22 @@ function hourChart(seed: number) {
   const from = to - 3_600_000;
   const points = (f: (i: number) => number): Point[] => Array.from({ length: 240 }, (_, i) => [from + i * 15_000, Math.max(0, f(i))] as const);
   const wave = (k: number) => (i: number) => (i > 150 ? 0.02 + k * 0.005 : 0.002) + 0.004 * Math.sin(i / 9 + k + seed);
-  const out = diagnosisChart({
-    node: 'stemedb-1', fromMs: from, toMs: to, source: 'prometheus',
-    errorRate: { name: 'all operations', points: points(wave(0)) },
-    errorRateByOperation: ['put', 'get', 'delete'].map((name, k) => ({ name, points: points(wave(k + 1)) })),
-    missing: [],
-  }, 'unknown', [{ atMs: from + 150 * 15_000, label: 'alert fired' }, { atMs: from + 200 * 15_000, label: 'escalated' }]);
+  const out = diagnosisChart(
+    {
+      node: 'stemedb-1',
+      fromMs: from,
+      toMs: to,
+      source: 'prometheus',
+      errorRate: { name: 'all operations', points: points(wave(0)) },
+      errorRateByOperation: ['put', 'get', 'delete'].map((name, k) => ({ name, points: points(wave(k + 1)) })),
+      missing: [],
+    },
+    'unknown',
+    [
+      { atMs: from + 150 * 15_000, label: 'alert fired' },
+      { atMs: from + 200 * 15_000, label: 'escalated' },
+    ],
+  );
   if ('none' in out) throw new Error(out.none);
   return out.spec;
 }
@@ -49,7 +59,19 @@ async function benchRender(niceness: number): Promise<Record<string, unknown>> {
       bytes = (await renderer.render(hourChart(i))).length;
       times.push(performance.now() - started);
     }
-    return { niceness, loadAverage1m: { before: round(loadBefore), after: round(loadavg()[0]!) }, renders: RENDERS, series: 4, points: 4 * 240, coldStartMs: round(coldMs), p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)), maxMs: round(Math.max(...times)), pngBytes: bytes, targetP99Ms: 150 };
+    return {
+      niceness,
+      loadAverage1m: { before: round(loadBefore), after: round(loadavg()[0]!) },
+      renders: RENDERS,
+      series: 4,
+      points: 4 * 240,
+      coldStartMs: round(coldMs),
+      p50Ms: round(percentile(times, 50)),
+      p99Ms: round(percentile(times, 99)),
+      maxMs: round(Math.max(...times)),
+      pngBytes: bytes,
+      targetP99Ms: 150,
+    };
   } finally {
     await renderer.close();
   }
@@ -90,7 +112,10 @@ async function benchAckWithCharts(): Promise<Record<string, unknown>> {
   // Each bot process has its own store.
   const configFor = (name: string) => {
     const file = join(dir, `${name}.yml`);
-    writeFileSync(file, stringify({ ...simulatorConfigDocument(sim, { sqlitePath: join(dir, `${name}.sqlite`), sampleSeconds: 0.5 }), slack: { alertChannel: 'C0ALERTS' } }));
+    writeFileSync(
+      file,
+      stringify({ ...simulatorConfigDocument(sim, { sqlitePath: join(dir, `${name}.sqlite`), sampleSeconds: 0.5 }), slack: { alertChannel: 'C0ALERTS' } }),
+    );
     return file;
   };
   const targets = {
@@ -104,13 +129,18 @@ async function benchAckWithCharts(): Promise<Record<string, unknown>> {
   try {
     // Two samples 15 s apart give the charts-on bot a line to draw for every diagnosis of the run.
     await new Promise((r) => setTimeout(r, 17_000));
-    for (const name of Object.keys(targets) as (keyof typeof targets)[]) await runConcurrent(20, CONCURRENCY, () => postCommand(targets[name].url, agent, 'diagnose stemedb-1', fake.responseUrl('warmup')));
+    for (const name of Object.keys(targets) as (keyof typeof targets)[])
+      await runConcurrent(20, CONCURRENCY, () => postCommand(targets[name].url, agent, 'diagnose stemedb-1', fake.responseUrl('warmup')));
     await quiet(fake);
     for (let r = 0; r < ROUNDS; r++) {
       const order = (['bare', 'chartsOff', 'chartsOn'] as const).slice();
       if (r % 2 === 1) order.reverse();
       for (const name of order) {
-        samples[name].push(...(await runConcurrent(REQUESTS_PER_ROUND, CONCURRENCY, () => postCommand(targets[name].url, agent, 'diagnose stemedb-1', fake.responseUrl('bench')))));
+        samples[name].push(
+          ...(await runConcurrent(REQUESTS_PER_ROUND, CONCURRENCY, () =>
+            postCommand(targets[name].url, agent, 'diagnose stemedb-1', fake.responseUrl('bench')),
+          )),
+        );
         await quiet(fake);
       }
     }
@@ -125,9 +155,16 @@ async function benchAckWithCharts(): Promise<Record<string, unknown>> {
   const summary = (values: number[]) => ({ requests: values.length, p50Ms: round(percentile(values, 50)), p99Ms: round(percentile(values, 99)) });
   const [bare, off, on] = [summary(samples.bare), summary(samples.chartsOff), summary(samples.chartsOn)];
   return {
-    command: '/stemedb diagnose stemedb-1 (sampleSeconds 0.5)', concurrency: CONCURRENCY, bareBolt: bare, chartsOff: off, chartsOn: on,
+    command: '/stemedb diagnose stemedb-1 (sampleSeconds 0.5)',
+    concurrency: CONCURRENCY,
+    bareBolt: bare,
+    chartsOff: off,
+    chartsOn: on,
     chartsUploaded: uploads,
-    ratioVsBare: { chartsOff: { p50: round(off.p50Ms / bare.p50Ms), p99: round(off.p99Ms / bare.p99Ms) }, chartsOn: { p50: round(on.p50Ms / bare.p50Ms), p99: round(on.p99Ms / bare.p99Ms) } },
+    ratioVsBare: {
+      chartsOff: { p50: round(off.p50Ms / bare.p50Ms), p99: round(off.p99Ms / bare.p99Ms) },
+      chartsOn: { p50: round(on.p50Ms / bare.p50Ms), p99: round(on.p99Ms / bare.p99Ms) },
+    },
     ratioOnVsOff: { p50: round(on.p50Ms / off.p50Ms), p99: round(on.p99Ms / off.p99Ms) },
   };
 }

@@ -47,12 +47,35 @@ function summarize(runs: RunFigures[]) {
   const overheads = runs.map((r) => r.wallMs - r.slowestCheckMs);
   return {
     runs: runs.length,
-    wallMs: { median: round(percentile(runs.map((r) => r.wallMs), 50), 1), max: round(Math.max(...runs.map((r) => r.wallMs)), 1) },
-    slowestCheckMs: { median: round(percentile(runs.map((r) => r.slowestCheckMs), 50), 1) },
+    wallMs: {
+      median: round(
+        percentile(
+          runs.map((r) => r.wallMs),
+          50,
+        ),
+        1,
+      ),
+      max: round(Math.max(...runs.map((r) => r.wallMs)), 1),
+    },
+    slowestCheckMs: {
+      median: round(
+        percentile(
+          runs.map((r) => r.slowestCheckMs),
+          50,
+        ),
+        1,
+      ),
+    },
     ratio: { median: round(percentile(ratios, 50), 3), max: round(Math.max(...ratios), 3), target: TARGET_RATIO },
     overheadMs: { median: round(percentile(overheads, 50), 1), max: round(Math.max(...overheads), 1), target: TARGET_OVERHEAD_MS },
     /** How much running the checks at once saves: the sum of the checks' times over the wall time. */
-    concurrencyGain: round(percentile(runs.map((r) => r.sumOfChecksMs / r.wallMs), 50), 2),
+    concurrencyGain: round(
+      percentile(
+        runs.map((r) => r.sumOfChecksMs / r.wallMs),
+        50,
+      ),
+      2,
+    ),
     meetsTarget: Math.max(...ratios) <= TARGET_RATIO && Math.max(...overheads) < TARGET_OVERHEAD_MS,
   };
 }
@@ -60,12 +83,18 @@ function summarize(runs: RunFigures[]) {
 /** Checks that only wait their delay: what is measured is the runner around them. */
 const delayedChecks = () =>
   Object.fromEntries(
-    CHECK_IDS.map((id) => [id, () => new Promise<CheckOutcome>((resolve) => setTimeout(() => resolve({ status: 'ok', summary: `${id} done`, data: {} }), DELAYS_MS[id]))]),
+    CHECK_IDS.map((id) => [
+      id,
+      () => new Promise<CheckOutcome>((resolve) => setTimeout(() => resolve({ status: 'ok', summary: `${id} done`, data: {} }), DELAYS_MS[id])),
+    ]),
   ) as Record<CheckId, () => Promise<CheckOutcome>>;
 
 async function syntheticRuns(dir: string): Promise<RunFigures[]> {
   // Never contacted: every check is replaced.
-  const config = parseConfig({ stemedb: { nodes: [{ name: 'bench-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'synthetic.sqlite') } }, 'bench');
+  const config = parseConfig(
+    { stemedb: { nodes: [{ name: 'bench-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'synthetic.sqlite') } },
+    'bench',
+  );
   const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined });
   try {
     const node = config.stemedb.nodes[0]!;
@@ -78,8 +107,13 @@ async function syntheticRuns(dir: string): Promise<RunFigures[]> {
   }
 }
 
-async function simulatorRuns(dir: string): Promise<{ runs: RunFigures[]; perScenario: Record<string, { wallMs: number; slowestCheck: CheckId; slowestCheckMs: number; cause: string }> }> {
-  const cluster = await startCluster({ baseDir: join(dir, 'sim'), nodes: SCENARIOS.map((s) => ({ name: s.replace('_', '-'), scenarios: [s], opsPerSecond: 2000 })) });
+async function simulatorRuns(
+  dir: string,
+): Promise<{ runs: RunFigures[]; perScenario: Record<string, { wallMs: number; slowestCheck: CheckId; slowestCheckMs: number; cause: string }> }> {
+  const cluster = await startCluster({
+    baseDir: join(dir, 'sim'),
+    nodes: SCENARIOS.map((s) => ({ name: s.replace('_', '-'), scenarios: [s], opsPerSecond: 2000 })),
+  });
   let runtime: Runtime | undefined;
   try {
     const config = simulatorConfig(cluster, { sqlitePath: join(dir, 'sim.sqlite'), sampleSeconds: 1 });

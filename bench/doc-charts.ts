@@ -20,13 +20,28 @@ const out = join(import.meta.dirname, '..', 'docs', 'charts');
 
 const dir = mkdtempSync(join(tmpdir(), 'doc-charts-'));
 const cluster = await startCluster({ baseDir: join(dir, 'sim'), nodes: FAULTS.map((_, i) => ({ name: `stemedb-${i + 1}`, scenarios: ['healthy'] })) });
-const runtime = await createRuntime({ config: simulatorConfig(cluster, { sqlitePath: join(dir, 'bot.sqlite') }), log: createLogger('warn'), secret: () => undefined, charts: { sampleAllNodes: true, sampleIntervalMs: 5_000 } });
+const runtime = await createRuntime({
+  config: simulatorConfig(cluster, { sqlitePath: join(dir, 'bot.sqlite') }),
+  log: createLogger('warn'),
+  secret: () => undefined,
+  charts: { sampleAllNodes: true, sampleIntervalMs: 5_000 },
+});
 try {
   await runtime.start();
   await new Promise((r) => setTimeout(r, HEALTHY_MS));
   for (const [i, fault] of FAULTS.entries()) {
     cluster.node(`stemedb-${i + 1}`).setScenarios([fault]);
-    await runtime.services.store.incidents.openOrGet({ node: `stemedb-${i + 1}`, title: `HighStorageErrorRate on stemedb-${i + 1}`, source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: `doc-${i}`, episode: 'doc' }, new Date());
+    await runtime.services.store.incidents.openOrGet(
+      {
+        node: `stemedb-${i + 1}`,
+        title: `HighStorageErrorRate on stemedb-${i + 1}`,
+        source: 'alert',
+        alertname: 'HighStorageErrorRate',
+        fingerprint: `doc-${i}`,
+        episode: 'doc',
+      },
+      new Date(),
+    );
   }
   await new Promise((r) => setTimeout(r, FAULTY_MS));
   mkdirSync(out, { recursive: true });

@@ -76,7 +76,7 @@ export function quantile(values: number[], q: number): number | null {
 
 export function seeded(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  return () => (s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -132,12 +132,22 @@ async function escalateAll(run: Run, bot: BotProcess, staggerMs: number): Promis
 
 function readStore(run: Run, explainKeys: string[] = []) {
   const db = new Database(join(run.dir, 'bot.sqlite'), { readonly: true });
-  const due = new Map((db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: string }[]).map((r) => [r.key, Date.parse(r.due)]));
+  const due = new Map(
+    (db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: string }[]).map((r) => [
+      r.key,
+      Date.parse(r.due),
+    ]),
+  );
   // When each step's tick ran against its deadline: the scheduler's own lateness, before any I/O.
-  const steps = (db.prepare("SELECT created_at AS created, due_at AS due FROM page_outbox WHERE kind = 'slack_thread'").all() as { created: string; due: string }[]).map((r) => ({ late: Date.parse(r.created) - Date.parse(r.due) }));
+  const steps = (
+    db.prepare("SELECT created_at AS created, due_at AS due FROM page_outbox WHERE kind = 'slack_thread'").all() as { created: string; due: string }[]
+  ).map((r) => ({ late: Date.parse(r.created) - Date.parse(r.due) }));
   const escalations = db.prepare('SELECT id, status FROM escalations ORDER BY id').all() as { id: string; status: string }[];
   // What the outbox says about a page the receivers saw twice: how many attempts, and why the last one.
-  const explained = explainKeys.map((key) => ({ key, ...(db.prepare('SELECT attempts, last_error AS lastError FROM page_outbox WHERE idempotency_key = ?').get(key) as object) }));
+  const explained = explainKeys.map((key) => ({
+    key,
+    ...(db.prepare('SELECT attempts, last_error AS lastError FROM page_outbox WHERE idempotency_key = ?').get(key) as object),
+  }));
   db.close();
   return { due, steps: steps.map((s) => s.late), escalations, explained };
 }
@@ -148,7 +158,15 @@ async function waitForPages(run: Run, count: number, rounds: number, timeoutMs: 
   while (Date.now() < deadline) {
     const { escalations } = readStore(run);
     const seen = new Set(arrivals(run.fake, run.capture).map((a) => a.key));
-    if (escalations.length === count && escalations.every((e) => e.status === 'exhausted') && expectedKeys(escalations.map((e) => e.id), rounds).every((k) => seen.has(k))) return;
+    if (
+      escalations.length === count &&
+      escalations.every((e) => e.status === 'exhausted') &&
+      expectedKeys(
+        escalations.map((e) => e.id),
+        rounds,
+      ).every((k) => seen.has(k))
+    )
+      return;
     await sleep(250);
   }
 }
@@ -169,7 +187,17 @@ async function normalRun(staggerMs: number): Promise<Record<string, unknown>> {
     const { due, steps, escalations } = readStore(run);
     const seen = arrivals(run.fake, run.capture);
     const lateness = seen.filter((a) => due.has(a.key)).map((a) => a.at - due.get(a.key)!);
-    return { staggerMs, escalations: escalations.length, expectedPages: expectedKeys(escalations.map((e) => e.id), rounds).length, pages: seen.length, pageLatenessMs: stats(lateness), stepLatenessMs: stats(steps) };
+    return {
+      staggerMs,
+      escalations: escalations.length,
+      expectedPages: expectedKeys(
+        escalations.map((e) => e.id),
+        rounds,
+      ).length,
+      pages: seen.length,
+      pageLatenessMs: stats(lateness),
+      stepLatenessMs: stats(steps),
+    };
   } finally {
     await bot.stop();
     await run.close();
@@ -198,7 +226,10 @@ async function killRun(kills: number, seed: number): Promise<Record<string, unkn
     await sleep(1_000);
     const { due, escalations } = readStore(run);
     const seen = arrivals(run.fake, run.capture);
-    const expected = expectedKeys(escalations.map((e) => e.id), rounds);
+    const expected = expectedKeys(
+      escalations.map((e) => e.id),
+      rounds,
+    );
     const count = new Map<string, number>();
     for (const a of seen) count.set(a.key, (count.get(a.key) ?? 0) + 1);
     const lost = expected.filter((k) => !count.has(k));

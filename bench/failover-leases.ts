@@ -25,7 +25,7 @@ const DRAIN_ITEMS = 5_000;
 const server = await startPostgres();
 const url = await server.createDatabase('failover');
 const pool = new pg.Pool({ connectionString: url, max: 4 });
-pool.on("error", (err) => console.error(`bench pool: ${err.message}`));
+pool.on('error', (err) => console.error(`bench pool: ${err.message}`));
 await migratePostgres(pool);
 await pool.query(`CREATE TABLE bench_sends (ref TEXT NOT NULL, owner TEXT NOT NULL, attempt INTEGER NOT NULL, sent_at TIMESTAMPTZ NOT NULL);
                   CREATE TABLE bench_refused (ref TEXT NOT NULL, owner TEXT NOT NULL, attempt INTEGER NOT NULL)`);
@@ -34,11 +34,17 @@ const replicas = new Map<string, ChildProcess>();
 const owners = new Map<string, string>();
 /** Leases the replica holds at this instant: the work a kill or a pause strands until the lease runs out. */
 const held = async (name: string) =>
-  (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM work_items WHERE owner = $1 AND status = 'pending' AND lease_until > now()`, [owners.get(name)])).rows[0]!.n;
+  (
+    await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM work_items WHERE owner = $1 AND status = 'pending' AND lease_until > now()`, [
+      owners.get(name),
+    ])
+  ).rows[0]!.n;
 let generation = 0;
 const startReplica = (name: string) => {
   const owner = `${name}.${++generation}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'failover-replica.ts'), url, owner, String(LEASE_MS), String(POLL_MS)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'failover-replica.ts'), url, owner, String(LEASE_MS), String(POLL_MS)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   replicas.set(name, child);
   owners.set(name, owner);
 };
@@ -104,8 +110,12 @@ for (const child of replicas.values()) {
 await new Promise((r) => setTimeout(r, 1_000));
 
 const lost = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM work_items WHERE ref LIKE 'item-%' AND status <> 'done'`)).rows[0]!.n;
-const doubleCompleted = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT ref FROM work_items WHERE status = 'done' GROUP BY ref HAVING count(*) > 1) d`)).rows[0]!.n;
-const repeats = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT ref FROM bench_sends WHERE ref LIKE 'item-%' GROUP BY ref HAVING count(*) > 1) d`)).rows[0]!.n;
+const doubleCompleted = (
+  await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT ref FROM work_items WHERE status = 'done' GROUP BY ref HAVING count(*) > 1) d`)
+).rows[0]!.n;
+const repeats = (
+  await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT ref FROM bench_sends WHERE ref LIKE 'item-%' GROUP BY ref HAVING count(*) > 1) d`)
+).rows[0]!.n;
 const refused = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench_refused WHERE ref LIKE 'item-%'`)).rows[0]!.n;
 const lateness = await pool.query<{ ms: number; attempt: number }>(
   `SELECT extract(epoch FROM (min(s.sent_at) - w.due_at)) * 1000 AS ms, max(w.attempt) AS attempt

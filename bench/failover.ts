@@ -85,7 +85,12 @@ const CHANNEL = 'C0ALERTS';
 const TOKEN = 'bench-alertmanager-token-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const chainNode = (i: number) => `stemedb-e${String(i + 1).padStart(2, '0')}`;
-const stats = (values: number[]) => ({ n: values.length, p50: quantile(values, 0.5), p99: quantile(values, 0.99), max: values.length > 0 ? Math.max(...values) : null });
+const stats = (values: number[]) => ({
+  n: values.length,
+  p50: quantile(values, 0.5),
+  p99: quantile(values, 0.99),
+  max: values.length > 0 ? Math.max(...values) : null,
+});
 
 interface Replica {
   name: string;
@@ -106,7 +111,10 @@ interface DeadlineReader {
   close(): Promise<void>;
 }
 
-async function storeFor(mode: FailoverOptions['mode'], dir: string): Promise<{ options: Partial<BotProcessOptions>; env: Record<string, string>; deadlines: () => Promise<DeadlineReader>; stop(): Promise<void> }> {
+async function storeFor(
+  mode: FailoverOptions['mode'],
+  dir: string,
+): Promise<{ options: Partial<BotProcessOptions>; env: Record<string, string>; deadlines: () => Promise<DeadlineReader>; stop(): Promise<void> }> {
   if (mode === 'sqlite') {
     const sqlitePath = join(dir, 'bot.sqlite');
     return {
@@ -115,7 +123,12 @@ async function storeFor(mode: FailoverOptions['mode'], dir: string): Promise<{ o
       deadlines: async () => {
         const db = new Database(sqlitePath, { readonly: true });
         return {
-          dueAt: async () => new Map((db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: string }[]).map((r) => [r.key, Date.parse(r.due)])),
+          dueAt: async () =>
+            new Map(
+              (db.prepare('SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE reaches_human = 1').all() as { key: string; due: string }[]).map(
+                (r) => [r.key, Date.parse(r.due)],
+              ),
+            ),
           close: async () => {
             db.close();
           },
@@ -133,7 +146,9 @@ async function storeFor(mode: FailoverOptions['mode'], dir: string): Promise<{ o
       const pool = new pg.Pool({ connectionString: url, max: 1 });
       return {
         dueAt: async () => {
-          const { rows } = await pool.query<{ key: string; due: string }>('SELECT idempotency_key AS key, (extract(epoch FROM due_at) * 1000)::bigint AS due FROM page_outbox WHERE reaches_human');
+          const { rows } = await pool.query<{ key: string; due: string }>(
+            'SELECT idempotency_key AS key, (extract(epoch FROM due_at) * 1000)::bigint AS due FROM page_outbox WHERE reaches_human',
+          );
           return new Map(rows.map((r) => [r.key, Number(r.due)]));
         },
         close: () => pool.end(),
@@ -207,7 +222,12 @@ function farSideRepeats(capture: CaptureServer) {
         return { page: `${String(d.node)}:${String(d.level)}:${String(d.round)}`, keys: [String(r.body?.dedup_key), String(d.page_key)] };
       }),
     ),
-    webhook: groups(hooks.map((r) => ({ page: `${String(r.body?.incident)}:${String(r.body?.level)}:${String(r.body?.round)}`, keys: [String(r.headers['idempotency-key'])] }))),
+    webhook: groups(
+      hooks.map((r) => ({
+        page: `${String(r.body?.incident)}:${String(r.body?.level)}:${String(r.body?.round)}`,
+        keys: [String(r.headers['idempotency-key'])],
+      })),
+    ),
   };
 }
 
@@ -226,7 +246,9 @@ function alertThreads(fake: FakeSlack, alertsPerTitle: Map<string, number>) {
   const text = (m: { text?: string }) => String(m.text ?? '');
   const summaries = tally(topLevel.map((m) => /Alert storm: (\S+)/.exec(text(m))?.[1]));
   const escalations = tally(topLevel.map((m) => /Escalation: (\S+?)\*/.exec(text(m))?.[1]));
-  const headers = topLevel.map((m) => ({ title: /^(\S+ on \S+) \(/.exec(text(m))?.[1], incident: /Incident (inc-[0-9a-f]+)/.exec(text(m))?.[1] })).filter((h) => h.title && h.incident);
+  const headers = topLevel
+    .map((m) => ({ title: /^(\S+ on \S+) \(/.exec(text(m))?.[1], incident: /Incident (inc-[0-9a-f]+)/.exec(text(m))?.[1] }))
+    .filter((h) => h.title && h.incident);
   const doubled: string[] = [];
   let excess = 0;
   for (const [title, n] of tally(headers.map((h) => h.title))) {
@@ -247,7 +269,10 @@ function alertThreads(fake: FakeSlack, alertsPerTitle: Map<string, number>) {
     for (const line of JSON.stringify(m.blocks ?? []).matchAll(/`(stemedb-\d+)`: (\d+) firing/g)) inSummaries.set(`${name} on ${line[1]}`, Number(line[2]));
   }
   const headersPerTitle = tally(headers.map((h) => h.title));
-  const alertsNotInSlack = [...alertsPerTitle].reduce((sum, [title, n]) => sum + Math.max(0, n - (headersPerTitle.get(title) ?? 0) - (inSummaries.get(title) ?? 0)), 0);
+  const alertsNotInSlack = [...alertsPerTitle].reduce(
+    (sum, [title, n]) => sum + Math.max(0, n - (headersPerTitle.get(title) ?? 0) - (inSummaries.get(title) ?? 0)),
+    0,
+  );
   return {
     duplicateAlertThreads: excess,
     duplicateThreadKeys: doubled.slice(0, 10),
@@ -330,7 +355,11 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
           await sleep(250);
           continue;
         }
-        const raw = new URLSearchParams(Object.entries(slashCommandBody({ text: `escalate ${node} failover bench`, response_url: fake.responseUrl(`esc-${node}`) })).filter(([, v]) => v !== undefined)).toString();
+        const raw = new URLSearchParams(
+          Object.entries(slashCommandBody({ text: `escalate ${node} failover bench`, response_url: fake.responseUrl(`esc-${node}`) })).filter(
+            ([, v]) => v !== undefined,
+          ),
+        ).toString();
         const res = await post(`${origin}/slack/events`, { 'content-type': FORM_CONTENT_TYPE, ...signSlackRequest(SIGNING_SECRET, raw) }, raw, 3_000);
         entry.statuses.push(res.status);
         if (res.status === 200) entry.answered = true;
@@ -405,7 +434,8 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     };
     const alertsPerTitle = new Map<string, number>();
     for (const node of alertNodes) {
-      for (const a of (group(0, startsAt).alerts as { labels: { alertname: string } }[])) alertsPerTitle.set(`${a.labels.alertname} on ${node}`, (alertsPerTitle.get(`${a.labels.alertname} on ${node}`) ?? 0) + 1);
+      for (const a of group(0, startsAt).alerts as { labels: { alertname: string } }[])
+        alertsPerTitle.set(`${a.labels.alertname} on ${node}`, (alertsPerTitle.get(`${a.labels.alertname} on ${node}`) ?? 0) + 1);
     }
     for (const deadline = Date.now() + o.settleTimeoutMs; Date.now() < deadline; await sleep(500)) {
       attribute();
@@ -420,7 +450,10 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     await Promise.all(replicas.map((r) => r.bot?.stop()));
 
     if (process.env.BENCH_FAILOVER_DUMP) {
-      writeFileSync(process.env.BENCH_FAILOVER_DUMP, JSON.stringify({ commands, disturbances, began, calls: fake.calls(), messages: fake.messages(), capture: capture.requests() }));
+      writeFileSync(
+        process.env.BENCH_FAILOVER_DUMP,
+        JSON.stringify({ commands, disturbances, began, calls: fake.calls(), messages: fake.messages(), capture: capture.requests() }),
+      );
     }
     const seen = arrivals(fake, capture);
     const seenKeys = new Set(seen.map(byNode));
@@ -471,7 +504,12 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
         chain: { levels: 3, ackTimeout: o.ackTimeout, rounds: o.rounds },
         leaseTtlMs: o.leaseTtlMs,
       },
-      pages: { expected: expected.length, lost: lost.length, lostKeys: lost.slice(0, 10), unexpected: [...seenKeys].filter((k) => k === undefined || !expectedSet.has(k)).length },
+      pages: {
+        expected: expected.length,
+        lost: lost.length,
+        lostKeys: lost.slice(0, 10),
+        unexpected: [...seenKeys].filter((k) => k === undefined || !expectedSet.has(k)).length,
+      },
       slackDmsDoubled: dmsDoubled.length,
       slackDmsDoubledKeys: dmsDoubled.slice(0, 10),
       farSideRepeats: farSideRepeats(capture),
@@ -480,8 +518,18 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
         allReplicasHealthy: stats(healthy),
         replicaKilledOrStopped: { ...stats(disturbed), sinceItWasBackMs: stats(sinceRecovery) },
       },
-      slackCallsPerChannelPerSecond: { pace: 1_000 / o.channelIntervalMs, max: Math.max(0, ...Object.values(pace).map((p) => p.max1s)), underPace: Object.values(pace).reduce((sum, p) => sum + p.underPace, 0), byChannel: pace },
-      intakeMs: { requests: intake.length, accepted: intakeOk.length, failedOrTimedOut: intake.length - intakeOk.length, ...stats(intakeOk.map((ms) => Math.round(ms))) },
+      slackCallsPerChannelPerSecond: {
+        pace: 1_000 / o.channelIntervalMs,
+        max: Math.max(0, ...Object.values(pace).map((p) => p.max1s)),
+        underPace: Object.values(pace).reduce((sum, p) => sum + p.underPace, 0),
+        byChannel: pace,
+      },
+      intakeMs: {
+        requests: intake.length,
+        accepted: intakeOk.length,
+        failedOrTimedOut: intake.length - intakeOk.length,
+        ...stats(intakeOk.map((ms) => Math.round(ms))),
+      },
       durationMs: endedAt - began,
     };
   } finally {

@@ -21,7 +21,11 @@ if (unknown.length > 0) {
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
-  const result = { ...(await BENCHES[name]!()), machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, at: new Date().toISOString() };
+  const result = {
+    ...(await BENCHES[name]!()),
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    at: new Date().toISOString(),
+  };
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result));
 }

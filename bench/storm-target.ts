@@ -12,8 +12,18 @@ import { INTERACTION_MODULES } from '../src/app/interaction-modules';
 import { createSlackApp } from '../src/slack/create-slack-app';
 import { createLeaseOwner } from '../src/store/lease';
 
-const { config, slackApiUrl, token, paceMs } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string; paceMs: number };
-const runtime = await createRuntime({ config: parseConfig(config, 'storm bench config'), log: createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr), secret: () => undefined, slack: { botToken: 'xoxb-bench-token', slackApiUrl, channelIntervalMs: paceMs } });
+const { config, slackApiUrl, token, paceMs } = JSON.parse(process.argv[2] ?? '{}') as {
+  config: Record<string, unknown>;
+  slackApiUrl: string;
+  token: string;
+  paceMs: number;
+};
+const runtime = await createRuntime({
+  config: parseConfig(config, 'storm bench config'),
+  log: createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr),
+  secret: () => undefined,
+  slack: { botToken: 'xoxb-bench-token', slackApiUrl, channelIntervalMs: paceMs },
+});
 const services = runtime.services;
 
 const alerts = createAlertsFeature(services, {
@@ -26,13 +36,21 @@ const alerts = createAlertsFeature(services, {
       startedAt,
       durationMs: 300,
       errorRate: 0.0214,
-      verdict: { causes: [{ cause: 'disk_full', evidence: ['data dir 1.2% free'] }], severity: 'critical', summary: 'Likely cause: disk space exhausted', escalate: false, escalateReasons: [] },
+      verdict: {
+        causes: [{ cause: 'disk_full', evidence: ['data dir 1.2% free'] }],
+        severity: 'critical',
+        summary: 'Likely cause: disk space exhausted',
+        escalate: false,
+        escalateReasons: [],
+      },
       checks: [],
       recommendations: [{ title: 'Disk space exhausted: free space, then compact', steps: ['gzip old WAL segments'], action: 'compact' }],
     };
   },
 });
-const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
+const slack = createSlackApp({
+  transport: slackTransportOf(runtime),
+  interactions: INTERACTION_MODULES,
   services,
   signingSecret: 'bench-signing-secret',
   routes: [alerts.route(token)],

@@ -20,7 +20,12 @@ const RESENT_GROUPS = 10;
 const CHANNEL = 'C0ALERTS';
 const TOKEN = 'bench-alertmanager-token-0123456789';
 const PACE_MS = Number(process.env.BENCH_STORM_PACE_MS ?? 50);
-const ALERTS = ['HighStorageErrorRate', 'DiskSpaceWarning', 'LSMCompactionLag', ...['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg'].map((d) => `DiskIOErrors:${d}`)];
+const ALERTS = [
+  'HighStorageErrorRate',
+  'DiskSpaceWarning',
+  'LSMCompactionLag',
+  ...['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg'].map((d) => `DiskIOErrors:${d}`),
+];
 
 export const nodeName = (i: number) => `stemedb-${String(i).padStart(3, '0')}`;
 
@@ -29,13 +34,34 @@ export function group(i: number, startsAt: string): Record<string, unknown> {
   const alerts = ALERTS.slice(0, ALERTS_PER_GROUP).map((spec) => {
     const [alertname, device] = spec.split(':') as [string, string | undefined];
     const labels: Record<string, string> = { alertname, instance: nodeName(i), job: 'stemedb', severity: 'critical', ...(device ? { device } : {}) };
-    return { status: 'firing', labels, annotations: { summary: `${alertname} on ${nodeName(i)}` }, startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: `${nodeName(i)}-${spec}` };
+    return {
+      status: 'firing',
+      labels,
+      annotations: { summary: `${alertname} on ${nodeName(i)}` },
+      startsAt,
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: `${nodeName(i)}-${spec}`,
+    };
   });
-  return { version: '4', groupKey: `{}:{instance="${nodeName(i)}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'stemedb-chatops', groupLabels: { instance: nodeName(i) }, commonLabels: { instance: nodeName(i) }, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', alerts };
+  return {
+    version: '4',
+    groupKey: `{}:{instance="${nodeName(i)}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'stemedb-chatops',
+    groupLabels: { instance: nodeName(i) },
+    commonLabels: { instance: nodeName(i) },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+  };
 }
 
 function startTarget(args: Record<string, unknown>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'storm-target.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'storm-target.ts'), JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const port = /PORT (\d+)/.exec(chunk.toString())?.[1];
@@ -91,7 +117,9 @@ export async function benchStorm(): Promise<Record<string, unknown>> {
       const body = JSON.stringify(group(i, startsAt));
       for (let attempt = 1; attempt <= 5; attempt++) {
         const started = performance.now();
-        const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body }).catch((err: Error) => err);
+        const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body }).catch(
+          (err: Error) => err,
+        );
         const status = res instanceof Error ? 0 : res.status;
         const text = res instanceof Error ? res.message : await res.text();
         latencies.push(performance.now() - started);
@@ -119,7 +147,15 @@ export async function benchStorm(): Promise<Record<string, unknown>> {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    return { bench: 'storm', paceMsPerChannel: PACE_MS, sentInMs, drainedInMs, intake: { ...intakeFigures(latencies, statuses), failures: failures.slice(0, 5) }, ...outcome(fake, sqlitePath), peakRssMb: rss };
+    return {
+      bench: 'storm',
+      paceMsPerChannel: PACE_MS,
+      sentInMs,
+      drainedInMs,
+      intake: { ...intakeFigures(latencies, statuses), failures: failures.slice(0, 5) },
+      ...outcome(fake, sqlitePath),
+      peakRssMb: rss,
+    };
   } finally {
     clearInterval(rateLimits);
     child.kill('SIGKILL');
@@ -142,9 +178,17 @@ function intakeFigures(latencies: number[], statuses: number[]) {
 function outcome(fake: FakeSlack, sqlitePath: string) {
   const db = new Database(sqlitePath, { readonly: true });
   try {
-    const incidents = db.prepare("SELECT i.id, i.node, i.alertname, i.thread_ts, t.summary_id, t.diag_state FROM incidents i JOIN alert_threads t ON t.incident_id = i.id").all() as { id: string; node: string; alertname: string; thread_ts: string | null; summary_id: number | null; diag_state: string }[];
-    const jobsLeft = db.prepare("SELECT status, COUNT(*) AS n FROM alert_jobs GROUP BY status").all();
-    const diagnoses = (db.prepare("SELECT COUNT(DISTINCT i.node || json_extract(e.detail_json, '$.startedAt')) AS n FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.kind = 'diagnosed'").get() as { n: number }).n;
+    const incidents = db
+      .prepare('SELECT i.id, i.node, i.alertname, i.thread_ts, t.summary_id, t.diag_state FROM incidents i JOIN alert_threads t ON t.incident_id = i.id')
+      .all() as { id: string; node: string; alertname: string; thread_ts: string | null; summary_id: number | null; diag_state: string }[];
+    const jobsLeft = db.prepare('SELECT status, COUNT(*) AS n FROM alert_jobs GROUP BY status').all();
+    const diagnoses = (
+      db
+        .prepare(
+          "SELECT COUNT(DISTINCT i.node || json_extract(e.detail_json, '$.startedAt')) AS n FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.kind = 'diagnosed'",
+        )
+        .get() as { n: number }
+    ).n;
     const messages = fake.messages(CHANNEL);
     const topLevel = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
     const headersByIncident = new Map<string, number>();

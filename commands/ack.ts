@@ -18,7 +18,15 @@ export const ack = defineCommand({
     const escalations = ctx.services.escalations;
     const pick = await pickIncident(ctx.services, named, ctx.channelId, await escalations.activeIncidents(), 'escalating');
     if ('problem' in pick) return void (await ctx.reply.private(textView(pick.problem)));
-    const rule = await authorizeAction(ctx.services, { action: 'ack', label: `acknowledge ${pick.incident.id}`, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, incident: pick.incident, via: 'command' });
+    const rule = await authorizeAction(ctx.services, {
+      action: 'ack',
+      label: `acknowledge ${pick.incident.id}`,
+      userId: ctx.invoker.userId,
+      surface: ctx.surface,
+      channelId: ctx.channelId,
+      incident: pick.incident,
+      via: 'command',
+    });
     if (!rule.allowed) return void (await ctx.reply.private(textView(rule.refusal)));
     await ctx.reply.private(ackReply(await escalations.acknowledge(pick.incident.id, ctx.invoker.userId)));
   },

@@ -11,7 +11,17 @@ export const audit = defineCommand({
   name: 'audit',
   usage: 'audit [n]',
   summary: `The last n audit log entries: who did what to which node, and how it ended (operators; default 10, at most ${MAX_AUDIT_ENTRIES})`,
-  args: argsOf(z.array(z.string().regex(/^\d{1,6}$/, 'a number of entries such as 20').transform(Number)).max(1), {}),
+  args: argsOf(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^\d{1,6}$/, 'a number of entries such as 20')
+          .transform(Number),
+      )
+      .max(1),
+    {},
+  ),
   sideEffects: false,
   async run(ctx, { positionals: [asked = 10] }) {
     const { services } = ctx;

@@ -20,10 +20,16 @@ export function defineCommand<Args>(command: Command<Args>): Command<Args> {
 }
 
 /** Node names are lowercase in the config; `STEMEDB-1` typed in a hurry means the same node. */
-export const nodeArg = z.string().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a node name such as stemedb-1');
+export const nodeArg = z
+  .string()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a node name such as stemedb-1');
 
 /** A bare `--flag`; `--flag=anything` is refused so a typo never flips a dangerous default. */
-export const booleanFlag = z.literal(true).optional().transform((v) => v === true);
+export const booleanFlag = z
+  .literal(true)
+  .optional()
+  .transform((v) => v === true);
 
 /** Schema for commands that take exactly these positionals and these flags. */
 export function argsOf<P extends z.ZodTypeAny, F extends z.ZodRawShape>(positionals: P, flags: F) {

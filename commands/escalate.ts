@@ -15,7 +15,8 @@ const MAX_REASON = 300;
 export const escalate = defineCommand({
   name: 'escalate',
   usage: 'escalate [node] [--level N] [reason...]',
-  summary: "Page the runbook's escalation chain (Storage SRE, then database engineer, then principal engineer + manager) until someone acknowledges; while it runs, pages the next level now",
+  summary:
+    "Page the runbook's escalation chain (Storage SRE, then database engineer, then principal engineer + manager) until someone acknowledges; while it runs, pages the next level now",
   args: argsOf(z.array(z.string()), { level: z.union([z.literal(true), z.string().regex(/^\d{1,2}$/, 'a level number such as 2')]).optional() }),
   recordBeforeAck: true,
   sideEffects: false,
@@ -40,7 +41,9 @@ export const escalate = defineCommand({
       node = typo ? undefined : await services.incidentNodeForChannel(ctx.channelId);
       if (!node) {
         if (first && nodeArg.safeParse(first).success) return void (await resolveNode(ctx, first));
-        return void (await ctx.reply.private(textView('Usage: `/stemedb escalate <node> [reason...]` (no open incident in this channel to take the node from)')));
+        return void (await ctx.reply.private(
+          textView('Usage: `/stemedb escalate <node> [reason...]` (no open incident in this channel to take the node from)'),
+        ));
       }
       words = positionals;
     }

@@ -17,4 +17,21 @@ import { statsIncidents } from './stats-incidents';
 import { timeline } from './timeline';
 
 /** Every `/stemedb` subcommand, in the order `help` lists them. Register new ones here. */
-export const COMMANDS: readonly Command<any>[] = [diagnose, stats, report, slowQueries, compact, audit, escalate, ack, resolve, status, oncall, timeline, note, postmortem, statsIncidents, help];
+export const COMMANDS: readonly Command<any>[] = [
+  diagnose,
+  stats,
+  report,
+  slowQueries,
+  compact,
+  audit,
+  escalate,
+  ack,
+  resolve,
+  status,
+  oncall,
+  timeline,
+  note,
+  postmortem,
+  statsIncidents,
+  help,
+];

@@ -16,6 +16,8 @@ export const postmortem = defineCommand({
     const { incident } = pick;
     if (ctx.surface === 'shell') return void (await ctx.reply.private(textView((await buildPostmortem(ctx.services, incident)).markdown)));
     const uploaded = await uploadPostmortem(ctx.services, incident.id);
-    await ctx.reply.private(textView(uploaded ? `Postmortem draft for ${incident.id} uploaded to its thread.` : `${incident.id} has no Slack thread to upload the draft to.`));
+    await ctx.reply.private(
+      textView(uploaded ? `Postmortem draft for ${incident.id} uploaded to its thread.` : `${incident.id} has no Slack thread to upload the draft to.`),
+    );
   },
 });

@@ -13,7 +13,10 @@ export async function resolveNode(ctx: CommandContext, name: string): Promise<No
     const names = ctx.services.inventory.names();
     // `stemdb-1` is a slip for stemedb-1; `stemedb-9` is another node, not a typo of stemedb-1.
     const digits = (s: string) => s.replace(/\D/g, '');
-    const guess = didYouMean(name, names.filter((n) => digits(n) === digits(name)));
+    const guess = didYouMean(
+      name,
+      names.filter((n) => digits(n) === digits(name)),
+    );
     const hint = guess ? ` Did you mean \`${guess}\`?` : '';
     await ctx.reply.private(textView(`Unknown node \`${name}\`.${hint} Configured nodes: ${names.map((n) => `\`${n}\``).join(', ')}`));
   }

@@ -19,5 +19,10 @@ export async function timelineIncident(ctx: CommandContext, named: string | unde
   const open = await incidents.listOpen();
   if (open.length === 1) return { incident: open[0]! };
   if (open.length === 0) return { problem: 'No open incident here; name one, e.g. `inc-7f3a2c` (resolved ones too).' };
-  return { problem: `Several open incidents: ${open.slice(0, 10).map((i) => `\`${i.id}\``).join(', ')}. Name one.` };
+  return {
+    problem: `Several open incidents: ${open
+      .slice(0, 10)
+      .map((i) => `\`${i.id}\``)
+      .join(', ')}. Name one.`,
+  };
 }

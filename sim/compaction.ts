@@ -13,7 +13,14 @@ export interface CompactionRun {
 /** SST files a finished compaction leaves: merged into this many larger tables. */
 export const COMPACTED_SST_FILES = 30;
 
-export function startCompaction(opts: { id: string; force: boolean; nowMs: number; durationMs: number; sstFiles: number; pendingBytes: number }): CompactionRun {
+export function startCompaction(opts: {
+  id: string;
+  force: boolean;
+  nowMs: number;
+  durationMs: number;
+  sstFiles: number;
+  pendingBytes: number;
+}): CompactionRun {
   return {
     id: opts.id,
     force: opts.force,

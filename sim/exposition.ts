@@ -38,9 +38,7 @@ export function renderExposition(m: MetricsSnapshot, gauges: GaugeValues): strin
   family(lines, 'stemedb_storage_write_amplification', 'gauge', 'Bytes written to disk per byte written by clients.');
   lines.push(`stemedb_storage_write_amplification ${num(gauges.writeAmplification)}`);
   family(lines, 'stemedb_lsm_compaction_duration_seconds', 'summary', 'Duration of LSM compactions.');
-  ['0.5', '0.9', '0.99'].forEach((q, i) =>
-    lines.push(`stemedb_lsm_compaction_duration_seconds{quantile="${q}"} ${num(m.compaction.quantiles[i] ?? 0)}`),
-  );
+  ['0.5', '0.9', '0.99'].forEach((q, i) => lines.push(`stemedb_lsm_compaction_duration_seconds{quantile="${q}"} ${num(m.compaction.quantiles[i] ?? 0)}`));
   lines.push(`stemedb_lsm_compaction_duration_seconds_sum ${num(m.compaction.sum)}`);
   lines.push(`stemedb_lsm_compaction_duration_seconds_count ${m.compaction.count}`);
   family(lines, 'stemedb_assertions_indexed_total', 'counter', 'Assertions written to the index.');

@@ -13,7 +13,13 @@ export function writeUptime(p: HostPaths, uptimeSeconds: number): void {
 }
 
 /** Rewrites what the dmesg and smartctl stand-ins print, for the node's current faults. */
-export function writeToolState(p: HostPaths, name: string, faults: readonly FaultScenario[], uptimeSeconds: number, fullBy: 'space' | 'inodes' = 'space'): void {
+export function writeToolState(
+  p: HostPaths,
+  name: string,
+  faults: readonly FaultScenario[],
+  uptimeSeconds: number,
+  fullBy: 'space' | 'inodes' = 'space',
+): void {
   const failing = faults.includes('disk_hardware');
   const df = renderDf({ mountpoint: p.dataDir, full: faults.includes('disk_full') ? fullBy : null });
   writeAtomic(join(p.stateDir, 'df.txt'), df.space);

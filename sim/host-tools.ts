@@ -18,7 +18,7 @@ const BOOT_LINES = [
   'ata1: SATA link up 6.0 Gbps (SStatus 133 SControl 300)',
   'scsi 0:0:0:0: Direct-Access     ATA      WDC WD40EFRX-68N 0A82 PQ: 0 ANSI: 5',
   'sd 0:0:0:0: [sda] 7814037168 512-byte logical blocks: (4.00 TB/3.64 TiB)',
-  'sd 0:0:0:0: [sda] Write cache: enabled, read cache: enabled, doesn\'t support DPO or FUA',
+  "sd 0:0:0:0: [sda] Write cache: enabled, read cache: enabled, doesn't support DPO or FUA",
   ' sda: sda1',
   'sd 0:0:0:0: [sda] Attached SCSI disk',
   'EXT4-fs (sda1): mounted filesystem with ordered data mode. Quota mode: none.',
@@ -44,11 +44,17 @@ export function renderDmesg(opts: { uptimeSeconds: number; diskErrors: boolean; 
         `sd 0:0:0:0: [sda] tag#${tag} FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=${rng.int(2, 9)}s`,
         `sd 0:0:0:0: [sda] tag#${tag} Sense Key : Medium Error [current]`,
         `sd 0:0:0:0: [sda] tag#${tag} Add. Sense: Unrecovered read error - auto reallocate failed`,
-        `sd 0:0:0:0: [sda] tag#${tag} CDB: ${write ? 'Write(16) 8a' : 'Read(16) 88'} 00 00 00 00 00 ${sector.toString(16).padStart(8, '0').replace(/(..)(?!$)/g, '$1 ')} 00 00 00 08 00 00`,
+        `sd 0:0:0:0: [sda] tag#${tag} CDB: ${write ? 'Write(16) 8a' : 'Read(16) 88'} 00 00 00 00 00 ${sector
+          .toString(16)
+          .padStart(8, '0')
+          .replace(/(..)(?!$)/g, '$1 ')} 00 00 00 08 00 00`,
         `blk_update_request: I/O error, dev sda, sector ${sector} op 0x${write ? '1:(WRITE)' : '0:(READ)'} flags 0x${write ? '800' : '80700'} phys_seg 1 prio class 0`,
         `Buffer I/O error on dev sda1, logical block ${Math.floor(sector / 8)}, ${write ? 'lost async page write' : 'async page read'}`,
       ];
-      if (write) burst.push(`EXT4-fs warning (device sda1): ext4_end_bio:343: I/O error 10 writing to inode ${rng.int(100000, 999999)} starting block ${Math.floor(sector / 8)})`);
+      if (write)
+        burst.push(
+          `EXT4-fs warning (device sda1): ext4_end_bio:343: I/O error 10 writing to inode ${rng.int(100000, 999999)} starting block ${Math.floor(sector / 8)})`,
+        );
       burst.forEach((msg, i) => lines.push(`${stamp(at + i * 0.000031)} ${msg}`));
     }
   }
@@ -69,8 +75,17 @@ interface SmartRow {
 
 function smartRows(failing: boolean, powerOnHours: number): SmartRow[] {
   const bad = (healthy: number, sick: number) => (failing ? sick : healthy);
-  const row = (id: number, name: string, flag: string, value: number, worst: number, thresh: number, type: SmartRow['type'], updated: SmartRow['updated'], raw: number): SmartRow =>
-    ({ id, name, flag, value, worst, thresh, type, updated, raw });
+  const row = (
+    id: number,
+    name: string,
+    flag: string,
+    value: number,
+    worst: number,
+    thresh: number,
+    type: SmartRow['type'],
+    updated: SmartRow['updated'],
+    raw: number,
+  ): SmartRow => ({ id, name, flag, value, worst, thresh, type, updated, raw });
   return [
     row(1, 'Raw_Read_Error_Rate', '0x002f', bad(200, 197), bad(200, 197), 51, 'Pre-fail', 'Always', bad(0, 1843)),
     row(3, 'Spin_Up_Time', '0x0027', 178, 176, 21, 'Pre-fail', 'Always', 6083),
@@ -125,7 +140,9 @@ export function renderSmartAll(failing: boolean, powerOnHours = 31_204): string 
     'SMART overall-health self-assessment test result: PASSED',
     '',
   ];
-  const attrs = renderSmartAttributes(failing, powerOnHours).split('\n').slice(SMART_BANNER.length + 1);
+  const attrs = renderSmartAttributes(failing, powerOnHours)
+    .split('\n')
+    .slice(SMART_BANNER.length + 1);
   return [...SMART_BANNER, ...info, ...attrs].join('\n');
 }
 

@@ -28,8 +28,20 @@ export interface ScenarioProfile {
   slowQueries: boolean;
 }
 
-const FAST_PUT: LatencyCurve = [[0.0004, 0], [0.002, 0.5], [0.005, 0.9], [0.015, 0.99], [0.04, 1]];
-const FAST_LOCK: LatencyCurve = [[0.00005, 0], [0.0002, 0.5], [0.0008, 0.9], [0.002, 0.99], [0.005, 1]];
+const FAST_PUT: LatencyCurve = [
+  [0.0004, 0],
+  [0.002, 0.5],
+  [0.005, 0.9],
+  [0.015, 0.99],
+  [0.04, 1],
+];
+const FAST_LOCK: LatencyCurve = [
+  [0.00005, 0],
+  [0.0002, 0.5],
+  [0.0008, 0.9],
+  [0.002, 0.99],
+  [0.005, 1],
+];
 
 export const HEALTHY_PROFILE: ScenarioProfile = {
   errors: { put: 0.0005, get: 0.0005, delete: 0.0005 },
@@ -49,13 +61,25 @@ export const FAULT_PROFILES: Record<FaultScenario, Partial<ScenarioProfile>> = {
     sstFiles: 85,
     pendingBytes: 2.1e9,
     writeAmplification: 4,
-    putLatency: [[0.0005, 0], [0.003, 0.5], [0.02, 0.9], [0.12, 0.99], [0.4, 1]],
+    putLatency: [
+      [0.0005, 0],
+      [0.003, 0.5],
+      [0.02, 0.9],
+      [0.12, 0.99],
+      [0.4, 1],
+    ],
   },
   disk_hardware: {
     errors: { put: 0.04, get: 0.02, delete: 0.04 },
     sstFiles: 42,
     pendingBytes: 60e6,
-    putLatency: [[0.0005, 0], [0.004, 0.5], [0.05, 0.9], [0.4, 0.99], [1, 1]],
+    putLatency: [
+      [0.0005, 0],
+      [0.004, 0.5],
+      [0.05, 0.9],
+      [0.4, 0.99],
+      [1, 1],
+    ],
   },
   lsm_corruption: {
     errors: { put: 0.02, get: 0.05, delete: 0.02 },
@@ -65,8 +89,20 @@ export const FAULT_PROFILES: Record<FaultScenario, Partial<ScenarioProfile>> = {
   },
   lock_contention: {
     errors: { put: 0.02, get: 0, delete: 0.02 },
-    putLatency: [[0.001, 0], [0.05, 0.5], [1.5, 0.9], [4, 0.99], [6, 1]],
-    lockWait: [[0.0001, 0], [0.02, 0.5], [2, 0.9], [5, 0.99], [5.2, 1]],
+    putLatency: [
+      [0.001, 0],
+      [0.05, 0.5],
+      [1.5, 0.9],
+      [4, 0.99],
+      [6, 1],
+    ],
+    lockWait: [
+      [0.0001, 0],
+      [0.02, 0.5],
+      [2, 0.9],
+      [5, 0.99],
+      [5.2, 1],
+    ],
     slowQueries: true,
   },
   compaction_lag: {
@@ -74,7 +110,13 @@ export const FAULT_PROFILES: Record<FaultScenario, Partial<ScenarioProfile>> = {
     sstFiles: 650,
     pendingBytes: 12e9,
     writeAmplification: 14,
-    putLatency: [[0.0005, 0], [0.004, 0.5], [0.08, 0.9], [0.5, 0.99], [1, 1]],
+    putLatency: [
+      [0.0005, 0],
+      [0.004, 0.5],
+      [0.08, 0.9],
+      [0.5, 0.99],
+      [1, 1],
+    ],
     compactionQuantiles: [45, 120, 300],
   },
 };

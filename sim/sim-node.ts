@@ -162,7 +162,11 @@ export class SimNode {
       pendingBytes: this.pendingBytes(t),
     });
     this.compaction = run;
-    this.log(t, 'INFO', `manual compaction started id=${run.id} force=${force} sst_files=${run.startSstFiles} pending_compaction_bytes=${Math.round(run.startPendingBytes)}`);
+    this.log(
+      t,
+      'INFO',
+      `manual compaction started id=${run.id} force=${force} sst_files=${run.startSstFiles} pending_compaction_bytes=${Math.round(run.startPendingBytes)}`,
+    );
     this.compactionTimer = setInterval(() => this.stepCompaction(), COMPACTION_STEP_MS);
     this.compactionTimer.unref();
     return {
@@ -203,11 +207,18 @@ export class SimNode {
       if (this.compactionTimer) clearInterval(this.compactionTimer);
       this.compactionTimer = null;
       // The runbook's remedy for both: a full compaction frees the space and clears the backlog.
-      this.applyFaults(this.faults.filter((f) => f !== 'disk_full' && f !== 'compaction_lag'), t);
+      this.applyFaults(
+        this.faults.filter((f) => f !== 'disk_full' && f !== 'compaction_lag'),
+        t,
+      );
       this.settledAtMs = t;
       const seconds = (t - run.startedAtMs) / 1000;
       this.counters.observeCompaction(seconds);
-      this.log(t, 'INFO', `compaction finished id=${run.id} sst_files ${run.startSstFiles} -> ${run.targetSstFiles} pending_compaction_bytes ${Math.round(run.startPendingBytes)} -> 0 in ${seconds.toFixed(1)}s`);
+      this.log(
+        t,
+        'INFO',
+        `compaction finished id=${run.id} sst_files ${run.startSstFiles} -> ${run.targetSstFiles} pending_compaction_bytes ${Math.round(run.startPendingBytes)} -> 0 in ${seconds.toFixed(1)}s`,
+      );
     } catch {
       // The data dir vanished under us (a test cleaned up early): nothing left to compact.
     }
@@ -255,9 +266,14 @@ export class SimNode {
     };
     if (walRebuild && history.includes('lsm_corruption')) {
       const segments = 25;
-      event(walRebuild.secondsAgo ?? 300, history, walRebuild.outcome === 'completed' ? 'INFO' : 'ERROR', walRebuild.outcome === 'completed'
-        ? `rebuild complete: kv rebuilt from ${segments} WAL segments in 48.2s`
-        : `WAL rebuild failed: Error: WAL segment segment.0000${segments - 2}.wal truncated at offset 81920`);
+      event(
+        walRebuild.secondsAgo ?? 300,
+        history,
+        walRebuild.outcome === 'completed' ? 'INFO' : 'ERROR',
+        walRebuild.outcome === 'completed'
+          ? `rebuild complete: kv rebuilt from ${segments} WAL segments in 48.2s`
+          : `WAL rebuild failed: Error: WAL segment segment.0000${segments - 2}.wal truncated at offset 81920`,
+      );
     }
     if (recoveredSecondsAgo !== undefined && history.length > 0) {
       const remedy = history.includes('lsm_corruption')

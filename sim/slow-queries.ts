@@ -10,7 +10,7 @@ export interface SlowQuery {
 
 const QUERIES = [
   { query: 'BATCH PUT assertions (2500 rows) /* bulk import */', base: 48_000, waiting: null },
-  { query: 'SCAN assertions WHERE subject_prefix = \'org/\' FOR UPDATE', base: 21_000, waiting: 'kv write lock (partition 7)' },
+  { query: "SCAN assertions WHERE subject_prefix = 'org/' FOR UPDATE", base: 21_000, waiting: 'kv write lock (partition 7)' },
   { query: 'PUT votes/assertion/884213', base: 9_500, waiting: 'kv write lock (partition 7)' },
   { query: 'SUPERSEDE assertion/771020 -> assertion/771311', base: 6_200, waiting: 'kv write lock (partition 3)' },
 ] as const;

@@ -40,7 +40,12 @@ async function main(argv: string[]): Promise<number> {
       }
       const { createRuntime } = await import('./app/runtime');
       const { runSlackBot } = await import('./app/run-slack-bot');
-      const runtime = await createRuntime({ config: loadConfig(configFile), log, secret: (name) => process.env[name], slack: { botToken: env.SLACK_BOT_TOKEN!, slackApiUrl: env.SLACK_API_URL } });
+      const runtime = await createRuntime({
+        config: loadConfig(configFile),
+        log,
+        secret: (name) => process.env[name],
+        slack: { botToken: env.SLACK_BOT_TOKEN!, slackApiUrl: env.SLACK_API_URL },
+      });
       await runSlackBot(runtime, env);
       return 0;
     }

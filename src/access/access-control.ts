@@ -55,6 +55,7 @@ export function describePrincipals(principals: Principals): string | undefined {
  * @example refusalText('compact stemedb-1', ['operators (<@U1>)']) // ':no_entry: Only operators (<@U1>) may compact stemedb-1. ...'
  */
 export function refusalText(action: string, allowed: readonly string[]): string {
-  const who = allowed.length > 0 ? `Only ${allowed.join(' and ')} may ${action}.` : `Nobody may ${action} here: \`access.operators\` lists no users or user groups.`;
+  const who =
+    allowed.length > 0 ? `Only ${allowed.join(' and ')} may ${action}.` : `Nobody may ${action} here: \`access.operators\` lists no users or user groups.`;
   return `:no_entry: ${who} Your attempt was recorded in the audit log.`;
 }

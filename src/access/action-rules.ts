@@ -75,9 +75,17 @@ function channelsText(services: Pick<RuleDeps, 'config'>): string {
  * Audits a click that named nothing the bot knows (a forged or stale value): it is refused before any rule
  * applies, and still leaves a trace of who tried what from where.
  */
-export async function auditUnknownTarget(services: Pick<RuleDeps, 'store' | 'now'>, click: { userId: string; action: string; channelId?: string; value: string; reason: string }): Promise<void> {
+export async function auditUnknownTarget(
+  services: Pick<RuleDeps, 'store' | 'now'>,
+  click: { userId: string; action: string; channelId?: string; value: string; reason: string },
+): Promise<void> {
   await services.store.audit.record(
-    { actor: click.userId, action: click.action, outcome: 'refused', detail: { via: 'button', channel: click.channelId ?? null, reason: click.reason, value: click.value.slice(0, 200) } },
+    {
+      actor: click.userId,
+      action: click.action,
+      outcome: 'refused',
+      detail: { via: 'button', channel: click.channelId ?? null, reason: click.reason, value: click.value.slice(0, 200) },
+    },
     services.now(),
   );
 }
@@ -114,18 +122,36 @@ export async function decideAction(services: RuleDeps, req: ActionRequest): Prom
   if (req.action === 'ack') {
     if (await isPaged()) return { allowed: true, via: 'paged' };
     if (await isOperator()) return { allowed: true, via: 'operator' };
-    const ackChannels = services.config.access.channels.length > 0 ? services.config.access.channels : [incident?.channel, services.config.slack.alertChannel].filter((c): c is string => Boolean(c));
+    const ackChannels =
+      services.config.access.channels.length > 0
+        ? services.config.access.channels
+        : [incident?.channel, services.config.slack.alertChannel].filter((c): c is string => Boolean(c));
     if (req.channelId && ackChannels.includes(req.channelId)) return { allowed: true, via: 'anyone' };
     const where = ackChannels.map((c) => `<#${c}>`).join(', ');
-    return { allowed: false, refusal: refusalText(req.label, [pagedText, operatorsText, where && `anyone in ${where}`].filter((s): s is string => Boolean(s))) };
+    return {
+      allowed: false,
+      refusal: refusalText(
+        req.label,
+        [pagedText, operatorsText, where && `anyone in ${where}`].filter((s): s is string => Boolean(s)),
+      ),
+    };
   }
 
   if (!channelAllowed(services, req.channelId)) {
-    return { allowed: false, refusal: `:no_entry: /stemedb works only in ${channelsText(services)}: nothing was done. Your attempt was recorded in the audit log.` };
+    return {
+      allowed: false,
+      refusal: `:no_entry: /stemedb works only in ${channelsText(services)}: nothing was done. Your attempt was recorded in the audit log.`,
+    };
   }
   if (req.action === 'other') return { allowed: true, via: 'anyone' };
   if (await isOperator()) return { allowed: true, via: 'operator' };
   if (req.action !== 'silence' && (await isPaged())) return { allowed: true, via: 'paged' };
   const allowed = req.action === 'silence' ? [operatorsText] : [operatorsText, pagedText];
-  return { allowed: false, refusal: refusalText(req.label, allowed.filter((s): s is string => Boolean(s))) };
+  return {
+    allowed: false,
+    refusal: refusalText(
+      req.label,
+      allowed.filter((s): s is string => Boolean(s)),
+    ),
+  };
 }

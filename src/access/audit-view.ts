@@ -29,11 +29,13 @@ const LINES_PER_SECTION = 15;
 
 /** `/stemedb audit [n]`: the newest entries first. */
 export function auditView(entries: readonly AuditEntry[], asked: number): View {
-  const title = entries.length === 0 ? '*Audit log*: no entries yet.' : `*Audit log: the last ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}* (newest first)`;
+  const title =
+    entries.length === 0 ? '*Audit log*: no entries yet.' : `*Audit log: the last ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}* (newest first)`;
   const lines = entries.map((e) => `• ${auditLine(e)}`);
   const blocks: KnownBlock[] = [section(title)];
   for (let i = 0; i < lines.length; i += LINES_PER_SECTION) blocks.push(section(lines.slice(i, i + LINES_PER_SECTION).join('\n')));
-  const footer = asked > entries.length && entries.length > 0 ? `asked for ${asked}; that is all there is` : 'every compaction attempt, refusal and outcome is recorded';
+  const footer =
+    asked > entries.length && entries.length > 0 ? `asked for ${asked}; that is all there is` : 'every compaction attempt, refusal and outcome is recorded';
   blocks.push(context(footer));
   return { text: [title, ...lines].join('\n'), blocks };
 }

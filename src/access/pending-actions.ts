@@ -121,16 +121,18 @@ export function createSqlitePendingActionStore(db: Db): Sync<PendingActionStore>
       return id;
     },
     redeem<P>(id: string, kind: string, clicker: string, at: Date): Redeemed<P> {
-      return db.transaction((): Redeemed<P> => {
-        const row = db.prepare('SELECT * FROM pending_actions WHERE id = ? AND kind = ?').get(id, kind) as Row | undefined;
-        const action = row && fromRow<P>(row);
-        if (!row || !action) return { ok: false, reason: 'unknown' };
-        if (row.used_at) return { ok: false, reason: 'used', action };
-        if (Date.parse(row.expires_at) < at.getTime()) return { ok: false, reason: 'expired', action };
-        if (action.allowedUsers.length > 0 && !action.allowedUsers.includes(clicker)) return { ok: false, reason: 'not_allowed', action };
-        db.prepare('UPDATE pending_actions SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL').run(at.toISOString(), clicker, id);
-        return { ok: true, action };
-      }).immediate();
+      return db
+        .transaction((): Redeemed<P> => {
+          const row = db.prepare('SELECT * FROM pending_actions WHERE id = ? AND kind = ?').get(id, kind) as Row | undefined;
+          const action = row && fromRow<P>(row);
+          if (!row || !action) return { ok: false, reason: 'unknown' };
+          if (row.used_at) return { ok: false, reason: 'used', action };
+          if (Date.parse(row.expires_at) < at.getTime()) return { ok: false, reason: 'expired', action };
+          if (action.allowedUsers.length > 0 && !action.allowedUsers.includes(clicker)) return { ok: false, reason: 'not_allowed', action };
+          db.prepare('UPDATE pending_actions SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL').run(at.toISOString(), clicker, id);
+          return { ok: true, action };
+        })
+        .immediate();
     },
     prune,
   };

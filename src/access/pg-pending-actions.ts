@@ -18,14 +18,10 @@ export function createPgPendingActionStore(session: PgSession): PendingActionSto
     async issue({ kind, params, allowedUsers = [], ttlMs }, at) {
       await prune(new Date(at.getTime() - 86_400_000));
       const id = newPendingActionId();
-      await session.run('INSERT INTO pending_actions (id, kind, params_json, allowed_users_json, issued_at, expires_at) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6)', [
-        id,
-        kind,
-        JSON.stringify(params),
-        JSON.stringify(allowedUsers),
-        at,
-        new Date(at.getTime() + ttlMs),
-      ]);
+      await session.run(
+        'INSERT INTO pending_actions (id, kind, params_json, allowed_users_json, issued_at, expires_at) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6)',
+        [id, kind, JSON.stringify(params), JSON.stringify(allowedUsers), at, new Date(at.getTime() + ttlMs)],
+      );
       return id;
     },
     redeem<P>(id: string, kind: string, clicker: string, at: Date): Promise<Redeemed<P>> {

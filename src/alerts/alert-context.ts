@@ -14,7 +14,10 @@ import type { Lease } from '../store/lease';
 
 /** What the alert jobs share. */
 /** What the alerts feature uses of the bot (not the whole Services). */
-export type AlertServices = Pick<Services, 'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'inventory' | 'diagnoses' | 'stemedb' | 'metricNames' | 'charts' | 'escalations'>;
+export type AlertServices = Pick<
+  Services,
+  'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'inventory' | 'diagnoses' | 'stemedb' | 'metricNames' | 'charts' | 'escalations'
+>;
 
 export interface AlertContext {
   services: AlertServices;
@@ -35,7 +38,10 @@ const DAY_MS = 86_400_000;
 
 /** Hash of what a message shows: an update is sent only when it changed. */
 export function viewHash(view: View): string {
-  return createHash('sha256').update(JSON.stringify([view.text, view.blocks])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([view.text, view.blocks]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The alert channel; intake refuses alerts without one, so jobs can rely on it. */

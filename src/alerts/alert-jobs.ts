@@ -97,18 +97,24 @@ export function createSqliteJobQueue(db: Db): Sync<JobQueue> {
         return claimed;
       })();
     },
-    extend: (job, now, ttlMs) => db.prepare(`UPDATE alert_jobs SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(job), until: new Date(now.getTime() + ttlMs).toISOString() }).changes > 0,
+    extend: (job, now, ttlMs) =>
+      db.prepare(`UPDATE alert_jobs SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(job), until: new Date(now.getTime() + ttlMs).toISOString() })
+        .changes > 0,
     complete: (job) => db.prepare(`DELETE FROM alert_jobs WHERE ${FENCE}`).run(fence(job)).changes > 0,
     retry(job, runAt, error) {
       return db.transaction(() => {
         if (hasPending.get(job.kind, job.target)) return db.prepare(`DELETE FROM alert_jobs WHERE ${FENCE}`).run(fence(job)).changes > 0;
         return (
-          db.prepare(`UPDATE alert_jobs SET status = 'pending', run_at = @runAt, last_error = @error, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`).run({ ...fence(job), runAt: runAt.toISOString(), error })
-            .changes > 0
+          db
+            .prepare(`UPDATE alert_jobs SET status = 'pending', run_at = @runAt, last_error = @error, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`)
+            .run({ ...fence(job), runAt: runAt.toISOString(), error }).changes > 0
         );
       })();
     },
-    fail: (job, error) => db.prepare(`UPDATE alert_jobs SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`).run({ ...fence(job), error }).changes > 0,
+    fail: (job, error) =>
+      db
+        .prepare(`UPDATE alert_jobs SET status = 'failed', last_error = @error, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`)
+        .run({ ...fence(job), error }).changes > 0,
     pendingCount: () => (db.prepare("SELECT COUNT(*) AS n FROM alert_jobs WHERE status IN ('pending', 'running')").get() as { n: number }).n,
     failedCount: () => (db.prepare("SELECT COUNT(*) AS n FROM alert_jobs WHERE status = 'failed'").get() as { n: number }).n,
     nextRunAt() {

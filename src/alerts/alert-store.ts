@@ -156,7 +156,8 @@ export const THREAD_PATCH_COLUMNS: Record<keyof ThreadPatch, string> = {
 /** As SQLite stores it: the alert as JSON text, `escalation_closed` as 0/1. */
 type SqliteThreadRow = Omit<ThreadRow, 'alert_json' | 'escalation_closed'> & { alert_json: string; escalation_closed: number };
 
-const fromThreadRow = (r: SqliteThreadRow): AlertThread => threadFromRow({ ...r, alert_json: parsedJsonText(r.alert_json), escalation_closed: r.escalation_closed === 1 });
+const fromThreadRow = (r: SqliteThreadRow): AlertThread =>
+  threadFromRow({ ...r, alert_json: parsedJsonText(r.alert_json), escalation_closed: r.escalation_closed === 1 });
 
 /** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
 const contentOf = (a: StoredAlert) => JSON.stringify([a.status, a.labels, a.annotations, a.generatorURL]);
@@ -177,7 +178,11 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     },
     touchThread(incidentId, alert, at) {
       const before = store.thread(incidentId);
-      db.prepare('UPDATE alert_threads SET alert_json = ?, last_seen_at = ?, repeats = repeats + 1 WHERE incident_id = ?').run(JSON.stringify(alert), at.toISOString(), incidentId);
+      db.prepare('UPDATE alert_threads SET alert_json = ?, last_seen_at = ?, repeats = repeats + 1 WHERE incident_id = ?').run(
+        JSON.stringify(alert),
+        at.toISOString(),
+        incidentId,
+      );
       return !before || contentOf(before.alert) !== contentOf(alert);
     },
     update(incidentId, patch) {
@@ -199,7 +204,11 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     claimForDiagnosis(node) {
       return db.transaction(() => {
         // Resolved ones too: a diagnosis that arrives after the alert cleared still explains it.
-        const rows = db.prepare("SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND t.diag_state = 'awaiting' ORDER BY t.created_at").all(node) as SqliteThreadRow[];
+        const rows = db
+          .prepare(
+            "SELECT t.* FROM alert_threads t JOIN incidents i ON i.id = t.incident_id WHERE i.node = ? AND t.diag_state = 'awaiting' ORDER BY t.created_at",
+          )
+          .all(node) as SqliteThreadRow[];
         const claimed = rows.map(fromThreadRow);
         for (const t of claimed) store.casDiagState(t.incidentId, ['awaiting'], 'running');
         return claimed;
@@ -211,11 +220,17 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
         .get(alertname, channel, activeSince.toISOString()) as SummaryRow | undefined;
       if (row) {
         // As on PostgreSQL: refreshed at most every SUMMARY_REFRESH_MS (there, every write holds the row to commit).
-        db.prepare('UPDATE alert_summaries SET last_added_at = ? WHERE id = ? AND last_added_at < ?').run(at.toISOString(), row.id, new Date(at.getTime() - SUMMARY_REFRESH_MS).toISOString());
+        db.prepare('UPDATE alert_summaries SET last_added_at = ? WHERE id = ? AND last_added_at < ?').run(
+          at.toISOString(),
+          row.id,
+          new Date(at.getTime() - SUMMARY_REFRESH_MS).toISOString(),
+        );
         return summaryFromRow({ ...row, last_added_at: at.toISOString() });
       }
       const id = Number(
-        db.prepare('INSERT INTO alert_summaries (alertname, channel, created_at, last_added_at) VALUES (?, ?, ?, ?)').run(alertname, channel, at.toISOString(), at.toISOString()).lastInsertRowid,
+        db
+          .prepare('INSERT INTO alert_summaries (alertname, channel, created_at, last_added_at) VALUES (?, ?, ?, ?)')
+          .run(alertname, channel, at.toISOString(), at.toISOString()).lastInsertRowid,
       );
       return store.summary(id)!;
     },
@@ -229,12 +244,15 @@ export function createSqliteAlertStore(db: Db): Sync<AlertStore> {
     setSummaryHash(id, hash) {
       db.prepare('UPDATE alert_summaries SET hash = ? WHERE id = ?').run(hash, id);
     },
-    summaryMembers: (id) => (db.prepare('SELECT * FROM alert_threads WHERE summary_id = ? ORDER BY created_at').all(id) as SqliteThreadRow[]).map(fromThreadRow),
+    summaryMembers: (id) =>
+      (db.prepare('SELECT * FROM alert_threads WHERE summary_id = ? ORDER BY created_at').all(id) as SqliteThreadRow[]).map(fromThreadRow),
     resetInterruptedPost(incidentId) {
       db.prepare("UPDATE alert_threads SET diag_state = 'wanted' WHERE incident_id = ? AND diag_state = 'posting'").run(incidentId);
     },
     resetInterruptedDiagnosis(node) {
-      db.prepare("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = ?)").run(node);
+      db.prepare(
+        "UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = ?)",
+      ).run(node);
     },
   };
   return store;

@@ -50,7 +50,8 @@ export function headerView(input: HeaderInput): View {
   // Rules can template anything into a description: keep it from crowding out the figures.
   const description = alert.annotations.description ? clip(alert.annotations.description, 1500) : undefined;
   const gist = diagnosisGistOf(incident);
-  const lasted = resolved && incident.resolvedAt ? formatDuration(Date.parse(incident.resolvedAt) - Date.parse(incident.episode ?? incident.openedAt)) : undefined;
+  const lasted =
+    resolved && incident.resolvedAt ? formatDuration(Date.parse(incident.resolvedAt) - Date.parse(incident.episode ?? incident.openedAt)) : undefined;
 
   const title = resolved ? `:white_check_mark: RESOLVED: ${name} on ${where}` : `:rotating_light: ${name} on ${where} (${severity})`;
   const status = resolved ? `*Resolved* after ${lasted} (${formatUtc(incident.resolvedAt!)})` : `*Firing* since ${formatUtc(alert.startsAt)}`;
@@ -105,7 +106,11 @@ function headerButtons(incident: Incident, silenceLabel: string | undefined): Bu
 /** Posted in the thread at once; the diagnosis replaces it. */
 export function diagnosingView(node: string): View {
   const text = `Diagnosing ${node}… (runbook investigation steps 1-5; the result replaces this message)`;
-  return { text, blocks: [section(`:hourglass_flowing_sand: *Diagnosing ${node}…* (runbook investigation steps 1-5; the result replaces this message)`)], progress: true };
+  return {
+    text,
+    blocks: [section(`:hourglass_flowing_sand: *Diagnosing ${node}…* (runbook investigation steps 1-5; the result replaces this message)`)],
+    progress: true,
+  };
 }
 
 /** In the thread of an alert for a node the bot does not know. */

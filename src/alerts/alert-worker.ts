@@ -28,7 +28,18 @@ export interface AlertWorkerOptions {
 }
 
 /** Slack answers that no retry will change. */
-const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'account_inactive', 'token_revoked', 'invalid_blocks', 'msg_blocks_too_long', 'message_not_found', 'cant_update_message']);
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'invalid_blocks',
+  'msg_blocks_too_long',
+  'message_not_found',
+  'cant_update_message',
+]);
 const MAX_BACKOFF_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
@@ -55,10 +66,13 @@ export class AlertWorker {
   /** Drains the queue, and every third of the lease extends the leases of running jobs and looks for work. */
   start(): Promise<void> {
     this.stopped = false;
-    this.renewer = setInterval(() => {
-      void this.renew();
-      this.kick();
-    }, Math.max(10, Math.floor(this.options.lease.ttlMs / 3)));
+    this.renewer = setInterval(
+      () => {
+        void this.renew();
+        this.kick();
+      },
+      Math.max(10, Math.floor(this.options.lease.ttlMs / 3)),
+    );
     this.renewer.unref?.();
     this.kick();
     return Promise.resolve();

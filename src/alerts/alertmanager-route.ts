@@ -89,12 +89,21 @@ async function handle(deps: AlertmanagerRouteDeps, req: IncomingMessage, res: Se
     deps.log.error({ err, groupKey: parsed.data.groupKey }, 'could not record alerts: Alertmanager will retry');
     return sendJson(res, 500, { error: `could not record the alerts: ${(err as Error).message}` });
   }
-  if (parsed.data.truncatedAlerts > 0) deps.log.warn({ truncated: parsed.data.truncatedAlerts, groupKey: parsed.data.groupKey }, 'Alertmanager truncated this group: raise max_alerts');
+  if (parsed.data.truncatedAlerts > 0)
+    deps.log.warn({ truncated: parsed.data.truncatedAlerts, groupKey: parsed.data.groupKey }, 'Alertmanager truncated this group: raise max_alerts');
   if (result.failed > 0) {
     // The others are recorded (and posted); 5xx makes Alertmanager send the group again, and a re-sent alert
     // lands on the incident it already has, so only the failed ones are new on the retry.
-    deps.log.error({ groupKey: parsed.data.groupKey, failed: result.failed, failures: result.failures.slice(0, 5) }, 'some alerts could not be recorded: Alertmanager will retry');
-    sendJson(res, 500, { status: 'partly recorded', error: `${result.failed} of ${result.received} alert(s) could not be recorded: ${result.failures[0]}`, ...result, failures: result.failures.slice(0, 20) });
+    deps.log.error(
+      { groupKey: parsed.data.groupKey, failed: result.failed, failures: result.failures.slice(0, 5) },
+      'some alerts could not be recorded: Alertmanager will retry',
+    );
+    sendJson(res, 500, {
+      status: 'partly recorded',
+      error: `${result.failed} of ${result.received} alert(s) could not be recorded: ${result.failures[0]}`,
+      ...result,
+      failures: result.failures.slice(0, 20),
+    });
   } else {
     sendJson(res, 200, { status: 'recorded', ...result });
   }

@@ -30,7 +30,12 @@ export async function createSilence(alertmanagerUrl: string, request: SilenceReq
     createdBy: request.createdBy,
     comment: request.comment,
   };
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}: ${text.slice(0, 200)}`);
   const parsed = answerSchema.safeParse(JSON.parse(text || '{}'));

@@ -85,7 +85,9 @@ export function createAlertsFeature(services: AlertServices, options: AlertsFeat
   // carries an error, which is logged.
   services.store.timeline.onAppend((e) => {
     if (e.kind !== 'resolved') return;
-    queuePostmortem(jobs, e.incidentId, new Date(e.at), () => worker.kick()).catch((err: unknown) => log.error({ err, incidentId: e.incidentId }, 'could not queue the postmortem draft'));
+    queuePostmortem(jobs, e.incidentId, new Date(e.at), () => worker.kick()).catch((err: unknown) =>
+      log.error({ err, incidentId: e.incidentId }, 'could not queue the postmortem draft'),
+    );
   });
   return {
     store,

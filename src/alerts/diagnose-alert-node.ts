@@ -53,7 +53,9 @@ export async function diagnoseAlertNode(ctx: AlertContext, nodeName: string): Pr
   // Placeholders posted while it ran are answered too (or wait for the next run when they are too new).
   await replacePlaceholders(ctx, nodeName, [...placeholders, ...(await alerts.claimForDiagnosis(nodeName))], failed);
   if (result) {
-    await services.diagnoses.publish(result, { channelId: alertChannel(ctx) }).catch((err: unknown) => services.log.warn({ err, node: nodeName }, 'a diagnosis listener failed'));
+    await services.diagnoses
+      .publish(result, { channelId: alertChannel(ctx) })
+      .catch((err: unknown) => services.log.warn({ err, node: nodeName }, 'a diagnosis listener failed'));
   }
 }
 

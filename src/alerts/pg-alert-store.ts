@@ -22,7 +22,8 @@ type PgSummaryRow = Omit<SummaryRow, 'id' | 'created_at' | 'last_added_at'> & { 
 
 const fromThreadRow = (r: PgThreadRow): AlertThread =>
   threadFromRow({ ...r, created_at: isoOf(r.created_at), last_seen_at: isoOf(r.last_seen_at), summary_id: numberOrNull(r.summary_id) });
-const fromSummaryRow = (r: PgSummaryRow): AlertSummary => summaryFromRow({ ...r, id: numberOf(r.id), created_at: isoOf(r.created_at), last_added_at: isoOf(r.last_added_at) });
+const fromSummaryRow = (r: PgSummaryRow): AlertSummary =>
+  summaryFromRow({ ...r, id: numberOf(r.id), created_at: isoOf(r.created_at), last_added_at: isoOf(r.last_added_at) });
 
 /** Label maps with their keys sorted: JSONB keeps objects in its own key order, not Alertmanager's. */
 const sorted = (m: Record<string, string>) => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -30,7 +31,8 @@ const sorted = (m: Record<string, string>) => Object.entries(m).sort(([a], [b]) 
 /** Content that matters to the header; Alertmanager's re-sends differ only in timestamps we do not show. */
 const contentOf = (a: StoredAlert) => JSON.stringify([a.status, sorted(a.labels), sorted(a.annotations), a.generatorURL]);
 
-const THREAD_COLUMNS = 't.incident_id, t.node_label, t.alert_json, t.created_at, t.last_seen_at, t.repeats, t.summary_id::text AS summary_id, t.diag_state, t.diag_ts, t.header_hash, t.resolved_ts, t.escalation_closed';
+const THREAD_COLUMNS =
+  't.incident_id, t.node_label, t.alert_json, t.created_at, t.last_seen_at, t.repeats, t.summary_id::text AS summary_id, t.diag_state, t.diag_ts, t.header_hash, t.resolved_ts, t.escalation_closed';
 const SUMMARY_COLUMNS = 'id::text AS id, alertname, channel, ts, hash, created_at, last_added_at';
 
 /**
@@ -57,7 +59,11 @@ export function createPgAlertStore(session: PgSession): AlertStore {
       // The row lock orders two replicas recording copies of the same alert: each compares with the copy before it.
       return session.withTx(async () => {
         const before = await session.one<{ alert_json: unknown }>('SELECT alert_json FROM alert_threads WHERE incident_id = $1 FOR UPDATE', [incidentId]);
-        await session.run('UPDATE alert_threads SET alert_json = $1, last_seen_at = $2, repeats = repeats + 1 WHERE incident_id = $3', [JSON.stringify(alert), at, incidentId]);
+        await session.run('UPDATE alert_threads SET alert_json = $1, last_seen_at = $2, repeats = repeats + 1 WHERE incident_id = $3', [
+          JSON.stringify(alert),
+          at,
+          incidentId,
+        ]);
         return !before || contentOf(storedAlertSchema.parse(before.alert_json)) !== contentOf(alert);
       });
     },
@@ -68,7 +74,9 @@ export function createPgAlertStore(session: PgSession): AlertStore {
       await session.run(`UPDATE alert_threads SET ${sets} WHERE incident_id = $${entries.length + 1}`, [...entries.map(([, v]) => v), incidentId]);
     },
     async casDiagState(incidentId, from, to) {
-      return (await session.run('UPDATE alert_threads SET diag_state = $1 WHERE incident_id = $2 AND diag_state = ANY($3::text[])', [to, incidentId, [...from]])) > 0;
+      return (
+        (await session.run('UPDATE alert_threads SET diag_state = $1 WHERE incident_id = $2 AND diag_state = ANY($3::text[])', [to, incidentId, [...from]])) > 0
+      );
     },
     async createdSince(since) {
       const row = await session.one<{ n: number }>('SELECT COUNT(*)::int AS n FROM alert_threads WHERE created_at >= $1', [since]);
@@ -97,11 +105,10 @@ export function createPgAlertStore(session: PgSession): AlertStore {
     summaryFor(alertname, channel, at, activeSince) {
       return session.withTx(async () => {
         const find = () =>
-          session.one<PgSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE alertname = $1 AND channel = $2 AND last_added_at >= $3 ORDER BY id DESC LIMIT 1`, [
-            alertname,
-            channel,
-            activeSince,
-          ]);
+          session.one<PgSummaryRow>(
+            `SELECT ${SUMMARY_COLUMNS} FROM alert_summaries WHERE alertname = $1 AND channel = $2 AND last_added_at >= $3 ORDER BY id DESC LIMIT 1`,
+            [alertname, channel, activeSince],
+          );
         let row = await find();
         if (!row) {
           // Two replicas opening a storm's summary at once would each insert one: a transaction-scoped advisory
@@ -112,7 +119,11 @@ export function createPgAlertStore(session: PgSession): AlertStore {
         }
         if (row) {
           // Refreshed at most every few seconds, for the same reason: the row lock of the update lasts to commit.
-          await session.run('UPDATE alert_summaries SET last_added_at = $1 WHERE id = $2 AND last_added_at < $3', [at, row.id, new Date(at.getTime() - SUMMARY_REFRESH_MS)]);
+          await session.run('UPDATE alert_summaries SET last_added_at = $1 WHERE id = $2 AND last_added_at < $3', [
+            at,
+            row.id,
+            new Date(at.getTime() - SUMMARY_REFRESH_MS),
+          ]);
           return fromSummaryRow({ ...row, last_added_at: at });
         }
         const created = await session.one<PgSummaryRow>(
@@ -136,7 +147,10 @@ export function createPgAlertStore(session: PgSession): AlertStore {
       await session.run("UPDATE alert_threads SET diag_state = 'wanted' WHERE incident_id = $1 AND diag_state = 'posting'", [incidentId]);
     },
     async resetInterruptedDiagnosis(node) {
-      await session.run("UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = $1)", [node]);
+      await session.run(
+        "UPDATE alert_threads SET diag_state = 'awaiting' WHERE diag_state = 'running' AND incident_id IN (SELECT id FROM incidents WHERE node = $1)",
+        [node],
+      );
     },
   };
 }

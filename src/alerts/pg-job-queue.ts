@@ -32,7 +32,13 @@ export function createPgJobQueue(session: PgSession): JobQueue {
   const requeue = (job: AlertJob, set: string, params: readonly unknown[]) =>
     session.withTx(async () => {
       try {
-        return await session.withTx(async () => (await session.run(`UPDATE alert_jobs SET status = 'pending', lease_owner = NULL, lease_until = NULL${set} WHERE ${FENCE}`, [...fence(job), ...params])) > 0);
+        return await session.withTx(
+          async () =>
+            (await session.run(`UPDATE alert_jobs SET status = 'pending', lease_owner = NULL, lease_until = NULL${set} WHERE ${FENCE}`, [
+              ...fence(job),
+              ...params,
+            ])) > 0,
+        );
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         return (await session.run(`DELETE FROM alert_jobs WHERE ${FENCE}`, fence(job))) > 0;
@@ -80,7 +86,16 @@ export function createPgJobQueue(session: PgSession): JobQueue {
         const ids = new Set(won.map((r) => r.id));
         return picked
           .filter((row) => ids.has(row.id))
-          .map((row): AlertJob => ({ id: Number(row.id), kind: row.kind, target: row.target, attempts: row.attempts + 1, owner: lease.owner, takeover: row.status === 'running' }));
+          .map(
+            (row): AlertJob => ({
+              id: Number(row.id),
+              kind: row.kind,
+              target: row.target,
+              attempts: row.attempts + 1,
+              owner: lease.owner,
+              takeover: row.status === 'running',
+            }),
+          );
       });
     },
     async extend(job, _now, ttlMs) {
@@ -93,7 +108,12 @@ export function createPgJobQueue(session: PgSession): JobQueue {
       return requeue(job, ', run_at = $4, last_error = $5', [runAt, error]);
     },
     async fail(job, error) {
-      return (await session.run(`UPDATE alert_jobs SET status = 'failed', last_error = $4, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`, [...fence(job), error])) > 0;
+      return (
+        (await session.run(`UPDATE alert_jobs SET status = 'failed', last_error = $4, lease_owner = NULL, lease_until = NULL WHERE ${FENCE}`, [
+          ...fence(job),
+          error,
+        ])) > 0
+      );
     },
     async pendingCount() {
       return (await session.one<{ n: number }>("SELECT COUNT(*)::int AS n FROM alert_jobs WHERE status IN ('pending', 'running')"))?.n ?? 0;

@@ -48,7 +48,13 @@ export async function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayloa
     // first ones of a storm get their own threads).
     const { config, inventory } = deps.services;
     await outer.incidents.lockForOpen(
-      payload.alerts.filter((a) => a.status === 'firing').map((a) => ({ node: nodeFor(inventory, a.labels[config.stemedb.alertNodeLabel] ?? null)?.name ?? null, fingerprint: a.fingerprint, episode: episodeOf(a) })),
+      payload.alerts
+        .filter((a) => a.status === 'firing')
+        .map((a) => ({
+          node: nodeFor(inventory, a.labels[config.stemedb.alertNodeLabel] ?? null)?.name ?? null,
+          fingerprint: a.fingerprint,
+          episode: episodeOf(a),
+        })),
     );
     // One alert after the other: savepoints of one transaction must not interleave.
     for (const alert of payload.alerts) {
@@ -71,7 +77,9 @@ export async function recordAlerts(deps: IntakeDeps, payload: AlertmanagerPayloa
     }
     // Jobs go in last, in one order for every transaction: a pending job's unique key is locked until commit,
     // and two webhooks naming the same nodes in other orders would otherwise deadlock on PostgreSQL.
-    for (const job of [...jobs.values()].sort((a, b) => (a.kind === b.kind ? (a.target < b.target ? -1 : a.target > b.target ? 1 : 0) : a.kind < b.kind ? -1 : 1))) {
+    for (const job of [...jobs.values()].sort((a, b) =>
+      a.kind === b.kind ? (a.target < b.target ? -1 : a.target > b.target ? 1 : 0) : a.kind < b.kind ? -1 : 1,
+    )) {
       await outer.jobs.enqueue(job.kind, job.target, job.at);
     }
   });
@@ -103,7 +111,13 @@ async function recordFiring(deps: IntakeDeps, tx: IntakeTx, alert: AlertmanagerA
     },
     at,
   );
-  if (created) await tx.incidents.addEvent(incident.id, 'alert_fired', at, 'alertmanager', { startsAt: alert.startsAt, alertname: alert.labels.alertname, severity: alert.labels.severity ?? null, fingerprint: alert.fingerprint });
+  if (created)
+    await tx.incidents.addEvent(incident.id, 'alert_fired', at, 'alertmanager', {
+      startsAt: alert.startsAt,
+      alertname: alert.labels.alertname,
+      severity: alert.labels.severity ?? null,
+      fingerprint: alert.fingerprint,
+    });
   const thread = await tx.alerts.thread(incident.id);
   // An alert that joins an incident a diagnosis or `escalate` opened gives it its thread state: the incident's
   // thread (already paging) gains the alert header and the diagnosis, and no second chain starts.
@@ -111,7 +125,10 @@ async function recordFiring(deps: IntakeDeps, tx: IntakeTx, alert: AlertmanagerA
     const { stormThreshold, stormWindow } = config.alerts;
     const storm = (await tx.alerts.createdSince(new Date(at.getTime() - stormWindow))) >= stormThreshold;
     const summary = storm ? await tx.alerts.summaryFor(alert.labels.alertname, channel, at, new Date(at.getTime() - SUMMARY_ACTIVE_MS)) : undefined;
-    await tx.alerts.addThread({ incidentId: incident.id, nodeLabel, alert: stored(alert), summaryId: summary?.id ?? null, diagState: node ? 'wanted' : 'unknown_node' }, at);
+    await tx.alerts.addThread(
+      { incidentId: incident.id, nodeLabel, alert: stored(alert), summaryId: summary?.id ?? null, diagState: node ? 'wanted' : 'unknown_node' },
+      at,
+    );
     await tx.jobs.enqueue('sync', incident.id, at);
     // The diagnosis starts at once (after the reply), not after Slack has taken the header.
     if (node) await tx.jobs.enqueue('diagnose', node.name, at);
@@ -149,7 +166,11 @@ async function recordResolved(tx: IntakeTx, alert: AlertmanagerAlert, at: Date, 
   const { incident } = found;
   // The incident stays open while another alert of it still fires.
   if (found.othersFiring > 0) {
-    await incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', { endsAt: alert.endsAt, fingerprint: alert.fingerprint, othersFiring: found.othersFiring });
+    await incidents.addEvent(incident.id, 'alert_resolved', at, 'alertmanager', {
+      endsAt: alert.endsAt,
+      fingerprint: alert.fingerprint,
+      othersFiring: found.othersFiring,
+    });
     result.resolved++;
     return;
   }

@@ -20,13 +20,15 @@ export const silenceAction: InteractionModule = (app, deps) => {
   ruledButton<{ incident: Incident }>(app, deps, {
     actionId: ALERT_ACTIONS.silence,
     async target(button) {
-      const parsed = valueSchema.safeParse((() => {
-        try {
-          return JSON.parse(button.value) as unknown;
-        } catch {
-          return undefined;
-        }
-      })());
+      const parsed = valueSchema.safeParse(
+        (() => {
+          try {
+            return JSON.parse(button.value) as unknown;
+          } catch {
+            return undefined;
+          }
+        })(),
+      );
       const incident = parsed.success ? await services.store.incidents.get(parsed.data.incidentId) : undefined;
       if (incident) return { incident };
       const reason = 'That button refers to an incident the bot does not know: nothing was done.';
@@ -59,7 +61,9 @@ export const silenceAction: InteractionModule = (app, deps) => {
           await tx.incidents.addEvent(incident.id, 'silenced', now, button.userId, { silenceId, endsAt: endsAt.toISOString() });
         });
         await ctx.reply.public(
-          textView(`:no_bell: <@${button.userId}> silenced ${escapeMrkdwn(incident.alertname ?? 'this alert')} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`),
+          textView(
+            `:no_bell: <@${button.userId}> silenced ${escapeMrkdwn(incident.alertname ?? 'this alert')} for ${formatDuration(duration)}, until ${formatUtc(endsAt)} (Alertmanager silence \`${silenceId}\`).`,
+          ),
         );
       } catch (err) {
         services.log.warn({ err, incidentId: incident.id }, 'creating the Alertmanager silence failed');

@@ -32,10 +32,21 @@ export function stormSummaryView(alertname: string, members: readonly SummaryMem
   const intro = `More than ${threshold} new alerts in ${formatDuration(windowMs)}: one summary per alert name, updated in place. Each node's diagnosis is in this thread.`;
   // `marker`: the summary's post is found by it when its poster died before recording it.
   const blocks: KnownBlock[] = [header(plainTextSafe(title)), marker ? ({ ...context(intro), block_id: marker } as KnownBlock) : context(intro)];
-  for (let i = 0; i < shown.length; i += LINES_PER_SECTION) blocks.push(section(shown.slice(i, i + LINES_PER_SECTION).map((l) => l.markdown).join('\n')));
+  for (let i = 0; i < shown.length; i += LINES_PER_SECTION)
+    blocks.push(
+      section(
+        shown
+          .slice(i, i + LINES_PER_SECTION)
+          .map((l) => l.markdown)
+          .join('\n'),
+      ),
+    );
   if (more > 0) blocks.push(context(`…and ${more} more node(s)`));
   // Alert names and node labels come from Alertmanager: escaped in the fallback text as in the blocks.
-  const text = [`:rotating_light: Alert storm: ${escapeMrkdwn(alertname)} on ${byNode.size} node(s), ${firingNodes} still firing`, ...lines.map((l) => l.text)].join('\n');
+  const text = [
+    `:rotating_light: Alert storm: ${escapeMrkdwn(alertname)} on ${byNode.size} node(s), ${firingNodes} still firing`,
+    ...lines.map((l) => l.text),
+  ].join('\n');
   return { text: clip(text, 3000), blocks: fitTotal(blocks) };
 }
 
@@ -43,7 +54,11 @@ function summaryLine(node: string, members: readonly SummaryMember[]): { markdow
   const firing = members.filter((m) => m.incident.status === 'open').length;
   const resolved = members.length - firing;
   const gist = members.map((m) => diagnosisGistOf(m.incident)).find(Boolean);
-  const verdict = gist ? `${findingLabel(gist.verdict.causes[0]!)} (${gist.verdict.severity}), ${formatPercent(gist.errorRate)} errors` : members[0]!.incident.node ? 'diagnosing…' : 'no diagnosis';
+  const verdict = gist
+    ? `${findingLabel(gist.verdict.causes[0]!)} (${gist.verdict.severity}), ${formatPercent(gist.errorRate)} errors`
+    : members[0]!.incident.node
+      ? 'diagnosing…'
+      : 'no diagnosis';
   const state = firing > 0 ? `${firing} firing${resolved ? `, ${resolved} resolved` : ''}` : `resolved (${resolved})`;
   const emoji = firing > 0 ? ':red_circle:' : ':white_check_mark:';
   return { markdown: `${emoji} \`${escapeMrkdwn(node)}\`: ${state} · ${verdict}`, text: `${escapeMrkdwn(node)}: ${state}; ${verdict}` };

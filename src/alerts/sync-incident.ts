@@ -51,7 +51,10 @@ export async function syncIncident(ctx: AlertContext, incidentId: string): Promi
     await alerts.update(incidentId, { headerHash: hash });
   }
   if (incident.status === 'resolved' && !thread.resolvedTs) {
-    const note = await services.messenger.post(incident.channel!, resolvedNoteView(incident, incident.alertname ?? 'alert'), { threadTs: incident.threadTs!, priority: 'status' });
+    const note = await services.messenger.post(incident.channel!, resolvedNoteView(incident, incident.alertname ?? 'alert'), {
+      threadTs: incident.threadTs!,
+      priority: 'status',
+    });
     await alerts.update(incidentId, { resolvedTs: note.ts });
   }
 }
@@ -86,9 +89,16 @@ async function postDiagnosisPlaceholder(ctx: AlertContext, incident: Incident, t
   if (thread.diagState === 'unknown_node') {
     // A storm's summary line already says so; one note per alert would flood its thread.
     if (thread.summaryId !== null) return void (await alerts.casDiagState(incident.id, ['unknown_node'], 'none'));
-    const note = unknownNodeView({ nodeLabel: thread.nodeLabel, nodeLabelName: config.stemedb.alertNodeLabel, known: inventory.names(), runbookUrl: config.stemedb.runbookUrl });
+    const note = unknownNodeView({
+      nodeLabel: thread.nodeLabel,
+      nodeLabelName: config.stemedb.alertNodeLabel,
+      known: inventory.names(),
+      runbookUrl: config.stemedb.runbookUrl,
+    });
     if (!(await alerts.casDiagState(incident.id, ['unknown_node'], 'posting'))) return;
-    const posted = await postOrRelease(ctx, incident, 'unknown_node', () => services.messenger.post(incident.channel!, note, { threadTs: incident.threadTs!, priority: 'status' }));
+    const posted = await postOrRelease(ctx, incident, 'unknown_node', () =>
+      services.messenger.post(incident.channel!, note, { threadTs: incident.threadTs!, priority: 'status' }),
+    );
     await alerts.update(incident.id, { diagTs: posted.ts, diagState: 'none' });
     return;
   }
@@ -105,7 +115,9 @@ async function postDiagnosisPlaceholder(ctx: AlertContext, incident: Incident, t
   // The node's diagnosis (queued at intake) often answers already: then post it, not a placeholder.
   const answer = await reusableDiagnosis(ctx, incident);
   const view = answer ? diagnosisView(answer, { node: incident.node, incidentId: incident.id }) : diagnosingView(incident.node);
-  const posted = await postOrRelease(ctx, incident, 'wanted', () => services.messenger.post(incident.channel!, view, { threadTs: incident.threadTs!, priority: 'detail' }));
+  const posted = await postOrRelease(ctx, incident, 'wanted', () =>
+    services.messenger.post(incident.channel!, view, { threadTs: incident.threadTs!, priority: 'detail' }),
+  );
   await alerts.update(incident.id, { diagTs: posted.ts, diagState: answer ? 'done' : 'awaiting' });
   if (answer) {
     chartAlertThread(services, incident, thread.summaryId, answer);
@@ -130,5 +142,7 @@ async function postOrRelease<T>(ctx: AlertContext, incident: Incident, previous:
  * every summary line of the node shows its verdict.
  */
 async function stormSiblingDiagnosing(ctx: AlertContext, node: string, thread: AlertThread): Promise<boolean> {
-  return (await ctx.alerts.openThreadsOfNode(node, ['posting', 'awaiting', 'running', 'done'])).some((t) => t.summaryId !== null && t.incidentId !== thread.incidentId);
+  return (await ctx.alerts.openThreadsOfNode(node, ['posting', 'awaiting', 'running', 'done'])).some(
+    (t) => t.summaryId !== null && t.incidentId !== thread.incidentId,
+  );
 }

@@ -24,5 +24,8 @@ const DEMO_ESCALATION = {
 };
 
 export function simulatorConfig(cluster: SimCluster, options: { sqlitePath: string; sampleSeconds?: number }): Config {
-  return parseConfig({ ...simulatorConfigDocument(cluster, options), slack: { alertChannel: 'C0DEMO' }, escalation: DEMO_ESCALATION }, 'built-in simulator config');
+  return parseConfig(
+    { ...simulatorConfigDocument(cluster, options), slack: { alertChannel: 'C0DEMO' }, escalation: DEMO_ESCALATION },
+    'built-in simulator config',
+  );
 }

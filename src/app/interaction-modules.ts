@@ -7,4 +7,11 @@ import type { InteractionModule } from '../slack/interaction-module';
 import { timelineNoteShortcut } from '../slack/timeline-note-shortcut';
 
 /** Every feature's buttons and modals; a feature adds one line here. */
-export const INTERACTION_MODULES: readonly InteractionModule[] = [diagnosisActions, silenceAction, compactionActions, escalationActions, timelineNoteShortcut, appHome];
+export const INTERACTION_MODULES: readonly InteractionModule[] = [
+  diagnosisActions,
+  silenceAction,
+  compactionActions,
+  escalationActions,
+  timelineNoteShortcut,
+  appHome,
+];

@@ -93,10 +93,14 @@ function openSqlite({ config, role, clock, now }: OpenStoreOptions): OpenedStore
 
 async function openPostgres({ log, secret, clock: base, role, replica }: OpenStoreOptions, settings: { urlEnv: string }): Promise<OpenedStore> {
   const storeLog = log.child({ component: 'store' });
-  const pool: pg.Pool = createPgPool(settings, { [settings.urlEnv]: secret(settings.urlEnv) }, {
-    applicationName: `stemedb-chatops ${replica}`.slice(0, 63),
-    onError: (err) => storeLog.warn({ err }, 'an idle PostgreSQL connection failed (server restart or failover?): the pool reconnects'),
-  });
+  const pool: pg.Pool = createPgPool(
+    settings,
+    { [settings.urlEnv]: secret(settings.urlEnv) },
+    {
+      applicationName: `stemedb-chatops ${replica}`.slice(0, 63),
+      onError: (err) => storeLog.warn({ err }, 'an idle PostgreSQL connection failed (server restart or failover?): the pool reconnects'),
+    },
+  );
   try {
     // Once across replicas starting together: the others wait on the advisory lock, then find nothing to do.
     const migrated = await migratePostgres(pool);
@@ -132,7 +136,10 @@ async function openPostgres({ log, secret, clock: base, role, replica }: OpenSto
     startChecks() {
       if (role !== 'bot') return;
       void clock.start();
-      gateTimer = base.setInterval(guardTick(storeLog, 'schema check', () => gate.check()), SCHEMA_CHECK_MS);
+      gateTimer = base.setInterval(
+        guardTick(storeLog, 'schema check', () => gate.check()),
+        SCHEMA_CHECK_MS,
+      );
     },
     async close() {
       clock.stop();

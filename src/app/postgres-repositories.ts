@@ -50,6 +50,11 @@ export function createPostgresUnitOfWork(pool: pg.Pool, options: PostgresReposit
     ...repositories,
     withTx: <T>(fn: (tx: Repositories) => Promise<T>) => session.withTx(() => fn(repositories)),
     // A pooled connection and one round trip: an exhausted pool or an unreachable server times out.
-    ping: (timeoutMs: number) => withTimeout(session.one('SELECT 1').then(() => undefined), timeoutMs, 'PostgreSQL store'),
+    ping: (timeoutMs: number) =>
+      withTimeout(
+        session.one('SELECT 1').then(() => undefined),
+        timeoutMs,
+        'PostgreSQL store',
+      ),
   });
 }

@@ -36,7 +36,17 @@ export async function runDemoShell({ env, reason, chartsDir }: { env: Env; reaso
  * never sends due pages, runs alert jobs, resets pages in flight or takes over compaction locks: a page that
  * fell due while the bot was down is the bot's to send when it is back, not the shell's to print.
  */
-export async function runConfiguredShell({ env, config, configFile, chartsDir }: { env: Env; config: Config; configFile: string; chartsDir?: string }): Promise<number> {
+export async function runConfiguredShell({
+  env,
+  config,
+  configFile,
+  chartsDir,
+}: {
+  env: Env;
+  config: Config;
+  configFile: string;
+  chartsDir?: string;
+}): Promise<number> {
   const banner = [
     `stemedb-chatops: local shell on ${configFile} (${config.stemedb.nodes.map((n) => n.name).join(', ')}). \`help\` lists commands; \`exit\` quits.`,
     `Client of the store ${config.store.postgres ? `PostgreSQL ($${config.store.postgres.urlEnv})` : config.store.sqlitePath}: pages and alert threads are sent by the bot process (\`stemedb-chatops start\`), not by this shell.`,

@@ -43,7 +43,12 @@ async function diagnoseWith(config: Config, options: { env: Env; node?: string; 
   }
   const log = createLogger(options.env.LOG_LEVEL === 'info' ? 'warn' : options.env.LOG_LEVEL, process.stderr);
   // A diagnosis reads nodes and records nothing: an in-memory store keeps the CLI free of side effects.
-  const runtime = await createRuntime({ config: { ...config, store: { sqlitePath: ':memory:', leaseTtl: config.store.leaseTtl } }, log, secret: (name) => process.env[name], role: 'client' });
+  const runtime = await createRuntime({
+    config: { ...config, store: { sqlitePath: ':memory:', leaseTtl: config.store.leaseTtl } },
+    log,
+    secret: (name) => process.env[name],
+    role: 'client',
+  });
   try {
     const result = await diagnoseNode(runtime.services, node);
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${diagnosisText(result)}\n`);

@@ -27,7 +27,9 @@ export async function runSlackBot(runtime: Runtime, env: Env): Promise<void> {
     runtime.alerts.route(env.ALERTMANAGER_TOKEN),
   ];
   if (!env.ALERTMANAGER_TOKEN) services.log.warn('ALERTMANAGER_TOKEN is not set: POST /alertmanager answers 503 until it is');
-  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
+  const slack = createSlackApp({
+    transport: slackTransportOf(runtime),
+    interactions: INTERACTION_MODULES,
     services,
     signingSecret: env.SLACK_SIGNING_SECRET,
     appToken: env.SLACK_APP_TOKEN,

@@ -77,7 +77,19 @@ export function slackTransportOf(runtime: Runtime): SlackTransport {
 }
 
 /** Opens the store and builds the services for a config. */
-export async function createRuntime({ config, log, secret, messenger, slack: slackOptions, now: givenNow, clock: localClock = systemClock, pagerdutyEventsUrl, role = 'bot', charts, replica = defaultReplica() }: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime({
+  config,
+  log,
+  secret,
+  messenger,
+  slack: slackOptions,
+  now: givenNow,
+  clock: localClock = systemClock,
+  pagerdutyEventsUrl,
+  role = 'bot',
+  charts,
+  replica = defaultReplica(),
+}: RuntimeOptions): Promise<Runtime> {
   const metrics = createBotMetrics();
   const opened = await openStore({
     config,
@@ -102,13 +114,15 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
       this.set(opened.mayWork() ? 1 : 0);
     },
   });
-  const slack = slackOptions ? createSlackTransport(slackOptions, {
+  const slack = slackOptions
+    ? createSlackTransport(slackOptions, {
         log,
         clock: localClock,
         onError: (method, error) => metrics.slackErrors.inc({ method, error }),
         // Replicas share one pace per channel through the database; one SQLite process paces from memory.
         pace: opened.kind === 'postgres' ? store.slackPace : undefined,
-      }) : undefined;
+      })
+    : undefined;
   const base = createServices({
     config,
     log,
@@ -126,7 +140,10 @@ export async function createRuntime({ config, log, secret, messenger, slack: sla
   const services = base as Services;
   registerResponseMetrics(services);
   const stoppers: (() => Promise<void> | void)[] = [];
-  const chartService = charts?.enabled !== false ? new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs }) : chartsOff();
+  const chartService =
+    charts?.enabled !== false
+      ? new ChartService(services, { renderer: createChartRenderer(), sampleAllNodes: charts?.sampleAllNodes, sampleIntervalMs: charts?.sampleIntervalMs })
+      : chartsOff();
   services.charts = chartService;
   stoppers.push(() => chartService.stop());
   // One lease owner per process: the alert jobs, outbox pages and compaction watches it works on carry it (README "Restarts").
@@ -207,11 +224,27 @@ function startDuties(services: Services, opened: OpenedStore, escalations: Escal
     if (opened.mayWork()) await run();
   };
   const stoppers = [
-    startPeriodicDuty({ ...common, duty: 'retention', periodMs: config.retention.interval, leaseMs: 10 * 60_000, checkEveryMs: Math.min(config.retention.interval, 30_000), run: guarded(() => runRetention(services)) }),
+    startPeriodicDuty({
+      ...common,
+      duty: 'retention',
+      periodMs: config.retention.interval,
+      leaseMs: 10 * 60_000,
+      checkEveryMs: Math.min(config.retention.interval, 30_000),
+      run: guarded(() => runRetention(services)),
+    }),
   ];
   const chainEvery = config.escalation.chainCheckInterval;
   if (chainEvery > 0) {
-    stoppers.push(startPeriodicDuty({ ...common, duty: 'chain_check', periodMs: chainEvery, leaseMs: 5 * 60_000, checkEveryMs: Math.min(chainEvery, 30_000), run: guarded(() => escalations.postChainWarnings()) }));
+    stoppers.push(
+      startPeriodicDuty({
+        ...common,
+        duty: 'chain_check',
+        periodMs: chainEvery,
+        leaseMs: 5 * 60_000,
+        checkEveryMs: Math.min(chainEvery, 30_000),
+        run: guarded(() => escalations.postChainWarnings()),
+      }),
+    );
   } else {
     void escalations.postChainWarnings();
   }

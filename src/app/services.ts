@@ -71,7 +71,17 @@ export interface ServiceDeps {
   pagerdutyEventsUrl?: string;
 }
 
-export function createServices({ config, log, metrics, secret, commands, store, messenger, now = () => new Date(), pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL }: ServiceDeps): BaseServices {
+export function createServices({
+  config,
+  log,
+  metrics,
+  secret,
+  commands,
+  store,
+  messenger,
+  now = () => new Date(),
+  pagerdutyEventsUrl = DEFAULT_PAGERDUTY_EVENTS_URL,
+}: ServiceDeps): BaseServices {
   const inventory = new Inventory(config.stemedb.nodes);
   const clients = new Map<string, StemedbClient>();
   const groups = createUserGroupCache((group) => messenger.userGroupMembers(group));

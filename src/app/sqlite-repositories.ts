@@ -45,6 +45,11 @@ export function createSqliteUnitOfWork(db: Db, options: SqliteRepositoryOptions 
     ...repositories,
     withTx: <T>(fn: (tx: Repositories) => Promise<T>) => gate.withTx(() => fn(repositories)),
     // Through the gate: a transaction held open for good shows as a timeout, as a wedged database would.
-    ping: (timeoutMs: number) => withTimeout(gate.run(() => void db.prepare('SELECT 1').get()), timeoutMs, 'SQLite store'),
+    ping: (timeoutMs: number) =>
+      withTimeout(
+        gate.run(() => void db.prepare('SELECT 1').get()),
+        timeoutMs,
+        'SQLite store',
+      ),
   });
 }

@@ -27,29 +27,59 @@ export const stepFor = (fromMs: number, toMs: number) => Math.max(15, Math.ceil(
  * SST files, which StemeDB does not export to Prometheus, from the bot's samples), else all from the bot's
  * samples. A Prometheus failure falls back to the samples and says so in `missing`.
  */
-export async function readChartData(services: ChartDataDeps, history: SampleHistory, node: NodeConfig, window: { fromMs: number; toMs: number }, sampleNote = 'the bot samples a node every 15-30 s while it has an open incident'): Promise<NodeChartData> {
+export async function readChartData(
+  services: ChartDataDeps,
+  history: SampleHistory,
+  node: NodeConfig,
+  window: { fromMs: number; toMs: number },
+  sampleNote = 'the bot samples a node every 15-30 s while it has an open incident',
+): Promise<NodeChartData> {
   const own = seriesFromSamples(history.samples(node.name, window.fromMs, window.toMs));
   const base = { node: node.name, ...window, diskFreeFraction: own.diskFree, sstFiles: own.sst };
   const prometheus = services.config.prometheus?.url;
   if (prometheus) {
     try {
       const read = await fromPrometheus(services, prometheus, node, window);
-      const missing = read.errorRate.points.length < 2 ? [`error rate: Prometheus has no ${services.metricNames.operations} series for instance="${instanceOf(node)}" in this window`] : [];
+      const missing =
+        read.errorRate.points.length < 2
+          ? [`error rate: Prometheus has no ${services.metricNames.operations} series for instance="${instanceOf(node)}" in this window`]
+          : [];
       return { ...base, source: 'prometheus', ...read, missing };
     } catch (err) {
       const why = (err as Error).message;
-      return { ...base, source: 'samples', ...ownRates(own), missing: own.errorRate.points.length < 2 ? [`error rate: Prometheus failed (${why}) and ${sampleNote}, with too few samples of ${node.name} so far`] : [`Prometheus failed: ${why}`] };
+      return {
+        ...base,
+        source: 'samples',
+        ...ownRates(own),
+        missing:
+          own.errorRate.points.length < 2
+            ? [`error rate: Prometheus failed (${why}) and ${sampleNote}, with too few samples of ${node.name} so far`]
+            : [`Prometheus failed: ${why}`],
+      };
     }
   }
   // The samples start when the incident did (or the demo did): a window of mostly nothing would squash them.
   const first = history.samples(node.name, window.fromMs, window.toMs)[0]?.atMs;
   if (first !== undefined) base.fromMs = Math.max(window.fromMs, Math.min(first - MARGIN_MS, window.toMs - MIN_SAMPLE_WINDOW_MS));
-  const missing = own.errorRate.points.length < 2 ? [`error rate: ${own.errorRate.points.length === 0 ? 'no' : 'only one'} reading of ${node.name} in the bot's samples (no prometheus.url configured; ${sampleNote})`] : [];
+  const missing =
+    own.errorRate.points.length < 2
+      ? [
+          `error rate: ${own.errorRate.points.length === 0 ? 'no' : 'only one'} reading of ${node.name} in the bot's samples (no prometheus.url configured; ${sampleNote})`,
+        ]
+      : [];
   return { ...base, source: 'samples', ...ownRates(own), missing };
 }
 
-function ownRates(own: ReturnType<typeof seriesFromSamples>): Pick<NodeChartData, 'errorRate' | 'errorRateByOperation' | 'pendingCompactionBytes' | 'putP99Seconds' | 'lockWaitP99Seconds'> {
-  return { errorRate: own.errorRate, errorRateByOperation: own.byOperation, pendingCompactionBytes: own.pending, putP99Seconds: own.putP99, lockWaitP99Seconds: own.lockWaitP99 };
+function ownRates(
+  own: ReturnType<typeof seriesFromSamples>,
+): Pick<NodeChartData, 'errorRate' | 'errorRateByOperation' | 'pendingCompactionBytes' | 'putP99Seconds' | 'lockWaitP99Seconds'> {
+  return {
+    errorRate: own.errorRate,
+    errorRateByOperation: own.byOperation,
+    pendingCompactionBytes: own.pending,
+    putP99Seconds: own.putP99,
+    lockWaitP99Seconds: own.lockWaitP99,
+  };
 }
 
 async function fromPrometheus(services: ChartDataDeps, url: string, node: NodeConfig, window: { fromMs: number; toMs: number }) {

@@ -24,7 +24,17 @@ export interface ChartPort {
   start(): void;
   stop(): Promise<void>;
   afterDiagnosis(result: DiagnosisResult, target: ChartTarget): void;
-  afterCompaction(input: { node: string; startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number }; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void;
+  afterCompaction(
+    input: {
+      node: string;
+      startMs: number;
+      endMs: number;
+      measuredAfter?: { atMs: number; errorRate: number };
+      condition: CompactionCondition;
+      incidentId?: string | null;
+    },
+    target: ChartTarget,
+  ): void;
   afterPage(incidentId: string, target: PageChartTarget): void;
   diagnosisOutcome(node: string, cause: DiagnosisResult['verdict']['causes'][number]['cause']): Promise<ChartOutcome>;
   idle(timeoutMs?: number): Promise<void>;

@@ -40,12 +40,16 @@ export class ChartService implements ChartPort {
   private readonly stormsCharted = new Set<string>();
   private readonly pageCharts = new Map<string, { atMs: number; drawing: Promise<{ outcome: ChartOutcome; png?: Buffer }> }>();
 
-  constructor(private readonly services: SamplerDeps & Pick<Services, 'store' | 'config' | 'messenger'>, private readonly options: ChartServiceOptions) {
+  constructor(
+    private readonly services: SamplerDeps & Pick<Services, 'store' | 'config' | 'messenger'>,
+    private readonly options: ChartServiceOptions,
+  ) {
     this.sampler = new NodeSampler(services, {
       history: this.history,
       intervalMs: options.sampleIntervalMs ?? 20_000,
       clock: systemClock,
-      targets: async () => (options.sampleAllNodes ? services.inventory.names() : (await services.store.incidents.listOpen()).flatMap((i) => (i.node ? [i.node] : []))),
+      targets: async () =>
+        options.sampleAllNodes ? services.inventory.names() : (await services.store.incidents.listOpen()).flatMap((i) => (i.node ? [i.node] : [])),
     });
   }
 
@@ -70,7 +74,17 @@ export class ChartService implements ChartPort {
   }
 
   /** The closed loop's before/after chart, into the thread where the re-check was just posted. */
-  afterCompaction(input: { node: string; startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number }; condition: CompactionCondition; incidentId?: string | null }, target: ChartTarget): void {
+  afterCompaction(
+    input: {
+      node: string;
+      startMs: number;
+      endMs: number;
+      measuredAfter?: { atMs: number; errorRate: number };
+      condition: CompactionCondition;
+      incidentId?: string | null;
+    },
+    target: ChartTarget,
+  ): void {
     this.track(async () => {
       const config = this.services.inventory.get(input.node);
       if (!config) return;
@@ -128,7 +142,9 @@ export class ChartService implements ChartPort {
 
   private sampleNote(): string {
     const every = `${Math.round((this.options.sampleIntervalMs ?? 20_000) / 1000)} s`;
-    return this.options.sampleAllNodes ? `the bot samples every node every ${every}: a diagnosis in a minute draws one` : `the bot samples a node every ${every} while it has an open incident`;
+    return this.options.sampleAllNodes
+      ? `the bot samples every node every ${every}: a diagnosis in a minute draws one`
+      : `the bot samples a node every ${every} while it has an open incident`;
   }
 
   /** Resolves when no chart is being drawn or uploaded (tests, shutdown). */
@@ -147,7 +163,9 @@ export class ChartService implements ChartPort {
   private readonly detached = AsyncResource.bind((work: () => Promise<void>) => work());
 
   private track(work: () => Promise<void>): void {
-    const p = this.detached(work).catch((err: unknown) => this.services.log.warn({ err }, 'chart failed; the text it illustrates stands')).finally(() => this.pending.delete(p));
+    const p = this.detached(work)
+      .catch((err: unknown) => this.services.log.warn({ err }, 'chart failed; the text it illustrates stands'))
+      .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 
@@ -165,7 +183,11 @@ export class ChartService implements ChartPort {
     }
     const png = rendered ?? (await this.render(outcome.spec));
     const stamp = new Date(outcome.spec.toMs).toISOString().slice(0, 16).replace(/[-:T]/g, '');
-    await messenger.uploadFile(target.channel, { bytes: png, filename: `${name.replace(/[^a-z0-9-]/gi, '_')}-${stamp}.png`, title: outcome.spec.title }, { threadTs: target.threadTs, comment: outcome.summary, priority: 'detail' });
+    await messenger.uploadFile(
+      target.channel,
+      { bytes: png, filename: `${name.replace(/[^a-z0-9-]/gi, '_')}-${stamp}.png`, title: outcome.spec.title },
+      { threadTs: target.threadTs, comment: outcome.summary, priority: 'detail' },
+    );
   }
 
   render(spec: ChartSpec): Promise<Buffer> {

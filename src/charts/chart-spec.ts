@@ -56,28 +56,43 @@ function causePanels(data: NodeChartData, cause: ChartCause): ChartPanel[] {
     const panels: ChartPanel[] = [];
     if (drawable(data.pendingCompactionBytes)) panels.push(pendingPanel(data.pendingCompactionBytes));
     if (drawable(data.sstFiles)) {
-      panels.push({ title: 'SST files', unit: 'count', lines: [{ name: 'SST files', points: data.sstFiles.points }], thresholds: [
-        { value: THRESHOLDS.sstExpected, label: 'expected < 100', severity: 'warning' },
-        { value: THRESHOLDS.sstFailing, label: 'failing > 500', severity: 'critical' },
-      ] });
+      panels.push({
+        title: 'SST files',
+        unit: 'count',
+        lines: [{ name: 'SST files', points: data.sstFiles.points }],
+        thresholds: [
+          { value: THRESHOLDS.sstExpected, label: 'expected < 100', severity: 'warning' },
+          { value: THRESHOLDS.sstFailing, label: 'failing > 500', severity: 'critical' },
+        ],
+      });
     }
     return panels;
   }
   if (cause === 'lock_contention') {
     const lines = [data.putP99Seconds, data.lockWaitP99Seconds].filter(drawable).map((s) => ({ name: s.name, points: s.points }));
     if (lines.length === 0) return [];
-    return [{ title: 'Latency p99', unit: 'seconds', lines, thresholds: [
-      { value: THRESHOLDS.lockWaitWarningSeconds, label: 'lock wait 1 s', severity: 'warning' },
-      { value: THRESHOLDS.lockWaitCriticalSeconds, label: 'lock timeout 5 s', severity: 'critical' },
-    ] }];
+    return [
+      {
+        title: 'Latency p99',
+        unit: 'seconds',
+        lines,
+        thresholds: [
+          { value: THRESHOLDS.lockWaitWarningSeconds, label: 'lock wait 1 s', severity: 'warning' },
+          { value: THRESHOLDS.lockWaitCriticalSeconds, label: 'lock timeout 5 s', severity: 'critical' },
+        ],
+      },
+    ];
   }
   return [];
 }
 
 export function pendingPanel(series: Series): ChartPanel {
-  return { title: 'Pending compaction', unit: 'bytes', lines: [{ name: 'pending bytes', points: series.points }], thresholds: [
-    { value: THRESHOLDS.pendingCompactionBytes, label: 'lag 10 GB', severity: 'warning' },
-  ] };
+  return {
+    title: 'Pending compaction',
+    unit: 'bytes',
+    lines: [{ name: 'pending bytes', points: series.points }],
+    thresholds: [{ value: THRESHOLDS.pendingCompactionBytes, label: 'lag 10 GB', severity: 'warning' }],
+  };
 }
 
 /** Disk free with a straight-line projection of when it reaches 0 (only drawn when it is falling). */
@@ -97,15 +112,23 @@ function diskPanel(series: Series, window: { fromMs: number; toMs: number }): Ch
     extendToMs = Math.max(window.toMs, end[0]);
     title = `Disk free: full at ${zeroAt - last[0] > 86_400_000 ? new Date(zeroAt).toISOString().slice(0, 16).replace('T', ' ') : clock(zeroAt)} UTC at this rate`;
   }
-  return { title, unit: 'percent', lines, ...(extendToMs ? { extendToMs } : {}), thresholds: [
-    { value: THRESHOLDS.diskFreeWarning, label: 'warning 20%', severity: 'warning' },
-    { value: THRESHOLDS.diskFreeCritical, label: 'full 5%', severity: 'critical' },
-  ] };
+  return {
+    title,
+    unit: 'percent',
+    lines,
+    ...(extendToMs ? { extendToMs } : {}),
+    thresholds: [
+      { value: THRESHOLDS.diskFreeWarning, label: 'warning 20%', severity: 'warning' },
+      { value: THRESHOLDS.diskFreeCritical, label: 'full 5%', severity: 'critical' },
+    ],
+  };
 }
 
 function noDataReason(data: NodeChartData): string {
   const got = data.errorRate?.points.length ?? 0;
-  const why = data.missing.find((m) => m.startsWith('error rate')) ?? (got === 1 ? `error rate: only one reading of ${data.node} so far` : `error rate: no readings of ${data.node}`);
+  const why =
+    data.missing.find((m) => m.startsWith('error rate')) ??
+    (got === 1 ? `error rate: only one reading of ${data.node} so far` : `error rate: no readings of ${data.node}`);
   return `No chart: ${why}.`;
 }
 

@@ -20,7 +20,12 @@ const VERDICT: Record<CompactionCondition, string> = {
  * the compaction's end), pending compaction bytes under it, the run's start and end marked, and the same
  * verdict the summary says. No error-rate readings before the run: no chart. Pure.
  */
-export function compactionChart(data: NodeChartData, run: { startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number } }, condition: CompactionCondition, marks: readonly ChartMark[] = []): ChartOutcome {
+export function compactionChart(
+  data: NodeChartData,
+  run: { startMs: number; endMs: number; measuredAfter?: { atMs: number; errorRate: number } },
+  condition: CompactionCondition,
+  marks: readonly ChartMark[] = [],
+): ChartOutcome {
   const points = data.errorRate?.points ?? [];
   const before = points.filter(([t]) => t < run.endMs);
   // A reading is "after" only if the window it measures began after the run ended: one that spans the end mixes
@@ -37,7 +42,10 @@ export function compactionChart(data: NodeChartData, run: { startMs: number; end
   if (after.length > 0) lines.push({ name: 'after compaction', points: after });
   const panels: ChartPanel[] = [{ title: 'Storage errors / operations', unit: 'percent', lines, thresholds: ERROR_RATE_THRESHOLDS }];
   if ((data.pendingCompactionBytes?.points.length ?? 0) >= 2) panels.push(pendingPanel(data.pendingCompactionBytes!));
-  const runMarks: ChartMark[] = [{ atMs: run.startMs, label: 'compaction start' }, { atMs: run.endMs, label: 'compaction end' }];
+  const runMarks: ChartMark[] = [
+    { atMs: run.startMs, label: 'compaction start' },
+    { atMs: run.endMs, label: 'compaction end' },
+  ];
   const others = marks.filter((m) => !m.label.startsWith('compaction') && m.atMs >= data.fromMs && m.atMs <= data.toMs);
   return {
     spec: {

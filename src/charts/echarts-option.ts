@@ -42,26 +42,56 @@ export function echartsOption(spec: ChartSpec): Record<string, unknown> {
     panel.lines.forEach((line, j) => {
       const color = line.dashed ? '#6b7280' : PALETTE[colour++ % PALETTE.length];
       series.push({
-        type: 'line', name: line.name, xAxisIndex: i, yAxisIndex: i, data: scaled(line.points, panel.unit), showSymbol: line.points.length <= 3,
-        symbolSize: 5, color, lineStyle: { width: j === 0 && panel.unit === 'percent' && i === 0 ? 2.5 : 1.6, type: line.dashed ? 'dashed' : 'solid' },
+        type: 'line',
+        name: line.name,
+        xAxisIndex: i,
+        yAxisIndex: i,
+        data: scaled(line.points, panel.unit),
+        showSymbol: line.points.length <= 3,
+        symbolSize: 5,
+        color,
+        lineStyle: { width: j === 0 && panel.unit === 'percent' && i === 0 ? 2.5 : 1.6, type: line.dashed ? 'dashed' : 'solid' },
         ...(j === 0 ? { markLine: markLines(spec, panel, i) } : {}),
       });
     });
   });
   return {
-    animation: false, useUTC: true, backgroundColor: '#ffffff', textStyle: { fontFamily: FONT },
+    animation: false,
+    useUTC: true,
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: FONT },
     title: [
-      { text: spec.title, subtext: spec.subtitle, left: 16, top: 8, textStyle: { fontSize: 17, fontFamily: FONT }, subtextStyle: { fontSize: 12, fontFamily: FONT, color: '#4b5563' } },
-      ...spec.panels.map((panel, i) => ({ text: panel.title, left: areas[i]!.left, top: areas[i]!.top - 22, textStyle: { fontSize: 13, fontWeight: 'bold', fontFamily: FONT, color: '#111827' } })),
+      {
+        text: spec.title,
+        subtext: spec.subtitle,
+        left: 16,
+        top: 8,
+        textStyle: { fontSize: 17, fontFamily: FONT },
+        subtextStyle: { fontSize: 12, fontFamily: FONT, color: '#4b5563' },
+      },
+      ...spec.panels.map((panel, i) => ({
+        text: panel.title,
+        left: areas[i]!.left,
+        top: areas[i]!.top - 22,
+        textStyle: { fontSize: 13, fontWeight: 'bold', fontFamily: FONT, color: '#111827' },
+      })),
     ],
     legend: { top: 12, right: 16, itemWidth: 18, itemGap: 18, textStyle: { fontSize: 11, fontFamily: FONT } },
     grid: areas.map((a) => ({ left: a.left, top: a.top, width: a.width, height: a.height })),
     xAxis: spec.panels.map((panel, i) => ({
-      type: 'time', gridIndex: i, min: spec.fromMs, max: panel.extendToMs ?? spec.toMs, splitLine: { show: false },
+      type: 'time',
+      gridIndex: i,
+      min: spec.fromMs,
+      max: panel.extendToMs ?? spec.toMs,
+      splitLine: { show: false },
       axisLabel: { fontSize: 11, fontFamily: FONT, hideOverlap: true },
     })),
     yAxis: spec.panels.map((panel, i) => ({
-      type: 'value', gridIndex: i, min: 0, max: yMax(panel), axisLabel: { formatter: SCALE[panel.unit].label, fontSize: 11, fontFamily: FONT },
+      type: 'value',
+      gridIndex: i,
+      min: 0,
+      max: yMax(panel),
+      axisLabel: { formatter: SCALE[panel.unit].label, fontSize: 11, fontFamily: FONT },
       splitLine: { lineStyle: { color: '#e5e7eb' } },
     })),
     series,
@@ -71,16 +101,24 @@ export function echartsOption(spec: ChartSpec): Record<string, unknown> {
 function markLines(spec: ChartSpec, panel: ChartPanel, index: number): Record<string, unknown> {
   const factor = SCALE[panel.unit].factor;
   const thresholds = panel.thresholds.map((t) => ({
-    yAxis: round(t.value * factor), name: t.label,
+    yAxis: round(t.value * factor),
+    name: t.label,
     lineStyle: { color: SEVERITY_COLOR[t.severity], type: 'dashed', width: 1.5 },
     label: { formatter: t.label, position: 'end', color: SEVERITY_COLOR[t.severity], fontSize: 11, fontFamily: FONT },
   }));
   // Marks close together (a short compaction's start and end) would print their labels on top of each other.
   const positions = ['insideEndTop', 'insideMiddleTop', 'insideStartTop'];
   const marks = spec.marks.map((m, k) => ({
-    xAxis: m.atMs, name: m.label,
+    xAxis: m.atMs,
+    name: m.label,
     lineStyle: { color: '#374151', type: 'dotted', width: 1.5 },
-    label: { formatter: index === 0 ? `${m.label} ${clock(m.atMs)}` : '', position: positions[k % positions.length], color: '#374151', fontSize: 11, fontFamily: FONT },
+    label: {
+      formatter: index === 0 ? `${m.label} ${clock(m.atMs)}` : '',
+      position: positions[k % positions.length],
+      color: '#374151',
+      fontSize: 11,
+      fontFamily: FONT,
+    },
   }));
   return { symbol: 'none', silent: true, animation: false, data: [...thresholds, ...marks] };
 }

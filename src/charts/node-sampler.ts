@@ -83,7 +83,10 @@ export class NodeSampler {
   private running: Promise<void> | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly services: SamplerDeps, private readonly options: NodeSamplerOptions) {}
+  constructor(
+    private readonly services: SamplerDeps,
+    private readonly options: NodeSamplerOptions,
+  ) {}
 
   start(): void {
     this.stop();

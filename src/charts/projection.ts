@@ -9,10 +9,16 @@ export function projectZeroCrossing(points: readonly Point[]): number | undefine
   if (points.length < 2) return undefined;
   const n = points.length;
   const t0 = points[0]![0];
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (const [t, v] of points) {
     const x = t - t0;
-    sx += x; sy += v; sxx += x * x; sxy += x * v;
+    sx += x;
+    sy += v;
+    sxx += x * x;
+    sxy += x * v;
   }
   const denominator = n * sxx - sx * sx;
   if (denominator === 0) return undefined;

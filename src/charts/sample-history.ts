@@ -44,7 +44,13 @@ const inc = (now: number, before: number) => (now < before ? now : now - before)
  * operations has no error-rate point (0/0 is not 0%). Pure.
  */
 export function seriesFromSamples(samples: readonly RawSample[]): {
-  errorRate: Series; byOperation: Series[]; diskFree: Series; pending: Series; sst: Series; putP99: Series; lockWaitP99: Series;
+  errorRate: Series;
+  byOperation: Series[];
+  diskFree: Series;
+  pending: Series;
+  sst: Series;
+  putP99: Series;
+  lockWaitP99: Series;
 } {
   const errorRate: Point[] = [];
   const perOp = new Map<string, Point[]>();
@@ -75,7 +81,8 @@ export function seriesFromSamples(samples: readonly RawSample[]): {
     if (Number.isFinite(lock)) lockWaitP99.push([b.atMs, lock]);
   }
   const gauge = (name: string, pick: (s: RawSample) => number | undefined): Series => ({
-    name, points: samples.flatMap((s): Point[] => (pick(s) === undefined ? [] : [[s.atMs, pick(s)!]])),
+    name,
+    points: samples.flatMap((s): Point[] => (pick(s) === undefined ? [] : [[s.atMs, pick(s)!]])),
   });
   return {
     errorRate: { name: 'all operations', points: errorRate },

@@ -10,7 +10,11 @@ import type { DeliveryResult } from '../pagers/delivery-result';
  */
 export function chartAlertThread(services: { charts: ChartPort }, incident: Incident, summaryId: number | null, result: DiagnosisResult): void {
   if (!incident.channel || !incident.threadTs) return;
-  services.charts.afterDiagnosis(result, { channel: incident.channel, threadTs: incident.threadTs, ...(summaryId !== null ? { stormKey: `summary:${summaryId}` } : {}) });
+  services.charts.afterDiagnosis(result, {
+    channel: incident.channel,
+    threadTs: incident.threadTs,
+    ...(summaryId !== null ? { stormKey: `summary:${summaryId}` } : {}),
+  });
 }
 
 /** The hook where a page went out: the packet carries the latest chart (DM: in the DM; level post: the thread). */

@@ -1,8 +1,6 @@
 const HOUR_MS = 3_600_000;
 
-export type BreakerDecision =
-  | { allowed: true; recent: number }
-  | { allowed: false; recent: Date[]; limit: number; nextAllowedAt: Date };
+export type BreakerDecision = { allowed: true; recent: number } | { allowed: false; recent: Date[]; limit: number; nextAllowedAt: Date };
 
 /**
  * At most `limit` compactions per node in any hour: a compaction that did not help is not retried in a loop

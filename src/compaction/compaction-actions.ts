@@ -36,13 +36,17 @@ export const compactionActions: InteractionModule = (app, deps) => {
       ),
   });
 
-  for (const [actionId, kind] of [[COMPACTION_ACTIONS.confirm, 'confirm'], [COMPACTION_ACTIONS.cancel, 'cancel']] as const) {
+  for (const [actionId, kind] of [
+    [COMPACTION_ACTIONS.confirm, 'confirm'],
+    [COMPACTION_ACTIONS.cancel, 'cancel'],
+  ] as const) {
     // The value is only the pending confirmation's id: everything else comes from the stored record.
     ruledButton<ConfirmValue>(app, deps, {
       actionId,
       confirms: COMPACTION_ACTIONS.confirm,
       replaceOriginal: true,
-      target: (button, redeemed) => (redeemed ? services.compaction.confirmation(kind, redeemed, button.value, actorOf(button)) : { problem: 'not a confirmation' }),
+      target: (button, redeemed) =>
+        redeemed ? services.compaction.confirmation(kind, redeemed, button.value, actorOf(button)) : { problem: 'not a confirmation' },
       rule: async (value) =>
         kind === 'confirm'
           ? { action: 'compact', label: `compact ${value.node}`, incident: await incidentFor(services, value.node, value.incidentId), node: value.node }

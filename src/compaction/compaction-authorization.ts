@@ -17,7 +17,13 @@ export async function incidentFor(services: Pick<RuleDeps, 'store'>, node: strin
  * on the node the responders paged for it, in `access.channels`. The local shell's user is an operator (it
  * runs on the operator's own machine). The compaction service audits refusals itself (with force and reason).
  */
-export async function authorizeCompaction(services: RuleDeps, actor: CompactionActor, node: string, incidentId?: string, channelId?: string): Promise<Authorization> {
+export async function authorizeCompaction(
+  services: RuleDeps,
+  actor: CompactionActor,
+  node: string,
+  incidentId?: string,
+  channelId?: string,
+): Promise<Authorization> {
   const verdict = await decideAction(services, {
     action: 'compact',
     label: `compact ${node}`,

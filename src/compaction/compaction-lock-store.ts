@@ -53,7 +53,9 @@ export type AcquireResult =
   | { ok: false; reason: 'held'; lock: CompactionLock }
   | { ok: false; reason: 'breaker'; decision: Extract<BreakerDecision, { allowed: false }> };
 
-export type LockPatch = Partial<Pick<CompactionLock, 'phase' | 'startedAt' | 'expiresAt' | 'channel' | 'messageTs' | 'threadTs' | 'last' | 'lastError' | 'auditId' | 'before'>>;
+export type LockPatch = Partial<
+  Pick<CompactionLock, 'phase' | 'startedAt' | 'expiresAt' | 'channel' | 'messageTs' | 'threadTs' | 'last' | 'lastError' | 'auditId' | 'before'>
+>;
 
 /** The per-node lock, the confirmations used, and the run history the circuit breaker counts. */
 export interface CompactionLockStore {
@@ -169,15 +171,17 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
   const recentStarts = (node: string, at: Date) =>
     (
       db
-        .prepare("SELECT started_at FROM compaction_runs WHERE node = ? AND started_at > ? AND COALESCE(json_extract(detail_json, '$.nothingPending'), 0) = 0 ORDER BY started_at")
+        .prepare(
+          "SELECT started_at FROM compaction_runs WHERE node = ? AND started_at > ? AND COALESCE(json_extract(detail_json, '$.nothingPending'), 0) = 0 ORDER BY started_at",
+        )
         .all(node, breakerWindowStart(at).toISOString()) as { started_at: string }[]
-    ).map(
-      (r) => new Date(r.started_at),
-    );
+    ).map((r) => new Date(r.started_at));
 
   const claimWatch = (node: string, token: string, lease: Lease, now: Date) =>
     db
-      .prepare('UPDATE compaction_locks SET watcher = @owner, watch_until = @until WHERE node = @node AND token = @token AND (watcher IS NULL OR watcher = @owner OR watch_until IS NULL OR watch_until <= @now)')
+      .prepare(
+        'UPDATE compaction_locks SET watcher = @owner, watch_until = @until WHERE node = @node AND token = @token AND (watcher IS NULL OR watcher = @owner OR watch_until IS NULL OR watch_until <= @now)',
+      )
       .run({ node, token, owner: lease.owner, until: new Date(now.getTime() + lease.ttlMs).toISOString(), now: now.toISOString() }).changes === 1;
   const watcherFence = (watcher: string | undefined) => (watcher === undefined ? '' : ' AND watcher = ?');
   const watcherParam = (watcher: string | undefined) => (watcher === undefined ? [] : [watcher]);
@@ -193,7 +197,9 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
     const decision = breakerDecision(recentStarts(req.node, req.at), req.at, req.maxPerHour);
     if (!decision.allowed) return { ok: false, reason: 'breaker', decision };
     const runId = Number(
-      db.prepare("INSERT INTO compaction_runs (node, holder, force, started_at, outcome, detail_json) VALUES (?, ?, ?, ?, 'running', '{}')").run(req.node, req.holder, req.force ? 1 : 0, at).lastInsertRowid,
+      db
+        .prepare("INSERT INTO compaction_runs (node, holder, force, started_at, outcome, detail_json) VALUES (?, ?, ?, ?, 'running', '{}')")
+        .run(req.node, req.holder, req.force ? 1 : 0, at).lastInsertRowid,
     );
     const token = randomBytes(12).toString('hex');
     const expires = new Date(req.at.getTime() + req.ttlMs).toISOString();
@@ -207,7 +213,18 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
            thread_ts = NULL, before_json = excluded.before_json, last_json = NULL, last_error = NULL
          WHERE compaction_locks.expires_at <= excluded.acquired_at`,
       )
-      .run({ node: req.node, token, holder: req.holder, holderName: req.holderName ?? null, force: req.force ? 1 : 0, incidentId: req.incidentId ?? null, runId, at, expires, before: JSON.stringify(req.before) }).changes;
+      .run({
+        node: req.node,
+        token,
+        holder: req.holder,
+        holderName: req.holderName ?? null,
+        force: req.force ? 1 : 0,
+        incidentId: req.incidentId ?? null,
+        runId,
+        at,
+        expires,
+        before: JSON.stringify(req.before),
+      }).changes;
     if (changed !== 1) throw new Error(`compaction lock for ${req.node} changed during acquisition`);
     if (req.watch) claimWatch(req.node, token, req.watch, req.at);
     return { ok: true, lock: fromRow(row(req.node)!), ...(existing ? { tookOverExpired: fromRow(existing) } : {}) };
@@ -221,31 +238,56 @@ export function createSqliteCompactionLockStore(db: Db): Sync<CompactionLockStor
     acquire: (req) => acquire.immediate(req),
     update(node, token, patch, watcher) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
-      if (entries.length === 0) return db.prepare(`SELECT 1 FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).get(node, token, ...watcherParam(watcher)) !== undefined;
+      if (entries.length === 0)
+        return (
+          db.prepare(`SELECT 1 FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).get(node, token, ...watcherParam(watcher)) !==
+          undefined
+        );
       const sets = entries.map(([k]) => `${LOCK_COLUMNS[k]} = ?`).join(', ');
       const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
-      return db.prepare(`UPDATE compaction_locks SET ${sets} WHERE node = ? AND token = ?${watcherFence(watcher)}`).run(...values, node, token, ...watcherParam(watcher)).changes === 1;
+      return (
+        db
+          .prepare(`UPDATE compaction_locks SET ${sets} WHERE node = ? AND token = ?${watcherFence(watcher)}`)
+          .run(...values, node, token, ...watcherParam(watcher)).changes === 1
+      );
     },
     release(node, token, watcher) {
-      return db.prepare(`DELETE FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).run(node, token, ...watcherParam(watcher)).changes === 1;
+      return (
+        db.prepare(`DELETE FROM compaction_locks WHERE node = ? AND token = ?${watcherFence(watcher)}`).run(node, token, ...watcherParam(watcher)).changes === 1
+      );
     },
     claimWatch,
     renewWatch(node, token, lease, now) {
       const until = new Date(now.getTime() + lease.ttlMs).toISOString();
-      return db.prepare('UPDATE compaction_locks SET watch_until = ? WHERE node = ? AND token = ? AND watcher = ?').run(until, node, token, lease.owner).changes === 1;
+      return (
+        db.prepare('UPDATE compaction_locks SET watch_until = ? WHERE node = ? AND token = ? AND watcher = ?').run(until, node, token, lease.owner).changes ===
+        1
+      );
     },
     releaseWatch(node, token, owner) {
-      return db.prepare('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = ? AND token = ? AND watcher = ?').run(node, token, owner).changes === 1;
+      return (
+        db.prepare('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = ? AND token = ? AND watcher = ?').run(node, token, owner)
+          .changes === 1
+      );
     },
     unwatched(now) {
-      return (db.prepare('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= ? ORDER BY acquired_at').all(now.toISOString()) as SqliteLockRow[]).map(fromRow);
+      return (
+        db
+          .prepare('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= ? ORDER BY acquired_at')
+          .all(now.toISOString()) as SqliteLockRow[]
+      ).map(fromRow);
     },
     all() {
       return (db.prepare('SELECT * FROM compaction_locks ORDER BY acquired_at').all() as SqliteLockRow[]).map(fromRow);
     },
     finishRun(runId, outcome, at, detail = {}) {
       // Merged, so a mark made while it ran (nothingPending) stays.
-      db.prepare('UPDATE compaction_runs SET outcome = ?, finished_at = ?, detail_json = json_patch(detail_json, ?) WHERE id = ?').run(outcome, at.toISOString(), JSON.stringify(detail), runId);
+      db.prepare('UPDATE compaction_runs SET outcome = ?, finished_at = ?, detail_json = json_patch(detail_json, ?) WHERE id = ?').run(
+        outcome,
+        at.toISOString(),
+        JSON.stringify(detail),
+        runId,
+      );
     },
     markNothingPending(runId) {
       db.prepare("UPDATE compaction_runs SET detail_json = json_set(detail_json, '$.nothingPending', 1) WHERE id = ?").run(runId);

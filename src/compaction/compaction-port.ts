@@ -34,7 +34,12 @@ export interface CompactionService {
    * carries only its id; node, force, channel and expiry come from the stored record). Unknown, used, expired
    * or someone else's: refused and audited here, and `problem` is what the clicker is told.
    */
-  confirmation(kind: 'confirm' | 'cancel', redeemed: Redeemed<Record<string, unknown>>, pendingId: string, actor: CompactionActor): Promise<ConfirmValue | { problem: string }>;
+  confirmation(
+    kind: 'confirm' | 'cancel',
+    redeemed: Redeemed<Record<string, unknown>>,
+    pendingId: string,
+    actor: CompactionActor,
+  ): Promise<ConfirmValue | { problem: string }>;
   /** Runs a confirmation the bot issued. Resolves when the run (and its re-check) ended. */
   confirm(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;
   cancel(value: ConfirmValue, actor: CompactionActor, replace: ReplaceConfirmation): Promise<void>;

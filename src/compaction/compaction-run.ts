@@ -46,7 +46,14 @@ export function watchLease(lease: Lease, compaction: { progressInterval: number 
 
 /** The run a lock describes, for the views. */
 export function runInfoOf(lock: CompactionLock): RunInfo {
-  return { node: lock.node, force: lock.force, holder: lock.holder, incidentId: lock.incidentId, startedAt: lock.startedAt ?? lock.acquiredAt, before: lock.before.lsm };
+  return {
+    node: lock.node,
+    force: lock.force,
+    holder: lock.holder,
+    incidentId: lock.incidentId,
+    startedAt: lock.startedAt ?? lock.acquiredAt,
+    before: lock.before.lsm,
+  };
 }
 
 /**
@@ -112,7 +119,11 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   if (result.outcome === 'lost' && lost === 'watch') return fencedOut(deps, lock);
   if (result.outcome === 'lost') {
     services.log.warn({ node: lock.node }, 'compaction lock expired and was taken over while watching');
-    await report(deps, message, interruptedView(run, result.last, 'its lock expired (`compaction.lockTtl` shorter than a progress interval?) and another run took over', services.now()));
+    await report(
+      deps,
+      message,
+      interruptedView(run, result.last, 'its lock expired (`compaction.lockTtl` shorter than a progress interval?) and another run took over', services.now()),
+    );
     return;
   }
   const durationMs = services.now().getTime() - new Date(run.startedAt).getTime();
@@ -125,7 +136,10 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
   if (!(await store.update(lock.node, lock.token, { last: result.last }, deps.lease.owner))) return fencedOut(deps, lock);
   if (!(await finish(deps, lock, 'succeeded', { after: result.last }, durationMs))) return fencedOut(deps, lock);
   // Said only when true: a run that found nothing pending is not one of the breaker's runs.
-  const free = lock.before?.lsm?.pendingBytes === 0 ? `0 bytes were pending compaction when it started: this run does not count toward \`compaction.maxPerNodePerHour\`.` : undefined;
+  const free =
+    lock.before?.lsm?.pendingBytes === 0
+      ? `0 bytes were pending compaction when it started: this run does not count toward \`compaction.maxPerNodePerHour\`.`
+      : undefined;
   await report(deps, message, summaryView(run, result.last, durationMs, [note, free].filter(Boolean).join(' ') || undefined));
   await closeTheLoop(deps, lock, result.last, message, output);
 }
@@ -134,7 +148,13 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
  * What a process does with a lock whose watch it claimed (a restart, or a takeover from a replica that died):
  * resume watching, or say what it last saw. `how` starts the note on the progress message.
  */
-export async function resumeLock(deps: RunDeps, lock: CompactionLock, message: PostedMessage, output: RunOutput, how = 'resumed after a bot restart'): Promise<void> {
+export async function resumeLock(
+  deps: RunDeps,
+  lock: CompactionLock,
+  message: PostedMessage,
+  output: RunOutput,
+  how = 'resumed after a bot restart',
+): Promise<void> {
   const { services } = deps;
   const now = services.now();
   const run = runInfoOf(lock);
@@ -181,7 +201,14 @@ async function report(deps: RunDeps, message: PostedMessage, view: View): Promis
  * by this process's watch (false: another process watches the run and records its end), unless `fenced` is
  * false: a new run ending the expired one it took the lock from.
  */
-export async function finish(deps: RunDeps, lock: CompactionLock, outcome: RunOutcome, detail: Record<string, unknown>, durationMs: number | null = null, { fenced = true } = {}): Promise<boolean> {
+export async function finish(
+  deps: RunDeps,
+  lock: CompactionLock,
+  outcome: RunOutcome,
+  detail: Record<string, unknown>,
+  durationMs: number | null = null,
+  { fenced = true } = {},
+): Promise<boolean> {
   const { services, store } = deps;
   const at = services.now();
   const full = { force: lock.force, before: lock.before.lsm, ...detail };
@@ -224,7 +251,17 @@ async function closeTheLoop(deps: RunDeps, lock: CompactionLock, lsm: LsmFigures
   await output.public(view, message.ts ? { threadTs: message.ts } : {}).catch((err: unknown) => services.log.warn({ err }, 'posting the re-check failed'));
   // The same verdict, seen: a before/after chart follows the re-check in its thread.
   const measuredAfter = 'error' in after || after.errorRate === null ? undefined : { atMs: services.now().getTime(), errorRate: after.errorRate };
-  services.charts.afterCompaction({ node: lock.node, startMs: Date.parse(lock.startedAt ?? lock.acquiredAt), endMs: Date.parse(lsm.at), measuredAfter, condition: state, incidentId: lock.incidentId }, { channel: message.channel ?? lock.channel ?? 'shell', threadTs: lock.threadTs ?? message.ts });
+  services.charts.afterCompaction(
+    {
+      node: lock.node,
+      startMs: Date.parse(lock.startedAt ?? lock.acquiredAt),
+      endMs: Date.parse(lsm.at),
+      measuredAfter,
+      condition: state,
+      incidentId: lock.incidentId,
+    },
+    { channel: message.channel ?? lock.channel ?? 'shell', threadTs: lock.threadTs ?? message.ts },
+  );
   if (lock.incidentId) {
     await services.store.incidents.addEvent(lock.incidentId, 'compaction_recheck', services.now(), 'bot', {
       condition: state,
@@ -243,13 +280,19 @@ const MIN_BEFORE_WINDOW_MS = 1_000;
  * The error rate just before the run: measured from the counters read with the confirmation's figures to
  * now, else the incident's last diagnosis, else unknown.
  */
-export async function errorRateBefore(services: CompactionRunServices, lock: Pick<CompactionLock, 'node' | 'incidentId'>, counters: Parameters<typeof errorRateBetween>[0] | undefined, signal: AbortSignal): Promise<Pick<RunBefore, 'errorRate' | 'errorRateSource'>> {
+export async function errorRateBefore(
+  services: CompactionRunServices,
+  lock: Pick<CompactionLock, 'node' | 'incidentId'>,
+  counters: Parameters<typeof errorRateBetween>[0] | undefined,
+  signal: AbortSignal,
+): Promise<Pick<RunBefore, 'errorRate' | 'errorRateSource'>> {
   const node = services.inventory.get(lock.node)!;
   if (counters) {
     try {
       if (!(await pause(MIN_BEFORE_WINDOW_MS - (Date.now() - counters.atMs), signal))) return { errorRate: null, errorRateSource: null };
       const reading = errorRateBetween(counters, await readCounters(services.stemedb(node), services.metricNames, signal));
-      if (reading.errorRate !== null) return { errorRate: reading.errorRate, errorRateSource: `measured over ${reading.windowSeconds.toFixed(1)}s before the run` };
+      if (reading.errorRate !== null)
+        return { errorRate: reading.errorRate, errorRateSource: `measured over ${reading.windowSeconds.toFixed(1)}s before the run` };
     } catch (err) {
       services.log.info({ err, node: lock.node }, 'could not measure the error rate before compacting');
     }

@@ -8,9 +8,29 @@ import type { CompactionService, ReplaceConfirmation } from './compaction-port';
 import { breakerDecision } from './circuit-breaker';
 import { authorizeCompaction } from './compaction-authorization';
 import type { CompactionLock, CompactionLockStore } from './compaction-lock-store';
-import { type CompactionRunServices, effectiveLockTtl, errorRateBefore, finish, resumeLock, runInfoOf, startAcquiredRun, watchLease, type RunDeps, type RunOutput } from './compaction-run';
+import {
+  type CompactionRunServices,
+  effectiveLockTtl,
+  errorRateBefore,
+  finish,
+  resumeLock,
+  runInfoOf,
+  startAcquiredRun,
+  watchLease,
+  type RunDeps,
+  type RunOutput,
+} from './compaction-run';
 import { auditActor, type CompactionActor, type CounterSnapshot } from './compaction-types';
-import { blockedView, COMPACTION_ACTIONS, confirmView, dryRunView, parseConfirmValue, plainView, shellConfirmView, type ConfirmValue } from './compaction-views';
+import {
+  blockedView,
+  COMPACTION_ACTIONS,
+  confirmView,
+  dryRunView,
+  parseConfirmValue,
+  plainView,
+  shellConfirmView,
+  type ConfirmValue,
+} from './compaction-views';
 import { breakerText, busyText, evaluatePreconditions, type Preconditions } from './preconditions';
 import { failedView, startingView } from './progress-views';
 import { readCounters, readHostFigures, readLsmFigures } from './read-figures';
@@ -28,7 +48,11 @@ export interface CompactionServiceOptions {
   mayWork?: () => boolean;
 }
 
-export function createCompactionService(services: CompactionRunServices & Pick<Services, 'access'>, store: CompactionLockStore, options: CompactionServiceOptions): CompactionService {
+export function createCompactionService(
+  services: CompactionRunServices & Pick<Services, 'access'>,
+  store: CompactionLockStore,
+  options: CompactionServiceOptions,
+): CompactionService {
   const abort = new AbortController();
   const deps: RunDeps = { services, store, signal: abort.signal, lease: watchLease(options.lease, services.config.compaction) };
   // Every flow in progress (stop() waits for them) and the watches they hold, token -> node (adopt() leaves those alone).
@@ -41,7 +65,10 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
     return tracked;
   };
   const audit = (actor: CompactionActor, node: string, incidentId: string | undefined, outcome: string, detail: Record<string, unknown>): Promise<number> =>
-    services.store.audit.record({ actor: auditActor(actor), action: 'compact', node, incidentId, outcome, detail: { surface: actor.surface, ...detail } }, services.now());
+    services.store.audit.record(
+      { actor: auditActor(actor), action: 'compact', node, incidentId, outcome, detail: { surface: actor.surface, ...detail } },
+      services.now(),
+    );
 
   async function preconditions(node: NodeConfig): Promise<{ pre: Preconditions; counters?: CounterSnapshot }> {
     const client = services.stemedb(node);
@@ -57,7 +84,10 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
     const breaker = breakerDecision(await store.recentStarts(node.name, at), at, services.config.compaction.maxPerNodePerHour);
     const { disk, backup } = host;
     const snapshotMaxAgeMs = services.config.compaction.snapshotMaxAge;
-    return { pre: evaluatePreconditions({ node: node.name, stats, disk, lock: await store.current(node.name, at), breaker, now: at, backup, snapshotMaxAgeMs }), counters };
+    return {
+      pre: evaluatePreconditions({ node: node.name, stats, disk, lock: await store.current(node.name, at), breaker, now: at, backup, snapshotMaxAgeMs }),
+      counters,
+    };
   }
 
   async function runConfirmed(value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
@@ -96,15 +126,25 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
   }
 
   /** From the acquired lock to the end: audit, progress message, figures before, then the POST and the watch. */
-  async function runAcquired(acquiredLock: CompactionLock, tookOver: CompactionLock | undefined, value: ConfirmValue, actor: CompactionActor, output: RunOutput, replace: ReplaceConfirmation, via: string): Promise<void> {
+  async function runAcquired(
+    acquiredLock: CompactionLock,
+    tookOver: CompactionLock | undefined,
+    value: ConfirmValue,
+    actor: CompactionActor,
+    output: RunOutput,
+    replace: ReplaceConfirmation,
+    via: string,
+  ): Promise<void> {
     let lock = acquiredLock;
     if (tookOver) await finish(deps, tookOver, 'interrupted', { reason: 'lock expired; taken over by a new run' }, null, { fenced: false });
     const auditId = await audit(actor, value.node, value.incidentId, 'started', { force: value.force, via, requestId: value.requestId });
     await store.update(lock.node, lock.token, { auditId }, deps.lease.owner);
     lock = { ...lock, auditId };
-    await replace(plainView(`:gear: Compaction of ${value.node} confirmed (force: ${value.force ? 'yes' : 'no'}); progress follows${actor.surface === 'slack' ? ' in the thread' : ''}.`)).catch((err: unknown) =>
-      services.log.warn({ err }, 'replacing the confirmation failed'),
-    );
+    await replace(
+      plainView(
+        `:gear: Compaction of ${value.node} confirmed (force: ${value.force ? 'yes' : 'no'}); progress follows${actor.surface === 'slack' ? ' in the thread' : ''}.`,
+      ),
+    ).catch((err: unknown) => services.log.warn({ err }, 'replacing the confirmation failed'));
     let message: PostedMessage;
     try {
       message = await output.public(startingView(runInfoOf(lock)));
@@ -113,14 +153,20 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       await replace(plainView(`:x: Compaction of ${value.node} not started: the bot could not post in this channel (is it invited?).`)).catch(() => undefined);
       return;
     }
-    await store.update(lock.node, lock.token, { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null }, deps.lease.owner);
+    await store.update(
+      lock.node,
+      lock.token,
+      { channel: message.channel ?? null, messageTs: message.ts ?? null, threadTs: value.threadTs ?? null },
+      deps.lease.owner,
+    );
     const node = services.inventory.get(value.node)!;
     const [lsm, rate] = await Promise.all([
       readLsmFigures(services.stemedb(node), services.now, abort.signal).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
       errorRateBefore(services, lock, value.counters, abort.signal),
     ]);
     if (lsm instanceof Error) {
-      if (await finish(deps, lock, 'failed', { error: lsm.message })) await message.update(failedView(runInfoOf(lock), `${value.node} is not reachable: ${lsm.message}`)).catch(() => undefined);
+      if (await finish(deps, lock, 'failed', { error: lsm.message }))
+        await message.update(failedView(runInfoOf(lock), `${value.node} is not reachable: ${lsm.message}`)).catch(() => undefined);
       return;
     }
     const before = { lsm, ...rate };
@@ -148,10 +194,16 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
         const message: PostedMessage =
           lock.channel && lock.messageTs
             ? postedMessage(services.messenger, { channel: lock.channel, ts: lock.messageTs })
-            : { update: async (view) => void (view.progress || services.log.warn({ node: lock.node, text: view.text }, 'compaction (resumed, no message to update)')) };
+            : {
+                update: async (view) =>
+                  void (view.progress || services.log.warn({ node: lock.node, text: view.text }, 'compaction (resumed, no message to update)')),
+              };
         services.log.info({ node: lock.node, phase: lock.phase, expiresAt: lock.expiresAt, how }, 'watching a compaction found in the store');
         heldTokens.set(lock.token, lock.node);
-        void track(lock.node, resumeLock(deps, lock, message, output, how).finally(() => heldTokens.delete(lock.token)));
+        void track(
+          lock.node,
+          resumeLock(deps, lock, message, output, how).finally(() => heldTokens.delete(lock.token)),
+        );
       }
     } finally {
       adopting = false;
@@ -190,11 +242,17 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       };
       if (actor.surface === 'slack') {
         // Only the requester sees the ephemeral confirmation, so only they may click it.
-        const pendingId = await services.store.pendingActions.issue({ kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS }, services.now());
+        const pendingId = await services.store.pendingActions.issue(
+          { kind: COMPACTION_ACTIONS.confirm, params: value, allowedUsers: [actor.userId], ttlMs: CONFIRMATION_TTL_MS },
+          services.now(),
+        );
         return void (await reply.private(confirmView(pre, value, pendingId)));
       }
       if (!req.yes) return void (await reply.private(shellConfirmView(pre, node.name, force)));
-      await track(node.name, runConfirmed(value, actor, reply, (view) => reply.private(view), auth.via));
+      await track(
+        node.name,
+        runConfirmed(value, actor, reply, (view) => reply.private(view), auth.via),
+      );
     },
 
     async confirmation(kind, redeemed, pendingId, actor) {
@@ -203,7 +261,14 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       if (redeemed.ok && value) return value;
       const reason = redeemed.ok ? 'unreadable' : redeemed.reason;
       await services.store.audit.record(
-        { actor: auditActor(actor), action: 'compact', node: value?.node ?? null, incidentId: value?.incidentId ?? null, outcome: 'refused', detail: { surface: actor.surface, reason: `${kind}: confirmation ${reason}`, pendingId: pendingId.slice(0, 64) } },
+        {
+          actor: auditActor(actor),
+          action: 'compact',
+          node: value?.node ?? null,
+          incidentId: value?.incidentId ?? null,
+          outcome: 'refused',
+          detail: { surface: actor.surface, reason: `${kind}: confirmation ${reason}`, pendingId: pendingId.slice(0, 64) },
+        },
         at,
       );
       services.log.warn({ user: actor.userId, kind, reason }, 'refused a compaction confirmation click');
@@ -215,14 +280,19 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       if (!node) return void (await replace(plainView(`\`${value.node}\` is no longer a configured node: nothing was started.`)));
       if (services.now().getTime() - value.issuedAtMs > CONFIRMATION_TTL_MS) {
         await audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'confirmation expired', requestId: value.requestId });
-        return void (await replace(plainView(`This confirmation is more than ${CONFIRMATION_TTL_MS / 60_000} minutes old and its figures are stale: run \`/stemedb compact ${value.node}\` again.`)));
+        return void (await replace(
+          plainView(
+            `This confirmation is more than ${CONFIRMATION_TTL_MS / 60_000} minutes old and its figures are stale: run \`/stemedb compact ${value.node}\` again.`,
+          ),
+        ));
       }
       const auth = await authorizeCompaction(services, actor, value.node, value.incidentId, value.channel);
       if (!auth.allowed) {
         await audit(actor, value.node, value.incidentId, 'refused', { force: value.force, reason: 'not allowed', requestId: value.requestId });
         return void (await replace(plainView(auth.refusal)));
       }
-      if (!value.channel) return void (await replace(plainView('The bot cannot tell which channel to report progress in: run `/stemedb compact` in a channel.')));
+      if (!value.channel)
+        return void (await replace(plainView('The bot cannot tell which channel to report progress in: run `/stemedb compact` in a channel.')));
       await track(value.node, runConfirmed(value, actor, channelAnswers(services.messenger, value.channel, value.threadTs), replace, auth.via));
     },
 
@@ -234,7 +304,9 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
     resume: () => adopt('resumed after a bot restart'),
 
     async takeOver() {
-      await adopt('taken over from a replica that stopped watching').catch((err: unknown) => services.log.warn({ err }, 'looking for compaction watches to take over failed'));
+      await adopt('taken over from a replica that stopped watching').catch((err: unknown) =>
+        services.log.warn({ err }, 'looking for compaction watches to take over failed'),
+      );
     },
 
     async stop() {
@@ -242,7 +314,10 @@ export function createCompactionService(services: CompactionRunServices & Pick<S
       abort.abort();
       await Promise.allSettled([...active]);
       // Handed over at once: another replica (or the next start) resumes without waiting for the lease.
-      for (const [token, node] of watching) await store.releaseWatch(node, token, deps.lease.owner).catch((err: unknown) => services.log.warn({ err, node }, 'releasing a compaction watch failed'));
+      for (const [token, node] of watching)
+        await store
+          .releaseWatch(node, token, deps.lease.owner)
+          .catch((err: unknown) => services.log.warn({ err, node }, 'releasing a compaction watch failed'));
     },
   };
 }

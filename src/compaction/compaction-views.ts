@@ -52,7 +52,12 @@ function warningLines(pre: Preconditions): string[] {
 
 /** The confirm step: the figures read just now, warnings, and Confirm / Cancel (both carry `pendingId` only). */
 export function confirmView(pre: Preconditions, value: ConfirmValue, pendingId: string): View {
-  const lines = [`*Compact ${value.node}?* Figures read just now:`, ...figureLines(value.node, value.force, pre.lsm, pre.disk).map((l) => `• ${l}`), ...backupLines(pre), ...warningLines(pre)];
+  const lines = [
+    `*Compact ${value.node}?* Figures read just now:`,
+    ...figureLines(value.node, value.force, pre.lsm, pre.disk).map((l) => `• ${l}`),
+    ...backupLines(pre),
+    ...warningLines(pre),
+  ];
   const body = lines.join('\n');
   const footer = 'Starts `POST /v1/admin/storage/compact`; progress is posted in the thread. One compaction per node at a time.';
   return {
@@ -73,7 +78,12 @@ export function confirmView(pre: Preconditions, value: ConfirmValue, pendingId: 
 
 /** The shell has no buttons: the same figures, and how to go ahead. */
 export function shellConfirmView(pre: Preconditions, node: string, force: boolean): View {
-  const lines = [`Compact ${node}? Figures read just now:`, ...figureLines(node, force, pre.lsm, pre.disk).map((l) => `• ${l}`), ...backupLines(pre), ...warningLines(pre)];
+  const lines = [
+    `Compact ${node}? Figures read just now:`,
+    ...figureLines(node, force, pre.lsm, pre.disk).map((l) => `• ${l}`),
+    ...backupLines(pre),
+    ...warningLines(pre),
+  ];
   const text = `${lines.join('\n')}\nNothing was changed. To go ahead, run: compact ${node}${force ? ' --force' : ''} --yes`;
   return { text, blocks: [section(text)] };
 }
@@ -82,13 +92,25 @@ export function dryRunView(pre: Preconditions, node: string, force: boolean): Vi
   const verdict = pre.ready
     ? `Would send \`POST /v1/admin/storage/compact\` with \`{"force": ${force}}\` to ${node}, then watch \`/v1/admin/storage/stats\` until pending compaction reaches 0.`
     : `Would *not* compact now:\n${pre.blockers.map((b) => `• ${b}`).join('\n')}`;
-  const text = [`*Dry run: compact ${node}*`, ...figureLines(node, force, pre.lsm, pre.disk).map((l) => `• ${l}`), ...backupLines(pre), ...warningLines(pre), verdict, '_Dry run: nothing was changed._'].join('\n');
+  const text = [
+    `*Dry run: compact ${node}*`,
+    ...figureLines(node, force, pre.lsm, pre.disk).map((l) => `• ${l}`),
+    ...backupLines(pre),
+    ...warningLines(pre),
+    verdict,
+    '_Dry run: nothing was changed._',
+  ].join('\n');
   return { text, blocks: [section(text)] };
 }
 
 /** Preconditions failed: why, with the figures that could be read. */
 export function blockedView(pre: Preconditions, node: string, force: boolean): View {
-  const text = [`:no_entry: *Cannot compact ${node} now*`, ...pre.blockers.map((b) => `• ${b}`), ...warningLines(pre), ...(pre.lsm ? [`_${figureLines(node, force, pre.lsm, pre.disk).slice(2).join(' · ')}_`] : [])].join('\n');
+  const text = [
+    `:no_entry: *Cannot compact ${node} now*`,
+    ...pre.blockers.map((b) => `• ${b}`),
+    ...warningLines(pre),
+    ...(pre.lsm ? [`_${figureLines(node, force, pre.lsm, pre.disk).slice(2).join(' · ')}_`] : []),
+  ].join('\n');
   return { text, blocks: [section(text)] };
 }
 

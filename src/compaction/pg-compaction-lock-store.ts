@@ -3,7 +3,15 @@ import type { Lease } from '../store/lease';
 import type { PgSession } from '../store/postgres/pg-session';
 import { ADVISORY_CLASS, isoOf, isoOrNull, numberOf, numberOrNull } from '../store/postgres/pg-row-values';
 import { breakerDecision, breakerWindowStart } from './circuit-breaker';
-import { LOCK_COLUMNS, lockFromRow, type AcquireResult, type CompactionLock, type CompactionLockStore, type LockPatch, type LockRow } from './compaction-lock-store';
+import {
+  LOCK_COLUMNS,
+  lockFromRow,
+  type AcquireResult,
+  type CompactionLock,
+  type CompactionLockStore,
+  type LockPatch,
+  type LockRow,
+} from './compaction-lock-store';
 
 /** As `pg` reads it: BIGINT as text, TIMESTAMPTZ as a Date, the figures as parsed JSONB. */
 type PgLockRow = Omit<LockRow, 'audit_id' | 'run_id' | 'acquired_at' | 'started_at' | 'expires_at'> & {
@@ -73,12 +81,10 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
       return session.withTx(async (): Promise<AcquireResult> => {
         await session.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADVISORY_CLASS.compactionNode, req.node]);
         // Used up whatever happens next: an old confirmation never starts a compaction later.
-        const inserted = await session.run('INSERT INTO compaction_confirmations (request_id, node, user_id, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO NOTHING', [
-          req.requestId,
-          req.node,
-          req.holder,
-          req.at,
-        ]);
+        const inserted = await session.run(
+          'INSERT INTO compaction_confirmations (request_id, node, user_id, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO NOTHING',
+          [req.requestId, req.node, req.holder, req.at],
+        );
         if (inserted === 0) {
           const used = await session.one<{ used_at: Date }>('SELECT used_at FROM compaction_confirmations WHERE request_id = $1', [req.requestId]);
           return { ok: false, reason: 'duplicate', usedAt: isoOf(used!.used_at) };
@@ -87,12 +93,10 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
         if (existing && existing.expires_at.getTime() > req.at.getTime()) return { ok: false, reason: 'held', lock: fromRow(existing) };
         const decision = breakerDecision(await recentStarts(req.node, req.at), req.at, req.maxPerHour);
         if (!decision.allowed) return { ok: false, reason: 'breaker', decision };
-        const run = await session.one<{ id: string }>("INSERT INTO compaction_runs (node, holder, force, started_at, outcome, detail_json) VALUES ($1, $2, $3, $4, 'running', '{}') RETURNING id", [
-          req.node,
-          req.holder,
-          req.force,
-          req.at,
-        ]);
+        const run = await session.one<{ id: string }>(
+          "INSERT INTO compaction_runs (node, holder, force, started_at, outcome, detail_json) VALUES ($1, $2, $3, $4, 'running', '{}') RETURNING id",
+          [req.node, req.holder, req.force, req.at],
+        );
         const token = randomBytes(12).toString('hex');
         const expires = new Date(req.at.getTime() + req.ttlMs);
         const changed = await session.run(
@@ -112,24 +116,60 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
     },
     async update(node, token, patch, watcher) {
       const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof LockPatch, unknown][];
-      if (entries.length === 0) return (await session.one(`SELECT 1 FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [node, token, ...watcherParam(watcher)])) !== undefined;
+      if (entries.length === 0)
+        return (
+          (await session.one(`SELECT 1 FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [
+            node,
+            token,
+            ...watcherParam(watcher),
+          ])) !== undefined
+        );
       const sets = entries.map(([k], i) => `${LOCK_COLUMNS[k]} = $${i + 1}${k === 'last' || k === 'before' ? '::jsonb' : ''}`).join(', ');
       const values = entries.map(([k, v]) => (k === 'last' || k === 'before' ? (v === null ? null : JSON.stringify(v)) : v));
       const n = entries.length;
-      return (await session.run(`UPDATE compaction_locks SET ${sets} WHERE node = $${n + 1} AND token = $${n + 2}${watcherFence(watcher, n + 3)}`, [...values, node, token, ...watcherParam(watcher)])) === 1;
+      return (
+        (await session.run(`UPDATE compaction_locks SET ${sets} WHERE node = $${n + 1} AND token = $${n + 2}${watcherFence(watcher, n + 3)}`, [
+          ...values,
+          node,
+          token,
+          ...watcherParam(watcher),
+        ])) === 1
+      );
     },
     async release(node, token, watcher) {
-      return (await session.run(`DELETE FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [node, token, ...watcherParam(watcher)])) === 1;
+      return (
+        (await session.run(`DELETE FROM compaction_locks WHERE node = $1 AND token = $2${watcherFence(watcher, 3)}`, [
+          node,
+          token,
+          ...watcherParam(watcher),
+        ])) === 1
+      );
     },
     claimWatch: (node, token, lease) => claimWatch(node, token, lease),
     async renewWatch(node, token, lease) {
-      return (await session.run(`UPDATE compaction_locks SET watch_until = ${until(lease.ttlMs)} WHERE node = $1 AND token = $2 AND watcher = $3`, [node, token, lease.owner])) === 1;
+      return (
+        (await session.run(`UPDATE compaction_locks SET watch_until = ${until(lease.ttlMs)} WHERE node = $1 AND token = $2 AND watcher = $3`, [
+          node,
+          token,
+          lease.owner,
+        ])) === 1
+      );
     },
     async releaseWatch(node, token, owner) {
-      return (await session.run('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = $1 AND token = $2 AND watcher = $3', [node, token, owner])) === 1;
+      return (
+        (await session.run('UPDATE compaction_locks SET watcher = NULL, watch_until = NULL WHERE node = $1 AND token = $2 AND watcher = $3', [
+          node,
+          token,
+          owner,
+        ])) === 1
+      );
     },
     async unwatched() {
-      return (await session.query<PgLockRow>('SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= clock_timestamp() ORDER BY acquired_at')).map(fromRow);
+      return (
+        await session.query<PgLockRow>(
+          'SELECT * FROM compaction_locks WHERE watcher IS NULL OR watch_until IS NULL OR watch_until <= clock_timestamp() ORDER BY acquired_at',
+        )
+      ).map(fromRow);
     },
     async all() {
       return (await session.query<PgLockRow>('SELECT * FROM compaction_locks ORDER BY acquired_at')).map(fromRow);
@@ -139,11 +179,19 @@ export function createPgCompactionLockStore(session: PgSession): CompactionLockS
       await session.withTx(async () => {
         const current = await session.one<{ detail_json: unknown }>('SELECT detail_json FROM compaction_runs WHERE id = $1 FOR UPDATE', [runId]);
         if (!current) return;
-        await session.run('UPDATE compaction_runs SET outcome = $1, finished_at = $2, detail_json = $3::jsonb WHERE id = $4', [outcome, at, JSON.stringify(mergePatch(current.detail_json, detail)), runId]);
+        await session.run('UPDATE compaction_runs SET outcome = $1, finished_at = $2, detail_json = $3::jsonb WHERE id = $4', [
+          outcome,
+          at,
+          JSON.stringify(mergePatch(current.detail_json, detail)),
+          runId,
+        ]);
       });
     },
     async markNothingPending(runId) {
-      await session.run("UPDATE compaction_runs SET detail_json = jsonb_set(CASE WHEN jsonb_typeof(detail_json) = 'object' THEN detail_json ELSE '{}'::jsonb END, '{nothingPending}', '1') WHERE id = $1", [runId]);
+      await session.run(
+        "UPDATE compaction_runs SET detail_json = jsonb_set(CASE WHEN jsonb_typeof(detail_json) = 'object' THEN detail_json ELSE '{}'::jsonb END, '{nothingPending}', '1') WHERE id = $1",
+        [runId],
+      );
     },
     recentStarts,
   };

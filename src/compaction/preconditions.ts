@@ -40,7 +40,8 @@ export function evaluatePreconditions(input: PreconditionInput): Preconditions {
   const warnings: string[] = [];
   if (input.lock) blockers.push(busyText(input.lock, input.now));
   if (!input.stats.ok) blockers.push(`${input.node} is not reachable: ${input.stats.reason}`);
-  else if (input.stats.lsm.running === true && !input.lock) blockers.push(`${input.node} reports a compaction already running (started outside this bot); wait for it to finish`);
+  else if (input.stats.lsm.running === true && !input.lock)
+    blockers.push(`${input.node} reports a compaction already running (started outside this bot); wait for it to finish`);
   if (!input.breaker.allowed) blockers.push(breakerText(input.node, input.breaker));
   warnings.push(...diskWarnings(input.disk));
   const backup = backupFacts(input.backup ?? { configured: false }, input.now, input.snapshotMaxAgeMs ?? 86_400_000);
@@ -52,11 +53,20 @@ export function evaluatePreconditions(input: PreconditionInput): Preconditions {
 function backupFacts(backup: BackupFigures, now: Date, maxAgeMs: number): { lines: string[]; warnings: string[] } {
   const lines = ['Backup: snapshot the KV store before compacting (runbook: always back up before a manual compaction)'];
   if (!backup.configured) return { lines: [...lines, 'Newest snapshot: not checked (no `backupDir` configured for this node)'], warnings: [] };
-  if (!backup.available) return { lines: [...lines, `Newest snapshot in ${backup.dir}: unknown (${backup.reason})`], warnings: [`no snapshot could be found in ${backup.dir} (${backup.reason}): take one before compacting`] };
+  if (!backup.available)
+    return {
+      lines: [...lines, `Newest snapshot in ${backup.dir}: unknown (${backup.reason})`],
+      warnings: [`no snapshot could be found in ${backup.dir} (${backup.reason}): take one before compacting`],
+    };
   const ageMs = now.getTime() - Date.parse(backup.takenAt);
   lines.push(`Newest snapshot in ${backup.dir}: ${backup.name}, taken ${formatSince(backup.takenAt, now)}`);
   if (ageMs <= maxAgeMs) return { lines, warnings: [] };
-  return { lines, warnings: [`the newest snapshot (${backup.name}) is ${formatDuration(ageMs)} old, older than \`compaction.snapshotMaxAge\` (${formatDuration(maxAgeMs)}): take a fresh one before compacting`] };
+  return {
+    lines,
+    warnings: [
+      `the newest snapshot (${backup.name}) is ${formatDuration(ageMs)} old, older than \`compaction.snapshotMaxAge\` (${formatDuration(maxAgeMs)}): take a fresh one before compacting`,
+    ],
+  };
 }
 
 /** "<@U1> has been compacting stemedb-1 since 14:02:11 UTC (3m ago)". */
@@ -73,7 +83,9 @@ function diskWarnings(disk: DiskFigures): string[] {
   if (!disk.available) return [`free space of the data dir is unknown (${disk.reason})`];
   const free = `${formatPercent(disk.freeFraction, 1)} free (${formatBytes(disk.availBytes)} of ${formatBytes(disk.sizeBytes)})`;
   if (disk.freeFraction < THRESHOLDS.diskFreeCritical) {
-    return [`only ${free}: a compaction writes merged SST files before it deletes the old ones and may fail or fill the disk. Free space first (runbook: compress or move old WAL segments).`];
+    return [
+      `only ${free}: a compaction writes merged SST files before it deletes the old ones and may fail or fill the disk. Free space first (runbook: compress or move old WAL segments).`,
+    ];
   }
   if (disk.freeFraction < THRESHOLDS.diskFreeWarning) return [`low free space: ${free}, below the runbook's 20% warning level`];
   return [];

@@ -28,7 +28,12 @@ export function progressBar(fraction: number, width = 20): string {
 }
 
 function escalateButton(run: Pick<RunInfo, 'node' | 'incidentId'>): ButtonSpec {
-  return { text: 'Escalate', actionId: DIAGNOSIS_ACTIONS.escalate, value: JSON.stringify({ node: run.node, ...(run.incidentId ? { incidentId: run.incidentId } : {}) }), style: 'danger' };
+  return {
+    text: 'Escalate',
+    actionId: DIAGNOSIS_ACTIONS.escalate,
+    value: JSON.stringify({ node: run.node, ...(run.incidentId ? { incidentId: run.incidentId } : {}) }),
+    style: 'danger',
+  };
 }
 
 function view(text: string, options: { footer?: string; buttons?: ButtonSpec[]; progress?: boolean; node?: string } = {}): View {
@@ -77,7 +82,10 @@ function beforeAfter(before: LsmFigures | null, after: LsmFigures): string[] {
 }
 
 export function summaryView(run: RunInfo, after: LsmFigures, durationMs: number, note?: string): View {
-  const lines = [`:white_check_mark: *Compaction of ${run.node} finished* in ${formatDuration(durationMs)} (run by ${who(run)})`, ...beforeAfter(run.before, after)];
+  const lines = [
+    `:white_check_mark: *Compaction of ${run.node} finished* in ${formatDuration(durationMs)} (run by ${who(run)})`,
+    ...beforeAfter(run.before, after),
+  ];
   if (note) lines.push(`_${note}_`);
   return view(lines.join('\n'), { footer: `started ${formatClock(run.startedAt)}, finished ${formatClock(after.at)}` });
 }
@@ -90,7 +98,9 @@ export function failedView(run: RunInfo, error: string): View {
 }
 
 export function timedOutView(run: RunInfo, last: LsmFigures | null, lastError: string | null, timeoutMs: number): View {
-  const lines = [`:warning: *Compaction of ${run.node} did not finish within ${formatDuration(timeoutMs)}* (run by ${who(run)}); it may still be running on the node.`];
+  const lines = [
+    `:warning: *Compaction of ${run.node} did not finish within ${formatDuration(timeoutMs)}* (run by ${who(run)}); it may still be running on the node.`,
+  ];
   lines.push(last ? `Last figures (${formatClock(last.at)}): ${figuresLine(last, run.before)}` : 'No figures could be read while it ran.');
   if (lastError) lines.push(`Last read failed: ${lastError}`);
   return view(lines.join('\n'), { buttons: [escalateButton(run)], node: run.node });
@@ -113,8 +123,8 @@ const CONDITION_TEXT: Record<ConditionState, string> = {
 
 /** The same re-check when no alert is open on the node: the runbook's 1% line, not "the alert". */
 const THRESHOLD_TEXT: Record<ConditionState, string> = {
-  cleared: ':white_check_mark: *Storage errors are below 1% of operations* (the runbook\'s alert line; no alert is open for this node).',
-  persists: ':warning: *Storage errors are still above 1% of operations* (the runbook\'s alert line; no alert is open for this node).',
+  cleared: ":white_check_mark: *Storage errors are below 1% of operations* (the runbook's alert line; no alert is open for this node).",
+  persists: ":warning: *Storage errors are still above 1% of operations* (the runbook's alert line; no alert is open for this node).",
   worse: ':rotating_light: *It got worse*: the error rate is higher than before the compaction.',
   unknown: ':grey_question: *Could not measure the error rate after the compaction.*',
 };
@@ -123,11 +133,22 @@ const THRESHOLD_TEXT: Record<ConditionState, string> = {
  * After the compaction: the re-check of the error rate and the LSM figures, with Escalate unless it cleared.
  * `alertname`: the alert open on the node, if any; without one, nothing "cleared" that never fired.
  */
-export function closedLoopView(run: RunInfo, state: ConditionState, before: { errorRate: number | null; source: string | null }, after: ErrorRateReading | { error: string }, lsm: LsmFigures | null, alertname: string | null = null): View {
+export function closedLoopView(
+  run: RunInfo,
+  state: ConditionState,
+  before: { errorRate: number | null; source: string | null },
+  after: ErrorRateReading | { error: string },
+  lsm: LsmFigures | null,
+  alertname: string | null = null,
+): View {
   const headline = alertname ? CONDITION_TEXT[state] : THRESHOLD_TEXT[state];
   const lines = [`*Re-check of ${run.node} after compaction*`, headline];
   const beforeText = before.errorRate === null ? 'not measured' : `${formatPercent(before.errorRate)}${before.source ? ` (${before.source})` : ''}`;
-  lines.push('error' in after ? `• Error rate now: not available (${after.error}); before: ${beforeText}` : `• Error rate now: ${formatPercent(after.errorRate)} over ${after.windowSeconds.toFixed(1)}s; before: ${beforeText}`);
+  lines.push(
+    'error' in after
+      ? `• Error rate now: not available (${after.error}); before: ${beforeText}`
+      : `• Error rate now: ${formatPercent(after.errorRate)} over ${after.windowSeconds.toFixed(1)}s; before: ${beforeText}`,
+  );
   if (lsm) lines.push(`• LSM: ${figuresLine(lsm, run.before)}`);
   if (state !== 'cleared') lines.push('Compaction alone did not fix it: run `/stemedb diagnose` for the other causes, or escalate.');
   return view(lines.join('\n'), { buttons: state === 'cleared' ? [] : [escalateButton(run)], node: run.node });

@@ -31,9 +31,13 @@ export async function readDiskFigures(node: NodeConfig, options: { timeoutMs: nu
 }
 
 /** Free space and the newest snapshot in `backupDir`, over one connection; never throws. */
-export async function readHostFigures(node: NodeConfig, options: { timeoutMs: number; log?: Logger; executor?: HostExecutor }): Promise<{ disk: DiskFigures; backup: BackupFigures }> {
+export async function readHostFigures(
+  node: NodeConfig,
+  options: { timeoutMs: number; log?: Logger; executor?: HostExecutor },
+): Promise<{ disk: DiskFigures; backup: BackupFigures }> {
   const snapshot = snapshotCommand(node, options.timeoutMs);
-  const unreadable = (reason: string): BackupFigures => (node.backupDir ? { configured: true, dir: node.backupDir, available: false, reason } : { configured: false });
+  const unreadable = (reason: string): BackupFigures =>
+    node.backupDir ? { configured: true, dir: node.backupDir, available: false, reason } : { configured: false };
   try {
     const session = await (options.executor ?? executorForNode(node, options.log)).connect();
     try {

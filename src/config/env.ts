@@ -26,7 +26,10 @@ export function parseEnv(raw: NodeJS.ProcessEnv): Env {
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const result = envSchema.safeParse(cleaned);
   if (!result.success) {
-    throw new ConfigError('environment', result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw new ConfigError(
+      'environment',
+      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   return result.data;
 }
@@ -39,11 +42,13 @@ export function parseEnv(raw: NodeJS.ProcessEnv): Env {
 export function slackModeOf(env: Env): { mode: 'socket' | 'http' } | { mode: 'local'; reason: string } | { mode: 'incomplete'; problem: string } {
   const set = (['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const).filter((k) => env[k] !== undefined);
   if (set.length === 0) return { mode: 'local', reason: 'SLACK_BOT_TOKEN is not set (nor any other Slack credential)' };
-  if (!env.SLACK_BOT_TOKEN) return { mode: 'incomplete', problem: `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but SLACK_BOT_TOKEN (xoxb-...) is missing` };
+  if (!env.SLACK_BOT_TOKEN)
+    return { mode: 'incomplete', problem: `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but SLACK_BOT_TOKEN (xoxb-...) is missing` };
   if (env.SLACK_APP_TOKEN) return { mode: 'socket' };
   if (env.SLACK_SIGNING_SECRET) return { mode: 'http' };
   return {
     mode: 'incomplete',
-    problem: 'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-...) nor SLACK_SIGNING_SECRET (HTTP mode) is: set one of them, or unset SLACK_BOT_TOKEN for the local shell',
+    problem:
+      'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-...) nor SLACK_SIGNING_SECRET (HTTP mode) is: set one of them, or unset SLACK_BOT_TOKEN for the local shell',
   };
 }

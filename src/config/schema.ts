@@ -3,21 +3,23 @@ import { parseDuration } from './duration';
 import { isTimeZone, WEEKDAYS } from '../reports/report-schedule';
 
 /** A duration written as `90s`, `5m`, `1h` or a number of seconds; parsed to milliseconds. */
-export const durationSchema = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const slackIdList = z.array(z.string().regex(/^[A-Z0-9_]+$/, 'a Slack ID such as U012ABC or S012ABC')).default([]);
 
 /** Absolute paths only: they end up (quoted) in remote commands, so no relative surprises. */
-const absolutePath = z.string().min(1).regex(/^\//, 'an absolute path').refine((p) => !p.includes('\0'), 'no NUL bytes');
+const absolutePath = z
+  .string()
+  .min(1)
+  .regex(/^\//, 'an absolute path')
+  .refine((p) => !p.includes('\0'), 'no NUL bytes');
 
 export const DEFAULT_SQLITE_PATH = './data/stemedb-chatops.sqlite';
 
@@ -28,7 +30,10 @@ export const DEFAULT_SQLITE_PATH = './data/stemedb-chatops.sqlite';
 export const storeObjectSchema = z
   .object({
     sqlitePath: z.string().min(1).optional(),
-    postgres: z.object({ urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as DATABASE_URL') }).strict().optional(),
+    postgres: z
+      .object({ urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as DATABASE_URL') })
+      .strict()
+      .optional(),
     /** Lease on a running alert job or an outbox page, extended every third while it runs; a crash delays the work this long. */
     leaseTtl: durationSchema.default(30_000),
   })
@@ -87,9 +92,15 @@ export const nodeSchema = z
   .object({
     name: nodeNameSchema,
     apiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
-    adminTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    adminTokenEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+      .optional(),
     dataDir: absolutePath.default('/var/lib/stemedb'),
-    unit: z.string().regex(/^[A-Za-z0-9@._-]+$/).default('stemedb-api'),
+    unit: z
+      .string()
+      .regex(/^[A-Za-z0-9@._-]+$/)
+      .default('stemedb-api'),
     logs: logsSchema.default({ journald: 'stemedb-api' }),
     ssh: sshSchema.optional(),
     /** Run host checks on this machine instead of over SSH (the bot runs on the StemeDB host, or the local demo). */
@@ -106,8 +117,14 @@ const levelSchema = z
     name: z.string().min(1),
     ackTimeout: durationSchema.default(300_000),
     slack: z.object({ users: slackIdList, userGroups: slackIdList }).strict().prefault({}),
-    pagerduty: z.object({ routingKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }).strict().optional(),
-    webhook: z.object({ url: z.url({ protocol: /^https?$/ }), tokenEnv: z.string().optional() }).strict().optional(),
+    pagerduty: z
+      .object({ routingKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })
+      .strict()
+      .optional(),
+    webhook: z
+      .object({ url: z.url({ protocol: /^https?$/ }), tokenEnv: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -119,7 +136,15 @@ export const DEFAULT_LEVELS = [
 
 export const configSchema = z
   .object({
-    slack: z.object({ alertChannel: z.string().regex(/^[CG][A-Z0-9]+$/, 'a Slack channel ID such as C0ALERTS').optional() }).strict().prefault({}),
+    slack: z
+      .object({
+        alertChannel: z
+          .string()
+          .regex(/^[CG][A-Z0-9]+$/, 'a Slack channel ID such as C0ALERTS')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     stemedb: z
       .object({
         alertNodeLabel: z.string().min(1).default('instance'),
@@ -137,8 +162,14 @@ export const configSchema = z
           seen.add(n.name);
         });
       }),
-    prometheus: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
-    alertmanager: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+    prometheus: z
+      .object({ url: z.url({ protocol: /^https?$/ }) })
+      .strict()
+      .optional(),
+    alertmanager: z
+      .object({ url: z.url({ protocol: /^https?$/ }) })
+      .strict()
+      .optional(),
     /** Alert threads (SPEC 4.2): storm mode, incident memory, the Silence button, diagnoses at once. */
     alerts: z
       .object({
@@ -174,10 +205,17 @@ export const configSchema = z
     escalation: z
       .object({
         levels: z.array(levelSchema).min(1).prefault(DEFAULT_LEVELS),
-        repeat: z.object({ every: durationSchema.default(900_000), times: z.number().int().min(0).default(3) }).strict().prefault({}),
+        repeat: z
+          .object({ every: durationSchema.default(900_000), times: z.number().int().min(0).default(3) })
+          .strict()
+          .prefault({}),
         /** A page that failed to send (429, 5xx, network) is retried from the outbox with backoff and jitter. */
         retry: z
-          .object({ attempts: z.number().int().min(1).max(20).default(5), initialDelay: durationSchema.default(2_000), maxDelay: durationSchema.default(60_000) })
+          .object({
+            attempts: z.number().int().min(1).max(20).default(5),
+            initialDelay: durationSchema.default(2_000),
+            maxDelay: durationSchema.default(60_000),
+          })
           .strict()
           .prefault({}),
         /** How often the auditor looks for due steps and pages whose timer was lost. */
@@ -205,7 +243,10 @@ export const configSchema = z
     reports: z.object({ weekly: weeklyReportSchema.optional() }).strict().prefault({}),
     store: storeSchema.prefault({}),
     /** Incidents, their timelines and audit entries older than `days` are removed by a periodic job. */
-    retention: z.object({ days: z.number().int().min(1).max(36_500).default(400), interval: durationSchema.default(3_600_000) }).strict().prefault({}),
+    retention: z
+      .object({ days: z.number().int().min(1).max(36_500).default(400), interval: durationSchema.default(3_600_000) })
+      .strict()
+      .prefault({}),
     /**
      * The bot's own operations. `heartbeatUrl`: a dead-man switch (Grafana OnCall heartbeat, healthchecks.io)
      * pinged with GET about every `heartbeatEvery` while every active escalation is on schedule, so a team
@@ -220,7 +261,11 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     // A StemeDB call that may outlive its check makes the whole check unknown and loses what the host showed.
     if (c.stemedb.requestTimeout >= c.diagnosis.checkTimeoutSeconds * 1000) {
-      ctx.addIssue({ code: 'custom', path: ['stemedb', 'requestTimeout'], message: `must be shorter than diagnosis.checkTimeoutSeconds (${c.diagnosis.checkTimeoutSeconds}s)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stemedb', 'requestTimeout'],
+        message: `must be shorter than diagnosis.checkTimeoutSeconds (${c.diagnosis.checkTimeoutSeconds}s)`,
+      });
     }
   });
 

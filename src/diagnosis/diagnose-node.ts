@@ -70,7 +70,19 @@ export async function diagnoseNode(services: DiagnoseDeps, node: NodeConfig, opt
     const durationMs = Date.now() - started;
     metrics.diagnosisDuration.observe(durationMs / 1000);
     log.info({ node: node.name, durationMs, causes: verdict.causes.map((c) => c.cause), severity: verdict.severity }, 'diagnosis finished');
-    return { node: node.name, startedAt: startedAt.toISOString(), durationMs, errorRate, verdict, checks, recommendations: recommendationsFor(verdict, node, { space: disk?.space?.available ? disk.space : undefined, inodesFree: disk?.inodes?.available ? disk.inodes.freeFraction : undefined, errorRate }) };
+    return {
+      node: node.name,
+      startedAt: startedAt.toISOString(),
+      durationMs,
+      errorRate,
+      verdict,
+      checks,
+      recommendations: recommendationsFor(verdict, node, {
+        space: disk?.space?.available ? disk.space : undefined,
+        inodesFree: disk?.inodes?.available ? disk.inodes.freeFraction : undefined,
+        errorRate,
+      }),
+    };
   } finally {
     void sources.close().catch((err: unknown) => log.warn({ err, node: node.name }, 'closing diagnosis sources failed'));
   }
@@ -82,7 +94,9 @@ async function prometheusRates(url: string, node: NodeConfig, services: Diagnose
   const instance = `${api.hostname}:${api.port || (api.protocol === 'https:' ? '443' : '80')}`;
   const names = services.metricNames;
   const query = async (metric: string) => {
-    const samples = await queryInstant(url, `sum by (operation) (rate(${metric}{instance="${instance}"}[5m]))`, { timeoutMs: services.config.stemedb.requestTimeout });
+    const samples = await queryInstant(url, `sum by (operation) (rate(${metric}{instance="${instance}"}[5m]))`, {
+      timeoutMs: services.config.stemedb.requestTimeout,
+    });
     return new Map(samples.map((s) => [s.labels.operation ?? '', s.value]));
   };
   const [errors, operations] = await Promise.all([query(names.operationErrors), query(names.operations)]);

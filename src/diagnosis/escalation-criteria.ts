@@ -39,13 +39,16 @@ export function escalationReasons(input: EscalationInput): string[] {
   if (corruption && rebuild?.failedAt) {
     reasons.push(`LSM corruption cannot be repaired from WAL: the rebuild failed at ${clock(rebuild.failedAt)} UTC and corruption is still logged`);
   } else if (corruption && rebuild?.completedAt && corruption.lastSeenAt && corruption.lastSeenAt > rebuild.completedAt) {
-    reasons.push(`LSM corruption persists after the WAL rebuild completed at ${clock(rebuild.completedAt)} UTC (corruption logged until ${clock(corruption.lastSeenAt)} UTC)`);
+    reasons.push(
+      `LSM corruption persists after the WAL rebuild completed at ${clock(rebuild.completedAt)} UTC (corruption logged until ${clock(corruption.lastSeenAt)} UTC)`,
+    );
   }
   const uptime = input.disk?.uptimeSeconds ?? null;
   if (input.disk?.dmesg?.available && input.disk.dmesg.ioErrors > 0 && uptime !== null && uptime < input.recentRebootMinutes * 60) {
     reasons.push(`disk I/O errors persist after a reboot ${Math.round(uptime / 60)} min ago (hardware failure)`);
   }
   const locksRecovering = input.causes.some((c) => c.cause === 'lock_contention' && c.recovering);
-  if (input.pattern('Deadlock detected') > 0 && !locksRecovering) reasons.push(`deadlock detected in the KV store (${input.pattern('Deadlock detected')} line(s)): lock contention is cascading`);
+  if (input.pattern('Deadlock detected') > 0 && !locksRecovering)
+    reasons.push(`deadlock detected in the KV store (${input.pattern('Deadlock detected')} line(s)): lock contention is cascading`);
   return reasons;
 }

@@ -38,7 +38,10 @@ export function hostCommands(node: NodeConfig, options: { logWindowMinutes: numb
     wal_segments: `cd ${q(wal)} && find . -maxdepth 1 -type f -name 'segment.*.wal*' | wc -l`,
   };
   return Object.fromEntries(
-    Object.entries(scripts).map(([id, script]) => [id, { id, script, timeoutMs: options.timeoutMs, maxOutputBytes: id === 'logs' ? MAX_LOG_BYTES : MAX_OUTPUT_BYTES }]),
+    Object.entries(scripts).map(([id, script]) => [
+      id,
+      { id, script, timeoutMs: options.timeoutMs, maxOutputBytes: id === 'logs' ? MAX_LOG_BYTES : MAX_OUTPUT_BYTES },
+    ]),
   ) as Record<HostCommandId, HostCommand>;
 }
 

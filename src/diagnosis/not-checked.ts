@@ -6,7 +6,11 @@ import type { CheckId, CheckResult, NotChecked } from './types';
  * What could not be read: the error counters, any check that read nothing, the disk's free space. Counters that
  * were read but saw no operations in the window are read (nothing failed), not missing.
  */
-export function notCheckedOf(checks: readonly CheckResult[], metrics: Partial<ErrorMetricsData> | undefined, disk: Partial<DiskData> | undefined): NotChecked[] {
+export function notCheckedOf(
+  checks: readonly CheckResult[],
+  metrics: Partial<ErrorMetricsData> | undefined,
+  disk: Partial<DiskData> | undefined,
+): NotChecked[] {
   const out: NotChecked[] = [];
   for (const c of checks) {
     // The disk's free space is what matters here, and its reason is the one the other host checks share.

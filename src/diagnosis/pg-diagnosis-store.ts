@@ -18,9 +18,21 @@ export function createPgDiagnosisStore(session: PgSession): DiagnosisStore {
       );
       if (row && incidentId !== undefined) await session.run('UPDATE incidents SET diagnosis_id = $1 WHERE id = $2', [row.id, incidentId]);
     },
-    latest: async (node) => recorded(await session.one<{ at: Date; result_json: unknown }>('SELECT at, result_json FROM diagnoses WHERE node = $1 ORDER BY started_at DESC, id DESC LIMIT 1', [node])),
+    latest: async (node) =>
+      recorded(
+        await session.one<{ at: Date; result_json: unknown }>(
+          'SELECT at, result_json FROM diagnoses WHERE node = $1 ORDER BY started_at DESC, id DESC LIMIT 1',
+          [node],
+        ),
+      ),
     ofIncident: async (incidentId) =>
-      recorded(await session.one<{ at: Date; result_json: unknown }>('SELECT d.at, d.result_json FROM incidents i JOIN diagnoses d ON d.id = i.diagnosis_id WHERE i.id = $1', [incidentId])),
-    pruneBefore: (before) => session.run('DELETE FROM diagnoses WHERE at < $1 AND id NOT IN (SELECT diagnosis_id FROM incidents WHERE diagnosis_id IS NOT NULL)', [before]),
+      recorded(
+        await session.one<{ at: Date; result_json: unknown }>(
+          'SELECT d.at, d.result_json FROM incidents i JOIN diagnoses d ON d.id = i.diagnosis_id WHERE i.id = $1',
+          [incidentId],
+        ),
+      ),
+    pruneBefore: (before) =>
+      session.run('DELETE FROM diagnoses WHERE at < $1 AND id NOT IN (SELECT diagnosis_id FROM incidents WHERE diagnosis_id IS NOT NULL)', [before]),
   };
 }

@@ -28,7 +28,9 @@ function p(path: string): string {
  */
 export function recommendationsFor(verdict: Verdict, node: NodeConfig, facts: RecommendationFacts = {}): Recommendation[] {
   const blocker = verdict.causes.find((c) => NO_COMPACTION.has(c.cause));
-  const recs = verdict.causes.flatMap((c) => stepsFor(c, node, facts, verdict)).map((r) => (blocker && r.action === 'compact' ? withoutCompaction(r, blocker) : r));
+  const recs = verdict.causes
+    .flatMap((c) => stepsFor(c, node, facts, verdict))
+    .map((r) => (blocker && r.action === 'compact' ? withoutCompaction(r, blocker) : r));
   if (verdict.escalate && !recs.some((r) => r.action === 'escalate')) {
     recs.push({ title: 'Escalate now (runbook: escalate immediately)', steps: verdict.escalateReasons, action: 'escalate' });
   }
@@ -37,7 +39,10 @@ export function recommendationsFor(verdict: Verdict, node: NodeConfig, facts: Re
 
 /** A compaction step under a corruption or failing-disk verdict becomes a warning not to compact. */
 function withoutCompaction(rec: Recommendation, blocker: CauseFinding): Recommendation {
-  const why = blocker.cause === 'lsm_corruption' ? 'the LSM tree is corrupted (rebuild it from WAL first)' : 'the disk is suspected to be failing (verify and fail over first)';
+  const why =
+    blocker.cause === 'lsm_corruption'
+      ? 'the LSM tree is corrupted (rebuild it from WAL first)'
+      : 'the disk is suspected to be failing (verify and fail over first)';
   return {
     title: `${rec.title.split(':')[0]}: do not compact now`,
     steps: [...rec.steps.filter((s) => !/compact/i.test(s)), `Do not compact while ${why}: a compaction rewrites every table on this store.`],
@@ -60,7 +65,9 @@ function stepsFor(finding: CauseFinding, node: NodeConfig, facts: Recommendation
       if (finding.recovering || hasRoom(facts)) {
         return [
           {
-            title: finding.recovering ? 'Disk space exhausted, now recovering: confirm it stays that way' : 'Disk space exhausted earlier, room again now: confirm no new "No space" lines',
+            title: finding.recovering
+              ? 'Disk space exhausted, now recovering: confirm it stays that way'
+              : 'Disk space exhausted earlier, room again now: confirm no new "No space" lines',
             steps: [
               `df -h ${p(data)}; df -i ${p(data)}   # free space and inodes now`,
               `${follow} | grep -E "No space left on device|compaction"   # no new "No space" lines`,
@@ -189,7 +196,14 @@ function fsckSteps(node: NodeConfig, space: DiskUsage | undefined): string[] {
   const stop = `systemctl stop ${node.unit}   # fsck requires downtime`;
   const start = `systemctl start ${node.unit}`;
   if (!space) {
-    return [`findmnt -no SOURCE,TARGET --target ${p(node.dataDir)}   # the device and mount point of the data dir (df could not be read)`, stop, 'umount <mount point>', 'fsck -y <device>', 'mount <mount point>', start];
+    return [
+      `findmnt -no SOURCE,TARGET --target ${p(node.dataDir)}   # the device and mount point of the data dir (df could not be read)`,
+      stop,
+      'umount <mount point>',
+      'fsck -y <device>',
+      'mount <mount point>',
+      start,
+    ];
   }
   if (space.mountpoint === '/') return [`The data dir is on the root filesystem (${space.filesystem}): fsck it from a rescue boot, after failing over.`];
   return [stop, `umount ${p(space.mountpoint)}`, `fsck -y ${p(space.filesystem)}`, `mount ${p(space.mountpoint)}`, start];

@@ -32,7 +32,10 @@ export async function runChecks(env: CheckEnv, options: RunChecksOptions): Promi
     CHECK_IDS.map(async (id) => {
       const started = Date.now();
       const limitMs = Math.min(options.checkTimeoutMs, deadlineAt - started);
-      const limitReason = limitMs < options.checkTimeoutMs ? `did not finish within the ${options.deadlineMs / 1000}s diagnosis deadline` : `did not finish within its ${options.checkTimeoutMs / 1000}s timeout`;
+      const limitReason =
+        limitMs < options.checkTimeoutMs
+          ? `did not finish within the ${options.deadlineMs / 1000}s diagnosis deadline`
+          : `did not finish within its ${options.checkTimeoutMs / 1000}s timeout`;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(limitReason)), Math.max(0, limitMs));

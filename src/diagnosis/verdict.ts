@@ -63,7 +63,13 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   const lsm = dataOf<LsmData>(checks, 'lsm');
   const locks = dataOf<LocksData>(checks, 'locks');
   const errorRate = metrics?.errorRate ?? null;
-  const evidence: Record<Exclude<Cause, 'api_unresponsive' | 'unknown' | 'healthy'>, Weighted[]> = { disk_full: [], disk_hardware: [], lsm_corruption: [], lock_contention: [], compaction_lag: [] };
+  const evidence: Record<Exclude<Cause, 'api_unresponsive' | 'unknown' | 'healthy'>, Weighted[]> = {
+    disk_full: [],
+    disk_hardware: [],
+    lsm_corruption: [],
+    lock_contention: [],
+    compaction_lag: [],
+  };
   const add = (cause: keyof typeof evidence, weight: number, text: string) => evidence[cause].push({ weight, text });
   const pattern = (p: string) => logs?.patterns?.[p] ?? 0;
   const window = `in the last ${logs?.windowMinutes ?? '?'} min`;
@@ -72,12 +78,18 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   if (pattern('No space left on device') > 0) add('disk_full', 3, lines('No space left on device'));
   const space = disk?.space;
   if (space?.available) {
-    if (space.freeFraction < THRESHOLDS.diskFreeCritical) add('disk_full', 3, `data dir ${formatPercent(space.freeFraction, 1)} free (${formatBytes(space.availBytes)} left)`);
-    else if (space.freeFraction < THRESHOLDS.diskFreeWarning) add('disk_full', 1, `data dir ${formatPercent(space.freeFraction, 1)} free (runbook warns below 20%)`);
+    if (space.freeFraction < THRESHOLDS.diskFreeCritical)
+      add('disk_full', 3, `data dir ${formatPercent(space.freeFraction, 1)} free (${formatBytes(space.availBytes)} left)`);
+    else if (space.freeFraction < THRESHOLDS.diskFreeWarning)
+      add('disk_full', 1, `data dir ${formatPercent(space.freeFraction, 1)} free (runbook warns below 20%)`);
   }
   const inodes = disk?.inodes;
   if (inodes?.available && inodes.freeFraction < THRESHOLDS.diskFreeCritical) {
-    add('disk_full', 3, `inodes exhausted: ${formatCount(inodes.freeInodes)} of ${formatCount(inodes.inodes)} free on the data dir's filesystem (df -i)${space?.available ? `, with ${formatPercent(space.freeFraction, 1)} of the bytes still free` : ''}`);
+    add(
+      'disk_full',
+      3,
+      `inodes exhausted: ${formatCount(inodes.freeInodes)} of ${formatCount(inodes.inodes)} free on the data dir's filesystem (df -i)${space?.available ? `, with ${formatPercent(space.freeFraction, 1)} of the bytes still free` : ''}`,
+    );
   }
   const putRate = metrics?.byOperation?.put?.errorRate ?? null;
   const getRate = metrics?.byOperation?.get?.errorRate ?? null;
@@ -86,7 +98,8 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   }
 
   if (pattern('Input/output error') > 0) add('disk_hardware', 3, lines('Input/output error'));
-  if (disk?.dmesg?.available && disk.dmesg.ioErrors > 0) add('disk_hardware', 3, `dmesg: ${disk.dmesg.ioErrors} kernel I/O error line(s), e.g. \`${disk.dmesg.samples.at(-1) ?? ''}\``);
+  if (disk?.dmesg?.available && disk.dmesg.ioErrors > 0)
+    add('disk_hardware', 3, `dmesg: ${disk.dmesg.ioErrors} kernel I/O error line(s), e.g. \`${disk.dmesg.samples.at(-1) ?? ''}\``);
   if (disk?.smart?.available) {
     const { reallocatedSectors: re, pendingSectors: pe } = disk.smart;
     if ((re ?? 0) + (pe ?? 0) > 0) add('disk_hardware', 2, `SMART: Reallocated_Sector_Ct ${re ?? 'n/a'}, Current_Pending_Sector ${pe ?? 'n/a'}`);
@@ -98,8 +111,10 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
 
   for (const p of LOG_PATTERNS.lock_contention) if (pattern(p) > 0) add('lock_contention', 3, lines(p));
   const wait = locks?.lockWaitP99Seconds ?? null;
-  if (wait !== null && wait >= THRESHOLDS.lockWaitWarningSeconds) add('lock_contention', wait >= THRESHOLDS.lockWaitCriticalSeconds ? 2 : 1, `lock wait p99 ${formatSeconds(wait)}`);
-  if ((locks?.slowQueries ?? 0) > 0 && evidence.lock_contention.length > 0) add('lock_contention', 1, `${locks!.slowQueries} slow quer${locks!.slowQueries === 1 ? 'y' : 'ies'} holding transactions open`);
+  if (wait !== null && wait >= THRESHOLDS.lockWaitWarningSeconds)
+    add('lock_contention', wait >= THRESHOLDS.lockWaitCriticalSeconds ? 2 : 1, `lock wait p99 ${formatSeconds(wait)}`);
+  if ((locks?.slowQueries ?? 0) > 0 && evidence.lock_contention.length > 0)
+    add('lock_contention', 1, `${locks!.slowQueries} slow quer${locks!.slowQueries === 1 ? 'y' : 'ies'} holding transactions open`);
 
   const sst = lsm?.sstFiles ?? null;
   if (sst !== null && sst > THRESHOLDS.sstFailing) add('compaction_lag', 3, `${sst} SST files (runbook: > 500 means compaction is failing)`);
@@ -114,7 +129,10 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   // Is the condition behind a cause gone now (not merely unmentioned)? A figure that could not be read says no.
   const settledCauses = new Set<Cause>();
   const cleared: Partial<Record<Cause, (lastSeenAt: string) => boolean>> = {
-    disk_full: () => Boolean(space?.available && space.freeFraction >= THRESHOLDS.diskFreeCritical && !(inodes?.available && inodes.freeFraction < THRESHOLDS.diskFreeCritical)),
+    disk_full: () =>
+      Boolean(
+        space?.available && space.freeFraction >= THRESHOLDS.diskFreeCritical && !(inodes?.available && inodes.freeFraction < THRESHOLDS.diskFreeCritical),
+      ),
     lock_contention: () => wait !== null && wait < THRESHOLDS.lockWaitWarningSeconds,
     lsm_corruption: (last) => Boolean(rebuild?.completedAt && !rebuild.failedAt && rebuild.completedAt > last),
   };
@@ -133,10 +151,14 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
       const settled = errorRate !== null && !erroring && Boolean(last && cleared[c.cause]?.(last));
       if (quiet && settled) {
         finding.recovering = true;
-        finding.evidence.unshift(`errors stopped at ${clock(last!)} UTC (${Math.round((options.now!.getTime() - Date.parse(last!)) / 60_000)} min ago); ${rateText} now`);
+        finding.evidence.unshift(
+          `errors stopped at ${clock(last!)} UTC (${Math.round((options.now!.getTime() - Date.parse(last!)) / 60_000)} min ago); ${rateText} now`,
+        );
       } else if (settled && options.now) {
         settledCauses.add(c.cause);
-        finding.evidence.push(`${rateText} now and the condition is gone; the last line was at ${clock(last!)} UTC: recovering if no new lines for ${THRESHOLDS.evidenceQuietSeconds / 60} min`);
+        finding.evidence.push(
+          `${rateText} now and the condition is gone; the last line was at ${clock(last!)} UTC: recovering if no new lines for ${THRESHOLDS.evidenceQuietSeconds / 60} min`,
+        );
       }
       return finding;
     })
@@ -149,9 +171,15 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
   if (causes.length === 0) {
     const unread = notChecked.filter((n) => n.check === 'error_metrics' || n.check === 'logs' || n.check === 'disk');
     // "No pattern matched" only means something when the logs and the disk were read.
-    if (erroring && unread.length === 0) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`] });
-    else if (erroring) causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) and no cause found in what could be read`, ...notCheckedLines(notChecked)] });
-    else if (unread.length > 0) causes.push({ cause: 'unknown', evidence: [...notCheckedLines(notChecked), ...(errorRate !== null ? [`${rateText} over the bot's short sample (the alert uses a 5-minute rate)`] : [])] });
+    if (erroring && unread.length === 0)
+      causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) but no runbook pattern matched: runbook "If Errors Persist"`] });
+    else if (erroring)
+      causes.push({ cause: 'unknown', evidence: [`${rateText} (> 1%) and no cause found in what could be read`, ...notCheckedLines(notChecked)] });
+    else if (unread.length > 0)
+      causes.push({
+        cause: 'unknown',
+        evidence: [...notCheckedLines(notChecked), ...(errorRate !== null ? [`${rateText} over the bot's short sample (the alert uses a 5-minute rate)`] : [])],
+      });
     else causes.push({ cause: 'healthy', evidence: healthyEvidence(errorRate, logs, lsm) });
   } else if (errorRate !== null && !causes[0]!.recovering && causes[0]!.cause !== 'api_unresponsive') {
     causes[0]!.evidence.push(`${rateText}${metrics?.worstOperation ? ` (worst: ${metrics.worstOperation})` : ''}`);
@@ -159,7 +187,14 @@ export function decideVerdict(checks: readonly CheckResult[], options: { recentR
 
   const escalateReasons = escalationReasons({ metrics, causes, disk, pattern, rebuild, recentRebootMinutes: options.recentRebootMinutes });
   const severity = severityOf(checks, causes, erroring, settledCauses);
-  return { causes, severity, summary: summaryOf(causes, notChecked, rateText, api?.headline), escalate: escalateReasons.length > 0, escalateReasons, notChecked };
+  return {
+    causes,
+    severity,
+    summary: summaryOf(causes, notChecked, rateText, api?.headline),
+    escalate: escalateReasons.length > 0,
+    escalateReasons,
+    notChecked,
+  };
 }
 
 function summaryOf(causes: readonly CauseFinding[], notChecked: readonly NotChecked[], rateText: string, apiHeadline: string | undefined): string {
@@ -168,9 +203,11 @@ function summaryOf(causes: readonly CauseFinding[], notChecked: readonly NotChec
   const also = others.length > 0 ? ` (also: ${others.join(', ')})` : '';
   const unread = notChecked.filter((n) => n.check !== 'error_metrics' || !apiHeadline);
   const missing = unread.length > 0 ? `; ${notCheckedText(unread)}` : '';
-  if (primary.cause === 'api_unresponsive') return `${apiHeadline ?? causeLabel('api_unresponsive')}${others.length > 0 ? `; the host shows: ${others.join(', ')}` : ''}${missing}`;
+  if (primary.cause === 'api_unresponsive')
+    return `${apiHeadline ?? causeLabel('api_unresponsive')}${others.length > 0 ? `; the host shows: ${others.join(', ')}` : ''}${missing}`;
   if (primary.cause === 'healthy') return `Healthy: ${rateText}, no runbook cause found`;
-  if (primary.cause === 'unknown' && unread.length > 0 && !primary.evidence[0]!.startsWith(rateText)) return `Not verified: ${notCheckedText(unread)}; ${rateText}`;
+  if (primary.cause === 'unknown' && unread.length > 0 && !primary.evidence[0]!.startsWith(rateText))
+    return `Not verified: ${notCheckedText(unread)}; ${rateText}`;
   if (primary.recovering) return `Recovering from ${causeLabel(primary.cause)}: ${primary.evidence[0]}${also}${missing}`;
   return `Likely cause: ${causeLabel(primary.cause)}${also}; ${rateText}${missing}`;
 }

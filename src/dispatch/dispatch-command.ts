@@ -29,14 +29,28 @@ export async function dispatchCommand(text: string, ctx: CommandContext): Promis
   const helpCommand = commands.find((c) => c.name === 'help');
   const command = sub === undefined ? helpCommand : commands.find((c) => c.name === sub);
   if (!command) {
-    const guess = didYouMean(sub ?? '', commands.map((c) => c.name));
+    const guess = didYouMean(
+      sub ?? '',
+      commands.map((c) => c.name),
+    );
     const suggestion = commands.find((c) => c.name === guess);
     await ctx.reply.private(usageView(`\`${clipWord(sub ?? '')}\` is not a /stemedb command.`, suggestion));
     return finish('unknown', 'usage');
   }
 
   // The channel rule of access/action-rules.ts. `ack` applies its own (paged responders may ack from anywhere).
-  const where = command.name === 'ack' ? ({ allowed: true } as const) : await authorizeAction(services, { action: 'other', auditAction: command.name, label: command.name, userId: ctx.invoker.userId, surface: ctx.surface, channelId: ctx.channelId, via: 'command' });
+  const where =
+    command.name === 'ack'
+      ? ({ allowed: true } as const)
+      : await authorizeAction(services, {
+          action: 'other',
+          auditAction: command.name,
+          label: command.name,
+          userId: ctx.invoker.userId,
+          surface: ctx.surface,
+          channelId: ctx.channelId,
+          via: 'command',
+        });
   if (!where.allowed) {
     await ctx.reply.private(textView(where.refusal));
     return finish(command.name, 'refused');

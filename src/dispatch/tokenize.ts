@@ -12,7 +12,11 @@ const QUOTES = /^["'\u2018\u2019\u201c\u201d]+|["'\u2018\u2019\u201c\u201d]+$/g;
  */
 export function tokenize(text: string): { sub: string | undefined; rest: ArgTokens } {
   // Quotes around a word are dropped (`"stemedb-1"`, Slack's curly quotes): nothing here has quoting rules.
-  const words = text.trim().split(/\s+/).map((w) => w.replace(QUOTES, '')).filter(Boolean);
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(QUOTES, ''))
+    .filter(Boolean);
   const [first, ...others] = words;
   const rest: ArgTokens = { positionals: [], flags: {} };
   for (const word of others) {

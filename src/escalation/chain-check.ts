@@ -64,7 +64,10 @@ export async function checkChain(chain: ChainSnapshot, deps: ChainCheckDeps): Pr
           return answer.ok ? { id, members: answer.members } : { id, members: null, error: answer.error };
         }),
       );
-      const targets: { id: string; viaGroup?: string }[] = [...level.slackUsers.map((id) => ({ id })), ...groups.flatMap((g) => (g.members ?? []).map((id) => ({ id, viaGroup: g.id })))];
+      const targets: { id: string; viaGroup?: string }[] = [
+        ...level.slackUsers.map((id) => ({ id })),
+        ...groups.flatMap((g) => (g.members ?? []).map((id) => ({ id, viaGroup: g.id }))),
+      ];
       const seen = new Set<string>();
       const users: UserCheck[] = [];
       for (const t of targets) {
@@ -78,7 +81,9 @@ export async function checkChain(chain: ChainSnapshot, deps: ChainCheckDeps): Pr
       }
       const pagerduty = level.pagerdutyKeyEnv ? { env: level.pagerdutyKeyEnv, keySet: Boolean(deps.secret(level.pagerdutyKeyEnv)) } : undefined;
       if (pagerduty && !pagerduty.keySet) warnings.push(`PagerDuty routing key \`${pagerduty.env}\` is not set`);
-      const webhook = level.webhook ? { host: hostOf(level.webhook.url), tokenOk: !level.webhook.tokenEnv || Boolean(deps.secret(level.webhook.tokenEnv)) } : undefined;
+      const webhook = level.webhook
+        ? { host: hostOf(level.webhook.url), tokenOk: !level.webhook.tokenEnv || Boolean(deps.secret(level.webhook.tokenEnv)) }
+        : undefined;
       if (webhook && !webhook.tokenOk) warnings.push(`webhook token \`${level.webhook?.tokenEnv}\` is not set`);
       const reachable = users.some((u) => u.status === 'active' || u.status === 'unverified') || Boolean(pagerduty?.keySet) || Boolean(webhook?.tokenOk);
       const verified = users.some((u) => u.status === 'active') || Boolean(pagerduty?.keySet) || Boolean(webhook?.tokenOk);

@@ -3,7 +3,13 @@ import { context, section } from '../render/blocks';
 import type { View } from '../surfaces/view';
 import type { ChainReport, LevelReport, UserCheck } from './chain-check';
 
-const STATUS_TEXT: Record<UserCheck['status'], string> = { active: '', unverified: ' (not verified)', missing: ' :x: not found', deactivated: ' :x: deactivated', bot: ' :x: a bot' };
+const STATUS_TEXT: Record<UserCheck['status'], string> = {
+  active: '',
+  unverified: ' (not verified)',
+  missing: ' :x: not found',
+  deactivated: ' :x: deactivated',
+  bot: ' :x: a bot',
+};
 
 function levelText(level: LevelReport, index: number): string {
   const users = level.users.map((u) => `<@${u.id}>${u.viaGroup ? ` via \`${u.viaGroup}\`` : ''}${STATUS_TEXT[u.status]}`);
@@ -13,7 +19,10 @@ function levelText(level: LevelReport, index: number): string {
   ];
   const would = [...users, ...other];
   const mark = !level.reachable ? ':warning:' : level.verified ? ':white_check_mark:' : ':grey_question:';
-  const lines = [`${mark} *${index + 1}. ${level.name}*, acknowledge within ${formatDuration(level.ackTimeoutMs)}`, `would page: ${would.length > 0 ? would.join(', ') : 'nobody'}`];
+  const lines = [
+    `${mark} *${index + 1}. ${level.name}*, acknowledge within ${formatDuration(level.ackTimeoutMs)}`,
+    `would page: ${would.length > 0 ? would.join(', ') : 'nobody'}`,
+  ];
   for (const w of level.warnings) lines.push(`:warning: ${w}`);
   return lines.join('\n');
 }
@@ -34,7 +43,10 @@ export function chainReportView(report: ChainReport): View {
     : '*Escalation chain*: :warning: no level names anyone to page (no Slack users or groups, PagerDuty or webhook in `escalation.levels`): escalation is off';
   const levels = report.levels.map(levelText);
   const spacing = report.repeat.everyMs > 0 ? `, rounds at least ${formatDuration(report.repeat.everyMs)} apart` : '';
-  const repeat = report.repeat.times > 0 ? `Unacknowledged after the last level: the chain starts again, up to ${report.repeat.times} more time(s)${spacing}.` : 'Unacknowledged after the last level: paging stops.';
+  const repeat =
+    report.repeat.times > 0
+      ? `Unacknowledged after the last level: the chain starts again, up to ${report.repeat.times} more time(s)${spacing}.`
+      : 'Unacknowledged after the last level: paging stops.';
   const text = [intro, ...levels, repeat].join('\n\n');
   return { text, blocks: [section(intro), ...levels.map((l) => section(l)), context(repeat)] };
 }

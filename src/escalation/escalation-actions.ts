@@ -51,8 +51,18 @@ export const escalationActions: InteractionModule = (app, deps) => {
 
   // Acknowledge and Resolve: the same click, rule and reply shape; only the action differs.
   const incidentButtons = [
-    { actionId: ESCALATION_ACTIONS.ack, action: 'ack', label: 'acknowledge', run: async (incidentId: string, userId: string) => ackReply(await services.escalations.acknowledge(incidentId, userId)) },
-    { actionId: ESCALATION_ACTIONS.resolve, action: 'resolve', label: 'resolve', run: async (incidentId: string, userId: string) => resolveReply(await services.escalations.resolveIncident(incidentId, userId), incidentId) },
+    {
+      actionId: ESCALATION_ACTIONS.ack,
+      action: 'ack',
+      label: 'acknowledge',
+      run: async (incidentId: string, userId: string) => ackReply(await services.escalations.acknowledge(incidentId, userId)),
+    },
+    {
+      actionId: ESCALATION_ACTIONS.resolve,
+      action: 'resolve',
+      label: 'resolve',
+      run: async (incidentId: string, userId: string) => resolveReply(await services.escalations.resolveIncident(incidentId, userId), incidentId),
+    },
   ] as const;
   for (const { actionId, action, label, run } of incidentButtons) {
     ruledButton<{ incident: Incident }>(app, deps, {

@@ -29,7 +29,10 @@ export async function auditEscalations(deps: AuditorDeps): Promise<ScheduleCheck
   );
   deps.onResult(check, active.length);
   if (!check.onSchedule) {
-    deps.log.warn({ late: check.late, active: active.length, graceMs: deps.graceMs }, 'auditor: escalations are behind schedule; no heartbeat ping until they are on time');
+    deps.log.warn(
+      { late: check.late, active: active.length, graceMs: deps.graceMs },
+      'auditor: escalations are behind schedule; no heartbeat ping until they are on time',
+    );
     return check;
   }
   if (deps.heartbeat) await deps.heartbeat.ping();

@@ -34,7 +34,14 @@ export class EscalationEngine {
     return this.deps.store.withTx(async (tx) => {
       const level = options.level ?? 0;
       const record = await tx.escalations.create({ ...escalation, state: INITIAL_STATE });
-      await tx.incidents.addEvent(record.incidentId, 'escalated', new Date(now), record.startedBy, { escalationId: record.id, trigger: record.trigger, reasons: record.reasons, level, levelName: record.chain.levels[level]!.name, ...options.detail });
+      await tx.incidents.addEvent(record.incidentId, 'escalated', new Date(now), record.startedBy, {
+        escalationId: record.id,
+        trigger: record.trigger,
+        reasons: record.reasons,
+        level,
+        levelName: record.chain.levels[level]!.name,
+        ...options.detail,
+      });
       await this.apply(record.id, { type: 'start', level }, now);
       return (await tx.escalations.get(record.id))!;
     });
@@ -61,11 +68,19 @@ export class EscalationEngine {
       const packet = next.effects.some((e) => e.type === 'page_level') ? await this.packetFor(record, now) : undefined;
       stale = packet?.diagnosis?.stale === true;
       const needsRows = next.effects.some((e) => e.type === 'close_pages' || e.type === 'pagerduty');
-      const plan = planEffects(next.effects, { escalationId, incidentId: record.incidentId, chain: record.chain, packet, now, rows: needsRows ? await tx.outbox.ofEscalation(escalationId) : [] });
+      const plan = planEffects(next.effects, {
+        escalationId,
+        incidentId: record.incidentId,
+        chain: record.chain,
+        packet,
+        now,
+        rows: needsRows ? await tx.outbox.ofEscalation(escalationId) : [],
+      });
       if (plan.cancelPending) await tx.outbox.cancelPending(escalationId);
       await tx.outbox.insert(plan.rows, now);
       const at = new Date(now);
-      if (applied.type === 'ack') await tx.incidents.addEvent(record.incidentId, 'acked', at, applied.by, { escalationId, level: record.state.waitingLevel, round: record.state.round });
+      if (applied.type === 'ack')
+        await tx.incidents.addEvent(record.incidentId, 'acked', at, applied.by, { escalationId, level: record.state.waitingLevel, round: record.state.round });
       await tx.escalations.save(escalationId, next.state, {
         ...(applied.type === 'ack' ? { ackedBy: applied.by, ackedAt: now } : {}),
         ...(next.state.status !== 'active' && applied.type !== 'ack' ? { endedBy: applied.type === 'resolve' ? applied.by : 'bot', endedAt: now } : {}),

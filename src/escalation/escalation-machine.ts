@@ -72,7 +72,9 @@ export function transition(state: EscalationState, event: EscalationEvent, chain
       if (state.status !== 'active' || event.level < 0 || event.level >= chain.levels.length) return unchanged;
       // A level this round already paged is paged again in a new round: its pages of this round are sent.
       const again = event.level < state.stepIndex;
-      const from: EscalationState = again ? { ...state, stepIndex: event.level, round: state.round + 1, roundStartedAt: now, nextDueAt: now } : { ...state, stepIndex: event.level, nextDueAt: now };
+      const from: EscalationState = again
+        ? { ...state, stepIndex: event.level, round: state.round + 1, roundStartedAt: now, nextDueAt: now }
+        : { ...state, stepIndex: event.level, nextDueAt: now };
       return runStep(from, chain, now);
     }
     case 'due':
@@ -88,7 +90,12 @@ export function transition(state: EscalationState, event: EscalationEvent, chain
       if (state.status !== 'active') return unchanged;
       return {
         state: { ...state, status: 'acked', waitingLevel: null, nextDueAt: null },
-        effects: [{ type: 'cancel_pending' }, { type: 'note', note: 'acked', by: event.by, level: state.waitingLevel }, { type: 'close_pages', reason: 'acked', by: event.by }, { type: 'pagerduty', action: 'acknowledge', by: event.by }],
+        effects: [
+          { type: 'cancel_pending' },
+          { type: 'note', note: 'acked', by: event.by, level: state.waitingLevel },
+          { type: 'close_pages', reason: 'acked', by: event.by },
+          { type: 'pagerduty', action: 'acknowledge', by: event.by },
+        ],
       };
     case 'resolve': {
       if (state.status === 'resolved') return unchanged;

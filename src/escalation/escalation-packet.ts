@@ -52,7 +52,17 @@ const MAX_LINE = 300;
  * Builds the packet from the incident, the latest diagnosis (any JSON: unreadable parts are left out) and
  * the reasons for escalating; the diagnosis's own "escalate immediately" reasons are added.
  */
-export function buildPacket(input: { incidentId: string; node: string | null; title: string; reasons: readonly string[]; diagnosis: unknown; runbookUrl: string; now?: number; maxAgeMs?: number; done?: string[] }): EscalationPacket {
+export function buildPacket(input: {
+  incidentId: string;
+  node: string | null;
+  title: string;
+  reasons: readonly string[];
+  diagnosis: unknown;
+  runbookUrl: string;
+  now?: number;
+  maxAgeMs?: number;
+  done?: string[];
+}): EscalationPacket {
   const parsed = storedDiagnosisSchema.safeParse(input.diagnosis);
   const diagnosis = parsed.success ? parsed.data : undefined;
   const reasons = [...new Set([...input.reasons, ...(diagnosis?.verdict.escalateReasons ?? [])])];

@@ -58,7 +58,10 @@ export interface EscalationPort {
    * The incident's thread, posted by `post` unless it exists or is being posted (by any process). `post`
    * passes `beforeSend` to the chat port: it fences the post by this process's claim on it.
    */
-  ensureThread(incidentId: string, post: (beforeSend: () => Promise<void>) => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined>;
+  ensureThread(
+    incidentId: string,
+    post: (beforeSend: () => Promise<void>) => Promise<{ channel: string; ts: string } | undefined>,
+  ): Promise<{ channel: string; ts: string } | undefined>;
   escalate(request: EscalateRequest): Promise<EscalateOutcome>;
   acknowledge(incidentId: string, by: string): Promise<AckOutcome>;
   resolveIncident(incidentId: string, by: string): Promise<ResolveOutcome>;

@@ -28,7 +28,10 @@ const SAME_REQUEST_MS = 10_000;
  * once per runtime; `start()` arms the scheduler and the chain check, `stop()` ends them.
  */
 /** What the escalation feature uses of the bot (not the whole Services). */
-export type EscalationServices = Pick<Services, 'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'secret' | 'inventory' | 'stemedb' | 'metricNames' | 'charts' | 'access'>;
+export type EscalationServices = Pick<
+  Services,
+  'config' | 'store' | 'log' | 'now' | 'metrics' | 'messenger' | 'secret' | 'inventory' | 'stemedb' | 'metricNames' | 'charts' | 'access'
+>;
 
 export class EscalationService implements EscalationPort {
   readonly escalations: EscalationStore;
@@ -97,7 +100,10 @@ export class EscalationService implements EscalationPort {
   }
 
   /** The incident's thread, posted by `post` unless it exists or is being posted (see PageDelivery). */
-  ensureThread(incidentId: string, post: (beforeSend: () => Promise<void>) => Promise<{ channel: string; ts: string } | undefined>): Promise<{ channel: string; ts: string } | undefined> {
+  ensureThread(
+    incidentId: string,
+    post: (beforeSend: () => Promise<void>) => Promise<{ channel: string; ts: string } | undefined>,
+  ): Promise<{ channel: string; ts: string } | undefined> {
     return this.delivery.ensureThread(incidentId, post);
   }
 
@@ -154,7 +160,15 @@ export class EscalationService implements EscalationPort {
       // Whoever acknowledged before is on it already: the new chain never pages them, even via a group.
       const skipUsers = acked?.ackedBy ? [acked.ackedBy] : [];
       const escalation = await this.engine.start(
-        { incidentId: incident.id, chain: skipUsers.length > 0 ? { ...chain, skipUsers } : chain, trigger: request.trigger, reasons: request.reasons, originChannel: request.originChannel ?? null, startedBy: request.by, startedAt: now.getTime() },
+        {
+          incidentId: incident.id,
+          chain: skipUsers.length > 0 ? { ...chain, skipUsers } : chain,
+          trigger: request.trigger,
+          reasons: request.reasons,
+          originChannel: request.originChannel ?? null,
+          startedBy: request.by,
+          startedAt: now.getTime(),
+        },
         now.getTime(),
         { level, detail: request.diagnosedBy ? { diagnosedBy: request.diagnosedBy } : {} },
       );
@@ -163,7 +177,17 @@ export class EscalationService implements EscalationPort {
     });
     if ('incident' in outcome) {
       const level = outcome.kind === 'started' || outcome.kind === 'moved_up' ? outcome.level + 1 : undefined;
-      await services.store.audit.record({ actor: request.by, action: 'escalate', node: outcome.incident.node, incidentId: outcome.incident.id, outcome: outcome.kind, detail: { trigger: request.trigger, reasons: request.reasons, ...(level ? { level } : {}) } }, now);
+      await services.store.audit.record(
+        {
+          actor: request.by,
+          action: 'escalate',
+          node: outcome.incident.node,
+          incidentId: outcome.incident.id,
+          outcome: outcome.kind,
+          detail: { trigger: request.trigger, reasons: request.reasons, ...(level ? { level } : {}) },
+        },
+        now,
+      );
     }
     // Not awaited: a caller inside a transaction would wait on a pass that waits on that transaction.
     if (outcome.kind === 'started' || outcome.kind === 'moved_up') void this.scheduler.wake();
@@ -194,7 +218,14 @@ export class EscalationService implements EscalationPort {
     }
     const level = request.level ?? (from !== null ? from + 1 : 0);
     if (level >= active.chain.levels.length) return { kind: 'at_last_level', escalation: active, incident };
-    await this.services.store.incidents.addEvent(incident.id, 'escalated', new Date(now), request.by, { escalationId: active.id, trigger: request.trigger, reasons: request.reasons, level, levelName: active.chain.levels[level]!.name, further: true });
+    await this.services.store.incidents.addEvent(incident.id, 'escalated', new Date(now), request.by, {
+      escalationId: active.id,
+      trigger: request.trigger,
+      reasons: request.reasons,
+      level,
+      levelName: active.chain.levels[level]!.name,
+      further: true,
+    });
     await this.engine.apply(active.id, { type: 'escalate_now', level }, now);
     return { kind: 'moved_up', escalation: (await this.escalations.get(active.id))!, incident, level, from };
   }
@@ -214,7 +245,10 @@ export class EscalationService implements EscalationPort {
       }
       const changed = await this.engine.apply(active.id, { type: 'ack', by }, now.getTime());
       const escalation = (await tx.escalations.get(active.id))!;
-      await tx.audit.record({ actor: by, action: 'ack', node: incident.node, incidentId, outcome: changed ? 'succeeded' : 'already_acked', detail: { escalationId: active.id } }, now);
+      await tx.audit.record(
+        { actor: by, action: 'ack', node: incident.node, incidentId, outcome: changed ? 'succeeded' : 'already_acked', detail: { escalationId: active.id } },
+        now,
+      );
       return { outcome: { kind: changed ? 'acked' : 'already_acked', escalation, incident }, applied: true };
     });
     if (applied) void this.scheduler.wake();
@@ -236,9 +270,16 @@ export class EscalationService implements EscalationPort {
       // Every escalation of the incident, not just the last: an acked one may still have a PagerDuty incident open.
       for (const e of escalations) await this.engine.apply(e.id, { type: 'resolve', by }, now.getTime());
       let pagerdutyResolves = 0;
-      for (const e of escalations) pagerdutyResolves += (await tx.outbox.ofEscalation(e.id)).filter((r) => r.kind === 'pagerduty' && r.payload.kind === 'pagerduty' && r.payload.action === 'resolve').length;
+      for (const e of escalations)
+        pagerdutyResolves += (await tx.outbox.ofEscalation(e.id)).filter(
+          (r) => r.kind === 'pagerduty' && r.payload.kind === 'pagerduty' && r.payload.action === 'resolve',
+        ).length;
       const incident = await tx.incidents.get(incidentId);
-      if (resolvedNow || wasActive) await tx.audit.record({ actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } }, now);
+      if (resolvedNow || wasActive)
+        await tx.audit.record(
+          { actor: by, action: 'resolve', node: incident?.node ?? null, incidentId, outcome: 'succeeded', detail: { stoppedEscalation: wasActive } },
+          now,
+        );
       return { incident, resolvedNow, stoppedEscalation: wasActive, pagerdutyResolves };
     });
     void this.scheduler.wake();
@@ -264,14 +305,19 @@ export class EscalationService implements EscalationPort {
       originChannel: origin.channelId,
       ...(origin.userId ? { diagnosedBy: origin.userId } : {}),
     });
-    services.log.info({ node: result.node, outcome: outcome.kind, reasons: result.verdict.escalateReasons }, 'diagnosis meets the escalate-immediately criteria');
+    services.log.info(
+      { node: result.node, outcome: outcome.kind, reasons: result.verdict.escalateReasons },
+      'diagnosis meets the escalate-immediately criteria',
+    );
     return outcome;
   }
 
   async summary(incidentId: string): Promise<EscalationSummary | undefined> {
     const latest = await this.escalations.latest(incidentId);
     if (!latest) return undefined;
-    const started = (await this.services.store.incidents.events(incidentId)).find((e) => e.kind === 'escalated' && e.detail.escalationId === latest.id && !e.detail.further);
+    const started = (await this.services.store.incidents.events(incidentId)).find(
+      (e) => e.kind === 'escalated' && e.detail.escalationId === latest.id && !e.detail.further,
+    );
     const diagnosedBy = typeof started?.detail.diagnosedBy === 'string' ? started.detail.diagnosedBy : null;
     return summarizeEscalation(latest, await this.outbox.ofEscalation(latest.id), diagnosedBy);
   }
@@ -288,7 +334,11 @@ export class EscalationService implements EscalationPort {
 
   /** The chain check, without paging anyone. */
   checkChain(): Promise<ChainReport> {
-    return checkChain(snapshotChain(this.services.config.escalation), { messenger: this.services.messenger, directory: this.delivery.directory, secret: this.services.secret });
+    return checkChain(snapshotChain(this.services.config.escalation), {
+      messenger: this.services.messenger,
+      directory: this.delivery.directory,
+      secret: this.services.secret,
+    });
   }
 
   /** Start-up and daily (a periodic duty): posts to the alert channel only when a configured chain has a problem. */

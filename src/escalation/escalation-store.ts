@@ -77,7 +77,14 @@ function fromRow(r: Row): EscalationRecord {
     incidentId: r.incident_id,
     seq: r.seq,
     chain: chainSnapshotSchema.parse(JSON.parse(r.chain_json)),
-    state: { status: r.status, stepIndex: r.step_index, round: r.round, roundStartedAt: msOfIsoOrNull(r.round_started_at), waitingLevel: r.waiting_level, nextDueAt: msOfIsoOrNull(r.next_due_at) },
+    state: {
+      status: r.status,
+      stepIndex: r.step_index,
+      round: r.round,
+      roundStartedAt: msOfIsoOrNull(r.round_started_at),
+      waitingLevel: r.waiting_level,
+      nextDueAt: msOfIsoOrNull(r.next_due_at),
+    },
     token: r.token,
     trigger: r.trigger,
     reasons: z.array(z.string()).parse(JSON.parse(r.reasons_json)),
@@ -103,7 +110,24 @@ export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
       db.prepare(
         `INSERT INTO escalations (id, incident_id, seq, status, chain_json, step_index, round, round_started_at, waiting_level, next_due_at, token, trigger, reasons_json, origin_channel, started_by, started_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, e.incidentId, seq, e.state.status, JSON.stringify(e.chain), e.state.stepIndex, e.state.round, isoOfMsOrNull(e.state.roundStartedAt), e.state.waitingLevel, isoOfMsOrNull(e.state.nextDueAt), newToken(), e.trigger, JSON.stringify(e.reasons), e.originChannel, e.startedBy, isoOfMs(e.startedAt));
+      ).run(
+        id,
+        e.incidentId,
+        seq,
+        e.state.status,
+        JSON.stringify(e.chain),
+        e.state.stepIndex,
+        e.state.round,
+        isoOfMsOrNull(e.state.roundStartedAt),
+        e.state.waitingLevel,
+        isoOfMsOrNull(e.state.nextDueAt),
+        newToken(),
+        e.trigger,
+        JSON.stringify(e.reasons),
+        e.originChannel,
+        e.startedBy,
+        isoOfMs(e.startedAt),
+      );
       return one('SELECT * FROM escalations WHERE id = ?', id)!;
     },
     get: (id) => one('SELECT * FROM escalations WHERE id = ?', id),
@@ -111,7 +135,11 @@ export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
     latest: (incidentId) => one('SELECT * FROM escalations WHERE incident_id = ? ORDER BY seq DESC LIMIT 1', incidentId),
     ofIncident: (incidentId) => (db.prepare('SELECT * FROM escalations WHERE incident_id = ? ORDER BY seq').all(incidentId) as Row[]).map(fromRow),
     listActive: () => (db.prepare("SELECT * FROM escalations WHERE status = 'active' ORDER BY started_at").all() as Row[]).map(fromRow),
-    due: (now) => db.prepare("SELECT id, token FROM escalations WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT 100").all(isoOfMs(now)) as { id: string; token: string }[],
+    due: (now) =>
+      db.prepare("SELECT id, token FROM escalations WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT 100").all(isoOfMs(now)) as {
+        id: string;
+        token: string;
+      }[],
     nextDueAt: () => msOfIsoOrNull((db.prepare("SELECT MIN(next_due_at) AS at FROM escalations WHERE status = 'active'").get() as { at: string | null }).at),
     save(id, s, extra = {}) {
       const token = newToken();
@@ -119,7 +147,20 @@ export function createSqliteEscalationStore(db: Db): Sync<EscalationStore> {
         `UPDATE escalations SET status = ?, step_index = ?, round = ?, round_started_at = ?, waiting_level = ?, next_due_at = ?, token = ?,
            acked_by = COALESCE(?, acked_by), acked_at = COALESCE(?, acked_at), ended_by = COALESCE(?, ended_by), ended_at = COALESCE(?, ended_at)
          WHERE id = ?`,
-      ).run(s.status, s.stepIndex, s.round, isoOfMsOrNull(s.roundStartedAt), s.waitingLevel, isoOfMsOrNull(s.nextDueAt), token, extra.ackedBy ?? null, isoOfMsOrNull(extra.ackedAt ?? null), extra.endedBy ?? null, isoOfMsOrNull(extra.endedAt ?? null), id);
+      ).run(
+        s.status,
+        s.stepIndex,
+        s.round,
+        isoOfMsOrNull(s.roundStartedAt),
+        s.waitingLevel,
+        isoOfMsOrNull(s.nextDueAt),
+        token,
+        extra.ackedBy ?? null,
+        isoOfMsOrNull(extra.ackedAt ?? null),
+        extra.endedBy ?? null,
+        isoOfMsOrNull(extra.endedAt ?? null),
+        id,
+      );
       return token;
     },
   };

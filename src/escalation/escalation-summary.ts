@@ -38,7 +38,12 @@ export function summarizeEscalation(record: EscalationRecord, rows: readonly Out
   const step = stepsOf(chain)[state.stepIndex];
   let next: EscalationSummary['next'] = null;
   if (state.status === 'active' && state.nextDueAt !== null) {
-    const what = step?.kind === 'page_level' ? `page ${chain.levels[step.level]!.name}${state.round > 1 ? ` (round ${state.round})` : ''}` : state.round > chain.repeat.times ? 'stop paging (chain exhausted)' : 'start the chain again';
+    const what =
+      step?.kind === 'page_level'
+        ? `page ${chain.levels[step.level]!.name}${state.round > 1 ? ` (round ${state.round})` : ''}`
+        : state.round > chain.repeat.times
+          ? 'stop paging (chain exhausted)'
+          : 'start the chain again';
     next = { at: state.nextDueAt, what };
   }
   return {

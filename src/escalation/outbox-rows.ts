@@ -27,11 +27,30 @@ const pageContextSchema: z.ZodType<PageContext> = z.object({
 export const outboxPayloadSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('slack_dm'), page: pageContextSchema, viaGroup: z.string().optional() }),
   z.object({ kind: z.literal('slack_group'), page: pageContextSchema }),
-  z.object({ kind: z.literal('slack_thread'), page: pageContextSchema, groups: z.array(z.string()), users: z.array(z.string()), pagerduty: z.boolean(), webhook: z.boolean() }),
+  z.object({
+    kind: z.literal('slack_thread'),
+    page: pageContextSchema,
+    groups: z.array(z.string()),
+    users: z.array(z.string()),
+    pagerduty: z.boolean(),
+    webhook: z.boolean(),
+  }),
   z.object({ kind: z.literal('slack_note'), text: z.string(), ackButton: z.boolean().default(false) }),
   z.object({ kind: z.literal('slack_update'), channel: z.string(), ts: z.string(), text: z.string() }),
-  z.object({ kind: z.literal('pagerduty'), action: z.enum(['trigger', 'acknowledge', 'resolve']), routingKeyEnv: z.string(), page: pageContextSchema.optional() }),
-  z.object({ kind: z.literal('webhook'), action: z.enum(['page', 'acknowledge', 'resolve']), url: z.string(), tokenEnv: z.string().optional(), page: pageContextSchema.optional(), by: z.string().optional() }),
+  z.object({
+    kind: z.literal('pagerduty'),
+    action: z.enum(['trigger', 'acknowledge', 'resolve']),
+    routingKeyEnv: z.string(),
+    page: pageContextSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('webhook'),
+    action: z.enum(['page', 'acknowledge', 'resolve']),
+    url: z.string(),
+    tokenEnv: z.string().optional(),
+    page: pageContextSchema.optional(),
+    by: z.string().optional(),
+  }),
 ]);
 
 export type OutboxPayload = z.infer<typeof outboxPayloadSchema>;

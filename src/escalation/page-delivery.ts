@@ -105,7 +105,10 @@ export class PageDelivery {
     services.metrics.jobsClaimed.inc({ kind: 'outbox' });
     if (row.status === 'sending') {
       services.metrics.leaseTakeovers.inc({ kind: 'outbox' });
-      services.log.warn({ key: row.key, attempts: row.attempts }, 'taking over a page whose sender stopped renewing its lease (died or stalled): checking and resending');
+      services.log.warn(
+        { key: row.key, attempts: row.attempts },
+        'taking over a page whose sender stopped renewing its lease (died or stalled): checking and resending',
+      );
     }
     this.leases.set(row.id, lease);
     services.metrics.leasesHeld.set({ kind: 'outbox' }, this.leases.size);
@@ -122,7 +125,8 @@ export class PageDelivery {
     const { outbox } = this.deps.store;
     for (const [id, lease] of [...this.leases]) {
       try {
-        if (!(await outbox.extend(id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs))) this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
+        if (!(await outbox.extend(id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs)))
+          this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
       } catch (err) {
         this.deps.services.log.warn({ err, id }, 'could not extend a page lease');
       }
@@ -157,14 +161,17 @@ export class PageDelivery {
       services.log.warn({ err, key: row.key }, 'could not record a page outcome');
       return;
     }
-    if (row.level !== null) void this.refreshLevelPost(row).catch((err: unknown) => services.log.debug({ err, key: row.key }, 'refreshing the level post failed'));
+    if (row.level !== null)
+      void this.refreshLevelPost(row).catch((err: unknown) => services.log.debug({ err, key: row.key }, 'refreshing the level post failed'));
     chartAfterPage(services, row, result);
     this.deps.onSettled();
   }
 
   private async triggerInFlight(row: OutboxRow): Promise<boolean> {
     if (row.payload.kind !== 'pagerduty' || row.payload.action === 'trigger') return false;
-    return (await this.deps.store.outbox.ofEscalation(row.escalationId)).some((r) => r.kind === 'pagerduty' && r.level !== null && r.target === row.target && r.status === 'sending');
+    return (await this.deps.store.outbox.ofEscalation(row.escalationId)).some(
+      (r) => r.kind === 'pagerduty' && r.level !== null && r.target === row.target && r.status === 'sending',
+    );
   }
 
   /** The incident's thread; an incident opened by escalation gets a header in the alert channel first. */
@@ -223,7 +230,11 @@ export class PageDelivery {
     if (!incident || !channel) return undefined;
     // An earlier holder's header (it died after posting) is looked for by ensureThread's claim.
     const marker = threadMarker(incident.id);
-    const thread = await services.messenger.post(channel, escalationHeaderView({ incidentId: incident.id, node: incident.node, by: escalation?.startedBy ?? 'bot', reasons: escalation?.reasons ?? [], marker }), { priority: 'page', mentionsOk: false, beforeSend });
+    const thread = await services.messenger.post(
+      channel,
+      escalationHeaderView({ incidentId: incident.id, node: incident.node, by: escalation?.startedBy ?? 'bot', reasons: escalation?.reasons ?? [], marker }),
+      { priority: 'page', mentionsOk: false, beforeSend },
+    );
     await store.incidents.setThread(incident.id, thread.channel, thread.ts);
     return { channel: thread.channel, ts: thread.ts };
   }
@@ -231,7 +242,11 @@ export class PageDelivery {
   private async outcomes(row: OutboxRow): Promise<TargetOutcome[]> {
     if (row.level === null || row.round === null) return [];
     return (await this.deps.store.outbox.ofLevel(row.escalationId, row.level, row.round))
-      .filter((r) => r.reachesHuman || (r.kind === 'slack_group' && (r.status === 'failed' || (r.status === 'sent' && ((r.result?.members as unknown[] | undefined)?.length ?? 0) === 0))))
+      .filter(
+        (r) =>
+          r.reachesHuman ||
+          (r.kind === 'slack_group' && (r.status === 'failed' || (r.status === 'sent' && ((r.result?.members as unknown[] | undefined)?.length ?? 0) === 0))),
+      )
       .map((r) => ({
         label: targetText(r),
         status: r.kind === 'slack_group' && r.status === 'sent' ? 'failed' : r.status,
@@ -247,7 +262,8 @@ export class PageDelivery {
   private async refreshLevelPost(row: OutboxRow): Promise<void> {
     if (row.level === null || row.round === null) return;
     const rows = await this.deps.store.outbox.ofLevel(row.escalationId, row.level, row.round);
-    if (rows.some((r) => (r.reachesHuman || r.kind === 'slack_group' || r.kind === 'slack_thread') && (r.status === 'pending' || r.status === 'sending'))) return;
+    if (rows.some((r) => (r.reachesHuman || r.kind === 'slack_group' || r.kind === 'slack_thread') && (r.status === 'pending' || r.status === 'sending')))
+      return;
     const post = rows.find((r) => r.kind === 'slack_thread' && r.status === 'sent');
     const channel = post?.result?.channel;
     const ts = post?.result?.ts;

@@ -87,14 +87,29 @@ export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
       let added = 0;
       for (const r of rows) {
         const kind = r.payload.kind;
-        added += insert.run(r.key, r.escalationId, r.incidentId, r.level, r.round, kind, r.target, REACHES_HUMAN.has(kind) ? 1 : 0, JSON.stringify(r.payload), isoOfMs(r.dueAt), isoOfMs(now), isoOfMs(now)).changes;
+        added += insert.run(
+          r.key,
+          r.escalationId,
+          r.incidentId,
+          r.level,
+          r.round,
+          kind,
+          r.target,
+          REACHES_HUMAN.has(kind) ? 1 : 0,
+          JSON.stringify(r.payload),
+          isoOfMs(r.dueAt),
+          isoOfMs(now),
+          isoOfMs(now),
+        ).changes;
       }
       return added;
     },
     cancelPending: (escalationId) =>
       db.prepare("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = ? AND status = 'pending' AND level IS NOT NULL").run(escalationId).changes,
-    due: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", isoOfMs(now), limit),
-    nextAttemptAt: () => msOfIsoOrNull((db.prepare("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'").get() as { at: string | null }).at),
+    due: (now, limit) =>
+      all("SELECT * FROM page_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", isoOfMs(now), limit),
+    nextAttemptAt: () =>
+      msOfIsoOrNull((db.prepare("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'").get() as { at: string | null }).at),
     claim(id, now, lease) {
       const row = db
         .prepare(
@@ -104,21 +119,29 @@ export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
         .get({ id, now: isoOfMs(now), owner: lease.owner, until: isoOfMs(now + lease.ttlMs) }) as { attempts: number } | undefined;
       return row ? { owner: lease.owner, attempt: row.attempts } : undefined;
     },
-    extend: (id, lease, now, ttlMs) => db.prepare(`UPDATE page_outbox SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(id, lease), until: isoOfMs(now + ttlMs) }).changes > 0,
+    extend: (id, lease, now, ttlMs) =>
+      db.prepare(`UPDATE page_outbox SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(id, lease), until: isoOfMs(now + ttlMs) }).changes > 0,
     markSent: (id, lease, now, result) =>
-      db.prepare(`UPDATE page_outbox SET status = 'sent', sent_at = @now, result_json = @result, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), now: isoOfMs(now), result: JSON.stringify(result) }).changes > 0,
+      db
+        .prepare(`UPDATE page_outbox SET status = 'sent', sent_at = @now, result_json = @result, ${RELEASE} WHERE ${FENCE}`)
+        .run({ ...fence(id, lease), now: isoOfMs(now), result: JSON.stringify(result) }).changes > 0,
     markRetry: (id, lease, nextAttemptAt, error, refundAttempt) =>
       db
-        .prepare(`UPDATE page_outbox SET status = 'pending', next_attempt_at = @nextAttemptAt, last_error = @error, attempts = attempts - @refund, ${RELEASE} WHERE ${FENCE}`)
+        .prepare(
+          `UPDATE page_outbox SET status = 'pending', next_attempt_at = @nextAttemptAt, last_error = @error, attempts = attempts - @refund, ${RELEASE} WHERE ${FENCE}`,
+        )
         .run({ ...fence(id, lease), nextAttemptAt: isoOfMs(nextAttemptAt), error, refund: refundAttempt ? 1 : 0 }).changes > 0,
-    markFailed: (id, lease, error) => db.prepare(`UPDATE page_outbox SET status = 'failed', last_error = @error, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), error }).changes > 0,
+    markFailed: (id, lease, error) =>
+      db.prepare(`UPDATE page_outbox SET status = 'failed', last_error = @error, ${RELEASE} WHERE ${FENCE}`).run({ ...fence(id, lease), error }).changes > 0,
     postpone(id, nextAttemptAt, error) {
       db.prepare("UPDATE page_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'").run(isoOfMs(nextAttemptAt), error, id);
     },
     get: (id) => all('SELECT * FROM page_outbox WHERE id = ?', id)[0],
     ofEscalation: (escalationId) => all('SELECT * FROM page_outbox WHERE escalation_id = ? ORDER BY id', escalationId),
-    ofLevel: (escalationId, level, round) => all('SELECT * FROM page_outbox WHERE escalation_id = ? AND level = ? AND round = ? ORDER BY id', escalationId, level, round),
-    expired: (now, limit) => all("SELECT * FROM page_outbox WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?", isoOfMs(now), limit),
+    ofLevel: (escalationId, level, round) =>
+      all('SELECT * FROM page_outbox WHERE escalation_id = ? AND level = ? AND round = ? ORDER BY id', escalationId, level, round),
+    expired: (now, limit) =>
+      all("SELECT * FROM page_outbox WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?", isoOfMs(now), limit),
     setPayload(id, payload) {
       db.prepare('UPDATE page_outbox SET payload_json = ? WHERE id = ?').run(JSON.stringify(payload), id);
     },

@@ -42,7 +42,14 @@ function fromRow(r: Row): EscalationRecord {
     incidentId: r.incident_id,
     seq: r.seq,
     chain: chainSnapshotSchema.parse(r.chain_json),
-    state: { status: r.status, stepIndex: r.step_index, round: r.round, roundStartedAt: toMs(r.round_started_at), waitingLevel: r.waiting_level, nextDueAt: toMs(r.next_due_at) },
+    state: {
+      status: r.status,
+      stepIndex: r.step_index,
+      round: r.round,
+      roundStartedAt: toMs(r.round_started_at),
+      waitingLevel: r.waiting_level,
+      nextDueAt: toMs(r.next_due_at),
+    },
     token: r.token,
     trigger: r.trigger,
     reasons: reasonsSchema.parse(r.reasons_json),
@@ -73,7 +80,8 @@ export function createPgEscalationStore(session: PgSession): EscalationStore {
     create(e) {
       return session.withTx(async () => {
         await lockIncident(e.incidentId);
-        const seq = ((await session.one<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM escalations WHERE incident_id = $1', [e.incidentId]))?.seq ?? 0) + 1;
+        const seq =
+          ((await session.one<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM escalations WHERE incident_id = $1', [e.incidentId]))?.seq ?? 0) + 1;
         const id = `${e.incidentId}.e${seq}`;
         const row = await session.one<Row>(
           `INSERT INTO escalations (id, incident_id, seq, status, chain_json, step_index, round, round_started_at, waiting_level, next_due_at, token, trigger, reasons_json, origin_channel, started_by, started_at)
@@ -130,7 +138,20 @@ export function createPgEscalationStore(session: PgSession): EscalationStore {
         `UPDATE escalations SET status = $1, step_index = $2, round = $3, round_started_at = $4, waiting_level = $5, next_due_at = $6, token = $7,
            acked_by = COALESCE($8, acked_by), acked_at = COALESCE($9, acked_at), ended_by = COALESCE($10, ended_by), ended_at = COALESCE($11, ended_at)
          WHERE id = $12`,
-        [s.status, s.stepIndex, s.round, toTime(s.roundStartedAt), s.waitingLevel, toTime(s.nextDueAt), token, extra.ackedBy ?? null, toTime(extra.ackedAt), extra.endedBy ?? null, toTime(extra.endedAt), id],
+        [
+          s.status,
+          s.stepIndex,
+          s.round,
+          toTime(s.roundStartedAt),
+          s.waitingLevel,
+          toTime(s.nextDueAt),
+          token,
+          extra.ackedBy ?? null,
+          toTime(extra.ackedAt),
+          extra.endedBy ?? null,
+          toTime(extra.endedAt),
+          id,
+        ],
       );
       return token;
     },

@@ -30,7 +30,8 @@ const fromRow = ({ id, payload_json, due_at, next_attempt_at, created_at, sendin
     result: result_json,
   });
 
-const COLUMNS = 'id::text AS id, idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, attempts, due_at, next_attempt_at, created_at, sending_since, sent_at, last_error, result_json';
+const COLUMNS =
+  'id::text AS id, idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, attempts, due_at, next_attempt_at, created_at, sending_since, sent_at, last_error, result_json';
 
 /**
  * The page outbox on PostgreSQL (PG migration 20). The unique idempotency key makes a second write of the
@@ -44,7 +45,8 @@ const fence = (id: number, lease: LeaseToken) => [id, lease.owner, lease.attempt
 const until = (ttlMs: number) => `clock_timestamp() + make_interval(secs => ${Number(ttlMs)}::double precision / 1000)`;
 
 export function createPgPageOutbox(session: PgSession): PageOutbox {
-  const all = async (where: string, params: readonly unknown[]) => (await session.query<Row>(`SELECT ${COLUMNS} FROM page_outbox ${where}`, params)).map(fromRow);
+  const all = async (where: string, params: readonly unknown[]) =>
+    (await session.query<Row>(`SELECT ${COLUMNS} FROM page_outbox ${where}`, params)).map(fromRow);
   return {
     insert(rows, now) {
       if (rows.length === 0) return Promise.resolve(0);
@@ -56,13 +58,26 @@ export function createPgPageOutbox(session: PgSession): PageOutbox {
             `INSERT INTO page_outbox (idempotency_key, escalation_id, incident_id, level, round, kind, target, reaches_human, payload_json, status, due_at, next_attempt_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11)
              ON CONFLICT (idempotency_key) DO NOTHING`,
-            [r.key, r.escalationId, r.incidentId, r.level, r.round, kind, r.target, REACHES_HUMAN.has(kind), JSON.stringify(r.payload), new Date(r.dueAt), new Date(now)],
+            [
+              r.key,
+              r.escalationId,
+              r.incidentId,
+              r.level,
+              r.round,
+              kind,
+              r.target,
+              REACHES_HUMAN.has(kind),
+              JSON.stringify(r.payload),
+              new Date(r.dueAt),
+              new Date(now),
+            ],
           );
         }
         return added;
       });
     },
-    cancelPending: (escalationId) => session.run("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = $1 AND status = 'pending' AND level IS NOT NULL", [escalationId]),
+    cancelPending: (escalationId) =>
+      session.run("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = $1 AND status = 'pending' AND level IS NOT NULL", [escalationId]),
     due: (now, limit) => all("WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2", [new Date(now), limit]),
     async nextAttemptAt() {
       const row = await session.one<{ at: Date | null }>("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'");
@@ -80,23 +95,31 @@ export function createPgPageOutbox(session: PgSession): PageOutbox {
       return (await session.run(`UPDATE page_outbox SET lease_until = ${until(ttlMs)} WHERE ${FENCE}`, fence(id, lease))) > 0;
     },
     async markSent(id, lease, now, result) {
-      return (await session.run(`UPDATE page_outbox SET status = 'sent', sent_at = $4, result_json = $5, ${RELEASE} WHERE ${FENCE}`, [...fence(id, lease), new Date(now), JSON.stringify(result)])) > 0;
+      return (
+        (await session.run(`UPDATE page_outbox SET status = 'sent', sent_at = $4, result_json = $5, ${RELEASE} WHERE ${FENCE}`, [
+          ...fence(id, lease),
+          new Date(now),
+          JSON.stringify(result),
+        ])) > 0
+      );
     },
     async markRetry(id, lease, nextAttemptAt, error, refundAttempt) {
       return (
-        (await session.run(`UPDATE page_outbox SET status = 'pending', next_attempt_at = $4, last_error = $5, attempts = attempts - $6, ${RELEASE} WHERE ${FENCE}`, [
-          ...fence(id, lease),
-          new Date(nextAttemptAt),
-          error,
-          refundAttempt ? 1 : 0,
-        ])) > 0
+        (await session.run(
+          `UPDATE page_outbox SET status = 'pending', next_attempt_at = $4, last_error = $5, attempts = attempts - $6, ${RELEASE} WHERE ${FENCE}`,
+          [...fence(id, lease), new Date(nextAttemptAt), error, refundAttempt ? 1 : 0],
+        )) > 0
       );
     },
     async markFailed(id, lease, error) {
       return (await session.run(`UPDATE page_outbox SET status = 'failed', last_error = $4, ${RELEASE} WHERE ${FENCE}`, [...fence(id, lease), error])) > 0;
     },
     async postpone(id, nextAttemptAt, error) {
-      await session.run("UPDATE page_outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'", [new Date(nextAttemptAt), error, id]);
+      await session.run("UPDATE page_outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'", [
+        new Date(nextAttemptAt),
+        error,
+        id,
+      ]);
     },
     async get(id) {
       return (await all('WHERE id = $1', [id]))[0];

@@ -47,13 +47,46 @@ export function planEffects(effects: readonly EscalationEffect[], ctx: PlanConte
         if (!ctx.packet) throw new Error('planEffects: paging a level needs the packet');
         const last = level === chain.levels.length - 1;
         const nextLevelName = !last ? chain.levels[level + 1]!.name : round <= chain.repeat.times ? `${chain.levels[0]!.name} (round ${round + 1})` : null;
-        const page: PageContext = { packet: ctx.packet, level, round, levelName: config.name, levelCount: chain.levels.length, ackTimeoutMs: config.ackTimeoutMs, nextLevelName };
+        const page: PageContext = {
+          packet: ctx.packet,
+          level,
+          round,
+          levelName: config.name,
+          levelCount: chain.levels.length,
+          ackTimeoutMs: config.ackTimeoutMs,
+          nextLevelName,
+        };
         const at = { level, round, dueAt };
-        row(pageKey(esc, level, round, 'slack_thread', 'level'), 'thread', { kind: 'slack_thread', page, groups: config.slackGroups, users: config.slackUsers.filter((u) => !chain.skipUsers?.includes(u)), pagerduty: Boolean(config.pagerdutyKeyEnv), webhook: Boolean(config.webhook) }, at);
-        for (const user of new Set(config.slackUsers)) if (!chain.skipUsers?.includes(user)) row(pageKey(esc, level, round, 'slack_dm', user), user, { kind: 'slack_dm', page }, at);
+        row(
+          pageKey(esc, level, round, 'slack_thread', 'level'),
+          'thread',
+          {
+            kind: 'slack_thread',
+            page,
+            groups: config.slackGroups,
+            users: config.slackUsers.filter((u) => !chain.skipUsers?.includes(u)),
+            pagerduty: Boolean(config.pagerdutyKeyEnv),
+            webhook: Boolean(config.webhook),
+          },
+          at,
+        );
+        for (const user of new Set(config.slackUsers))
+          if (!chain.skipUsers?.includes(user)) row(pageKey(esc, level, round, 'slack_dm', user), user, { kind: 'slack_dm', page }, at);
         for (const group of new Set(config.slackGroups)) row(pageKey(esc, level, round, 'slack_group', group), group, { kind: 'slack_group', page }, at);
-        if (config.pagerdutyKeyEnv) row(pageKey(esc, level, round, 'pagerduty', config.pagerdutyKeyEnv), config.pagerdutyKeyEnv, { kind: 'pagerduty', action: 'trigger', routingKeyEnv: config.pagerdutyKeyEnv, page }, at);
-        if (config.webhook) row(pageKey(esc, level, round, 'webhook', 'webhook'), config.webhook.url, { kind: 'webhook', action: 'page', url: config.webhook.url, tokenEnv: config.webhook.tokenEnv, page }, at);
+        if (config.pagerdutyKeyEnv)
+          row(
+            pageKey(esc, level, round, 'pagerduty', config.pagerdutyKeyEnv),
+            config.pagerdutyKeyEnv,
+            { kind: 'pagerduty', action: 'trigger', routingKeyEnv: config.pagerdutyKeyEnv, page },
+            at,
+          );
+        if (config.webhook)
+          row(
+            pageKey(esc, level, round, 'webhook', 'webhook'),
+            config.webhook.url,
+            { kind: 'webhook', action: 'page', url: config.webhook.url, tokenEnv: config.webhook.tokenEnv, page },
+            at,
+          );
         break;
       }
       case 'note':
@@ -68,13 +101,23 @@ export function planEffects(effects: readonly EscalationEffect[], ctx: PlanConte
             break;
           }
           case 'round_scheduled':
-            note(`round:R${effect.round}`, `:repeat: Nobody acknowledged. The chain starts again from the first level (round ${effect.round} of ${chain.repeat.times + 1}) at ${clockTime(effect.at)}.`, true);
+            note(
+              `round:R${effect.round}`,
+              `:repeat: Nobody acknowledged. The chain starts again from the first level (round ${effect.round} of ${chain.repeat.times + 1}) at ${clockTime(effect.at)}.`,
+              true,
+            );
             break;
           case 'exhausted':
-            note('exhausted', `:warning: Nobody acknowledged after ${effect.rounds} round(s) of the chain: paging has stopped. \`/stemedb escalate\` starts it again.`);
+            note(
+              'exhausted',
+              `:warning: Nobody acknowledged after ${effect.rounds} round(s) of the chain: paging has stopped. \`/stemedb escalate\` starts it again.`,
+            );
             break;
           case 'acked':
-            note('acked', `:white_check_mark: ${actorText(effect.by)} acknowledged at ${clockTime(now)}${effect.level !== null ? ` (while paging ${escapeSlack(chain.levels[effect.level]?.name ?? '?')})` : ''}. Paging has stopped.`);
+            note(
+              'acked',
+              `:white_check_mark: ${actorText(effect.by)} acknowledged at ${clockTime(now)}${effect.level !== null ? ` (while paging ${escapeSlack(chain.levels[effect.level]?.name ?? '?')})` : ''}. Paging has stopped.`,
+            );
             break;
           case 'resolved':
             note('resolved', `:large_green_circle: Resolved by ${actorText(effect.by)} at ${clockTime(now)}: paging has stopped.`);
@@ -116,5 +159,14 @@ export function closePageRow(dm: OutboxRow, reason: 'acked' | 'resolved', by: st
   if (dm.kind !== 'slack_dm' || dm.status !== 'sent' || typeof channel !== 'string' || typeof ts !== 'string') return undefined;
   const verb = reason === 'acked' ? 'Acknowledged' : 'Resolved';
   const text = `:white_check_mark: ${verb} by ${actorText(by)} at ${clockTime(now)} (${dm.incidentId}): no action needed from you.`;
-  return { key: `${dm.key}:closed`, escalationId: dm.escalationId, incidentId: dm.incidentId, level: null, round: null, target: dm.target, payload: { kind: 'slack_update', channel, ts, text }, dueAt: now };
+  return {
+    key: `${dm.key}:closed`,
+    escalationId: dm.escalationId,
+    incidentId: dm.incidentId,
+    level: null,
+    round: null,
+    target: dm.target,
+    payload: { kind: 'slack_update', channel, ts, text },
+    dueAt: now,
+  };
 }

@@ -15,5 +15,11 @@ export function resolveConfirmView(incident: Incident, escalation: EscalationSum
   const how = `Run \`/stemedb resolve ${incident.id} --confirm\`${surface === 'slack' ? ' or click Resolve' : ''}.`;
   const text = `${question}\n${how}`;
   if (surface === 'shell') return { text };
-  return { text, blocks: [section(question), actions([{ text: 'Resolve', actionId: ESCALATION_ACTIONS.resolve, value: JSON.stringify({ incidentId: incident.id }), style: 'danger' }])] };
+  return {
+    text,
+    blocks: [
+      section(question),
+      actions([{ text: 'Resolve', actionId: ESCALATION_ACTIONS.resolve, value: JSON.stringify({ incidentId: incident.id }), style: 'danger' }]),
+    ],
+  };
 }

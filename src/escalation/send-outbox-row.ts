@@ -103,7 +103,15 @@ export async function sendOutboxRow(row: OutboxRow, env: SendEnv): Promise<Deliv
         event: p.action,
         idempotency_key: row.key,
         incident: row.incidentId,
-        ...(page ? { level: page.level + 1, level_name: page.levelName, round: page.round, text: `[StemeDB] ${packetHeadline(page.packet)} (${row.incidentId}): acknowledge in Slack`, details: packetDetails(page.packet) } : {}),
+        ...(page
+          ? {
+              level: page.level + 1,
+              level_name: page.levelName,
+              round: page.round,
+              text: `[StemeDB] ${packetHeadline(page.packet)} (${row.incidentId}): acknowledge in Slack`,
+              details: packetDetails(page.packet),
+            }
+          : {}),
         ...(p.by ? { by: p.by } : {}),
       };
       return sendWebhook({ url: p.url, token, idempotencyKey: row.key, body }, env.requestTimeoutMs);

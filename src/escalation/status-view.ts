@@ -11,13 +11,21 @@ const MAX_INCIDENTS = 20;
 
 function targetText(p: PagedTarget): string {
   const who = p.kind === 'slack_dm' ? actorText(p.target) : p.kind === 'pagerduty' ? `PagerDuty \`${p.target}\`` : 'webhook';
-  const how = p.status === 'sent' ? `:white_check_mark:${p.at ? ` ${clockTime(p.at)}` : ''}` : p.status === 'failed' ? ':x:' : p.status === 'cancelled' ? '(not sent)' : ':hourglass_flowing_sand:';
+  const how =
+    p.status === 'sent'
+      ? `:white_check_mark:${p.at ? ` ${clockTime(p.at)}` : ''}`
+      : p.status === 'failed'
+        ? ':x:'
+        : p.status === 'cancelled'
+          ? '(not sent)'
+          : ':hourglass_flowing_sand:';
   return `${who} ${how}`;
 }
 
 function escalationLines(s: EscalationSummary | undefined, now: number): string[] {
   if (!s) return ['Escalation: none (`/stemedb escalate <node>` pages the chain)'];
-  const where = s.level !== null ? `level ${s.level + 1} of ${s.levelCount} (${escapeSlack(s.levelName ?? '?')})${s.round > 1 ? `, round ${s.round}` : ''}` : 'starting';
+  const where =
+    s.level !== null ? `level ${s.level + 1} of ${s.levelCount} (${escapeSlack(s.levelName ?? '?')})${s.round > 1 ? `, round ${s.round}` : ''}` : 'starting';
   const state: Record<EscalationSummary['status'], string> = {
     active: 'not acknowledged',
     acked: `acknowledged by ${s.ackedBy ? actorText(s.ackedBy) : '?'}${s.ackedAt ? ` at ${clockTime(s.ackedAt)}` : ''}`,

@@ -6,9 +6,7 @@ import { changedHostKeyMessage, unknownHostKeyMessage } from './host-key';
 import { HostExecError } from './host-executor';
 
 /** What the host key verifier decided, when it refused the key. */
-export type HostKeyRefusal =
-  | { kind: 'unknown'; seen: string }
-  | { kind: 'changed'; seen: string; pinned: string };
+export type HostKeyRefusal = { kind: 'unknown'; seen: string } | { kind: 'changed'; seen: string; pinned: string };
 
 export interface ConnectTarget {
   node: string;

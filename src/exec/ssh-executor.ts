@@ -117,7 +117,10 @@ function createSshSession(node: string, client: NodeSSH, options: SshExecutorOpt
     run(command) {
       return limiter.run(async () => {
         const result = await runOne(command);
-        options.log?.debug({ node, id: command.id, code: result.code, ms: result.durationMs, timedOut: result.timedOut, truncated: result.truncated }, 'host command done');
+        options.log?.debug(
+          { node, id: command.id, code: result.code, ms: result.durationMs, timedOut: result.timedOut, truncated: result.truncated },
+          'host command done',
+        );
         return result;
       });
     },

@@ -34,17 +34,28 @@ export const appHome: InteractionModule = (app, { services, queue, chat }) => {
       if (latest && !verdicts.has(node)) verdicts.set(node, verdictOf(latest.result, Date.parse(latest.at)));
     }
   };
-  const baseState = async (): Promise<Omit<HomeState, 'chain'>> => (await fillFromStore(), {
-    incidents: await Promise.all((await services.store.incidents.listOpen()).map(async (incident) => ({ incident, escalation: await services.escalations.summary(incident.id) }))),
-    nodes: services.inventory.names(),
-    verdicts,
-    timeline: services.commands.some((c) => c.name === 'timeline'),
-  });
+  const baseState = async (): Promise<Omit<HomeState, 'chain'>> => (
+    await fillFromStore(),
+    {
+      incidents: await Promise.all(
+        (await services.store.incidents.listOpen()).map(async (incident) => ({ incident, escalation: await services.escalations.summary(incident.id) })),
+      ),
+      nodes: services.inventory.names(),
+      verdicts,
+      timeline: services.commands.some((c) => c.name === 'timeline'),
+    }
+  );
   const publish = async (users: Iterable<string>, base: Omit<HomeState, 'chain'>) => {
     const chain = await services.escalations.checkChain().catch(() => undefined);
     const blocks = homeBlocks({ ...base, chain }, services.now().getTime());
     for (const user of users) {
-      await queue.send({ method: 'views.publish', args: { user_id: user, view: { type: 'home', blocks } }, priority: 'status', channel: `home:${user}`, coalesceKey: `home:${user}` });
+      await queue.send({
+        method: 'views.publish',
+        args: { user_id: user, view: { type: 'home', blocks } },
+        priority: 'status',
+        channel: `home:${user}`,
+        coalesceKey: `home:${user}`,
+      });
     }
   };
   const refresh = async () => {

@@ -52,16 +52,24 @@ export function homeBlocks(state: HomeState, now: number): KnownBlock[] {
   blocks.push(divider(), section('*Nodes* (latest diagnosis)'));
   const nodeLines = state.nodes.map((node) => {
     const v = state.verdicts.get(node);
-    return v ? `${SEVERITY_ICON[v.severity]} *${node}*: ${v.summary} (${formatDuration(Math.max(0, now - v.at))} ago)` : `:white_circle: *${node}*: no diagnosis since the bot started`;
+    return v
+      ? `${SEVERITY_ICON[v.severity]} *${node}*: ${v.summary} (${formatDuration(Math.max(0, now - v.at))} ago)`
+      : `:white_circle: *${node}*: no diagnosis since the bot started`;
   });
   for (let i = 0; i < nodeLines.length; i += 10) blocks.push(section(nodeLines.slice(i, i + 10).join('\n')));
-  const diagnoseButtons = state.nodes.slice(0, 5).map((node) => ({ text: `Diagnose ${node}`, actionId: `${HOME_ACTIONS.diagnose}:${node}`, value: JSON.stringify({ node }) }));
+  const diagnoseButtons = state.nodes
+    .slice(0, 5)
+    .map((node) => ({ text: `Diagnose ${node}`, actionId: `${HOME_ACTIONS.diagnose}:${node}`, value: JSON.stringify({ node }) }));
   if (diagnoseButtons.length) blocks.push(actions(diagnoseButtons, 'home:nodes'));
   blocks.push(divider(), section('*Escalation chain* (who each level would page now)'));
   if (!state.chain) blocks.push(context('Not available: the chain could not be checked.'));
   else {
     const lines = state.chain.levels.map((level, i) => {
-      const who = [...level.users.map((u) => `<@${u.id}>`), ...(level.pagerduty ? [`PagerDuty \`${level.pagerduty.env}\``] : []), ...(level.webhook ? [`webhook ${level.webhook.host}`] : [])];
+      const who = [
+        ...level.users.map((u) => `<@${u.id}>`),
+        ...(level.pagerduty ? [`PagerDuty \`${level.pagerduty.env}\``] : []),
+        ...(level.webhook ? [`webhook ${level.webhook.host}`] : []),
+      ];
       return `${level.reachable ? ':white_check_mark:' : ':warning:'} ${i + 1}. ${level.name}: ${who.length ? who.join(', ') : 'nobody'}`;
     });
     blocks.push(section(lines.join('\n')));

@@ -116,7 +116,8 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
   const timeline = options.timeline ?? createTimelineLog(db);
   const diagnosisJson = db.prepare('SELECT result_json FROM diagnoses WHERE id = ?');
   // The diagnosis is stored once, in `diagnoses`; the incident points at the run it shows.
-  const toIncident = (row: Row) => fromRow(row, row.diagnosis_id === null ? undefined : (diagnosisJson.get(row.diagnosis_id) as { result_json: string } | undefined)?.result_json);
+  const toIncident = (row: Row) =>
+    fromRow(row, row.diagnosis_id === null ? undefined : (diagnosisJson.get(row.diagnosis_id) as { result_json: string } | undefined)?.result_json);
   const one = (sql: string, ...params: unknown[]) => {
     const row = db.prepare(sql).get(...params) as Row | undefined;
     return row ? toIncident(row) : undefined;
@@ -125,7 +126,9 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
   const belonging = (incident: NewIncident, at: Date): OpenResult | undefined => {
     const { fingerprint, episode, node } = incident;
     if (fingerprint && episode) {
-      const row = db.prepare('SELECT incident_id FROM incident_alerts WHERE fingerprint = ? AND episode = ?').get(fingerprint, episode) as { incident_id: string } | undefined;
+      const row = db.prepare('SELECT incident_id FROM incident_alerts WHERE fingerprint = ? AND episode = ?').get(fingerprint, episode) as
+        | { incident_id: string }
+        | undefined;
       if (row) return { incident: store.get(row.incident_id)!, created: false, joined: false };
     }
     if (!node) return undefined;
@@ -137,21 +140,41 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
   };
   const join = (existing: Incident, incident: NewIncident, at: Date): Incident => {
     if (!incident.fingerprint || !incident.episode) return existing;
-    db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(incident.fingerprint, incident.episode, existing.id, at.toISOString());
+    db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(
+      incident.fingerprint,
+      incident.episode,
+      existing.id,
+      at.toISOString(),
+    );
     if (!existing.fingerprint) {
       // The first alert of an incident a diagnosis or `escalate` opened: the incident becomes that alert's.
-      db.prepare('UPDATE incidents SET fingerprint = ?, episode = ?, alertname = ?, labels_json = ?, annotations_json = ?, severity = COALESCE(?, severity), title = ?, problem = ? WHERE id = ?').run(...adoptionValues(existing, incident));
+      db.prepare(
+        'UPDATE incidents SET fingerprint = ?, episode = ?, alertname = ?, labels_json = ?, annotations_json = ?, severity = COALESCE(?, severity), title = ?, problem = ? WHERE id = ?',
+      ).run(...adoptionValues(existing, incident));
     }
-    store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', { fingerprint: incident.fingerprint, alertname: incident.alertname ?? null, adopted: !existing.fingerprint });
+    store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', {
+      fingerprint: incident.fingerprint,
+      alertname: incident.alertname ?? null,
+      adopted: !existing.fingerprint,
+    });
     return store.get(existing.id)!;
   };
   const insert = (incident: NewIncident, at: Date): Incident => {
-    const id = withFreshId(newId, (id) => db.prepare(
-      `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at, problem)
+    const id = withFreshId(newId, (id) =>
+      db
+        .prepare(
+          `INSERT INTO incidents (id, node, title, source, status, severity, alertname, fingerprint, episode, labels_json, annotations_json, channel, opened_at, problem)
        VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(...newIncidentValues(id, incident, at.toISOString())));
+        )
+        .run(...newIncidentValues(id, incident, at.toISOString())),
+    );
     if (incident.fingerprint && incident.episode) {
-      db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(incident.fingerprint, incident.episode, id, at.toISOString());
+      db.prepare("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES (?, ?, ?, 'firing', ?)").run(
+        incident.fingerprint,
+        incident.episode,
+        id,
+        at.toISOString(),
+      );
     }
     store.addEvent(id, 'opened', at, null, { source: incident.source });
     return store.get(id)!;
@@ -161,41 +184,55 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
       // One writer at a time already (IMMEDIATE transactions behind the gate).
     },
     openOrGet(incident, at) {
-      return db.transaction((): OpenResult => {
-        const found = belonging(incident, at);
-        if (found) return found;
-        try {
-          return { incident: insert(incident, at), created: true, joined: false };
-        } catch (err) {
-          // Only reachable through a connection that did not take the write lock first: the index still holds.
-          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-          const raced = belonging(incident, at);
-          if (!raced) throw err;
-          return raced;
-        }
-      }).immediate();
+      return db
+        .transaction((): OpenResult => {
+          const found = belonging(incident, at);
+          if (found) return found;
+          try {
+            return { incident: insert(incident, at), created: true, joined: false };
+          } catch (err) {
+            // Only reachable through a connection that did not take the write lock first: the index still holds.
+            if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+            const raced = belonging(incident, at);
+            if (!raced) throw err;
+            return raced;
+          }
+        })
+        .immediate();
     },
     resolveAlert(fingerprint, at) {
-      return db.transaction(() => {
-        const incident = store.openForFingerprint(fingerprint);
-        if (!incident) return undefined;
-        db.prepare("UPDATE incident_alerts SET status = 'resolved' WHERE fingerprint = ? AND incident_id = ?").run(fingerprint, incident.id);
-        const othersFiring = (db.prepare("SELECT COUNT(*) AS n FROM incident_alerts WHERE incident_id = ? AND status = 'firing'").get(incident.id) as { n: number }).n;
-        return { incident, othersFiring };
-      }).immediate();
+      return db
+        .transaction(() => {
+          const incident = store.openForFingerprint(fingerprint);
+          if (!incident) return undefined;
+          db.prepare("UPDATE incident_alerts SET status = 'resolved' WHERE fingerprint = ? AND incident_id = ?").run(fingerprint, incident.id);
+          const othersFiring = (
+            db.prepare("SELECT COUNT(*) AS n FROM incident_alerts WHERE incident_id = ? AND status = 'firing'").get(incident.id) as { n: number }
+          ).n;
+          return { incident, othersFiring };
+        })
+        .immediate();
     },
-    openOfNode: (node) => (db.prepare("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC").all(node) as Row[]).map(toIncident),
+    openOfNode: (node) =>
+      (db.prepare("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC").all(node) as Row[]).map(toIncident),
     get: (id) => one('SELECT * FROM incidents WHERE id = ?', id),
     openForNode: (node) => one("SELECT * FROM incidents WHERE node = ? AND status = 'open' ORDER BY opened_at DESC, rowid DESC LIMIT 1", node),
     openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1", channel),
-    openForFingerprint: (fp) => one("SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = ? AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1", fp),
+    openForFingerprint: (fp) =>
+      one(
+        "SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = ? AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1",
+        fp,
+      ),
     listOpen: () => (db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all() as Row[]).map(toIncident),
     setThread(id, channel, threadTs) {
       db.prepare('UPDATE incidents SET channel = ?, thread_ts = ? WHERE id = ?').run(channel, threadTs, id);
     },
     resolve(id, at, by) {
       return db.transaction(() => {
-        const changed = db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at.toISOString(), by, id).changes > 0;
+        const changed =
+          db
+            .prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'")
+            .run(at.toISOString(), by, id).changes > 0;
         if (changed) store.addEvent(id, 'resolved', at, by);
         return changed;
       })();
@@ -204,7 +241,9 @@ export function createSqliteIncidentStore(db: Db, options: { newId?: () => strin
       timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     events(incidentId) {
-      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as (Omit<EventRow, 'detail_json'> & { detail_json: string })[];
+      const rows = db.prepare('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incidentId) as (Omit<EventRow, 'detail_json'> & {
+        detail_json: string;
+      })[];
       return rows.map((r): IncidentEvent => eventFromRow({ ...r, detail_json: parsedJsonText(r.detail_json) }));
     },
     history(node, alertname, since, excludeId) {

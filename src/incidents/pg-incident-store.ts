@@ -10,7 +10,8 @@ import { newIncidentId, type Incident, type IncidentEvent, type IncidentStore, t
 /** As `pg` reads it: TIMESTAMPTZ as a Date, labels and annotations as parsed JSONB. */
 type Row = Omit<IncidentRow, 'opened_at' | 'resolved_at'> & { opened_at: Date; resolved_at: Date | null };
 
-const fromRow = (row: Row, diagnosisJson: unknown): Incident => incidentFromRow({ ...row, opened_at: isoOf(row.opened_at), resolved_at: isoOrNull(row.resolved_at) }, diagnosisJson);
+const fromRow = (row: Row, diagnosisJson: unknown): Incident =>
+  incidentFromRow({ ...row, opened_at: isoOf(row.opened_at), resolved_at: isoOrNull(row.resolved_at) }, diagnosisJson);
 
 /**
  * Newest first. SQLite breaks a tie of `opened_at` (two problems of one webhook, one timestamp) by rowid, i.e.
@@ -37,7 +38,10 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
   // The diagnosis is stored once, in `diagnoses`; the incident points at the run it shows (one lookup per read).
   const withDiagnoses = async (rows: Row[]): Promise<Incident[]> => {
     const ids = [...new Set(rows.flatMap((r) => (r.diagnosis_id === null ? [] : [String(r.diagnosis_id)])))];
-    const found = ids.length === 0 ? [] : await session.query<{ id: string; result_json: unknown }>('SELECT id, result_json FROM diagnoses WHERE id = ANY($1::bigint[])', [ids]);
+    const found =
+      ids.length === 0
+        ? []
+        : await session.query<{ id: string; result_json: unknown }>('SELECT id, result_json FROM diagnoses WHERE id = ANY($1::bigint[])', [ids]);
     const byId = new Map(found.map((d) => [String(d.id), d.result_json]));
     return rows.map((r) => fromRow(r, r.diagnosis_id === null ? undefined : byId.get(String(r.diagnosis_id))));
   };
@@ -57,7 +61,10 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
   const belonging = async (incident: NewIncident, at: Date): Promise<OpenResult | undefined> => {
     const { fingerprint, episode, node } = incident;
     if (fingerprint && episode) {
-      const row = await session.one<{ incident_id: string }>('SELECT incident_id FROM incident_alerts WHERE fingerprint = $1 AND episode = $2', [fingerprint, episode]);
+      const row = await session.one<{ incident_id: string }>('SELECT incident_id FROM incident_alerts WHERE fingerprint = $1 AND episode = $2', [
+        fingerprint,
+        episode,
+      ]);
       if (row) return { incident: await mustGet(row.incident_id), created: false, joined: false };
     }
     if (!node) return undefined;
@@ -70,7 +77,12 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
   };
   const join = async (existing: Incident, incident: NewIncident, at: Date): Promise<Incident> => {
     if (!incident.fingerprint || !incident.episode) return existing;
-    await session.run("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES ($1, $2, $3, 'firing', $4)", [incident.fingerprint, incident.episode, existing.id, at]);
+    await session.run("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES ($1, $2, $3, 'firing', $4)", [
+      incident.fingerprint,
+      incident.episode,
+      existing.id,
+      at,
+    ]);
     if (!existing.fingerprint) {
       // The first alert of an incident a diagnosis or `escalate` opened: the incident becomes that alert's.
       await session.run(
@@ -78,7 +90,11 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
         adoptionValues(existing, incident),
       );
     }
-    await store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', { fingerprint: incident.fingerprint, alertname: incident.alertname ?? null, adopted: !existing.fingerprint });
+    await store.addEvent(existing.id, 'alert_joined', at, 'alertmanager', {
+      fingerprint: incident.fingerprint,
+      alertname: incident.alertname ?? null,
+      adopted: !existing.fingerprint,
+    });
     return mustGet(existing.id);
   };
   /** Inserts with a fresh id, retrying a collision with the primary key in its own savepoint. */
@@ -102,7 +118,12 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
   const insert = async (incident: NewIncident, at: Date): Promise<Incident> => {
     const id = await insertRow(incident, at);
     if (incident.fingerprint && incident.episode) {
-      await session.run("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES ($1, $2, $3, 'firing', $4)", [incident.fingerprint, incident.episode, id, at]);
+      await session.run("INSERT INTO incident_alerts (fingerprint, episode, incident_id, status, joined_at) VALUES ($1, $2, $3, 'firing', $4)", [
+        incident.fingerprint,
+        incident.episode,
+        id,
+        at,
+      ]);
     }
     await store.addEvent(id, 'opened', at, null, { source: incident.source });
     return mustGet(id);
@@ -140,7 +161,9 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
         );
         if (!incident) return undefined;
         await session.run("UPDATE incident_alerts SET status = 'resolved' WHERE fingerprint = $1 AND incident_id = $2", [fingerprint, incident.id]);
-        const firing = await session.one<{ n: string }>("SELECT COUNT(*) AS n FROM incident_alerts WHERE incident_id = $1 AND status = 'firing'", [incident.id]);
+        const firing = await session.one<{ n: string }>("SELECT COUNT(*) AS n FROM incident_alerts WHERE incident_id = $1 AND status = 'firing'", [
+          incident.id,
+        ]);
         return { incident, othersFiring: numberOf(firing!.n) };
       });
     },
@@ -148,14 +171,20 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
     get,
     openForNode: (node) => one(`SELECT * FROM incidents WHERE node = $1 AND status = 'open' ${NEWEST_FIRST} LIMIT 1`, [node]),
     openForChannel: (channel) => one("SELECT * FROM incidents WHERE channel = $1 AND status = 'open' ORDER BY opened_at DESC LIMIT 1", [channel]),
-    openForFingerprint: (fp) => one("SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = $1 AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1", [fp]),
+    openForFingerprint: (fp) =>
+      one(
+        "SELECT i.* FROM incident_alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.fingerprint = $1 AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1",
+        [fp],
+      ),
     listOpen: () => many("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at", []),
     async setThread(id, channel, threadTs) {
       await session.run('UPDATE incidents SET channel = $1, thread_ts = $2 WHERE id = $3', [channel, threadTs, id]);
     },
     resolve(id, at, by) {
       return session.withTx(async () => {
-        const changed = (await session.run("UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open'", [at, by, id])) > 0;
+        const changed =
+          (await session.run("UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open'", [at, by, id])) >
+          0;
         if (changed) await store.addEvent(id, 'resolved', at, by);
         return changed;
       });
@@ -164,21 +193,43 @@ export function createPgIncidentStore(session: PgSession, options: { newId?: () 
       await timeline.append(incidentId, kind, at, detail, { actor, dedupeKey });
     },
     async events(incidentId) {
-      const rows = await session.query<Omit<EventRow, 'id' | 'at'> & { id: string; at: Date }>('SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
+      const rows = await session.query<Omit<EventRow, 'id' | 'at'> & { id: string; at: Date }>(
+        'SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY id',
+        [incidentId],
+      );
       return rows.map((r): IncidentEvent => eventFromRow({ ...r, id: numberOf(r.id), at: isoOf(r.at) }));
     },
     history: (node, alertname, since, excludeId) =>
-      many('SELECT * FROM incidents WHERE node = $1 AND alertname = $2 AND opened_at >= $3 AND id != $4 ORDER BY opened_at DESC', [node, alertname, since, excludeId ?? '']),
+      many('SELECT * FROM incidents WHERE node = $1 AND alertname = $2 AND opened_at >= $3 AND id != $4 ORDER BY opened_at DESC', [
+        node,
+        alertname,
+        since,
+        excludeId ?? '',
+      ]),
     ofThread: (channel, threadTs) => one('SELECT * FROM incidents WHERE channel = $1 AND thread_ts = $2 ORDER BY opened_at DESC LIMIT 1', [channel, threadTs]),
     async statsSince(since) {
-      const rows = await session.query<{ id: string; node: string | null; opened_at: Date; resolved_at: Date | null; acked_at: Date | null; cause: string | null }>(
+      const rows = await session.query<{
+        id: string;
+        node: string | null;
+        opened_at: Date;
+        resolved_at: Date | null;
+        acked_at: Date | null;
+        cause: string | null;
+      }>(
         `SELECT i.id, i.node, i.opened_at, i.resolved_at,
            (SELECT MIN(e.at) FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'acked') AS acked_at,
            (SELECT e.detail_json #>> '{causes,0}' FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'diagnosed' ORDER BY e.id DESC LIMIT 1) AS cause
          FROM incidents i WHERE i.opened_at >= $1 ORDER BY i.opened_at`,
         [since],
       );
-      return rows.map((r) => ({ id: r.id, node: r.node, openedAt: isoOf(r.opened_at), resolvedAt: isoOrNull(r.resolved_at), ackedAt: isoOrNull(r.acked_at), cause: r.cause }));
+      return rows.map((r) => ({
+        id: r.id,
+        node: r.node,
+        openedAt: isoOf(r.opened_at),
+        resolvedAt: isoOrNull(r.resolved_at),
+        ackedAt: isoOrNull(r.acked_at),
+        cause: r.cause,
+      }));
     },
     pruneResolvedBefore(cutoff) {
       const old = "SELECT id FROM incidents WHERE status = 'resolved' AND COALESCE(resolved_at, opened_at) < $1";

@@ -63,7 +63,11 @@ export function createDbClock(options: DbClockOptions): DbClock {
         const first = !measured;
         offset = Math.round(m.offset);
         measured = true;
-        if (Math.abs(offset) > WARN_OFFSET_MS) log.warn({ offsetMs: offset, rttMs: m.rtt }, 'this host\'s clock differs from the database\'s by more than a second: deadlines use the database\'s time; check NTP');
+        if (Math.abs(offset) > WARN_OFFSET_MS)
+          log.warn(
+            { offsetMs: offset, rttMs: m.rtt },
+            "this host's clock differs from the database's by more than a second: deadlines use the database's time; check NTP",
+          );
         else if (first) log.info({ offsetMs: offset, rttMs: m.rtt }, 'clock offset to the database measured');
       } catch (err) {
         log.warn({ err, offsetMs: offset }, 'measuring the clock offset to the database failed: keeping the last offset');

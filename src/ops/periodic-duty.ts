@@ -57,7 +57,8 @@ export function startPeriodicDuty(options: PeriodicDutyOptions): () => Promise<v
       if (!turn || stopped) return;
       if (turn.takeover) options.log.warn({ duty: options.duty, period: turn.period }, 'periodic duty taken over from a replica that did not finish it');
       await options.run(turn);
-      if (!(await turn.finish())) options.log.warn({ duty: options.duty, period: turn.period }, 'periodic duty ran past its lease and was taken over meanwhile');
+      if (!(await turn.finish()))
+        options.log.warn({ duty: options.duty, period: turn.period }, 'periodic duty ran past its lease and was taken over meanwhile');
     })();
     inFlight = work;
     try {

@@ -17,7 +17,12 @@ export type DeliveryResult =
 
 export const delivered = (detail: Record<string, unknown> = {}): DeliveryResult => ({ ok: true, detail });
 export const failedForGood = (error: string): DeliveryResult => ({ ok: false, retryable: false, error });
-export const failedForNow = (error: string, retryAfterMs?: number): DeliveryResult => ({ ok: false, retryable: true, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+export const failedForNow = (error: string, retryAfterMs?: number): DeliveryResult => ({
+  ok: false,
+  retryable: true,
+  error,
+  ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+});
 
 /** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {

@@ -16,7 +16,9 @@ export interface PagerdutyEvent {
   links?: { href: string; text: string }[];
 }
 
-const answerSchema = z.object({ status: z.string().optional(), message: z.string().optional(), errors: z.array(z.string()).optional(), dedup_key: z.string().optional() }).loose();
+const answerSchema = z
+  .object({ status: z.string().optional(), message: z.string().optional(), errors: z.array(z.string()).optional(), dedup_key: z.string().optional() })
+  .loose();
 
 /** "stemedb-chatops:inc-1a2b3c" (PagerDuty allows 255 characters). */
 export function dedupKeyFor(incidentId: string): string {

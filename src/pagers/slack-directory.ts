@@ -9,7 +9,11 @@ export type SlackUserStatus = 'active' | 'deactivated' | 'bot' | 'missing';
  */
 export interface SlackDirectory {
   /** The message whose blocks carry `marker` as a block_id, posted since `sinceMs`, in the user's DM or the channel/thread. */
-  findMarked(where: { userId: string } | { channel: string; threadTs?: string }, marker: string, sinceMs: number): Promise<{ channel: string; ts: string } | undefined>;
+  findMarked(
+    where: { userId: string } | { channel: string; threadTs?: string },
+    marker: string,
+    sinceMs: number,
+  ): Promise<{ channel: string; ts: string } | undefined>;
   userStatus(userId: string): Promise<SlackUserStatus>;
 }
 

@@ -64,7 +64,10 @@ export async function slackUpdate(messenger: ChatPort, channel: string, ts: stri
 }
 
 /** A user group's members, resolved when the level is paged (not when the chain was configured). */
-export async function slackGroupMembers(messenger: ChatPort, groupId: string): Promise<{ ok: true; members: string[] } | Extract<DeliveryResult, { ok: false }>> {
+export async function slackGroupMembers(
+  messenger: ChatPort,
+  groupId: string,
+): Promise<{ ok: true; members: string[] } | Extract<DeliveryResult, { ok: false }>> {
   try {
     return { ok: true, members: await messenger.userGroupMembers(groupId) };
   } catch (err) {

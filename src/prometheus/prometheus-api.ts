@@ -68,7 +68,8 @@ export async function queryInstant(baseUrl: string, promql: string, options: Que
     status = res.status;
     body = await res.text();
   } catch (err) {
-    if (timeout.aborted) throw new PrometheusApiError('TIMEOUT', `Prometheus at ${where} did not answer within ${options.timeoutMs} ms`, undefined, { cause: err });
+    if (timeout.aborted)
+      throw new PrometheusApiError('TIMEOUT', `Prometheus at ${where} did not answer within ${options.timeoutMs} ms`, undefined, { cause: err });
     if (options.signal?.aborted) throw new PrometheusApiError('CANCELLED', `the query to Prometheus at ${where} was cancelled`, undefined, { cause: err });
     throw new PrometheusApiError('UNREACHABLE', `could not reach Prometheus at ${where}: ${describe(err)}`, undefined, { cause: err });
   }
@@ -76,17 +77,29 @@ export async function queryInstant(baseUrl: string, promql: string, options: Que
   if (status < 200 || status > 299) {
     const apiError = errorBodySchema.safeParse(json);
     if (apiError.success) {
-      throw new PrometheusApiError('QUERY_ERROR', `Prometheus at ${where} rejected the query (HTTP ${status}${apiError.data.errorType ? `, ${apiError.data.errorType}` : ''}): ${apiError.data.error}`, status);
+      throw new PrometheusApiError(
+        'QUERY_ERROR',
+        `Prometheus at ${where} rejected the query (HTTP ${status}${apiError.data.errorType ? `, ${apiError.data.errorType}` : ''}): ${apiError.data.error}`,
+        status,
+      );
     }
     throw new PrometheusApiError('HTTP_ERROR', `Prometheus at ${where} answered HTTP ${status}`, status);
   }
   const parsed = responseSchema.safeParse(json);
-  if (!parsed.success) throw new PrometheusApiError('BAD_RESPONSE', `Prometheus at ${where} sent an answer that is not a query result: ${parsed.error.issues[0]?.message ?? 'invalid'}`, status, { cause: parsed.error });
+  if (!parsed.success)
+    throw new PrometheusApiError(
+      'BAD_RESPONSE',
+      `Prometheus at ${where} sent an answer that is not a query result: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      status,
+      { cause: parsed.error },
+    );
   const answer = parsed.data;
-  if (answer.status === 'error') throw new PrometheusApiError('QUERY_ERROR', `Prometheus at ${where} rejected the query: ${answer.error ?? answer.errorType ?? 'unknown error'}`, status);
+  if (answer.status === 'error')
+    throw new PrometheusApiError('QUERY_ERROR', `Prometheus at ${where} rejected the query: ${answer.error ?? answer.errorType ?? 'unknown error'}`, status);
   const { data } = answer;
   if (data.resultType === 'scalar') return [toSample({}, data.result, where)];
-  if (data.resultType !== 'vector') throw new PrometheusApiError('BAD_RESPONSE', `Prometheus at ${where} returned a ${data.resultType}, not an instant vector`, status);
+  if (data.resultType !== 'vector')
+    throw new PrometheusApiError('BAD_RESPONSE', `Prometheus at ${where} returned a ${data.resultType}, not an instant vector`, status);
   return data.result.map((r) => toSample(r.metric, r.value, where));
 }
 

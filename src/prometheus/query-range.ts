@@ -20,7 +20,12 @@ export interface RangeSeries {
  * A range query (`GET /api/v1/query_range`), for charts. Errors are `PrometheusApiError`s with a sentence for
  * the responder, as `queryInstant`'s are; credentials in the URL are sent as Basic auth, never echoed.
  */
-export async function queryRange(baseUrl: string, promql: string, range: { fromMs: number; toMs: number; stepSeconds: number }, options: { timeoutMs: number; fetchImpl?: typeof fetch }): Promise<RangeSeries[]> {
+export async function queryRange(
+  baseUrl: string,
+  promql: string,
+  range: { fromMs: number; toMs: number; stepSeconds: number },
+  options: { timeoutMs: number; fetchImpl?: typeof fetch },
+): Promise<RangeSeries[]> {
   if (!URL.canParse(baseUrl)) throw new PrometheusApiError('UNREACHABLE', 'the configured Prometheus URL is not a valid URL');
   let end = baseUrl.length;
   while (end > 0 && baseUrl.charCodeAt(end - 1) === 47) end--; // not /\/+$/: quadratic on a run of slashes
@@ -43,14 +48,24 @@ export async function queryRange(baseUrl: string, promql: string, range: { fromM
     body = await res.json().catch(() => undefined);
   } catch (err) {
     const timeout = (err as Error).name === 'TimeoutError';
-    throw new PrometheusApiError(timeout ? 'TIMEOUT' : 'UNREACHABLE', timeout ? `Prometheus at ${where} did not answer within ${options.timeoutMs} ms` : `could not reach Prometheus at ${where}`, undefined, { cause: err });
+    throw new PrometheusApiError(
+      timeout ? 'TIMEOUT' : 'UNREACHABLE',
+      timeout ? `Prometheus at ${where} did not answer within ${options.timeoutMs} ms` : `could not reach Prometheus at ${where}`,
+      undefined,
+      { cause: err },
+    );
   }
   if (!res.ok) {
     const error = (body as { error?: unknown } | undefined)?.error;
-    throw new PrometheusApiError(typeof error === 'string' ? 'QUERY_ERROR' : 'HTTP_ERROR', `Prometheus at ${where} answered HTTP ${res.status}${typeof error === 'string' ? `: ${error}` : ''}`, res.status);
+    throw new PrometheusApiError(
+      typeof error === 'string' ? 'QUERY_ERROR' : 'HTTP_ERROR',
+      `Prometheus at ${where} answered HTTP ${res.status}${typeof error === 'string' ? `: ${error}` : ''}`,
+      res.status,
+    );
   }
   const parsed = matrixSchema.safeParse(body);
-  if (!parsed.success) throw new PrometheusApiError('BAD_RESPONSE', `Prometheus at ${where} sent an answer that is not a range result`, res.status, { cause: parsed.error });
+  if (!parsed.success)
+    throw new PrometheusApiError('BAD_RESPONSE', `Prometheus at ${where} sent an answer that is not a range result`, res.status, { cause: parsed.error });
   return parsed.data.data.result.map((r) => ({
     labels: r.metric,
     points: r.values.flatMap(([t, text]): [number, number][] => {

@@ -57,8 +57,17 @@ export function diagnosisView(result: DiagnosisResult, ctx: ActionContext = { no
   const primary = verdict.causes[0]!;
   const blocks: KnownBlock[] = [
     header(`${SEVERITY_EMOJI[verdict.severity]} ${result.node}: ${findingLabel(primary)} (${verdict.severity})`),
-    section(`*${esc(verdict.summary)}*${verdict.escalate ? `\n:rotating_light: *Escalate immediately* (runbook): ${esc(verdict.escalateReasons.join('; '))}` : ''}`),
-    section(CHECK_IDS.map((id) => checkLine(id, result.checks.find((c) => c.id === id))).join('\n')),
+    section(
+      `*${esc(verdict.summary)}*${verdict.escalate ? `\n:rotating_light: *Escalate immediately* (runbook): ${esc(verdict.escalateReasons.join('; '))}` : ''}`,
+    ),
+    section(
+      CHECK_IDS.map((id) =>
+        checkLine(
+          id,
+          result.checks.find((c) => c.id === id),
+        ),
+      ).join('\n'),
+    ),
     divider(),
   ];
   for (const cause of verdict.causes.slice(0, 4)) {

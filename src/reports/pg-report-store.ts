@@ -11,7 +11,14 @@ import { nodeFiguresSchema } from './node-figures';
 export function createPgReportStore(session: PgSession): ReportStore {
   return {
     async claim(kind, period, at, by) {
-      return (await session.run('INSERT INTO report_runs (kind, period, claimed_at, claimed_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [kind, period, at, by])) === 1;
+      return (
+        (await session.run('INSERT INTO report_runs (kind, period, claimed_at, claimed_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+          kind,
+          period,
+          at,
+          by,
+        ])) === 1
+      );
     },
     async release(kind, period) {
       await session.run('DELETE FROM report_runs WHERE kind = $1 AND period = $2 AND posted_at IS NULL', [kind, period]);
@@ -33,9 +40,17 @@ export function createPgReportStore(session: PgSession): ReportStore {
         period ? [kind, period] : [kind],
       );
       if (!row) return undefined;
-      const rows = await session.query<{ node: string; figures_json: unknown }>('SELECT node, figures_json FROM report_figures WHERE kind = $1 AND period = $2', [kind, row.period]);
+      const rows = await session.query<{ node: string; figures_json: unknown }>(
+        'SELECT node, figures_json FROM report_figures WHERE kind = $1 AND period = $2',
+        [kind, row.period],
+      );
       // A damaged baseline is an error, as on SQLite: a report must not compare against half a row.
-      return { period: row.period, figures: new Map(rows.map((r) => [r.node, parsedOrThrow(r.figures_json, nodeFiguresSchema, 'report_figures', `${kind}/${row.period}/${r.node}`, 'figures_json')])) };
+      return {
+        period: row.period,
+        figures: new Map(
+          rows.map((r) => [r.node, parsedOrThrow(r.figures_json, nodeFiguresSchema, 'report_figures', `${kind}/${row.period}/${r.node}`, 'figures_json')]),
+        ),
+      };
     },
   };
 }

@@ -42,7 +42,10 @@ export interface ReportStore {
 export function createReportStore(db: Db): Sync<ReportStore> {
   return {
     claim(kind, period, at, by) {
-      return db.prepare('INSERT OR IGNORE INTO report_runs (kind, period, claimed_at, claimed_by) VALUES (?, ?, ?, ?)').run(kind, period, at.toISOString(), by).changes === 1;
+      return (
+        db.prepare('INSERT OR IGNORE INTO report_runs (kind, period, claimed_at, claimed_by) VALUES (?, ?, ?, ?)').run(kind, period, at.toISOString(), by)
+          .changes === 1
+      );
     },
     release(kind, period) {
       db.prepare('DELETE FROM report_runs WHERE kind = ? AND period = ? AND posted_at IS NULL').run(kind, period);
@@ -59,7 +62,10 @@ export function createReportStore(db: Db): Sync<ReportStore> {
         .prepare(`SELECT period FROM report_runs WHERE kind = ? AND posted_at IS NOT NULL ${period ? 'AND period < ?' : ''} ORDER BY period DESC LIMIT 1`)
         .get(...(period ? [kind, period] : [kind])) as { period: string } | undefined;
       if (!row) return undefined;
-      const rows = db.prepare('SELECT node, figures_json FROM report_figures WHERE kind = ? AND period = ?').all(kind, row.period) as { node: string; figures_json: string }[];
+      const rows = db.prepare('SELECT node, figures_json FROM report_figures WHERE kind = ? AND period = ?').all(kind, row.period) as {
+        node: string;
+        figures_json: string;
+      }[];
       return { period: row.period, figures: new Map(rows.map((r) => [r.node, nodeFiguresSchema.parse(JSON.parse(r.figures_json))])) };
     },
   };

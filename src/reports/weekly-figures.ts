@@ -9,7 +9,6 @@ import type { NodeFigures } from './node-figures';
 
 export type { NodeFigures } from './node-figures';
 
-
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Reads storage stats, the write-amplification gauge and `df` of every node at once; never throws. */

@@ -28,7 +28,10 @@ export interface WeeklyReports {
  * not post twice. A failed post gives the period back; a crash between claim and post loses that week's post
  * (at most once, never twice). `store` defaults to the services' store (tests pass a second connection's).
  */
-export function createWeeklyReports(services: WeeklyFiguresDeps & Pick<Services, 'messenger' | 'now' | 'store'>, store: ReportStore = services.store.reports): WeeklyReports {
+export function createWeeklyReports(
+  services: WeeklyFiguresDeps & Pick<Services, 'messenger' | 'now' | 'store'>,
+  store: ReportStore = services.store.reports,
+): WeeklyReports {
   const schedule = services.config.reports.weekly as (WeeklySchedule & { channel: string }) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<unknown> = Promise.resolve();

@@ -13,7 +13,6 @@ import { boltLogger, type SlackTransport } from './slack-transport';
 import { slackReply } from './slack-reply';
 import { guardSlackRequests } from './slack-request-guard';
 
-
 /** The longest a recording command holds its ack: Slack gives up after 3 s. */
 const RECORD_BEFORE_ACK_MS = 2_000;
 export interface SlackAppOptions {
@@ -50,7 +49,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const app = options.appToken
     ? new App({
         token: botToken,
-        receiver: new SocketModeReceiver({ appToken: options.appToken, customRoutes: routes, installerOptions: { port: options.port }, logger: boltLogger(services.log) }),
+        receiver: new SocketModeReceiver({
+          appToken: options.appToken,
+          customRoutes: routes,
+          installerOptions: { port: options.port },
+          logger: boltLogger(services.log),
+        }),
         clientOptions,
         logger: boltLogger(services.log),
         deferInitialization: true,
@@ -109,7 +113,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     queue,
     async start() {
       await initWithRetry(app, services.log);
-      const server = (await app.start(options.host ? { port: options.port, host: options.host } : options.port)) as { address?: () => { port: number } | string | null } | undefined;
+      const server = (await app.start(options.host ? { port: options.port, host: options.host } : options.port)) as
+        | { address?: () => { port: number } | string | null }
+        | undefined;
       const address = server?.address?.();
       return typeof address === 'object' && address ? address.port : undefined;
     },
@@ -130,7 +136,11 @@ function guardedHttpReceiver(options: SlackAppOptions, responseUrlPrefix: string
     processBeforeResponse: false,
     logger: boltLogger(options.services.log),
   });
-  receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret: options.signingSecret, responseUrlPrefix, log: options.services.log });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, {
+    signingSecret: options.signingSecret,
+    responseUrlPrefix,
+    log: options.services.log,
+  });
   return receiver;
 }
 

@@ -10,7 +10,13 @@ import type { ClickedButton } from './interaction-context';
 import type { InteractionModule } from './interaction-module';
 import { ruledButton, type RuledButtonSpec } from './ruled-button';
 
-export const buttonValueSchema = z.object({ node: z.string().max(64), incidentId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() });
+export const buttonValueSchema = z.object({
+  node: z.string().max(64),
+  incidentId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .optional(),
+});
 
 /** Parses a diagnosis/alert button's value (zod); what it names is looked up with `buttonTarget`. */
 export function parseButtonValue(value: string): z.infer<typeof buttonValueSchema> | undefined {
@@ -31,7 +37,8 @@ export type ButtonTarget = { node: NodeConfig; incident?: Incident } | { problem
  */
 export async function buttonTarget(services: Pick<Services, 'store' | 'inventory' | 'now'>, button: ClickedButton, action: string): Promise<ButtonTarget> {
   const target = await lookUp(services, button.value);
-  if ('problem' in target) await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
+  if ('problem' in target)
+    await auditUnknownTarget(services, { userId: button.userId, action, channelId: button.channelId, value: button.value, reason: target.problem });
   return target;
 }
 

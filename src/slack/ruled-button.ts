@@ -43,20 +43,34 @@ export function ruledButton<T extends object>(app: App, { services, chat, work }
     const button = clickedButton(body);
     const base = interactionContext(button, respond, services, chat);
     const reply: Reply = spec.replaceOriginal
-      ? { ...base.reply, private: async (view) => void (await respond({ replace_original: true, response_type: 'ephemeral', text: view.text, blocks: view.blocks })) }
+      ? {
+          ...base.reply,
+          private: async (view) => void (await respond({ replace_original: true, response_type: 'ephemeral', text: view.text, blocks: view.blocks })),
+        }
       : base.reply;
     const ctx: CommandContext = { ...base, reply };
     work.run(async () => {
       try {
-        const confirmation = spec.confirms === undefined ? undefined : await services.store.pendingActions.redeem(button.value, spec.confirms, button.userId, services.now());
+        const confirmation =
+          spec.confirms === undefined ? undefined : await services.store.pendingActions.redeem(button.value, spec.confirms, button.userId, services.now());
         const target = await spec.target(button, confirmation);
         if ('problem' in target) return void (await reply.private(textView(target.problem)));
-        const rule = await authorizeAction(services, { ...(await spec.rule(target, button)), userId: button.userId, surface: 'slack', channelId: button.channelId, via: 'button' });
+        const rule = await authorizeAction(services, {
+          ...(await spec.rule(target, button)),
+          userId: button.userId,
+          surface: 'slack',
+          channelId: button.channelId,
+          via: 'button',
+        });
         if (!rule.allowed) return void (await reply.private(textView(rule.refusal)));
         await spec.run(ctx, target, button);
       } catch (err) {
         services.log.error({ err, action: spec.actionId }, 'button handler failed');
-        await respond({ response_type: 'ephemeral', replace_original: false, text: ":warning: Something went wrong with that button; the bot's log has the details." }).catch(() => undefined);
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: ":warning: Something went wrong with that button; the bot's log has the details.",
+        }).catch(() => undefined);
       }
     });
   });

@@ -18,7 +18,13 @@ export function createSlackChat(queue: SlackQueue): ChatPort {
     post,
     async update(channel, ts, view, priority = 'status') {
       // Updates of one message coalesce in the queue: only the newest state is sent.
-      await queue.send({ method: 'chat.update', args: { channel, ts, text: view.text, blocks: view.blocks }, priority, channel, coalesceKey: `update:${channel}:${ts}` });
+      await queue.send({
+        method: 'chat.update',
+        args: { channel, ts, text: view.text, blocks: view.blocks },
+        priority,
+        channel,
+        coalesceKey: `update:${channel}:${ts}`,
+      });
     },
     async dm(userId, view, priority = 'page') {
       const opened = await queue.send({ method: 'conversations.open', args: { users: userId }, priority });

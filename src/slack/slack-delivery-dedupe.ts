@@ -20,7 +20,9 @@ const blockActionsSchema = z
     actions: z.array(z.object({ action_id: z.string(), action_ts: z.string().optional() }).loose()).min(1),
   })
   .loose();
-const viewSchema = z.object({ type: z.enum(['view_submission', 'view_closed']), view: z.object({ id: z.string(), hash: z.string().optional() }).loose() }).loose();
+const viewSchema = z
+  .object({ type: z.enum(['view_submission', 'view_closed']), view: z.object({ id: z.string(), hash: z.string().optional() }).loose() })
+  .loose();
 
 /**
  * The key a Slack delivery is recognised by when it arrives again (a retry, or the same delivery on another
@@ -38,7 +40,10 @@ export function deliveryKeyOf(body: unknown): DeliveryKey | undefined {
     const { container, user } = actions.data;
     const action = actions.data.actions[0]!;
     if (!action.action_ts) return undefined;
-    return { source: 'slack_interaction', id: `block_actions|${container?.message_ts ?? container?.view_id ?? ''}|${action.action_ts}|${user.id}|${action.action_id}` };
+    return {
+      source: 'slack_interaction',
+      id: `block_actions|${container?.message_ts ?? container?.view_id ?? ''}|${action.action_ts}|${user.id}|${action.action_id}`,
+    };
   }
   const view = viewSchema.safeParse(body);
   if (view.success && view.data.view.hash) return { source: 'slack_interaction', id: `${view.data.type}|${view.data.view.id}|${view.data.view.hash}` };

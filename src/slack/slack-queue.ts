@@ -240,7 +240,9 @@ export class SlackQueue {
         this.heldUntil.set(job.channel, until);
         this.reservations.delete(job.channel);
         // Slack's limit is the app's: every replica holds this channel off, not only this one.
-        this.options.pace?.backOff(job.channel, { afterMs: waitMs }).catch((e: unknown) => this.options.log.warn({ err: e, channel: job.channel }, 'Slack pace: could not share a 429 back-off'));
+        this.options.pace
+          ?.backOff(job.channel, { afterMs: waitMs })
+          .catch((e: unknown) => this.options.log.warn({ err: e, channel: job.channel }, 'Slack pace: could not share a 429 back-off'));
       } else this.pausedUntil = until;
       this.pending.push(job);
       return;

@@ -27,14 +27,23 @@ const responseUrlField = z.string().optional();
 const userField = z.object({ id: z.string().min(1) }).loose();
 /** Interactivity payloads (`payload=<json>`): the fields Bolt and our handlers read before any listener checks them. */
 const interactionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('block_actions'), user: userField, actions: z.array(z.object({ action_id: z.string(), type: z.string() }).loose()).min(1), response_url: responseUrlField }).loose(),
+  z
+    .object({
+      type: z.literal('block_actions'),
+      user: userField,
+      actions: z.array(z.object({ action_id: z.string(), type: z.string() }).loose()).min(1),
+      response_url: responseUrlField,
+    })
+    .loose(),
   z.object({ type: z.literal('view_submission'), user: userField, view: z.object({ id: z.string(), callback_id: z.string() }).loose() }).loose(),
   z.object({ type: z.literal('view_closed'), user: userField, view: z.object({ id: z.string(), callback_id: z.string() }).loose() }).loose(),
   z.object({ type: z.enum(['shortcut', 'message_action']), user: userField, callback_id: z.string(), response_url: responseUrlField }).loose(),
   z.object({ type: z.literal('block_suggestion'), user: userField, action_id: z.string() }).loose(),
 ]);
 /** Slash commands (form fields). */
-const commandSchema = z.object({ command: z.string().min(1), user_id: z.string().min(1), channel_id: z.string(), text: z.string().optional(), response_url: responseUrlField }).loose();
+const commandSchema = z
+  .object({ command: z.string().min(1), user_id: z.string().min(1), channel_id: z.string(), text: z.string().optional(), response_url: responseUrlField })
+  .loose();
 /** Events API and its URL check (JSON). */
 const eventsSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('url_verification'), challenge: z.string() }).loose(),
@@ -88,7 +97,8 @@ async function screen(req: IncomingMessage, options: SlackRequestGuardOptions, n
   const shape = checkShape(contentType, form, text);
   if (!shape.ok) return shape;
   for (const url of shape.responseUrls) {
-    if (!responseUrlAllowed(url, options.responseUrlPrefix)) return { ok: false, status: 400, reason: `response_url is not on an allowed host (${options.responseUrlPrefix})` };
+    if (!responseUrlAllowed(url, options.responseUrlPrefix))
+      return { ok: false, status: 400, reason: `response_url is not on an allowed host (${options.responseUrlPrefix})` };
   }
   return pass(req, raw);
 }
@@ -103,7 +113,8 @@ function checkSignature(req: IncomingMessage, body: string, secret: string, nowM
   const stamp = req.headers['x-slack-request-timestamp'];
   if (typeof signature !== 'string' || typeof stamp !== 'string') return { ok: false, status: 401, reason: 'missing Slack signature headers' };
   if (!/^\d{1,12}$/.test(stamp)) return { ok: false, status: 401, reason: 'malformed x-slack-request-timestamp' };
-  if (Math.abs(nowMs / 1000 - Number(stamp)) > REPLAY_WINDOW_SEC) return { ok: false, status: 401, reason: 'request timestamp is more than 5 minutes from the server clock' };
+  if (Math.abs(nowMs / 1000 - Number(stamp)) > REPLAY_WINDOW_SEC)
+    return { ok: false, status: 401, reason: 'request timestamp is more than 5 minutes from the server clock' };
   const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${stamp}:${body}`).digest('hex')}`);
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'signature does not match' };
@@ -155,4 +166,3 @@ function safePath(url: string | undefined): string | undefined {
     return undefined;
   }
 }
-

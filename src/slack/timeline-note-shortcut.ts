@@ -6,6 +6,8 @@ export const timelineNoteShortcut: InteractionModule = (app, { services }) => {
   app.shortcut(NOTE_SHORTCUT, async ({ ack, body, respond }) => {
     await ack();
     const answer = await noteFromShortcut(services, body);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: answer }).catch((err: unknown) => services.log.warn({ err }, 'shortcut reply failed'));
+    await respond({ response_type: 'ephemeral', replace_original: false, text: answer }).catch((err: unknown) =>
+      services.log.warn({ err }, 'shortcut reply failed'),
+    );
   });
 };

@@ -73,7 +73,11 @@ export class StemedbClient {
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new StemedbError('BAD_RESPONSE', `${this.options.nodeName} answered ${path} in an unexpected shape (${issue.path.join('.') || 'body'}: ${issue.message})`, res.status);
+      throw new StemedbError(
+        'BAD_RESPONSE',
+        `${this.options.nodeName} answered ${path} in an unexpected shape (${issue.path.join('.') || 'body'}: ${issue.message})`,
+        res.status,
+      );
     }
     return parsed.data;
   }
@@ -93,7 +97,8 @@ export class StemedbClient {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (err) {
-      if (timeout.aborted) throw new StemedbError('TIMEOUT', `${nodeName} did not answer ${method} ${path} within ${timeoutMs / 1000}s`, undefined, { cause: err });
+      if (timeout.aborted)
+        throw new StemedbError('TIMEOUT', `${nodeName} did not answer ${method} ${path} within ${timeoutMs / 1000}s`, undefined, { cause: err });
       if (signal?.aborted) throw new StemedbError('TIMEOUT', `${method} ${path} on ${nodeName} was cancelled (deadline reached)`, undefined, { cause: err });
       throw new StemedbError('UNREACHABLE', `cannot reach ${nodeName} at ${apiUrl} (${causeText(err)})`, undefined, { cause: err });
     }

@@ -56,11 +56,21 @@ export function createSqliteAuditLog(db: Db): Sync<AuditLog> {
     record(entry, at) {
       const result = db
         .prepare('INSERT INTO audit_log (at, actor, action, node, incident_id, outcome, duration_ms, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(at.toISOString(), entry.actor, entry.action, entry.node ?? null, entry.incidentId ?? null, entry.outcome, entry.durationMs ?? null, JSON.stringify(entry.detail ?? {}));
+        .run(
+          at.toISOString(),
+          entry.actor,
+          entry.action,
+          entry.node ?? null,
+          entry.incidentId ?? null,
+          entry.outcome,
+          entry.durationMs ?? null,
+          JSON.stringify(entry.detail ?? {}),
+        );
       return Number(result.lastInsertRowid);
     },
     finish(id, outcome, durationMs, detail) {
-      if (detail) db.prepare('UPDATE audit_log SET outcome = ?, duration_ms = ?, detail_json = ? WHERE id = ?').run(outcome, durationMs, JSON.stringify(detail), id);
+      if (detail)
+        db.prepare('UPDATE audit_log SET outcome = ?, duration_ms = ?, detail_json = ? WHERE id = ?').run(outcome, durationMs, JSON.stringify(detail), id);
       else db.prepare('UPDATE audit_log SET outcome = ?, duration_ms = ? WHERE id = ?').run(outcome, durationMs, id);
     },
     recent(limit) {

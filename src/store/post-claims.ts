@@ -77,8 +77,12 @@ export function createSqlitePostClaims(db: Db): Sync<PostClaims> {
         return { kind: 'claimed', token: { owner: lease.owner, attempt: row.attempt + 1 }, lookFirst: true };
       })();
     },
-    extend: (key, token, now, ttlMs) => db.prepare(`UPDATE post_claims SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(key, token), until: until(now, ttlMs) }).changes > 0,
-    posted: (key, token, message) => db.prepare(`UPDATE post_claims SET channel = @channel, ts = @ts WHERE ${FENCE}`).run({ ...fence(key, token), channel: message.channel, ts: message.ts }).changes > 0,
-    release: (key, token, now) => db.prepare(`UPDATE post_claims SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(key, token), until: now.toISOString() }).changes > 0,
+    extend: (key, token, now, ttlMs) =>
+      db.prepare(`UPDATE post_claims SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(key, token), until: until(now, ttlMs) }).changes > 0,
+    posted: (key, token, message) =>
+      db.prepare(`UPDATE post_claims SET channel = @channel, ts = @ts WHERE ${FENCE}`).run({ ...fence(key, token), channel: message.channel, ts: message.ts })
+        .changes > 0,
+    release: (key, token, now) =>
+      db.prepare(`UPDATE post_claims SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(key, token), until: now.toISOString() }).changes > 0,
   };
 }

@@ -106,7 +106,9 @@ export function acquireProcessLock(db: Db, options: ProcessLockOptions): Process
       const gone = (row.host === host && row.pid !== pid && !isAlive(row.pid)) || at - row.heartbeatAt > staleAfterMs;
       if (!gone) throw new ProcessLockError(options.path, row, at);
     }
-    db.prepare('INSERT INTO process_lock (id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since, heartbeat_at = excluded.heartbeat_at').run(pid, host, isoOfMs(at), isoOfMs(at));
+    db.prepare(
+      'INSERT INTO process_lock (id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since, heartbeat_at = excluded.heartbeat_at',
+    ).run(pid, host, isoOfMs(at), isoOfMs(at));
   }).immediate();
   const timer = setInterval(() => {
     try {

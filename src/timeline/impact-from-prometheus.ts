@@ -12,7 +12,12 @@ export type MetricsPeak = { rate: number; query: string } | { unavailable: strin
  * Prometheus: `max_over_time((...)[window:15s])` evaluated at the window's end. Undefined when no
  * `prometheus.url` is configured or the incident has no node; a failed query says why, never a guess.
  */
-export async function peakFromPrometheus(services: Pick<Services, 'config' | 'inventory' | 'metricNames'>, incident: Incident, window: { start: string; end: string | null }, now: Date): Promise<MetricsPeak | undefined> {
+export async function peakFromPrometheus(
+  services: Pick<Services, 'config' | 'inventory' | 'metricNames'>,
+  incident: Incident,
+  window: { start: string; end: string | null },
+  now: Date,
+): Promise<MetricsPeak | undefined> {
   const url = services.config.prometheus?.url;
   const node = incident.node ? services.inventory.get(incident.node) : undefined;
   if (!url || !node) return undefined;

@@ -44,8 +44,14 @@ export function incidentStatsView(rows: readonly IncidentRow[], days: number): V
   return textView(
     [
       `*Incidents in the last ${days} day(s)*: ${all.count}, MTTA ${span(all.mttaMs)} (${all.acked} acked), MTTR ${span(all.mttrMs)} (${all.resolved} resolved); times from the incident opening.`,
-      ...table('By cause (last diagnosis)', groupStats(rows, (r) => r.cause ?? 'not diagnosed')),
-      ...table('By node', groupStats(rows, (r) => r.node ?? 'no node')),
+      ...table(
+        'By cause (last diagnosis)',
+        groupStats(rows, (r) => r.cause ?? 'not diagnosed'),
+      ),
+      ...table(
+        'By node',
+        groupStats(rows, (r) => r.node ?? 'no node'),
+      ),
     ].join('\n'),
   );
 }

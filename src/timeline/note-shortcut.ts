@@ -6,12 +6,14 @@ import { recordNote, timeOfTs } from './record-note';
 export const NOTE_SHORTCUT = 'timeline_note';
 
 /** The parts of Slack's `message_action` payload the shortcut uses; anything else in it is ignored. */
-const payloadSchema = z.object({
-  type: z.literal('message_action'),
-  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }).loose(),
-  channel: z.object({ id: z.string().regex(/^[CGD][A-Z0-9]+$/) }).loose(),
-  message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().optional(), user: z.string().optional() }).loose(),
-}).loose();
+const payloadSchema = z
+  .object({
+    type: z.literal('message_action'),
+    user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }).loose(),
+    channel: z.object({ id: z.string().regex(/^[CGD][A-Z0-9]+$/) }).loose(),
+    message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().optional(), user: z.string().optional() }).loose(),
+  })
+  .loose();
 
 /**
  * "Add to timeline" on any message of an incident thread: records the message as a note at the time it was
@@ -29,6 +31,13 @@ export async function noteFromShortcut(services: Services, body: unknown): Promi
   const text = message.text?.trim();
   if (!text) return 'That message has no text to add.';
   const at = timeOfTs(message.ts) ?? services.now();
-  const added = await recordNote(services, incident, { text, by: user.id, at, via: 'shortcut', messageTs: message.ts, ...(message.user ? { author: message.user } : {}) });
+  const added = await recordNote(services, incident, {
+    text,
+    by: user.id,
+    at,
+    via: 'shortcut',
+    messageTs: message.ts,
+    ...(message.user ? { author: message.user } : {}),
+  });
   return added ? `Added to ${incident.id}'s timeline at ${at.toISOString().slice(11, 19)} UTC.` : `That message is already on ${incident.id}'s timeline.`;
 }

@@ -28,14 +28,24 @@ export function createPgTimelineLog(session: PgSession): TimelineLog {
         );
         if (!row) return undefined;
         // Built from what was written (through JSON, as SQLite's is), not read back: the same entry on both stores.
-        const entry = entryOf({ id: numberOf(row.id), incidentId, at: at.toISOString(), kind, actor: options.actor ?? null, detail: JSON.parse(JSON.stringify(checked)) as Record<string, unknown> });
+        const entry = entryOf({
+          id: numberOf(row.id),
+          incidentId,
+          at: at.toISOString(),
+          kind,
+          actor: options.actor ?? null,
+          detail: JSON.parse(JSON.stringify(checked)) as Record<string, unknown>,
+        });
         // Awaited, inside the transaction: a listener that writes (a queued job) commits or rolls back with the event.
         for (const listener of listeners) await listener(entry);
         return entry;
       });
     },
     async list(incidentId) {
-      const rows = await session.query<PgEventRow>('SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = $1 ORDER BY id', [incidentId]);
+      const rows = await session.query<PgEventRow>(
+        'SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = $1 ORDER BY id',
+        [incidentId],
+      );
       return rows.map(pgEventEntry);
     },
     onAppend: (listener) => void listeners.push(listener),

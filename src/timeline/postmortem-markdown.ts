@@ -21,7 +21,10 @@ export interface PostmortemInput {
 const utc = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : 'not yet');
 const span = (ms: number | null) => (ms === null ? 'n/a' : formatDuration(ms));
 /** Slack mrkdwn to Markdown table-cell text: plain, no pipes or line breaks. */
-const cell = (mrkdwn: string) => toPlainText(mrkdwn).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const cell = (mrkdwn: string) =>
+  toPlainText(mrkdwn)
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ');
 
 /**
  * The postmortem draft as Markdown: what the timeline knows, filled in; what only people know, left as empty
@@ -32,14 +35,24 @@ export function postmortemMarkdown({ incident, entries, figures: f, runbookSteps
   out.push(`# Postmortem draft: ${cell(incident.title)} (${incident.id})`, '');
   out.push(`_Drafted by stemedb-chatops from the incident timeline at ${utc(generatedAt.toISOString())}. Edit freely._`, '');
   out.push('## Summary', '');
-  out.push(`- Node: ${incident.node ?? 'not in the inventory'}; alert: ${incident.alertname ?? 'none (opened by hand)'}; severity: ${incident.severity ?? 'n/a'}`);
+  out.push(
+    `- Node: ${incident.node ?? 'not in the inventory'}; alert: ${incident.alertname ?? 'none (opened by hand)'}; severity: ${incident.severity ?? 'n/a'}`,
+  );
   out.push(`- Likely cause (last diagnosis): ${f.cause}`);
   out.push(`- Status: ${incident.status}${f.resolvedBy ? `, resolved by ${cell(who(f.resolvedBy))}` : ''}`);
   out.push(`- Highest escalation level paged: ${f.highestLevel ? `${f.highestLevel.level} (${f.highestLevel.name ?? 'unnamed'})` : 'none'}`, '');
   out.push('## Impact', '');
-  out.push(`- Impact window: ${utc(f.impactStart)} to ${utc(f.impactEnd)} (${span(f.impactEnd ? Date.parse(f.impactEnd) - Date.parse(f.impactStart) : null)}); start and end are Alertmanager's times for the alert rule (storage errors > 1% of operations)${ofKind(entries, 'alert_fired').length ? '' : ', or the incident\'s opening and resolve when it had no alert'}.`);
-  if (metricsPeak) out.push(`- Peak error rate in Prometheus (errors / operations, 5-minute rate, over the window): ${'rate' in metricsPeak ? formatPercent(metricsPeak.rate) : `not available (${cell(metricsPeak.unavailable)})`}`);
-  out.push(`- Peak error rate measured by the bot: ${f.peakErrorRate ? `${formatPercent(f.peakErrorRate.rate)} at ${utc(f.peakErrorRate.at)}` : 'not available (no measurement recorded)'}`, '');
+  out.push(
+    `- Impact window: ${utc(f.impactStart)} to ${utc(f.impactEnd)} (${span(f.impactEnd ? Date.parse(f.impactEnd) - Date.parse(f.impactStart) : null)}); start and end are Alertmanager's times for the alert rule (storage errors > 1% of operations)${ofKind(entries, 'alert_fired').length ? '' : ", or the incident's opening and resolve when it had no alert"}.`,
+  );
+  if (metricsPeak)
+    out.push(
+      `- Peak error rate in Prometheus (errors / operations, 5-minute rate, over the window): ${'rate' in metricsPeak ? formatPercent(metricsPeak.rate) : `not available (${cell(metricsPeak.unavailable)})`}`,
+    );
+  out.push(
+    `- Peak error rate measured by the bot: ${f.peakErrorRate ? `${formatPercent(f.peakErrorRate.rate)} at ${utc(f.peakErrorRate.at)}` : 'not available (no measurement recorded)'}`,
+    '',
+  );
   out.push('## Key times', '');
   out.push('| moment | time | since detection |', '|---|---|---|');
   out.push(`| detection | ${utc(f.detectedAt)} | 0s |`);
@@ -75,8 +88,17 @@ function actionLines(entries: readonly TimelineEntry[]): string[] {
     if (!e.known) continue;
     if (e.kind === 'compacted') {
       const recheck = rechecks.find((r) => r.id > e.id);
-      const helped = recheck ? { cleared: 'yes: the condition cleared', persists: 'no: the condition persists', worse: 'no: the error rate got worse', unknown: 'unknown: the re-check could not measure' }[recheck.detail.condition] : 'not re-checked';
-      const rates = recheck ? ` (error rate ${formatPercent(recheck.detail.errorRateBefore)} before, ${formatPercent(recheck.detail.errorRateAfter)} after)` : '';
+      const helped = recheck
+        ? {
+            cleared: 'yes: the condition cleared',
+            persists: 'no: the condition persists',
+            worse: 'no: the error rate got worse',
+            unknown: 'unknown: the re-check could not measure',
+          }[recheck.detail.condition]
+        : 'not re-checked';
+      const rates = recheck
+        ? ` (error rate ${formatPercent(recheck.detail.errorRateBefore)} before, ${formatPercent(recheck.detail.errorRateAfter)} after)`
+        : '';
       lines.push(`- ${utc(e.at)}: ${cell(describeEntry(e))}. Helped: ${helped}${rates}.`);
     } else if (e.kind === 'silenced' || e.kind === 'escalated') lines.push(`- ${utc(e.at)}: ${cell(describeEntry(e))}.`);
   }

@@ -14,7 +14,10 @@ export interface Postmortem {
 }
 
 /** The draft for an incident as the log has it now. */
-export async function buildPostmortem(services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames'>, incident: Incident): Promise<Postmortem> {
+export async function buildPostmortem(
+  services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames'>,
+  incident: Incident,
+): Promise<Postmortem> {
   const entries = await services.store.timeline.list(incident.id);
   const diagnosis = recommendationsSchema.safeParse(incident.lastDiagnosis);
   const figures = incidentFigures(incident, entries);
@@ -33,14 +36,21 @@ export async function buildPostmortem(services: Pick<Services, 'store' | 'now' |
  * Uploads the draft into the incident's thread. Returns false when there is nowhere to put it (no thread);
  * throws when Slack refuses, so the job that called it retries.
  */
-export async function uploadPostmortem(services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames' | 'messenger'>, incidentId: string): Promise<boolean> {
+export async function uploadPostmortem(
+  services: Pick<Services, 'store' | 'now' | 'config' | 'inventory' | 'metricNames' | 'messenger'>,
+  incidentId: string,
+): Promise<boolean> {
   const incident = await services.store.incidents.get(incidentId);
   if (!incident?.channel || !incident.threadTs) return false;
   const draft = await buildPostmortem(services, incident);
   await services.messenger.uploadFile(
     incident.channel,
     { filename: draft.filename, title: draft.title, bytes: Buffer.from(draft.markdown, 'utf8') },
-    { threadTs: incident.threadTs, priority: 'status', comment: `Postmortem draft for ${incident.id} from its timeline (\`/stemedb postmortem ${incident.id}\` regenerates it).` },
+    {
+      threadTs: incident.threadTs,
+      priority: 'status',
+      comment: `Postmortem draft for ${incident.id} from its timeline (\`/stemedb postmortem ${incident.id}\` regenerates it).`,
+    },
   );
   return true;
 }

@@ -14,8 +14,20 @@ export const RESPONSE_BUCKETS = [60, 300, 600, 3600];
 export function registerResponseMetrics(services: Pick<Services, 'metrics' | 'store' | 'log'>): void {
   const registers = [services.metrics.registry];
   const labelNames = ['cause', 'level'] as const;
-  const toAck = new Histogram({ name: 'stemedb_chatops_time_to_ack_seconds', help: 'From the incident opening to its first acknowledgement, by diagnosed cause and level that acked', labelNames, buckets: RESPONSE_BUCKETS, registers });
-  const toResolve = new Histogram({ name: 'stemedb_chatops_time_to_resolve_seconds', help: 'From the incident opening to its resolve, by diagnosed cause and highest level paged', labelNames, buckets: RESPONSE_BUCKETS, registers });
+  const toAck = new Histogram({
+    name: 'stemedb_chatops_time_to_ack_seconds',
+    help: 'From the incident opening to its first acknowledgement, by diagnosed cause and level that acked',
+    labelNames,
+    buckets: RESPONSE_BUCKETS,
+    registers,
+  });
+  const toResolve = new Histogram({
+    name: 'stemedb_chatops_time_to_resolve_seconds',
+    help: 'From the incident opening to its resolve, by diagnosed cause and highest level paged',
+    labelNames,
+    buckets: RESPONSE_BUCKETS,
+    registers,
+  });
   const observe = async (entry: TimelineEntry) => {
     if (!entry.known) return;
     // Both reads start here, inside the append's transaction: they see the entry whether or not it committed yet.

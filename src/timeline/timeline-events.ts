@@ -17,15 +17,37 @@ export const EVENT_DETAILS = {
   alert_resolved: z.object({ endsAt: iso }).loose(),
   thread_posted: z.object({ channel: z.string(), ts: z.string() }).loose(),
   diagnosed: z.object({ startedAt: iso, causes: z.array(z.string()), severity: z.string(), errorRate: rate }).loose(),
-  escalated: z.object({ escalationId: z.string(), trigger: z.enum(['command', 'button', 'auto', 'alert']), reasons: z.array(z.string()), levelName: z.string() }).loose(),
-  paged: z.object({ userIds: z.array(z.string()), level: z.number().nullable(), channel: z.string().default('slack_dm'), round: z.number().nullable().optional(), escalationId: z.string().optional(), levelName: z.string().optional() }).loose(),
-  page_failed: z.object({ channel: z.string(), level: z.number().nullable(), target: z.string(), error: z.string(), escalationId: z.string(), levelName: z.string().optional() }).loose(),
+  escalated: z
+    .object({ escalationId: z.string(), trigger: z.enum(['command', 'button', 'auto', 'alert']), reasons: z.array(z.string()), levelName: z.string() })
+    .loose(),
+  paged: z
+    .object({
+      userIds: z.array(z.string()),
+      level: z.number().nullable(),
+      channel: z.string().default('slack_dm'),
+      round: z.number().nullable().optional(),
+      escalationId: z.string().optional(),
+      levelName: z.string().optional(),
+    })
+    .loose(),
+  page_failed: z
+    .object({
+      channel: z.string(),
+      level: z.number().nullable(),
+      target: z.string(),
+      error: z.string(),
+      escalationId: z.string(),
+      levelName: z.string().optional(),
+    })
+    .loose(),
   acked: z.object({ escalationId: z.string(), level: z.number().nullable(), round: z.number().nullable() }).loose(),
   compacted: z.object({ outcome: z.string(), durationMs: z.number().nullable(), force: z.boolean(), before: lsm.nullish(), after: lsm.nullish() }).loose(),
   compaction_recheck: z.object({ condition: z.enum(['cleared', 'persists', 'worse', 'unknown']), errorRateBefore: rate, errorRateAfter: rate }).loose(),
   silenced: z.object({ silenceId: z.string(), endsAt: iso }).loose(),
   /** A human note; `messageTs` is the Slack message it came from (its time is the note's time). */
-  note: z.object({ text: z.string().min(1).max(3000), via: z.enum(['shortcut', 'command']), messageTs: z.string().optional(), author: z.string().optional() }).loose(),
+  note: z
+    .object({ text: z.string().min(1).max(3000), via: z.enum(['shortcut', 'command']), messageTs: z.string().optional(), author: z.string().optional() })
+    .loose(),
   resolved: z.object({}).loose(),
 } as const;
 
@@ -55,7 +77,14 @@ export function validateDetail(kind: string, detail: Record<string, unknown>): R
 }
 
 /** Reads a stored row back; a row whose detail no longer parses is shown as unknown rather than dropped. */
-export function entryOf(row: { id: number; incidentId: string; at: string; actor: string | null; kind: string; detail: Record<string, unknown> }): TimelineEntry {
+export function entryOf(row: {
+  id: number;
+  incidentId: string;
+  at: string;
+  actor: string | null;
+  kind: string;
+  detail: Record<string, unknown>;
+}): TimelineEntry {
   const base = { id: row.id, incidentId: row.incidentId, at: row.at, actor: row.actor };
   if (isEventKind(row.kind)) {
     const parsed = EVENT_DETAILS[row.kind].safeParse(row.detail);
@@ -70,6 +99,16 @@ export function ofKind<K extends EventKind>(entries: readonly TimelineEntry[], k
 }
 
 /** What the timeline keeps of a diagnosis (the full result stays on the incident as its last diagnosis). */
-export function diagnosedDetail(result: { startedAt: string; errorRate: number | null; verdict: { causes: { cause: string }[]; severity: string; summary: string } }): EventDetail<'diagnosed'> {
-  return { startedAt: result.startedAt, causes: result.verdict.causes.map((c) => c.cause), severity: result.verdict.severity, errorRate: result.errorRate, summary: result.verdict.summary };
+export function diagnosedDetail(result: {
+  startedAt: string;
+  errorRate: number | null;
+  verdict: { causes: { cause: string }[]; severity: string; summary: string };
+}): EventDetail<'diagnosed'> {
+  return {
+    startedAt: result.startedAt,
+    causes: result.verdict.causes.map((c) => c.cause),
+    severity: result.verdict.severity,
+    errorRate: result.errorRate,
+    summary: result.verdict.summary,
+  };
 }

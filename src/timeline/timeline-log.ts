@@ -31,7 +31,8 @@ type SqliteEventRow = Omit<EventRow, 'detail_json'> & { detail_json: string };
 export function createTimelineLog(db: Db): Sync<TimelineLog> {
   // Prepared on first use: a read-only reader (the CLI) never needs it, even on a store older than migration 40.
   let insertStatement: ReturnType<Db['prepare']> | undefined;
-  const insert = () => (insertStatement ??= db.prepare('INSERT OR IGNORE INTO incident_events (incident_id, at, kind, actor, detail_json, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)'));
+  const insert = () =>
+    (insertStatement ??= db.prepare('INSERT OR IGNORE INTO incident_events (incident_id, at, kind, actor, detail_json, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)'));
   const select = db.prepare('SELECT id, incident_id, at, kind, actor, detail_json FROM incident_events WHERE incident_id = ? ORDER BY id');
   const listeners: AppendListener[] = [];
   const toEntry = (r: SqliteEventRow) => entryOf(eventFromRow({ ...r, detail_json: parsedJsonText(r.detail_json) }));
@@ -41,7 +42,14 @@ export function createTimelineLog(db: Db): Sync<TimelineLog> {
       return db.transaction(() => {
         const result = insert().run(incidentId, at.toISOString(), kind, options.actor ?? null, JSON.stringify(checked), options.dedupeKey ?? null);
         if (result.changes === 0) return undefined;
-        const entry = toEntry({ id: Number(result.lastInsertRowid), incident_id: incidentId, at: at.toISOString(), kind, actor: options.actor ?? null, detail_json: JSON.stringify(checked) });
+        const entry = toEntry({
+          id: Number(result.lastInsertRowid),
+          incident_id: incidentId,
+          at: at.toISOString(),
+          kind,
+          actor: options.actor ?? null,
+          detail_json: JSON.stringify(checked),
+        });
         for (const listener of listeners) listener(entry);
         return entry;
       })();

@@ -32,7 +32,10 @@ function pageTarget(detail: { channel: string; userIds?: string[]; target?: unkn
 }
 
 /** "; SST files 812 -> 30, pending 11.8 GB -> 0 B" when both ends were read. */
-function figures(before: { sstFiles: number; pendingBytes: number } | null | undefined, after: { sstFiles: number; pendingBytes: number } | null | undefined): string {
+function figures(
+  before: { sstFiles: number; pendingBytes: number } | null | undefined,
+  after: { sstFiles: number; pendingBytes: number } | null | undefined,
+): string {
   if (!before || !after) return '';
   return `; SST files ${before.sstFiles} -> ${after.sstFiles}, pending compaction ${formatBytes(before.pendingBytes)} -> ${formatBytes(after.pendingBytes)}`;
 }

@@ -19,7 +19,8 @@ export function timelineView(incident: Incident, entries: readonly TimelineEntry
     else chunks.push(line);
   }
   const shown = chunks.slice(0, MAX_SECTIONS);
-  const cut = chunks.length > shown.length ? [`… ${chunks.length - shown.length} more part(s): \`stemedb-chatops timeline ${incident.id} --json\` has all of it.`] : [];
+  const cut =
+    chunks.length > shown.length ? [`… ${chunks.length - shown.length} more part(s): \`stemedb-chatops timeline ${incident.id} --json\` has all of it.`] : [];
   const blocks: KnownBlock[] = [section(title), ...shown.map(section), ...cut.map(section)];
   return { text: [title, ...lines].join('\n').slice(0, 39_000), blocks };
 }
@@ -30,7 +31,22 @@ export function timelineJson(incident: Incident, entries: readonly TimelineEntry
   const lines = timelineLines(incident, entries);
   const sorted = [...entries].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id - b.id);
   return {
-    incident: { id: incident.id, node: incident.node, title: incident.title, status: incident.status, openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, resolvedBy: incident.resolvedBy },
-    events: sorted.map((e, i) => ({ at: e.at, offsetSeconds: Math.round((Date.parse(e.at) - opened) / 1000), kind: e.kind, actor: e.actor, text: lines[i]!.text, detail: e.detail })),
+    incident: {
+      id: incident.id,
+      node: incident.node,
+      title: incident.title,
+      status: incident.status,
+      openedAt: incident.openedAt,
+      resolvedAt: incident.resolvedAt,
+      resolvedBy: incident.resolvedBy,
+    },
+    events: sorted.map((e, i) => ({
+      at: e.at,
+      offsetSeconds: Math.round((Date.parse(e.at) - opened) / 1000),
+      kind: e.kind,
+      actor: e.actor,
+      text: lines[i]!.text,
+      detail: e.detail,
+    })),
   };
 }

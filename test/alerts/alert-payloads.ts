@@ -34,7 +34,10 @@ export function alert(overrides: AlertOverrides = {}): Record<string, unknown> {
 }
 
 export function fingerprintOf(labels: Record<string, string>): string {
-  return createHash('sha256').update(JSON.stringify(Object.entries(labels).sort())).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(Object.entries(labels).sort()))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A webhook payload (version 4) around `alerts`. */
@@ -57,7 +60,11 @@ export function payload(alerts: Record<string, unknown>[], overrides: Record<str
 }
 
 /** POSTs a webhook like Alertmanager does (bearer token, JSON). */
-export async function postWebhook(baseUrl: string, body: unknown, options: { token?: string | null; contentType?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function postWebhook(
+  baseUrl: string,
+  body: unknown,
+  options: { token?: string | null; contentType?: string } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
   const token = options.token === undefined ? WEBHOOK_TOKEN : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;

@@ -107,10 +107,18 @@ describe('alert threads survive a restart of the bot', () => {
 
   /** The bot in its own process on `sqlitePath` (test/alerts/bot-process.ts); resolves with its port and a SIGKILL. */
   const spawnCrashBot = async (sqlitePath: string) => {
-    const config = { ...simulatorConfigDocument(sim, { sqlitePath, sampleSeconds: 1 }), store: { sqlitePath, leaseTtl: LEASE_TTL }, slack: { alertChannel: CHANNEL } };
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bot-process.ts'), JSON.stringify({ config, slackApiUrl: fake.apiUrl, token: WEBHOOK_TOKEN })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const config = {
+      ...simulatorConfigDocument(sim, { sqlitePath, sampleSeconds: 1 }),
+      store: { sqlitePath, leaseTtl: LEASE_TTL },
+      slack: { alertChannel: CHANNEL },
+    };
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'bot-process.ts'), JSON.stringify({ config, slackApiUrl: fake.apiUrl, token: WEBHOOK_TOKEN })],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -138,7 +146,10 @@ describe('alert threads survive a restart of the bot', () => {
       // The node answers slowly, so the diagnosis is still running when the process dies.
       sim.node('stemedb-2').setHang(3_000);
       try {
-        await postWebhook(crashed.baseUrl, payload([alert({ fingerprint: 'fp-takeover', labels: { alertname: 'StorageLatencyHigh', instance: 'stemedb-2' } })]));
+        await postWebhook(
+          crashed.baseUrl,
+          payload([alert({ fingerprint: 'fp-takeover', labels: { alertname: 'StorageLatencyHigh', instance: 'stemedb-2' } })]),
+        );
         const header = await fake.waitFor(() => headers().find((m) => String(m.text).includes('StorageLatencyHigh on stemedb-2')));
         await fake.waitFor(() => replies(header).find((m) => String(m.text).startsWith('Diagnosing stemedb-2')));
         // Killed once the diagnose job holds the thread ('running'), not between the post and its record.
@@ -172,7 +183,10 @@ describe('alert threads survive a restart of the bot', () => {
       // Slack takes the header but its answer never comes back: the process dies between the post and its record.
       fake.loseAnswers('chat.postMessage', true);
       try {
-        await postWebhook(crashed.baseUrl, payload([alert({ fingerprint: 'fp-header-takeover', labels: { alertname: 'DiskIOErrors', instance: 'stemedb-2' } })]));
+        await postWebhook(
+          crashed.baseUrl,
+          payload([alert({ fingerprint: 'fp-header-takeover', labels: { alertname: 'DiskIOErrors', instance: 'stemedb-2' } })]),
+        );
         await fake.waitFor(() => headers().find(isHeader));
       } finally {
         await crashed.kill9();

@@ -14,7 +14,14 @@ function headerFor(fake: FakeSlack, needle: string): FakeMessage | undefined {
 }
 
 async function waitForReply(fake: FakeSlack, header: FakeMessage, needle: string, timeoutMs = 20_000): Promise<FakeMessage> {
-  return fake.waitFor(() => fake.thread(CHANNEL, header.ts).slice(1).find((m) => String(m.text).includes(needle)), timeoutMs);
+  return fake.waitFor(
+    () =>
+      fake
+        .thread(CHANNEL, header.ts)
+        .slice(1)
+        .find((m) => String(m.text).includes(needle)),
+    timeoutMs,
+  );
 }
 
 describe('alert threads: POST /alertmanager to Slack threads', () => {
@@ -90,7 +97,9 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
     const res = await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-disk-1', status: 'resolved', endsAt: new Date().toISOString() })]));
     expect(res.body).toMatchObject({ resolved: 1 });
     await waitForReply(bot.fake, header, 'Resolved: Alertmanager reports HighStorageErrorRate on stemedb-1 cleared');
-    await bot.fake.waitFor(() => String(bot.fake.messages(CHANNEL).find((m) => m.ts === header.ts)?.text).startsWith('RESOLVED: HighStorageErrorRate on stemedb-1 after'));
+    await bot.fake.waitFor(() =>
+      String(bot.fake.messages(CHANNEL).find((m) => m.ts === header.ts)?.text).startsWith('RESOLVED: HighStorageErrorRate on stemedb-1 after'),
+    );
     const updated = bot.fake.messages(CHANNEL).find((m) => m.ts === header.ts)!;
     expect(JSON.stringify(updated.blocks)).not.toContain('diagnosis_compact');
     expect(resolvedEscalations).toContain(`${incident.id}:alertmanager`);
@@ -101,7 +110,9 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
     await bot.runtime.alerts.worker.idle();
     const res = await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-disk-1', startsAt: new Date().toISOString() })]));
     expect(res.body).toMatchObject({ opened: 1 });
-    const header = await bot.fake.waitFor(() => headers(bot.fake).find((m) => String(m.text).includes('HighStorageErrorRate on stemedb-1') && String(m.text).includes('fired once before')));
+    const header = await bot.fake.waitFor(() =>
+      headers(bot.fake).find((m) => String(m.text).includes('HighStorageErrorRate on stemedb-1') && String(m.text).includes('fired once before')),
+    );
     expect(String(header.text)).toMatch(/Last time \(\d+s ago\): no action recorded; resolved by alertmanager after/);
   });
 
@@ -134,7 +145,16 @@ describe('alert threads: POST /alertmanager to Slack threads', () => {
   });
 
   it('escapes Slack markup in annotations', async () => {
-    await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-evil', labels: { alertname: 'DiskSpaceWarning', instance: 'stemedb-2' }, annotations: { summary: '<!channel> disk <https://evil.example|click>' } })]));
+    await postWebhook(
+      bot.baseUrl,
+      payload([
+        alert({
+          fingerprint: 'fp-evil',
+          labels: { alertname: 'DiskSpaceWarning', instance: 'stemedb-2' },
+          annotations: { summary: '<!channel> disk <https://evil.example|click>' },
+        }),
+      ]),
+    );
     const header = await bot.fake.waitFor(() => headerFor(bot.fake, 'DiskSpaceWarning on stemedb-2'));
     expect(JSON.stringify(header.blocks)).not.toContain('<!channel>');
     expect(JSON.stringify(header.blocks)).toContain('&lt;!channel&gt;');

@@ -7,9 +7,24 @@ import type { Incident } from '../../src/incidents/incident-store';
 
 function incident(overrides: Partial<Incident> = {}): Incident {
   return {
-    id: 'inc-abc123', node: 'stemedb-1', title: 'Storage errors', source: 'alert', status: 'open', severity: 'critical', alertname: 'HighStorageErrorRate',
-    fingerprint: 'fp', episode: '2026-02-12T06:00:00.000Z', labels: {}, annotations: {}, channel: 'C0ALERTS', threadTs: null,
-    openedAt: '2026-02-12T06:00:05.000Z', resolvedAt: null, resolvedBy: null, lastDiagnosis: null, ...overrides,
+    id: 'inc-abc123',
+    node: 'stemedb-1',
+    title: 'Storage errors',
+    source: 'alert',
+    status: 'open',
+    severity: 'critical',
+    alertname: 'HighStorageErrorRate',
+    fingerprint: 'fp',
+    episode: '2026-02-12T06:00:00.000Z',
+    labels: {},
+    annotations: {},
+    channel: 'C0ALERTS',
+    threadTs: null,
+    openedAt: '2026-02-12T06:00:05.000Z',
+    resolvedAt: null,
+    resolvedBy: null,
+    lastDiagnosis: null,
+    ...overrides,
   };
 }
 
@@ -60,7 +75,11 @@ describe('stormSummaryView', () => {
   it('has one line per node and fits Slack with 300 alerts on 150 nodes', () => {
     const members: SummaryMember[] = [];
     for (let n = 0; n < 150; n++) {
-      for (const device of ['sda', 'sdb']) members.push({ incident: incident({ id: `inc-${n}${device}`, node: `stemedb-${n}`, status: n % 3 === 0 ? 'resolved' : 'open' }), nodeLabel: `stemedb-${n}` });
+      for (const device of ['sda', 'sdb'])
+        members.push({
+          incident: incident({ id: `inc-${n}${device}`, node: `stemedb-${n}`, status: n % 3 === 0 ? 'resolved' : 'open' }),
+          nodeLabel: `stemedb-${n}`,
+        });
     }
     const view = stormSummaryView('DiskIOErrors', members, 20, 60_000);
     sizeOk(view.blocks!);

@@ -9,7 +9,11 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.m
 describe('alertmanagerPayloadSchema', () => {
   it("accepts Alertmanager 0.25's firing and resolved payloads", () => {
     const firing = alertmanagerPayloadSchema.parse(fixture('firing'));
-    expect(firing.alerts[0]).toMatchObject({ status: 'firing', fingerprint: 'c81652ba3174f578', labels: { alertname: 'HighStorageErrorRate', instance: '10.0.0.11:18180' } });
+    expect(firing.alerts[0]).toMatchObject({
+      status: 'firing',
+      fingerprint: 'c81652ba3174f578',
+      labels: { alertname: 'HighStorageErrorRate', instance: '10.0.0.11:18180' },
+    });
     expect(endedAt(firing.alerts[0]!)).toBeUndefined();
     const resolved = alertmanagerPayloadSchema.parse(fixture('resolved'));
     expect(endedAt(resolved.alerts[0]!)?.toISOString()).toBe('2026-11-23T21:26:09.000Z');

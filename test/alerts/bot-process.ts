@@ -10,8 +10,15 @@ import { createSlackApp } from '../../src/slack/create-slack-app';
 import { BOT_TOKEN, SIGNING_SECRET } from '../harness/start-bot';
 
 const { config, slackApiUrl, token } = JSON.parse(process.argv[2] ?? '{}') as { config: Record<string, unknown>; slackApiUrl: string; token: string };
-const runtime = await createRuntime({ config: parseConfig(config, 'crash test config'), log: createLogger('silent'), secret: () => undefined, slack: { botToken: BOT_TOKEN, slackApiUrl, retries: 0, channelIntervalMs: 20 } });
-const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
+const runtime = await createRuntime({
+  config: parseConfig(config, 'crash test config'),
+  log: createLogger('silent'),
+  secret: () => undefined,
+  slack: { botToken: BOT_TOKEN, slackApiUrl, retries: 0, channelIntervalMs: 20 },
+});
+const slack = createSlackApp({
+  transport: slackTransportOf(runtime),
+  interactions: INTERACTION_MODULES,
   services: runtime.services,
   signingSecret: SIGNING_SECRET,
   responseUrlPrefix: new URL('/response/', slackApiUrl).href,

@@ -26,7 +26,10 @@ describe('deploy/ files', () => {
 
   it('points the receiver at the webhook with a bearer token, resolved notifications and max_alerts', () => {
     const doc = parse(readFileSync(join(DEPLOY, 'alertmanager/stemedb-chatops-receiver.yml'), 'utf8')) as {
-      receivers: { name: string; webhook_configs: { url: string; send_resolved: boolean; max_alerts: number; http_config: { authorization: { credentials: string } } }[] }[];
+      receivers: {
+        name: string;
+        webhook_configs: { url: string; send_resolved: boolean; max_alerts: number; http_config: { authorization: { credentials: string } } }[];
+      }[];
     };
     const hook = doc.receivers.find((r) => r.name === 'stemedb-chatops')!.webhook_configs[0]!;
     expect(new URL(hook.url).pathname).toBe(WEBHOOK_PATH);
@@ -36,7 +39,9 @@ describe('deploy/ files', () => {
   });
 
   it('names the runbook alerts with the runbook thresholds', () => {
-    const doc = parse(readFileSync(join(DEPLOY, 'prometheus/stemedb-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string; for?: string }[] }[] };
+    const doc = parse(readFileSync(join(DEPLOY, 'prometheus/stemedb-alerts.yml'), 'utf8')) as {
+      groups: { rules: { alert: string; expr: string; for?: string }[] }[];
+    };
     const rules = Object.fromEntries(doc.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
     expect(Object.keys(rules).sort()).toEqual(['DiskIOErrors', 'DiskSpaceWarning', 'HighStorageErrorRate', 'LSMCompactionLag']);
     expect(rules.HighStorageErrorRate).toMatchObject({ for: '5m' });

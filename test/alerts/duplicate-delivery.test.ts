@@ -12,7 +12,12 @@ import { alert, payload } from './alert-payloads';
 
 const config = parseConfig(
   {
-    stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }, { name: 'stemedb-2', apiUrl: 'http://127.0.0.1:9', local: true }] },
+    stemedb: {
+      nodes: [
+        { name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true },
+        { name: 'stemedb-2', apiUrl: 'http://127.0.0.1:9', local: true },
+      ],
+    },
     slack: { alertChannel: 'C0ALERTS' },
   },
   'test',
@@ -71,7 +76,12 @@ function duplicateDeliverySuite(factory: StoreFactory, replicas: 1 | 2): void {
       }
       // One sync (header) per thread and one diagnosis per node, no more.
       const jobs = await repo.jobs.claim(['sync', 'diagnose'], new Date(at.getTime() + 1_000), 100, { owner: 'test-replica', ttlMs: 30_000 });
-      expect(jobs.map((j) => `${j.kind}:${j.kind === 'diagnose' ? j.target : 'incident'}`).sort()).toEqual(['diagnose:stemedb-1', 'diagnose:stemedb-2', 'sync:incident', 'sync:incident']);
+      expect(jobs.map((j) => `${j.kind}:${j.kind === 'diagnose' ? j.target : 'incident'}`).sort()).toEqual([
+        'diagnose:stemedb-1',
+        'diagnose:stemedb-2',
+        'sync:incident',
+        'sync:incident',
+      ]);
     });
 
     it('groups naming the same nodes in opposite orders, recorded at once, all succeed (no deadlock between them)', async () => {
@@ -84,7 +94,11 @@ function duplicateDeliverySuite(factory: StoreFactory, replicas: 1 | 2): void {
       const nodes = ['stemedb-1', 'stemedb-2'];
       const groups = Array.from({ length: 8 }, (_, g) =>
         alertmanagerPayloadSchema.parse(
-          payload((g % 2 === 0 ? nodes : [...nodes].reverse()).map((node, i) => alert({ fingerprint: `fp-order-${g}-${i}`, labels: { alertname: `Order${g}`, instance: node } }))),
+          payload(
+            (g % 2 === 0 ? nodes : [...nodes].reverse()).map((node, i) =>
+              alert({ fingerprint: `fp-order-${g}-${i}`, labels: { alertname: `Order${g}`, instance: node } }),
+            ),
+          ),
         ),
       );
       const results = await Promise.all(groups.map((g, k) => recordAlerts({ services, store: stores[k % replicas]! }, g, at)));
@@ -103,6 +117,9 @@ describe('duplicate Alertmanager deliveries', () => {
       server = await startPostgres();
     }, 30_000);
     afterAll(async () => server?.stop());
-    duplicateDeliverySuite(postgresFactory(() => server), 2);
+    duplicateDeliverySuite(
+      postgresFactory(() => server),
+      2,
+    );
   });
 });

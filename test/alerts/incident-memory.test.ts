@@ -6,9 +6,24 @@ const NOW = new Date('2026-02-12T06:00:00Z');
 
 function incident(overrides: Partial<Incident>): Incident {
   return {
-    id: 'inc-000001', node: 'stemedb-1', title: 't', source: 'alert', status: 'resolved', severity: 'critical', alertname: 'HighStorageErrorRate',
-    fingerprint: 'fp', episode: '2026-02-10T06:00:00.000Z', labels: {}, annotations: {}, channel: 'C0ALERTS', threadTs: '1.1',
-    openedAt: '2026-02-10T06:00:30.000Z', resolvedAt: '2026-02-10T06:14:00.000Z', resolvedBy: 'alertmanager', lastDiagnosis: null, ...overrides,
+    id: 'inc-000001',
+    node: 'stemedb-1',
+    title: 't',
+    source: 'alert',
+    status: 'resolved',
+    severity: 'critical',
+    alertname: 'HighStorageErrorRate',
+    fingerprint: 'fp',
+    episode: '2026-02-10T06:00:00.000Z',
+    labels: {},
+    annotations: {},
+    channel: 'C0ALERTS',
+    threadTs: '1.1',
+    openedAt: '2026-02-10T06:00:30.000Z',
+    resolvedAt: '2026-02-10T06:14:00.000Z',
+    resolvedBy: 'alertmanager',
+    lastDiagnosis: null,
+    ...overrides,
   };
 }
 
@@ -46,7 +61,14 @@ describe('incidentMemory', () => {
   });
 
   it('says when the last one is still open and nothing was recorded', () => {
-    const lines = incidentMemory({ alertname: 'DiskIOErrors', node: 'stemedb-2', days: 7, history: [incident({ status: 'open', resolvedAt: null, resolvedBy: null })], lastEvents: [], now: NOW });
+    const lines = incidentMemory({
+      alertname: 'DiskIOErrors',
+      node: 'stemedb-2',
+      days: 7,
+      history: [incident({ status: 'open', resolvedAt: null, resolvedBy: null })],
+      lastEvents: [],
+      now: NOW,
+    });
     expect(lines[0]).toBe('DiskIOErrors fired once before on stemedb-2 in the last 7 days.');
     expect(lines[1]).toMatch(/no action recorded; it is still open\.$/);
   });

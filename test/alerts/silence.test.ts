@@ -53,7 +53,9 @@ describe('the Silence button on an alert header', () => {
     });
     await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-silence', labels: { device: 'sda' } })]));
     header = await bot.fake.waitFor(() => bot.fake.messages(CHANNEL).find((m) => String(m.text).includes('HighStorageErrorRate on stemedb-1')));
-    const actions = (header.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]).find((b) => b.type === 'actions')!;
+    const actions = (header.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]).find(
+      (b) => b.type === 'actions',
+    )!;
     const button = actions.elements!.find((e) => e.action_id === ALERT_ACTIONS.silence)!;
     expect(button.text.text).toBe('Silence 1h');
     value = button.value;

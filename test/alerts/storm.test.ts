@@ -12,7 +12,11 @@ const DEVICES = ['sda', 'sdb', 'sdc', 'sdd', 'sde'];
 
 /** One group per alert name (Alertmanager `group_by: [alertname]`), devices x nodes interleaved. */
 function group(alertname: string, status: 'firing' | 'resolved') {
-  return payload(DEVICES.flatMap((device) => NODES.map((instance) => alert({ status, labels: { alertname, instance, device }, fingerprint: `${alertname}-${instance}-${device}` }))));
+  return payload(
+    DEVICES.flatMap((device) =>
+      NODES.map((instance) => alert({ status, labels: { alertname, instance, device }, fingerprint: `${alertname}-${instance}-${device}` })),
+    ),
+  );
 }
 
 describe('an alert storm: 30 alerts on 3 nodes at once', () => {
@@ -61,7 +65,9 @@ describe('an alert storm: 30 alerts on 3 nodes at once', () => {
 
   it('diagnoses each node once, not once per alert', () => {
     const rows = db
-      .prepare("SELECT i.node AS node, COUNT(DISTINCT json_extract(e.detail_json, '$.startedAt')) AS runs FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.kind = 'diagnosed' GROUP BY i.node ORDER BY i.node")
+      .prepare(
+        "SELECT i.node AS node, COUNT(DISTINCT json_extract(e.detail_json, '$.startedAt')) AS runs FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.kind = 'diagnosed' GROUP BY i.node ORDER BY i.node",
+      )
       .all();
     expect(rows).toEqual(NODES.map((node) => ({ node, runs: 1 })));
   });

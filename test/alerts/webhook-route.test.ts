@@ -71,7 +71,11 @@ describe('POST /alertmanager refuses what is not a valid, authenticated payload,
   });
 
   it('answers 401 to Basic auth carrying the token', async () => {
-    const res = await fetch(`${bot.baseUrl}/alertmanager`, { method: 'POST', headers: { authorization: `Basic ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(good()) });
+    const res = await fetch(`${bot.baseUrl}/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(good()),
+    });
     expect(res.status).toBe(401);
     assertNothingChanged();
   });
@@ -93,7 +97,12 @@ describe('POST /alertmanager refuses what is not a valid, authenticated payload,
         controller.enqueue(chunk);
       },
     });
-    const res = await fetch(`${bot.baseUrl}/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${bot.baseUrl}/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     assertNothingChanged();
   });

@@ -5,11 +5,15 @@ import { createLogger } from '../../src/ops/logger';
 
 describe('the composition root', () => {
   it('builds every feature once, with charts off as a port that does nothing, and freezes the services', async () => {
-    const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: ':memory:' } }, 'test');
+    const config = parseConfig(
+      { stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: ':memory:' } },
+      'test',
+    );
     const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, charts: { enabled: false } });
     try {
       const { services } = runtime;
-      for (const member of ['compaction', 'escalations', 'charts', 'incidentNodeForChannel', 'diagnoses'] as const) expect(services[member], member).toBeDefined();
+      for (const member of ['compaction', 'escalations', 'charts', 'incidentNodeForChannel', 'diagnoses'] as const)
+        expect(services[member], member).toBeDefined();
       expect(await services.charts.diagnosisOutcome('stemedb-1', 'unknown')).toEqual({ none: 'No chart: charts are turned off.' });
       expect(await services.incidentNodeForChannel('C_NOTHING')).toBeUndefined();
       expect(Object.isFrozen(services)).toBe(true);

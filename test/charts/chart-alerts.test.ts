@@ -9,7 +9,9 @@ const NAMES = ['HighStorageErrorRate', 'DiskIOErrors'];
 const DEVICES = ['sda', 'sdb', 'sdc', 'sdd', 'sde'];
 
 function group(alertname: string) {
-  return payload(DEVICES.flatMap((device) => NODES.map((instance) => alert({ labels: { alertname, instance, device }, fingerprint: `${alertname}-${instance}-${device}` }))));
+  return payload(
+    DEVICES.flatMap((device) => NODES.map((instance) => alert({ labels: { alertname, instance, device }, fingerprint: `${alertname}-${instance}-${device}` }))),
+  );
 }
 
 describe('charts in alert threads during a storm (30 alerts on 3 nodes)', () => {

@@ -28,7 +28,9 @@ describe('the closed loop, seen: a before/after chart after a compaction', () =>
     const cleared = /The alert's condition has cleared|Storage errors are below 1% of operations/.test(String(recheck.text));
     const upload = await bot.fake.waitFor(() => bot.fake.uploads().find((u) => u.completed?.threadTs === done.ts), 20_000);
     expect(upload.completed!.title).toBe(`stemedb-1 after compaction: ${cleared ? 'cleared (errors < 1%)' : 'persists (errors still > 1%)'}`);
-    expect(upload.completed!.initialComment).toMatch(/^Error rate of stemedb-1 before the compaction [▁▂▃▄▅▆▇█]+ \d+\.\d\d%; after \d+\.\d\d% \(the bot's own samples\)$/);
+    expect(upload.completed!.initialComment).toMatch(
+      /^Error rate of stemedb-1 before the compaction [▁▂▃▄▅▆▇█]+ \d+\.\d\d%; after \d+\.\d\d% \(the bot's own samples\)$/,
+    );
     expect(upload.filename).toMatch(/^stemedb-1-compaction-/);
     // Text first: the re-check is in the thread before the chart.
     const thread = bot.fake.thread('C0ALERTS', done.ts);

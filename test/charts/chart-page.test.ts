@@ -9,7 +9,9 @@ describe('the page shows the chart too', () => {
   beforeAll(async () => {
     bot = await startBot({
       nodes: [{ name: 'stemedb-1', scenarios: ['disk_full'] }],
-      config: { escalation: { levels: [{ name: 'Primary on-call: Storage SRE', ackTimeout: '30s', slack: { users: ['USRE1', 'USRE2'] } }], repeat: { times: 0 } } },
+      config: {
+        escalation: { levels: [{ name: 'Primary on-call: Storage SRE', ackTimeout: '30s', slack: { users: ['USRE1', 'USRE2'] } }], repeat: { times: 0 } },
+      },
       charts: { sampleAllNodes: true, sampleIntervalMs: 250 },
     });
     const deadline = Date.now() + 20_000;
@@ -25,7 +27,9 @@ describe('the page shows the chart too', () => {
     const id = await incidentOf(bot, 'stemedb-1');
     const shared = () => bot.fake.uploads().filter((u) => u.completed);
     await bot.fake.waitFor(() => shared().length >= 3, 20_000);
-    const channels = shared().map((u) => u.completed!.channel).sort();
+    const channels = shared()
+      .map((u) => u.completed!.channel)
+      .sort();
     const incident = (await bot.runtime.services.store.incidents.get(id))!;
     expect(channels).toEqual([incident.channel, 'DUSRE1', 'DUSRE2'].sort());
     expect(shared().find((u) => u.completed!.channel === incident.channel)!.completed!.threadTs).toBe(incident.threadTs);

@@ -13,7 +13,20 @@ const ORANGE: [number, number, number] = [0xd9, 0x77, 0x06];
 const RED: [number, number, number] = [0xdc, 0x26, 0x26];
 
 function spec(rate: (i: number) => number, extra: Partial<NodeChartData> = {}, cause: 'disk_full' | 'unknown' = 'unknown'): ChartSpec {
-  const out = diagnosisChart({ node: 'stemedb-1', fromMs: FROM, toMs: TO, source: 'samples', errorRate: { name: 'all operations', points: series(rate) }, errorRateByOperation: [], missing: [], ...extra }, cause, []);
+  const out = diagnosisChart(
+    {
+      node: 'stemedb-1',
+      fromMs: FROM,
+      toMs: TO,
+      source: 'samples',
+      errorRate: { name: 'all operations', points: series(rate) },
+      errorRateByOperation: [],
+      missing: [],
+      ...extra,
+    },
+    cause,
+    [],
+  );
   if ('none' in out) throw new Error(out.none);
   return out.spec;
 }
@@ -75,7 +88,10 @@ describe('a storm of charts on one renderer', () => {
     const queued = [renderer.render(spec(() => 0.01)), renderer.render(spec(() => 0.02))];
     await renderer.close();
     const settled = await Promise.allSettled(queued);
-    expect(settled.map((r) => (r.status === 'rejected' ? String(r.reason) : 'drawn'))).toEqual(['Error: chart renderer closed', 'Error: chart renderer closed']);
+    expect(settled.map((r) => (r.status === 'rejected' ? String(r.reason) : 'drawn'))).toEqual([
+      'Error: chart renderer closed',
+      'Error: chart renderer closed',
+    ]);
     await expect(renderer.render(spec(() => 0.01))).rejects.toThrow('chart renderer closed');
   });
 });

@@ -13,7 +13,10 @@ describe('the local shell: a sparkline in the diagnosis and the PNG with --chart
   it('says why there is no chart before the demo has samples, then prints a sparkline and writes the PNG', async () => {
     const env = { ...process.env };
     for (const key of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) delete env[key];
-    const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'shell', '--sim', '--charts', join(dir, 'out')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'shell', '--sim', '--charts', join(dir, 'out')], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const closed = new Promise<number | null>((r) => child.on('close', r));

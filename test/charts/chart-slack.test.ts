@@ -20,7 +20,14 @@ async function waitForSamples(bot: TestBot, node: string, n: number): Promise<vo
 async function diagnose(bot: TestBot, node: string): Promise<{ ts: string; final: RecordedCall }> {
   const before = bot.fake.calls('chat.postMessage').length;
   expect((await bot.command(`diagnose ${node}`)).status).toBe(200);
-  const post = await bot.fake.waitFor((calls) => calls.filter((c) => c.method === 'chat.postMessage').slice(before).find((c) => String(c.body.text).startsWith(`Diagnosing ${node}`)), 10_000);
+  const post = await bot.fake.waitFor(
+    (calls) =>
+      calls
+        .filter((c) => c.method === 'chat.postMessage')
+        .slice(before)
+        .find((c) => String(c.body.text).startsWith(`Diagnosing ${node}`)),
+    10_000,
+  );
   const ts = String((post.response as { ts: string }).ts);
   const final = await bot.fake.waitForCall('chat.update', (c) => c.body.ts === ts && isFinal(c), 20_000);
   return { ts, final };
@@ -57,7 +64,14 @@ describe('a diagnosis chart in the thread (own samples, no Prometheus)', () => {
   it('charts "Run again" too', async () => {
     const before = bot.fake.uploads().length;
     expect((await bot.click(DIAGNOSIS_ACTIONS.rerun, JSON.stringify({ node: 'stemedb-1' }))).status).toBe(200);
-    const upload = await bot.fake.waitFor(() => bot.fake.uploads().slice(before).find((u) => u.completed), 30_000);
+    const upload = await bot.fake.waitFor(
+      () =>
+        bot.fake
+          .uploads()
+          .slice(before)
+          .find((u) => u.completed),
+      30_000,
+    );
     expect(decodePng(upload.bytes!).width).toBe(CHART_WIDTH);
   }, 40_000);
 
@@ -65,7 +79,14 @@ describe('a diagnosis chart in the thread (own samples, no Prometheus)', () => {
     bot.fake.failNext(UPLOAD_URL, { status: 500 });
     const before = bot.fake.uploads().length;
     const { ts } = await diagnose(bot, 'stemedb-1');
-    const failed = await bot.fake.waitFor(() => bot.fake.uploads().slice(before).find((u) => !u.bytes), 20_000);
+    const failed = await bot.fake.waitFor(
+      () =>
+        bot.fake
+          .uploads()
+          .slice(before)
+          .find((u) => !u.bytes),
+      20_000,
+    );
     await bot.runtime.services.charts!.idle();
     expect(failed.completed).toBeUndefined();
     const message = bot.fake.messages(CHANNEL).find((m) => m.ts === ts)!;
@@ -87,7 +108,9 @@ describe('no data, no chart', () => {
   it('says why in the thread and uploads nothing', async () => {
     const { ts } = await diagnose(bot, 'stemedb-1');
     const line = await bot.fake.waitFor(() => bot.fake.thread(CHANNEL, ts).slice(1)[0], 20_000);
-    expect(line.text).toMatch(/^No chart: error rate: no reading of stemedb-1 in the bot's samples \(no prometheus\.url configured; the bot samples a node every 20 s while it has an open incident\)/);
+    expect(line.text).toMatch(
+      /^No chart: error rate: no reading of stemedb-1 in the bot's samples \(no prometheus\.url configured; the bot samples a node every 20 s while it has an open incident\)/,
+    );
     await bot.runtime.services.charts!.idle();
     expect(bot.fake.uploads()).toEqual([]);
   }, 40_000);

@@ -13,10 +13,17 @@ const series = (n: number, f: (i: number) => number): Point[] => Array.from({ le
 
 function data(extra: Partial<NodeChartData> = {}): NodeChartData {
   return {
-    node: 'stemedb-1', fromMs: FROM, toMs: TO, source: 'prometheus',
+    node: 'stemedb-1',
+    fromMs: FROM,
+    toMs: TO,
+    source: 'prometheus',
     errorRate: { name: 'all operations', points: series(60, (i) => (i < 30 ? 0.001 : 0.03)) },
-    errorRateByOperation: [{ name: 'put', points: series(60, (i) => (i < 30 ? 0.002 : 0.05)) }, { name: 'get', points: series(60, () => 0) }],
-    missing: [], ...extra,
+    errorRateByOperation: [
+      { name: 'put', points: series(60, (i) => (i < 30 ? 0.002 : 0.05)) },
+      { name: 'get', points: series(60, () => 0) },
+    ],
+    missing: [],
+    ...extra,
   };
 }
 
@@ -34,7 +41,10 @@ describe('the diagnosis chart as data', () => {
   });
 
   it('keeps the marks inside the window', () => {
-    const marks = [{ atMs: FROM - 1, label: 'too early' }, { atMs: FROM + 1_800_000, label: 'alert fired' }];
+    const marks = [
+      { atMs: FROM - 1, label: 'too early' },
+      { atMs: FROM + 1_800_000, label: 'alert fired' },
+    ];
     const out = diagnosisChart(data(), 'unknown', marks);
     expect('spec' in out && out.spec.marks).toEqual([marks[1]]);
   });
@@ -47,7 +57,14 @@ describe('the diagnosis chart as data', () => {
     const projection = disk.spec.panels[1]!.lines.find((l) => l.name === 'projection')!;
     expect(projection.dashed).toBe(true);
     expect(projection.points[0]).toEqual(falling.points.at(-1));
-    const lag = diagnosisChart(data({ pendingCompactionBytes: { name: 'pending bytes', points: series(10, (i) => i * 2e9) }, sstFiles: { name: 'SST files', points: series(10, (i) => 100 + i * 50) } }), 'compaction_lag', []);
+    const lag = diagnosisChart(
+      data({
+        pendingCompactionBytes: { name: 'pending bytes', points: series(10, (i) => i * 2e9) },
+        sstFiles: { name: 'SST files', points: series(10, (i) => 100 + i * 50) },
+      }),
+      'compaction_lag',
+      [],
+    );
     expect('spec' in lag && lag.spec.panels.map((p) => p.title)).toEqual(['Storage errors / operations', 'Pending compaction', 'SST files']);
     const locks = diagnosisChart(data({ lockWaitP99Seconds: { name: 'lock wait p99', points: series(5, () => 4) } }), 'lock_contention', []);
     expect('spec' in locks && locks.spec.panels[1]!.lines.map((l) => l.name)).toEqual(['lock wait p99']);
@@ -56,15 +73,20 @@ describe('the diagnosis chart as data', () => {
   });
 
   it('draws no chart without error-rate readings, and says why', () => {
-    expect(diagnosisChart(data({ errorRate: undefined, missing: ['error rate: Prometheus has no series'] }), 'disk_full', [])).toEqual({ none: 'No chart: error rate: Prometheus has no series.' });
+    expect(diagnosisChart(data({ errorRate: undefined, missing: ['error rate: Prometheus has no series'] }), 'disk_full', [])).toEqual({
+      none: 'No chart: error rate: Prometheus has no series.',
+    });
     const one = diagnosisChart(data({ errorRate: { name: 'all operations', points: [[TO, 0.02]] } }), 'disk_full', []);
     expect(one).toEqual({ none: 'No chart: error rate: only one reading of stemedb-1 so far.' });
   });
 
-  it('turns the spec into an ECharts option whose lines and thresholds are the spec\'s', () => {
+  it("turns the spec into an ECharts option whose lines and thresholds are the spec's", () => {
     const out = diagnosisChart(data(), 'unknown', [{ atMs: FROM + 1_800_000, label: 'alert fired' }]);
     if ('none' in out) throw new Error(out.none);
-    const option = echartsOption(out.spec) as { series: { name: string; data: number[][]; markLine?: { data: { yAxis?: number; xAxis?: number }[] } }[]; useUTC: boolean };
+    const option = echartsOption(out.spec) as {
+      series: { name: string; data: number[][]; markLine?: { data: { yAxis?: number; xAxis?: number }[] } }[];
+      useUTC: boolean;
+    };
     expect(option.useUTC).toBe(true);
     expect(option.series.map((s) => s.name)).toEqual(['all operations', 'put', 'get']);
     expect(option.series[0]!.data[45]).toEqual([FROM + 45 * 60_000, 3]);
@@ -78,8 +100,19 @@ describe('own samples', () => {
   it('gives error rates from counter deltas, skips windows without operations, and survives a counter reset', () => {
     const s = (atMs: number, err: number, ops: number) => ({ atMs, errors: { put: err }, operations: { put: ops } });
     const out = seriesFromSamples([s(0, 0, 100), s(15_000, 5, 200), s(30_000, 5, 200), s(45_000, 2, 50)]);
-    expect(out.errorRate.points).toEqual([[15_000, 0.05], [45_000, 0.04]]);
-    expect(out.byOperation).toEqual([{ name: 'put', points: [[15_000, 0.05], [45_000, 0.04]] }]);
+    expect(out.errorRate.points).toEqual([
+      [15_000, 0.05],
+      [45_000, 0.04],
+    ]);
+    expect(out.byOperation).toEqual([
+      {
+        name: 'put',
+        points: [
+          [15_000, 0.05],
+          [45_000, 0.04],
+        ],
+      },
+    ]);
   });
 
   it('keeps a bounded history per node', () => {
@@ -91,8 +124,18 @@ describe('own samples', () => {
 
 describe('helpers', () => {
   it('projects a falling line to zero and nothing for a flat or rising one', () => {
-    expect(projectZeroCrossing([[0, 0.3], [60_000, 0.2]])).toBe(180_000);
-    expect(projectZeroCrossing([[0, 0.3], [60_000, 0.3]])).toBeUndefined();
+    expect(
+      projectZeroCrossing([
+        [0, 0.3],
+        [60_000, 0.2],
+      ]),
+    ).toBe(180_000);
+    expect(
+      projectZeroCrossing([
+        [0, 0.3],
+        [60_000, 0.3],
+      ]),
+    ).toBeUndefined();
     expect(projectZeroCrossing([[0, 0.3]])).toBeUndefined();
   });
 
@@ -104,8 +147,21 @@ describe('helpers', () => {
 
   it('marks the alert, compactions, escalation and ack from the timeline', () => {
     const ev = (kind: string, at: string, detail: Record<string, unknown> = {}) => ({ id: 0, incidentId: 'i', kind, at, actor: null, detail });
-    const marks = marksFromEvents([ev('opened', '2026-11-29T15:00:00Z'), ev('compacted', '2026-11-29T15:10:00Z', { durationMs: 120_000 }), ev('acked', '2026-11-29T15:12:00Z'), ev('diagnosed', '2026-11-29T15:01:00Z')], 'alert');
-    expect(marks.map((m) => [new Date(m.atMs).toISOString().slice(11, 16), m.label])).toEqual([['15:00', 'alert fired'], ['15:08', 'compaction start'], ['15:10', 'compaction end'], ['15:12', 'acked']]);
+    const marks = marksFromEvents(
+      [
+        ev('opened', '2026-11-29T15:00:00Z'),
+        ev('compacted', '2026-11-29T15:10:00Z', { durationMs: 120_000 }),
+        ev('acked', '2026-11-29T15:12:00Z'),
+        ev('diagnosed', '2026-11-29T15:01:00Z'),
+      ],
+      'alert',
+    );
+    expect(marks.map((m) => [new Date(m.atMs).toISOString().slice(11, 16), m.label])).toEqual([
+      ['15:00', 'alert fired'],
+      ['15:08', 'compaction start'],
+      ['15:10', 'compaction end'],
+      ['15:12', 'acked'],
+    ]);
   });
 });
 
@@ -126,17 +182,28 @@ describe('the before/after chart', () => {
   it("leaves out a reading whose window spans the compaction's end, and adds the re-check's own measurement", async () => {
     const { compactionChart } = await import('../../src/charts/compaction-chart');
     const at = (s: number) => FROM + s * 1000;
-    const points: Point[] = [[at(0), 0.02], [at(15), 0.021], [at(30), 0.02], [at(45), 0.012], [at(60), 0.001]];
+    const points: Point[] = [
+      [at(0), 0.02],
+      [at(15), 0.021],
+      [at(30), 0.02],
+      [at(45), 0.012],
+      [at(60), 0.001],
+    ];
     const chartData = data({ source: 'samples', errorRate: { name: 'all operations', points }, errorRateByOperation: [] });
     const out = compactionChart(chartData, { startMs: at(32), endMs: at(40), measuredAfter: { atMs: at(50), errorRate: 0 } }, 'cleared');
     if ('none' in out) throw new Error(out.none);
     const [before, after] = out.spec.panels[0]!.lines;
     expect(before!.points).toEqual(points.slice(0, 3));
     // 45 s measured 30-45 s, across the end at 40 s: in neither line.
-    expect(after!.points).toEqual([[at(50), 0], [at(60), 0.001]]);
+    expect(after!.points).toEqual([
+      [at(50), 0],
+      [at(60), 0.001],
+    ]);
     expect(out.spec.title).toBe('stemedb-1 after compaction: cleared (errors < 1%)');
     expect(out.spec.marks.map((m) => m.label)).toEqual(['compaction start', 'compaction end']);
     expect(out.summary).toMatch(/before the compaction \S+ 2\.00%; after 0\.10%/);
-    expect(compactionChart(data({ errorRate: { name: 'all operations', points: points.slice(0, 1) } }), { startMs: at(32), endMs: at(40) }, 'persists')).toHaveProperty('none');
+    expect(
+      compactionChart(data({ errorRate: { name: 'all operations', points: points.slice(0, 1) } }), { startMs: at(32), endMs: at(40) }, 'persists'),
+    ).toHaveProperty('none');
   });
 });

@@ -14,7 +14,9 @@ export interface DecodedPng {
 export function decodePng(png: Buffer): DecodedPng {
   if (!png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error('not a PNG');
   let offset = 8;
-  let width = 0, height = 0, colourType = -1;
+  let width = 0,
+    height = 0,
+    colourType = -1;
   const idat: Buffer[] = [];
   while (offset < png.length) {
     const length = png.readUInt32BE(offset);
@@ -23,7 +25,8 @@ export function decodePng(png: Buffer): DecodedPng {
     if (type === 'IHDR') {
       [width, height] = [data.readUInt32BE(0), data.readUInt32BE(4)];
       colourType = data[9]!;
-      if (data[8] !== 8 || data[12] !== 0 || (colourType !== 6 && colourType !== 2)) throw new Error(`unsupported PNG (depth ${data[8]}, colour ${colourType}, interlace ${data[12]})`);
+      if (data[8] !== 8 || data[12] !== 0 || (colourType !== 6 && colourType !== 2))
+        throw new Error(`unsupported PNG (depth ${data[8]}, colour ${colourType}, interlace ${data[12]})`);
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
     offset += 12 + length;
@@ -60,7 +63,12 @@ function paeth(a: number, b: number, c: number): number {
 }
 
 /** Pixels in a rectangle close to a colour (anti-aliasing blends edges, so a tolerance). */
-export function countColour(img: DecodedPng, rect: { left: number; top: number; width: number; height: number }, rgb: [number, number, number], tolerance = 40): number {
+export function countColour(
+  img: DecodedPng,
+  rect: { left: number; top: number; width: number; height: number },
+  rgb: [number, number, number],
+  tolerance = 40,
+): number {
   let n = 0;
   for (let y = rect.top; y < Math.min(img.height, rect.top + rect.height); y++) {
     for (let x = rect.left; x < Math.min(img.width, rect.left + rect.width); x++) {

@@ -39,7 +39,10 @@ describe('backup before compaction (/stemedb compact over signed Slack requests)
       empty: backupDir(dir, 'empty', []),
     };
     const nodes = clusterNodesConfig(sim).map((n) => (dirs[n.name] ? { ...n, backupDir: dirs[n.name] } : n));
-    bot = await startBot({ sim, config: { stemedb: { nodes }, access: { operators: { users: [OPERATOR] } }, compaction: { ...FAST_COMPACTION, snapshotMaxAge: '24h' } } });
+    bot = await startBot({
+      sim,
+      config: { stemedb: { nodes }, access: { operators: { users: [OPERATOR] } }, compaction: { ...FAST_COMPACTION, snapshotMaxAge: '24h' } },
+    });
   });
   afterAll(async () => {
     await bot?.stop();
@@ -61,7 +64,9 @@ describe('backup before compaction (/stemedb compact over signed Slack requests)
 
   it('warns when the newest snapshot is older than compaction.snapshotMaxAge', async () => {
     const { body } = await requestConfirmation(bot, 'stale');
-    expect(body.text).toMatch(/:warning: the newest snapshot \(kv-\d{10}\.tar\.zst\) is 30h 0m old, older than `compaction.snapshotMaxAge` \(24h 0m\): take a fresh one before compacting/);
+    expect(body.text).toMatch(
+      /:warning: the newest snapshot \(kv-\d{10}\.tar\.zst\) is 30h 0m old, older than `compaction.snapshotMaxAge` \(24h 0m\): take a fresh one before compacting/,
+    );
   });
 
   it('warns when the backup dir holds no snapshot, and in the dry run too', async () => {

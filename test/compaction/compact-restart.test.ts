@@ -53,7 +53,9 @@ describe('a compaction outlives the bot', () => {
     expect(done.text).toMatch(/SST files: 85 → 30/);
     expect(sim.node('stemedb-1').compactRequests()).toBe(1);
     await waitForMessage(second, (m) => m.thread_ts === done.ts && Boolean(m.text?.includes('Re-check of stemedb-1')));
-    expect((await second.runtime.services.store.audit.recent(10)).find((e) => e.node === 'stemedb-1' && e.action === 'compact' && e.outcome === 'succeeded')).toBeDefined();
+    expect(
+      (await second.runtime.services.store.audit.recent(10)).find((e) => e.node === 'stemedb-1' && e.action === 'compact' && e.outcome === 'succeeded'),
+    ).toBeDefined();
     await stopAll();
   });
 
@@ -71,7 +73,9 @@ describe('a compaction outlives the bot', () => {
     expect(lost.text).toContain('the lock expired');
     expect(lost.text).toMatch(/Last seen at \d\d:\d\d:\d\d UTC: SST files \d+ \(was 650\)/);
     expect(JSON.stringify(lost.blocks)).toContain('diagnosis_escalate');
-    const entry = (await second.runtime.services.store.audit.recent(10)).find((e) => e.node === 'stemedb-2' && e.action === 'compact' && e.outcome !== 'cancelled');
+    const entry = (await second.runtime.services.store.audit.recent(10)).find(
+      (e) => e.node === 'stemedb-2' && e.action === 'compact' && e.outcome !== 'cancelled',
+    );
     expect(entry?.outcome).toBe('interrupted');
     // No lock row is left, expired or not.
     expect(await second.runtime.services.store.compactionLocks.all()).toEqual([]);

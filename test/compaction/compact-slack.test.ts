@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type TestBot } from '../harness/start-bot';
-import { ask, buttonValue, clickEphemeral, clickMessage, FAST_COMPACTION, OPERATOR, requestConfirmation, responseBody, simStats, waitForMessage } from './compaction-helpers';
+import {
+  ask,
+  buttonValue,
+  clickEphemeral,
+  clickMessage,
+  FAST_COMPACTION,
+  OPERATOR,
+  requestConfirmation,
+  responseBody,
+  simStats,
+  waitForMessage,
+} from './compaction-helpers';
 
 describe('/stemedb compact over signed Slack requests', () => {
   let bot: TestBot;
@@ -95,11 +106,14 @@ describe('/stemedb compact over signed Slack requests', () => {
     ]);
     const answers = await Promise.all([a, b].map((id) => responseBody(bot, id)));
     expect(answers.filter((r) => /Not started: <@U0(OPS|SRE)> has been compacting stemedb-1 since \d\d:\d\d:\d\d UTC/.test(r.text ?? ''))).toHaveLength(1);
-    await bot.fake.waitFor(() => bot.fake.messages('C0ALERTS').filter((m) => m.text?.includes('Compaction of stemedb-1 finished')).length === 2 || undefined, 20_000);
+    await bot.fake.waitFor(
+      () => bot.fake.messages('C0ALERTS').filter((m) => m.text?.includes('Compaction of stemedb-1 finished')).length === 2 || undefined,
+      20_000,
+    );
     expect(bot.sim.node('stemedb-1').compactRequests()).toBe(2);
   });
 
-  it('a run that found 0 bytes pending says so and does not spend one of the breaker\'s runs', async () => {
+  it("a run that found 0 bytes pending says so and does not spend one of the breaker's runs", async () => {
     // The second stemedb-1 run above started right after the first had compacted everything (issue 10).
     const summaries = bot.fake.messages('C0ALERTS').filter((m) => m.text?.includes('Compaction of stemedb-1 finished'));
     expect(summaries[1]!.text).toContain('0 bytes were pending compaction when it started: this run does not count toward `compaction.maxPerNodePerHour`.');
@@ -143,9 +157,12 @@ describe('/stemedb compact over signed Slack requests', () => {
     expect(bot.sim.node('stemedb-2').compactRequests()).toBe(1);
   });
 
-  it("during an incident, the responders paged for it may compact; others are told so", async () => {
+  it('during an incident, the responders paged for it may compact; others are told so', async () => {
     const { incidents } = bot.runtime.services.store;
-    const { incident } = await incidents.openOrGet({ node: 'stemedb-2', title: 'HighStorageErrorRate', source: 'alert', fingerprint: 'fp-1', episode: 'e1' }, new Date());
+    const { incident } = await incidents.openOrGet(
+      { node: 'stemedb-2', title: 'HighStorageErrorRate', source: 'alert', fingerprint: 'fp-1', episode: 'e1' },
+      new Date(),
+    );
     await incidents.addEvent(incident.id, 'paged', new Date(), 'bot', { level: 0, userIds: ['U0PAGED'] });
     const value = JSON.stringify({ node: 'stemedb-2', incidentId: incident.id });
     const allowed = await responseBody(bot, await clickMessage(bot, 'diagnosis_compact', value, 'U0PAGED'));

@@ -14,7 +14,10 @@ type Body = { text?: string; blocks?: unknown; replace_original?: boolean; respo
 /** The latest body posted to a response URL, once there is one. */
 export async function responseBody(bot: TestBot, id: string, match: (b: Body) => boolean = () => true, timeoutMs = 10_000): Promise<Body> {
   return bot.fake.waitFor(() => {
-    const found = bot.fake.responses(id).map((r) => r.body as Body).filter(match);
+    const found = bot.fake
+      .responses(id)
+      .map((r) => r.body as Body)
+      .filter(match);
     return found.at(-1);
   }, timeoutMs);
 }
@@ -65,7 +68,10 @@ export function waitForMessage(bot: TestBot, match: (m: FakeMessage) => boolean,
   return bot.fake.waitFor(() => bot.fake.messages('C0ALERTS').find(match), timeoutMs);
 }
 
-export async function simStats(bot: TestBot, node: string): Promise<{ sst_file_count: number; total_bytes: number; pending_compaction_bytes: number; compaction_running: boolean }> {
+export async function simStats(
+  bot: TestBot,
+  node: string,
+): Promise<{ sst_file_count: number; total_bytes: number; pending_compaction_bytes: number; compaction_running: boolean }> {
   return (await fetch(`${bot.sim.node(node).apiUrl}/v1/admin/storage/stats`)).json() as never;
 }
 

@@ -93,7 +93,9 @@ describe('compaction lock store', () => {
     db.close();
     db = openDatabase(join(dir, 'bot.sqlite'), MIGRATIONS);
     const reopened = createSqliteUnitOfWork(db).compactionLocks;
-    expect(await reopened.all()).toMatchObject([{ node: 'stemedb-1', phase: 'running', channel: 'C0ALERTS', messageTs: '1.2', last, before: { errorRate: 0.04 } }]);
+    expect(await reopened.all()).toMatchObject([
+      { node: 'stemedb-1', phase: 'running', channel: 'C0ALERTS', messageTs: '1.2', last, before: { errorRate: 0.04 } },
+    ]);
     expect(await reopened.recentStarts('stemedb-1', at(10))).toHaveLength(1);
   });
 
@@ -101,7 +103,11 @@ describe('compaction lock store', () => {
     const path = join(dir, 'bot.sqlite');
     const script = join(import.meta.dirname, 'fixtures', 'acquire-lock.ts');
     const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-    const results = await Promise.all(['A', 'B', 'C'].map((id) => run(tsx, [script, path, `race-${id}`, `U_${id}`]).then((r) => JSON.parse(r.stdout) as { ok: boolean; reason: string | null })));
+    const results = await Promise.all(
+      ['A', 'B', 'C'].map((id) =>
+        run(tsx, [script, path, `race-${id}`, `U_${id}`]).then((r) => JSON.parse(r.stdout) as { ok: boolean; reason: string | null }),
+      ),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => r.reason === 'held')).toHaveLength(2);
   });

@@ -11,7 +11,14 @@ import { closedLoopView, progressBar, progressView, summaryView, type RunInfo } 
 
 const now = new Date('2026-11-03T14:00:00.000Z');
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
-const lsm = (over: Partial<LsmFigures> = {}): LsmFigures => ({ sstFiles: 812, totalBytes: 52e9, pendingBytes: 8e9, running: false, at: now.toISOString(), ...over });
+const lsm = (over: Partial<LsmFigures> = {}): LsmFigures => ({
+  sstFiles: 812,
+  totalBytes: 52e9,
+  pendingBytes: 8e9,
+  running: false,
+  at: now.toISOString(),
+  ...over,
+});
 
 describe('circuit breaker', () => {
   it('allows runs under the limit within the hour', () => {
@@ -45,13 +52,22 @@ describe('preconditions', () => {
     const lock = { node: 'stemedb-1', holder: 'U_BOB', acquiredAt: minutesAgo(3).toISOString() } as CompactionLock;
     const held = evaluatePreconditions({ ...base, lock, stats: { ok: true, lsm: lsm({ running: true }) }, disk: roomy });
     expect(held.blockers).toEqual(['<@U_BOB> has been compacting stemedb-1 since 13:57:00 UTC (3m 0s ago)']);
-    const tripped = evaluatePreconditions({ ...base, breaker: breakerDecision([minutesAgo(5), minutesAgo(4)], now, 2), stats: { ok: true, lsm: lsm() }, disk: roomy });
+    const tripped = evaluatePreconditions({
+      ...base,
+      breaker: breakerDecision([minutesAgo(5), minutesAgo(4)], now, 2),
+      stats: { ok: true, lsm: lsm() },
+      disk: roomy,
+    });
     expect(tripped.ready).toBe(false);
     expect(tripped.blockers[0]).toContain('`compaction.maxPerNodePerHour` = 2');
   });
 
   it('warns about low and unknown free space without blocking', () => {
-    const low = evaluatePreconditions({ ...base, stats: { ok: true, lsm: lsm() }, disk: { available: true, freeFraction: 0.03, availBytes: 3e9, sizeBytes: 100e9 } });
+    const low = evaluatePreconditions({
+      ...base,
+      stats: { ok: true, lsm: lsm() },
+      disk: { available: true, freeFraction: 0.03, availBytes: 3e9, sizeBytes: 100e9 },
+    });
     expect(low.ready).toBe(true);
     expect(low.warnings[0]).toContain('only 3.0% free');
     const unknown = evaluatePreconditions({ ...base, stats: { ok: true, lsm: lsm() }, disk: { available: false, reason: 'no ssh settings' } });
@@ -115,12 +131,26 @@ describe('views', () => {
   });
 
   it('the Confirm and Cancel buttons carry only the pending id; stored values are validated when read back', () => {
-    const value: ConfirmValue = { requestId: 'abcdef0123456789', node: 'stemedb-1', force: false, issuedAtMs: 1, counters: { atMs: 1, errors: { put: 1 }, operations: { put: 10 } } };
-    const pre = evaluatePreconditions({ node: 'stemedb-1', lock: undefined, breaker: { allowed: true, recent: 0 }, now, stats: { ok: true, lsm: lsm() }, disk: { available: false, reason: 'x' } });
+    const value: ConfirmValue = {
+      requestId: 'abcdef0123456789',
+      node: 'stemedb-1',
+      force: false,
+      issuedAtMs: 1,
+      counters: { atMs: 1, errors: { put: 1 }, operations: { put: 10 } },
+    };
+    const pre = evaluatePreconditions({
+      node: 'stemedb-1',
+      lock: undefined,
+      breaker: { allowed: true, recent: 0 },
+      now,
+      stats: { ok: true, lsm: lsm() },
+      disk: { available: false, reason: 'x' },
+    });
     const view = confirmView(pre, value, 'pa_opaque0123456789');
     const values = [...JSON.stringify(view.blocks).matchAll(/"action_id":"compaction_(?:confirm|cancel)","value":"([^"]*)"/g)].map((m) => m[1]);
     expect(values).toEqual(['pa_opaque0123456789', 'pa_opaque0123456789']);
     expect(parseConfirmValue(value)).toEqual(value);
-    for (const bad of ['', 'not json', {}, { requestId: 'x', node: 'n', force: 'yes', issuedAtMs: 1 }, [], null]) expect(parseConfirmValue(bad)).toBeUndefined();
+    for (const bad of ['', 'not json', {}, { requestId: 'x', node: 'n', force: 'yes', issuedAtMs: 1 }, [], null])
+      expect(parseConfirmValue(bad)).toBeUndefined();
   });
 });

@@ -54,7 +54,9 @@ describe('configuration errors', () => {
     const file = join(dir, 'missing.yml');
     const run = checkConfig(file);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(`${file}: no such file: copy stemedb-chatops.example.yml to it and edit the nodes, or point --config / STEMEDB_CHATOPS_CONFIG at your config`);
+    expect(run.stderr).toContain(
+      `${file}: no such file: copy stemedb-chatops.example.yml to it and edit the nodes, or point --config / STEMEDB_CHATOPS_CONFIG at your config`,
+    );
   });
 
   it('places a YAML syntax error at its line and column', () => {
@@ -67,7 +69,10 @@ describe('configuration errors', () => {
 
   it('with store.postgres, refuses a missing or non-PostgreSQL URL variable, naming it and never showing its value', () => {
     const file = join(dir, 'pg.yml');
-    writeFileSync(file, 'stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://127.0.0.1:9\n      local: true\nstore:\n  postgres:\n    urlEnv: CHATOPS_TEST_DB_URL\n');
+    writeFileSync(
+      file,
+      'stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://127.0.0.1:9\n      local: true\nstore:\n  postgres:\n    urlEnv: CHATOPS_TEST_DB_URL\n',
+    );
     const missing = checkConfig(file, 'check-config', { CHATOPS_TEST_DB_URL: '' });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('store.postgres.urlEnv names CHATOPS_TEST_DB_URL, which is not set');

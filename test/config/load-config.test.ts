@@ -42,13 +42,25 @@ describe('config', () => {
     [{ stemedb: { nodes: [node, node] } }, 'stemedb.nodes[1].name: duplicate node name "stemedb-1"'],
     [{ stemedb: { nodes: [{ ...node, apiUrl: 'file:///etc/passwd' }] } }, 'stemedb.nodes[0].apiUrl'],
     [{ stemedb: { nodes: [{ ...node, dataDir: 'relative/dir' }] } }, 'stemedb.nodes[0].dataDir: an absolute path'],
-    [{ stemedb: { nodes: [{ ...node, ssh: { host: 'h', username: 'u', privateKeyPath: '/k', hostKeySha256: 'md5:xx' } }] } }, 'stemedb.nodes[0].ssh.hostKeySha256'],
-    [{ stemedb: { nodes: [node] }, escalation: { levels: [{ name: 'x', ackTimeout: '5 minutes' }] } }, 'escalation.levels[0].ackTimeout: "5 minutes" is not a duration'],
+    [
+      { stemedb: { nodes: [{ ...node, ssh: { host: 'h', username: 'u', privateKeyPath: '/k', hostKeySha256: 'md5:xx' } }] } },
+      'stemedb.nodes[0].ssh.hostKeySha256',
+    ],
+    [
+      { stemedb: { nodes: [node] }, escalation: { levels: [{ name: 'x', ackTimeout: '5 minutes' }] } },
+      'escalation.levels[0].ackTimeout: "5 minutes" is not a duration',
+    ],
     [{ stemedb: { nodes: [node] }, slack: { alertChannel: '#alerts' } }, 'slack.alertChannel: a Slack channel ID'],
     [{ stemedb: { nodes: [node] }, typo: true }, 'typo: unknown key'],
-    [{ stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'funday', time: '09:00' } } }, 'reports.weekly.day: "funday" is not a day of the week'],
+    [
+      { stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'funday', time: '09:00' } } },
+      'reports.weekly.day: "funday" is not a day of the week',
+    ],
     [{ stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'mon', time: '9am' } } }, 'reports.weekly.time: a time of day as HH:MM'],
-    [{ stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'monday', time: '09:00', timezone: 'Mars/Olympus' } } }, 'reports.weekly.timezone: an IANA time zone'],
+    [
+      { stemedb: { nodes: [node] }, reports: { weekly: { channel: 'C0R', day: 'monday', time: '09:00', timezone: 'Mars/Olympus' } } },
+      'reports.weekly.timezone: an IANA time zone',
+    ],
   ])('names the key path of a bad value (%#)', (document, expected) => {
     expect(problemsOf(document).join('\n')).toContain(expected);
   });
@@ -61,7 +73,10 @@ describe('config', () => {
 
   it('check-config exits 2 naming the file and key path, 0 when valid', () => {
     const bad = join(dir, 'bad.yml');
-    writeFileSync(bad, 'stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://10.0.0.1:18180\n      ssh: { host: h, port: 99999, username: u, privateKeyPath: /k, hostKeySha256: "SHA256:ht+qb8ckV14AvQbgJldN09NwZ23vdwTiRnXHtaFRcEY" }\n');
+    writeFileSync(
+      bad,
+      'stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://10.0.0.1:18180\n      ssh: { host: h, port: 99999, username: u, privateKeyPath: /k, hostKeySha256: "SHA256:ht+qb8ckV14AvQbgJldN09NwZ23vdwTiRnXHtaFRcEY" }\n',
+    );
     const failed = spawnSync(process.execPath, ['bin/stemedb-chatops.mjs', 'check-config', '--config', bad], { encoding: 'utf8' });
     expect(failed.status).toBe(2);
     expect(failed.stderr).toContain(`${bad}:5:29 stemedb.nodes[0].ssh.port:`);

@@ -7,15 +7,32 @@ import { LOG_PATTERNS } from '../../src/diagnosis/parsers/parse-log-patterns';
 import type { CheckId, CheckResult, CheckStatus } from '../../src/diagnosis/types';
 
 /** Hand-built check results of a healthy node; each builder takes overrides of the data. */
-const result = (id: CheckId, data: Record<string, unknown>, status: CheckStatus = 'ok'): CheckResult => ({ id, status, summary: `${id} summary`, durationMs: 10, data });
+const result = (id: CheckId, data: Record<string, unknown>, status: CheckStatus = 'ok'): CheckResult => ({
+  id,
+  status,
+  summary: `${id} summary`,
+  durationMs: 10,
+  data,
+});
 
 export function errorMetrics(errorRate: number | null, byOperation: ErrorMetricsData['byOperation'] = {}, status: CheckStatus = 'ok'): CheckResult {
-  const data: ErrorMetricsData = { source: 'scrapes', windowSeconds: 5, byOperation, errorRate, worstOperation: Object.keys(byOperation)[0] ?? null, notExported: [] };
+  const data: ErrorMetricsData = {
+    source: 'scrapes',
+    windowSeconds: 5,
+    byOperation,
+    errorRate,
+    worstOperation: Object.keys(byOperation)[0] ?? null,
+    notExported: [],
+  };
   return result('error_metrics', data, status);
 }
 
 export function logs(patterns: Partial<Record<string, number>> = {}, overrides: Partial<LogsData> = {}): CheckResult {
-  const all = Object.fromEntries(Object.values(LOG_PATTERNS).flat().map((p) => [p, patterns[p] ?? 0]));
+  const all = Object.fromEntries(
+    Object.values(LOG_PATTERNS)
+      .flat()
+      .map((p) => [p, patterns[p] ?? 0]),
+  );
   const data: LogsData = {
     source: 'file',
     windowMinutes: 15,
@@ -45,7 +62,15 @@ export function disk(overrides: Partial<DiskData> = {}): CheckResult {
 }
 
 export function freeSpace(fraction: number): DiskData['space'] {
-  return { available: true, filesystem: '/dev/sdb1', sizeBytes: 1e12, usedBytes: 1e12 * (1 - fraction), availBytes: 1e12 * fraction, freeFraction: fraction, mountpoint: '/var/lib/stemedb' };
+  return {
+    available: true,
+    filesystem: '/dev/sdb1',
+    sizeBytes: 1e12,
+    usedBytes: 1e12 * (1 - fraction),
+    availBytes: 1e12 * fraction,
+    freeFraction: fraction,
+    mountpoint: '/var/lib/stemedb',
+  };
 }
 
 export function lsm(overrides: Partial<LsmData> = {}): CheckResult {

@@ -23,7 +23,16 @@ const resultSchema = z
       .object({
         // `recovering`, `lastSeenAt` and `notChecked` were added by issue 9 (added fields; none renamed).
         causes: z
-          .array(z.object({ cause: z.enum(CAUSES), evidence: z.array(z.string()).min(1), recovering: z.literal(true).optional(), lastSeenAt: z.iso.datetime().optional() }).strict())
+          .array(
+            z
+              .object({
+                cause: z.enum(CAUSES),
+                evidence: z.array(z.string()).min(1),
+                recovering: z.literal(true).optional(),
+                lastSeenAt: z.iso.datetime().optional(),
+              })
+              .strict(),
+          )
           .min(1),
         severity: z.enum(['critical', 'warning', 'ok']),
         summary: z.string().min(1),
@@ -44,7 +53,9 @@ const resultSchema = z
         })
         .strict(),
     ),
-    recommendations: z.array(z.object({ title: z.string(), steps: z.array(z.string()).min(1), action: z.enum(['compact', 'escalate', 'slow_queries']).optional() }).strict()),
+    recommendations: z.array(
+      z.object({ title: z.string(), steps: z.array(z.string()).min(1), action: z.enum(['compact', 'escalate', 'slow_queries']).optional() }).strict(),
+    ),
   })
   .strict();
 

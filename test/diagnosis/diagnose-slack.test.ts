@@ -14,7 +14,10 @@ describe('/stemedb diagnose through the real receiver and the fake Slack', () =>
   let bot: TestBot;
   beforeAll(async () => {
     bot = await startBot({
-      nodes: [...SCENARIOS.map((s) => ({ name: node(s), scenarios: [s], opsPerSecond: 2000 })), { name: 'sim-recovered', scenarios: ['disk_full'], recoveredSecondsAgo: 420, opsPerSecond: 2000 }],
+      nodes: [
+        ...SCENARIOS.map((s) => ({ name: node(s), scenarios: [s], opsPerSecond: 2000 })),
+        { name: 'sim-recovered', scenarios: ['disk_full'], recoveredSecondsAgo: 420, opsPerSecond: 2000 },
+      ],
     });
   });
   afterAll(async () => bot?.stop());
@@ -40,7 +43,12 @@ describe('/stemedb diagnose through the real receiver and the fake Slack', () =>
     expect(updates.slice(0, -1).every((u) => String(u.body.text).includes('(partial: '))).toBe(true);
     expect(final.ok).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
-    expect(bot.fake.calls('chat.update').filter((c) => c.body.ts === final.body.ts).at(-1)).toBe(final);
+    expect(
+      bot.fake
+        .calls('chat.update')
+        .filter((c) => c.body.ts === final.body.ts)
+        .at(-1),
+    ).toBe(final);
     const header = blocksOf(final)[0]!.text!.text;
     expect(header).toBe(`:rotating_light: ${node('disk_full')}: disk space exhausted (critical)`);
     expect(String(final.body.text)).toContain('Likely cause: disk space exhausted');
@@ -49,7 +57,7 @@ describe('/stemedb diagnose through the real receiver and the fake Slack', () =>
     expect(JSON.parse(String(buttons[0]!.value))).toMatchObject({ node: node('disk_full') });
   });
 
-  it('posts every scenario\'s verdict within Slack\'s Block Kit limits (the fake refuses violations)', async () => {
+  it("posts every scenario's verdict within Slack's Block Kit limits (the fake refuses violations)", async () => {
     bot.fake.reset();
     const runs = await Promise.all(SCENARIOS.map((s) => diagnose(node(s), node(s))));
     runs.forEach(({ final }, i) => {

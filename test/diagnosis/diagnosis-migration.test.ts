@@ -15,15 +15,30 @@ const result = (node: string, startedAt: string): DiagnosisResult => ({
 });
 
 describe('migration 80: the three diagnosis copies become one record', () => {
-  it('carries the alert copy, the escalation copy and each incident\'s diagnosis over; damaged JSON is dropped', async () => {
-    const db = openDatabase(':memory:', MIGRATIONS.filter((m) => m.version < 80));
+  it("carries the alert copy, the escalation copy and each incident's diagnosis over; damaged JSON is dropped", async () => {
+    const db = openDatabase(
+      ':memory:',
+      MIGRATIONS.filter((m) => m.version < 80),
+    );
     const incidentRun = result('stemedb-1', '2026-11-29T11:00:00.000Z');
     const alertRun = result('stemedb-1', '2026-11-29T12:00:00.000Z');
     const packetRun = result('stemedb-2', '2026-11-29T12:30:00.000Z');
-    db.prepare("INSERT INTO incidents (id, node, title, source, status, opened_at, last_diagnosis_json) VALUES ('inc-1', 'stemedb-1', 't', 'manual', 'open', '2026-11-29T10:59:00.000Z', ?)").run(JSON.stringify(incidentRun));
-    db.prepare("INSERT INTO incidents (id, node, title, source, status, opened_at, last_diagnosis_json) VALUES ('inc-2', 'stemedb-3', 't', 'manual', 'open', '2026-11-29T10:59:00.000Z', 'not json {')").run();
-    db.prepare('INSERT INTO alert_node_diagnoses (node, started_at, result_json) VALUES (?, ?, ?)').run('stemedb-1', alertRun.startedAt, JSON.stringify(alertRun));
-    db.prepare('INSERT INTO node_diagnoses (node, at, result_json) VALUES (?, ?, ?)').run('stemedb-2', Date.parse('2026-11-29T12:30:02.000Z'), JSON.stringify(packetRun));
+    db.prepare(
+      "INSERT INTO incidents (id, node, title, source, status, opened_at, last_diagnosis_json) VALUES ('inc-1', 'stemedb-1', 't', 'manual', 'open', '2026-11-29T10:59:00.000Z', ?)",
+    ).run(JSON.stringify(incidentRun));
+    db.prepare(
+      "INSERT INTO incidents (id, node, title, source, status, opened_at, last_diagnosis_json) VALUES ('inc-2', 'stemedb-3', 't', 'manual', 'open', '2026-11-29T10:59:00.000Z', 'not json {')",
+    ).run();
+    db.prepare('INSERT INTO alert_node_diagnoses (node, started_at, result_json) VALUES (?, ?, ?)').run(
+      'stemedb-1',
+      alertRun.startedAt,
+      JSON.stringify(alertRun),
+    );
+    db.prepare('INSERT INTO node_diagnoses (node, at, result_json) VALUES (?, ?, ?)').run(
+      'stemedb-2',
+      Date.parse('2026-11-29T12:30:02.000Z'),
+      JSON.stringify(packetRun),
+    );
     applyMigrations(db, MIGRATIONS);
     const store = createSqliteUnitOfWork(db);
     expect(await store.diagnoses.latest('stemedb-1')).toEqual({ at: alertRun.startedAt, result: alertRun });

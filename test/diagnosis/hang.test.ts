@@ -8,7 +8,10 @@ import { startSimRuntime, type SimRuntime } from './sim-runtime';
 /** Generous: this bounds correctness (the deadline holds), it does not measure speed. */
 const MARGIN_MS = 3_000;
 
-async function diagnoseHangingNode(limits: { deadlineSeconds: number; checkTimeoutSeconds: number }): Promise<{ sim: SimRuntime; result: DiagnosisResult; wallMs: number }> {
+async function diagnoseHangingNode(limits: {
+  deadlineSeconds: number;
+  checkTimeoutSeconds: number;
+}): Promise<{ sim: SimRuntime; result: DiagnosisResult; wallMs: number }> {
   const sim = await startSimRuntime([{ name: 'stemedb-1', scenarios: ['compaction_lag'], hangMs: 120_000 }], {
     edit: (doc) => {
       Object.assign(doc.diagnosis, limits);

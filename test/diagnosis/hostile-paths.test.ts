@@ -26,7 +26,13 @@ describe('config paths with quotes, spaces, $(...), backticks and ; reach the ho
         const apiUrl = doc.stemedb.nodes[0]!.apiUrl;
         const hostile = { apiUrl, dataDir: host.dataDir, logs: { file: host.logFile }, hostTools: host.hostTools };
         doc.stemedb.nodes.push({ name: 'hostile-local', ...hostile, local: true });
-        doc.stemedb.nodes.push({ name: 'missing-local', apiUrl, dataDir: join(base, hostileName(host.marker, 'missing')), logs: { file: join(base, hostileName(host.marker, 'nolog')) }, local: true });
+        doc.stemedb.nodes.push({
+          name: 'missing-local',
+          apiUrl,
+          dataDir: join(base, hostileName(host.marker, 'missing')),
+          logs: { file: join(base, hostileName(host.marker, 'nolog')) },
+          local: true,
+        });
         if (sshd) {
           const ssh = { host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKeySha256: sshd.hostKeySha256 };
           doc.stemedb.nodes.push({ name: 'hostile-ssh', ...hostile, ssh });
@@ -65,7 +71,10 @@ describe('config paths with quotes, spaces, $(...), backticks and ; reach the ho
   it('reports paths that do not exist as not available, still running nothing', () => {
     const r = results.get('missing-local')!;
     expect(existsSync(host.marker)).toBe(false);
-    expect(r.checks.find((c) => c.id === 'logs')).toMatchObject({ status: 'unknown', error: expect.stringContaining('reading the log failed (exit 0): tail: cannot open') });
+    expect(r.checks.find((c) => c.id === 'logs')).toMatchObject({
+      status: 'unknown',
+      error: expect.stringContaining('reading the log failed (exit 0): tail: cannot open'),
+    });
     const disk = r.checks.find((c) => c.id === 'disk')!;
     expect(disk.data.space).toMatchObject({ available: false, reason: expect.stringContaining('df failed') });
     expect(r.checks.find((c) => c.id === 'lsm')!.data).toMatchObject({ sstFilesSource: 'api', walSegments: null });

@@ -26,7 +26,21 @@ function cannedHost(stdout: string, code = 0): { executor: HostExecutor; scripts
 }
 
 function envFor(executor: HostExecutor) {
-  const node: NodeConfig = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', logs: { journald: 'stemedb-api' }, ssh: { host: 'db1', username: 'diag', privateKeyPath: '/k', hostKeySha256: `SHA256:${'A'.repeat(43)}` } }] } }, 't').stemedb.nodes[0]!;
+  const node: NodeConfig = parseConfig(
+    {
+      stemedb: {
+        nodes: [
+          {
+            name: 'stemedb-1',
+            apiUrl: 'http://127.0.0.1:9',
+            logs: { journald: 'stemedb-api' },
+            ssh: { host: 'db1', username: 'diag', privateKeyPath: '/k', hostKeySha256: `SHA256:${'A'.repeat(43)}` },
+          },
+        ],
+      },
+    },
+    't',
+  ).stemedb.nodes[0]!;
   // The client is never called: only host commands are read here.
   const client = new StemedbClient({ nodeName: node.name, apiUrl: node.apiUrl, timeoutMs: 100 });
   const sources = createDiagnosisSources({ node, client, executor, sampleSeconds: 0.1, logWindowMinutes: 15, commandTimeoutMs: 1000 });
@@ -44,7 +58,11 @@ describe('the logs check on a journald node', () => {
     const outcome = await logsCheck(envFor(executor));
     expect(scripts[0]).toBe(`journalctl -u 'stemedb-api' --since '15 min ago' --no-pager -o short-iso 2>&1 | tail -n 5000 | cut -c1-400`);
     expect(outcome.status).toBe('critical');
-    expect(outcome.data).toMatchObject({ source: 'journald', linesInWindow: 2, patterns: { 'Deadlock detected': 1, 'Failed to acquire write lock within timeout': 1 } } satisfies Partial<LogsData>);
+    expect(outcome.data).toMatchObject({
+      source: 'journald',
+      linesInWindow: 2,
+      patterns: { 'Deadlock detected': 1, 'Failed to acquire write lock within timeout': 1 },
+    } satisfies Partial<LogsData>);
   });
 
   it('reads the log once for both the logs and the locks checks', async () => {
@@ -56,9 +74,9 @@ describe('the logs check on a journald node', () => {
     await env.sources.close();
   });
 
-  it("fails, saying what to do, when the user may not read the system journal instead of calling the log clean", async () => {
+  it('fails, saying what to do, when the user may not read the system journal instead of calling the log clean', async () => {
     const { executor } = cannedHost(
-      'Hint: You are currently not seeing messages from other users and the system.\n      Users in groups \'adm\', \'systemd-journal\' can see all messages.\n      Pass -q to turn off this notice.\n-- No entries --',
+      "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n      Pass -q to turn off this notice.\n-- No entries --",
     );
     await expect(logsCheck(envFor(executor))).rejects.toThrow('add the SSH user to the systemd-journal (or adm) group');
   });

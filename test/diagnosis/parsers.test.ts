@@ -6,7 +6,8 @@ import { parseSmartctl, parseUptime } from '../../src/diagnosis/parsers/parse-sm
 
 describe('parseDf (df -P -B1)', () => {
   it('reads sizes, free fraction and a mount point with spaces', () => {
-    const out = 'Filesystem         1-blocks        Used   Available Capacity Mounted on\n/dev/sdb1      1000000000000 960000000000 40000000000      96% /var/lib/stem edb\n';
+    const out =
+      'Filesystem         1-blocks        Used   Available Capacity Mounted on\n/dev/sdb1      1000000000000 960000000000 40000000000      96% /var/lib/stem edb\n';
     expect(parseDf(out)).toEqual({
       filesystem: '/dev/sdb1',
       sizeBytes: 1e12,

@@ -25,7 +25,9 @@ describe('recommendationsFor', () => {
 
   it("fills in the node's data dir, WAL and KV paths, unit, log and API", () => {
     const steps = (causes: Cause[]) =>
-      recommendationsFor(verdict(causes), plain, { space: { filesystem: '/dev/sdb1', sizeBytes: 1e12, usedBytes: 9e11, availBytes: 1e11, freeFraction: 0.1, mountpoint: '/srv/stemedb' } })
+      recommendationsFor(verdict(causes), plain, {
+        space: { filesystem: '/dev/sdb1', sizeBytes: 1e12, usedBytes: 9e11, availBytes: 1e11, freeFraction: 0.1, mountpoint: '/srv/stemedb' },
+      })
         .flatMap((r) => r.steps)
         .join('\n');
     const all = `${steps(['disk_full', 'lock_contention', 'compaction_lag'])}\n${steps(['lsm_corruption', 'disk_hardware'])}`;
@@ -63,7 +65,11 @@ describe('recommendationsFor', () => {
 
   it('adds an escalate recommendation with the reasons when the verdict escalates and no cause already does', () => {
     const recs = recommendationsFor(verdict(['disk_full'], ['error rate 15.00% exceeds 10% (critical data loss risk)']), plain);
-    expect(recs.at(-1)).toEqual({ title: 'Escalate now (runbook: escalate immediately)', steps: ['error rate 15.00% exceeds 10% (critical data loss risk)'], action: 'escalate' });
+    expect(recs.at(-1)).toEqual({
+      title: 'Escalate now (runbook: escalate immediately)',
+      steps: ['error rate 15.00% exceeds 10% (critical data loss risk)'],
+      action: 'escalate',
+    });
     const corrupt = recommendationsFor(verdict(['lsm_corruption'], ['LSM corruption detected']), plain);
     expect(corrupt.filter((r) => r.action === 'escalate')).toHaveLength(1);
   });

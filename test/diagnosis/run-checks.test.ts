@@ -43,7 +43,12 @@ describe('runChecks', () => {
       deadlineMs: 10_000,
       checks: { ...allChecks((id) => after(10, () => ok(id))), disk: async () => Promise.reject(new Error('ssh: connection refused')) },
     });
-    expect(results.find((r) => r.id === 'disk')).toMatchObject({ status: 'unknown', summary: 'not available: ssh: connection refused', error: 'ssh: connection refused', data: {} });
+    expect(results.find((r) => r.id === 'disk')).toMatchObject({
+      status: 'unknown',
+      summary: 'not available: ssh: connection refused',
+      error: 'ssh: connection refused',
+      data: {},
+    });
     expect(results.filter((r) => r.status === 'ok')).toHaveLength(4);
   });
 

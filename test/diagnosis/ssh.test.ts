@@ -53,10 +53,17 @@ describe.skipIf(!requireSshdOrSkip())('diagnoseNode over SSH to a real sshd', ()
     expect(r.checks.map((c) => [c.id, c.error])).toEqual(r.checks.map((c) => [c.id, undefined]));
     expect(r.verdict.causes[0]!.cause).toBe('disk_hardware');
     expect(r.verdict.escalateReasons).toEqual(['disk I/O errors persist after a reboot 10 min ago (hardware failure)']);
-    expect(check('over-ssh', 'disk').data).toMatchObject({ dmesg: { available: true, ioErrors: 27 }, smart: { available: true, reallocatedSectors: 312 }, space: { available: true } });
+    expect(check('over-ssh', 'disk').data).toMatchObject({
+      dmesg: { available: true, ioErrors: 27 },
+      smart: { available: true, reallocatedSectors: 312 },
+      space: { available: true },
+    });
     expect(check('over-ssh', 'lsm').data).toMatchObject({ sstFiles: 42, sstFilesSource: 'host', walSegments: 25 });
     expect(check('over-ssh', 'logs').data).toMatchObject({ patterns: { 'Input/output error': expect.any(Number) } });
-    const logins = sshd.log().split('\n').filter((l) => l.includes('Accepted publickey'));
+    const logins = sshd
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('Accepted publickey'));
     expect(logins).toHaveLength(1);
   });
 

@@ -76,7 +76,12 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     const port = await closedPort();
     const apiPort = await closedPort();
     const nodes = clusterNodesConfig(cluster).map((n) => {
-      if (n.name === 'unreachable') return { ...n, local: undefined, ssh: { host: '127.0.0.1', port, username: 'stemedb', privateKeyPath: key, hostKeySha256: `SHA256:${'A'.repeat(43)}` } };
+      if (n.name === 'unreachable')
+        return {
+          ...n,
+          local: undefined,
+          ssh: { host: '127.0.0.1', port, username: 'stemedb', privateKeyPath: key, hostKeySha256: `SHA256:${'A'.repeat(43)}` },
+        };
       // The process is down: nothing listens on its API port, while the host still answers.
       if (n.name === 'api-down') return { ...n, apiUrl: `http://127.0.0.1:${apiPort}` };
       return n;
@@ -96,7 +101,9 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     expect(r.errorRate).toBeLessThan(0.01);
     expect(r.verdict.causes.map((c) => c.cause)).toEqual(['unknown']);
     expect(r.verdict.severity).toBe('warning');
-    expect(r.verdict.summary).toMatch(/^Not verified: logs and disk could not be checked \(unreachable: could not reach SSH at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(r.verdict.summary).toMatch(
+      /^Not verified: logs and disk could not be checked \(unreachable: could not reach SSH at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
     expect(r.verdict.notChecked!.map((n) => n.check)).toEqual(['logs', 'disk']);
     expect(steps(r)).not.toContain('debug');
   });
@@ -144,7 +151,9 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
   it('3. says so too when the API refuses connections (process down), with what the host still shows', async () => {
     const r = await diagnose('api-down');
     expect(r.verdict.causes.map((c) => c.cause)).toEqual(['api_unresponsive']);
-    expect(r.verdict.summary).toMatch(/^StemeDB API on api-down not answering GET \/metrics: cannot reach api-down at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(r.verdict.summary).toMatch(
+      /^StemeDB API on api-down not answering GET \/metrics: cannot reach api-down at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
     expect(r.checks.find((c) => c.id === 'logs')!.status).toBe('ok');
   });
 
@@ -152,7 +161,9 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
     const r = await diagnose('put-16');
     expect(r.errorRate).toBeLessThan(0.1);
     expect(r.verdict.escalate).toBe(true);
-    expect(r.verdict.escalateReasons).toEqual([expect.stringMatching(/^put 1[5-7]\.\d\d% error rate exceeds 10% \(overall [6-8]\.\d\d%\): critical data loss risk$/)]);
+    expect(r.verdict.escalateReasons).toEqual([
+      expect.stringMatching(/^put 1[5-7]\.\d\d% error rate exceeds 10% \(overall [6-8]\.\d\d%\): critical data loss risk$/),
+    ]);
   });
 
   it('4. does not page the chain for corruption alone: recommends the WAL rebuild and offers Escalate', async () => {
@@ -164,7 +175,9 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
 
   it('4. escalates corruption after a failed WAL rebuild, and corruption logged after a completed one', async () => {
     const failed = await diagnose('rebuild-failed');
-    expect(failed.verdict.escalateReasons).toEqual([expect.stringMatching(/^LSM corruption cannot be repaired from WAL: the rebuild failed at \d\d:\d\d:\d\d UTC/)]);
+    expect(failed.verdict.escalateReasons).toEqual([
+      expect.stringMatching(/^LSM corruption cannot be repaired from WAL: the rebuild failed at \d\d:\d\d:\d\d UTC/),
+    ]);
     const done = await diagnose('rebuild-done');
     expect(done.verdict.escalateReasons).toEqual([expect.stringMatching(/^LSM corruption persists after the WAL rebuild completed at \d\d:\d\d:\d\d UTC/)]);
   });
@@ -182,7 +195,9 @@ describe.concurrent('diagnose --json: verdicts an SRE can trust', () => {
   it('6. reads "No space left on device" with free bytes as inode exhaustion (df -i)', async () => {
     const r = await diagnose('inodes');
     expect(r.verdict.causes[0]!.cause).toBe('disk_full');
-    expect(r.verdict.causes[0]!.evidence.join('\n')).toMatch(/inodes exhausted: 0 of 30,531,584 free on the data dir's filesystem \(df -i\), with 46\.0% of the bytes still free/);
+    expect(r.verdict.causes[0]!.evidence.join('\n')).toMatch(
+      /inodes exhausted: 0 of 30,531,584 free on the data dir's filesystem \(df -i\), with 46\.0% of the bytes still free/,
+    );
     const disk = r.checks.find((c) => c.id === 'disk')!;
     expect(disk.status).toBe('critical');
     expect(disk.data).toMatchObject({ inodes: { available: true, freeInodes: 0 }, space: { available: true } });

@@ -104,11 +104,14 @@ describe('decideVerdict', () => {
   describe('partial data and recency (issue 9)', () => {
     const now = new Date('2026-11-29T13:49:37.000Z');
     const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
-    const noSpace = (lastMinutesAgo: number) => logs({ 'No space left on device': 900 }, { patternTimes: { 'No space left on device': { first: at(14), last: at(lastMinutesAgo) } } });
+    const noSpace = (lastMinutesAgo: number) =>
+      logs({ 'No space left on device': 900 }, { patternTimes: { 'No space left on device': { first: at(14), last: at(lastMinutesAgo) } } });
     const at0 = (checks: CheckResult[]) => decideVerdict(checks, { recentRebootMinutes: 60, now });
 
     it('is not healthy with a low rate when the logs and the disk could not be read', () => {
-      const v = verdictOf(checksWith(failed('logs', 'host unreachable: ssh connect ECONNREFUSED'), failed('disk', 'host unreachable: ssh connect ECONNREFUSED')));
+      const v = verdictOf(
+        checksWith(failed('logs', 'host unreachable: ssh connect ECONNREFUSED'), failed('disk', 'host unreachable: ssh connect ECONNREFUSED')),
+      );
       expect(v.causes.map((c) => c.cause)).toEqual(['unknown']);
       expect(v.severity).toBe('warning');
       expect(v.summary).toBe('Not verified: logs and disk could not be checked (host unreachable: ssh connect ECONNREFUSED); error rate 0.05%');
@@ -122,7 +125,14 @@ describe('decideVerdict', () => {
 
     it('calls a cause recovering only when its lines stopped over 5 min ago, the rate is under 1% and the disk is no longer full', () => {
       const recovered = at0(checksWith(errorMetrics(0.0008), noSpace(7)));
-      expect(recovered.causes).toEqual([{ cause: 'disk_full', recovering: true, lastSeenAt: at(7), evidence: expect.arrayContaining(['errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now']) }]);
+      expect(recovered.causes).toEqual([
+        {
+          cause: 'disk_full',
+          recovering: true,
+          lastSeenAt: at(7),
+          evidence: expect.arrayContaining(['errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now']),
+        },
+      ]);
       expect(recovered.severity).toBe('warning');
       expect(recovered.summary).toBe('Recovering from disk space exhausted: errors stopped at 13:42:37 UTC (7 min ago); error rate 0.08% now');
       expect(at0(checksWith(errorMetrics(0.0008), noSpace(2))).causes[0]!.recovering).toBeUndefined();
@@ -133,7 +143,10 @@ describe('decideVerdict', () => {
 
     it('lists an active cause before a recovering one, whatever the weights', () => {
       const v = at0(checksWith(errorMetrics(0.0008), noSpace(7), lsm({ sstFiles: 650 })));
-      expect(v.causes.map((c) => [c.cause, c.recovering ?? false])).toEqual([['compaction_lag', false], ['disk_full', true]]);
+      expect(v.causes.map((c) => [c.cause, c.recovering ?? false])).toEqual([
+        ['compaction_lag', false],
+        ['disk_full', true],
+      ]);
       expect(v.summary).toBe('Likely cause: compaction falling behind (also: disk space exhausted (recovering)); error rate 0.08%');
     });
   });
@@ -159,11 +172,22 @@ describe('decideVerdict', () => {
       const v = verdictOf(checksWith(logs({ 'invalid SST file header': 2 })));
       expect(v.causes[0]!.cause).toBe('lsm_corruption');
       expect(v.escalateReasons).toEqual([]);
-      const failedRebuild = logs({ 'invalid SST file header': 2 }, { rebuild: { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' } });
-      expect(verdictOf(checksWith(failedRebuild)).escalateReasons).toEqual(['LSM corruption cannot be repaired from WAL: the rebuild failed at 13:40:02 UTC and corruption is still logged']);
+      const failedRebuild = logs(
+        { 'invalid SST file header': 2 },
+        { rebuild: { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' } },
+      );
+      expect(verdictOf(checksWith(failedRebuild)).escalateReasons).toEqual([
+        'LSM corruption cannot be repaired from WAL: the rebuild failed at 13:40:02 UTC and corruption is still logged',
+      ]);
       const times = { first: '2026-11-29T13:30:00.000Z', last: '2026-11-29T13:45:00.000Z' };
-      const after = (completedAt: string) => logs({ 'invalid SST file header': 2 }, { patternTimes: { 'invalid SST file header': times }, rebuild: { completedAt, failedAt: null, line: 'rebuild complete' } });
-      expect(verdictOf(checksWith(after('2026-11-29T13:40:00.000Z'))).escalateReasons).toEqual(['LSM corruption persists after the WAL rebuild completed at 13:40:00 UTC (corruption logged until 13:45:00 UTC)']);
+      const after = (completedAt: string) =>
+        logs(
+          { 'invalid SST file header': 2 },
+          { patternTimes: { 'invalid SST file header': times }, rebuild: { completedAt, failedAt: null, line: 'rebuild complete' } },
+        );
+      expect(verdictOf(checksWith(after('2026-11-29T13:40:00.000Z'))).escalateReasons).toEqual([
+        'LSM corruption persists after the WAL rebuild completed at 13:40:00 UTC (corruption logged until 13:45:00 UTC)',
+      ]);
       expect(verdictOf(checksWith(after('2026-11-29T13:50:00.000Z'))).escalateReasons).toEqual([]);
     });
 
@@ -173,7 +197,8 @@ describe('decideVerdict', () => {
     });
 
     it('disk I/O errors in dmesg on a host that rebooted recently, and only then', () => {
-      const ioErrors = (uptimeSeconds: number | null) => checksWith(disk({ dmesg: { available: true, ioErrors: 12, samples: ['[ 590.1] Buffer I/O error on dev sda1'] }, uptimeSeconds }));
+      const ioErrors = (uptimeSeconds: number | null) =>
+        checksWith(disk({ dmesg: { available: true, ioErrors: 12, samples: ['[ 590.1] Buffer I/O error on dev sda1'] }, uptimeSeconds }));
       expect(verdictOf(ioErrors(600)).escalateReasons).toEqual(['disk I/O errors persist after a reboot 10 min ago (hardware failure)']);
       expect(verdictOf(ioErrors(600)).causes[0]!.cause).toBe('disk_hardware');
       expect(verdictOf(ioErrors(864_000)).escalateReasons).toEqual([]);
@@ -190,7 +215,9 @@ describe('decideVerdict', () => {
 
     it('lists every reason that applies', () => {
       const rebuild = { completedAt: null, failedAt: '2026-11-29T13:40:02.000Z', line: 'WAL rebuild failed' };
-      const v = verdictOf(checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 }, { rebuild })));
+      const v = verdictOf(
+        checksWith(errorMetrics(0.2, ops(0.2, 0.2)), logs({ 'Corruption: block checksum mismatch': 3, 'Deadlock detected': 1 }, { rebuild })),
+      );
       expect(v.escalateReasons).toHaveLength(3);
     });
   });

@@ -18,8 +18,12 @@ describe('a side-effecting command, guarded by the dispatcher', () => {
     summary: 'test',
     args: argsOf(z.tuple([z.string()]), { confirm: booleanFlag }),
     sideEffects: {
-      rule: async (_ctx, { positionals: [thing] }) => (thing === 'nothing' ? { problem: 'There is no such thing.' } : { action: 'silence', auditAction: 'act', label: `act on ${thing}`, node: thing }),
-      confirm: { flag: 'confirm', preview: async (ctx, { positionals: [thing] }) => void (done.push(`preview ${thing}`), await ctx.reply.private({ text: `Really act on ${thing}?` })) },
+      rule: async (_ctx, { positionals: [thing] }) =>
+        thing === 'nothing' ? { problem: 'There is no such thing.' } : { action: 'silence', auditAction: 'act', label: `act on ${thing}`, node: thing },
+      confirm: {
+        flag: 'confirm',
+        preview: async (ctx, { positionals: [thing] }) => void (done.push(`preview ${thing}`), await ctx.reply.private({ text: `Really act on ${thing}?` })),
+      },
     },
     run: async (ctx, { positionals: [thing] }) => void (done.push(`run ${thing}`), await ctx.reply.private({ text: `Acted on ${thing}.` })),
   });
@@ -30,7 +34,10 @@ describe('a side-effecting command, guarded by the dispatcher', () => {
       invoker: { userId },
       channelId: 'C0ALERTS',
       services: { ...bot.runtime.services, commands: [act] },
-      reply: { private: async (view: View) => void replies.push(view.text), public: async (view: View) => (replies.push(view.text), { update: async () => undefined }) },
+      reply: {
+        private: async (view: View) => void replies.push(view.text),
+        public: async (view: View) => (replies.push(view.text), { update: async () => undefined }),
+      },
     };
     const outcome = await dispatchCommand(text, ctx);
     return { outcome, replies };
@@ -53,7 +60,13 @@ describe('a side-effecting command, guarded by the dispatcher', () => {
     const refused = await dispatch('act stemedb-1 --confirm', 'U0MALLORY');
     expect(refused.outcome).toBe('refused');
     expect(refused.replies[0]).toContain(`Only operators (<@${OPS}>) may act on stemedb-1`);
-    expect((await bot.runtime.services.store.audit.recent(5))[0]).toMatchObject({ actor: 'U0MALLORY', action: 'act', node: 'stemedb-1', outcome: 'refused', detail: { via: 'command' } });
+    expect((await bot.runtime.services.store.audit.recent(5))[0]).toMatchObject({
+      actor: 'U0MALLORY',
+      action: 'act',
+      node: 'stemedb-1',
+      outcome: 'refused',
+      detail: { via: 'command' },
+    });
     expect(await dispatch('act nothing --confirm', OPS)).toEqual({ outcome: 'usage', replies: ['There is no such thing.'] });
     expect(done).toEqual([]);
   });

@@ -21,7 +21,6 @@ const OPERATOR = 'U0OPERATOR';
 const installed = existsSync(PROMETHEUS) && existsSync(ALERTMANAGER);
 const RULES_FILE = join(import.meta.dirname, '../../deploy/prometheus/stemedb-alerts.yml');
 
-
 interface Daemon {
   name: string;
   child: ChildProcess;
@@ -44,7 +43,10 @@ async function waitReady(daemon: Daemon, url: string, timeoutMs = 20_000): Promi
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (daemon.child.exitCode !== null) throw new Error(`${daemon.name} exited (${daemon.child.exitCode}): ${daemon.output.join('').slice(-2000)}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -110,7 +112,14 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
         receivers: [
           {
             name: 'stemedb-chatops',
-            webhook_configs: [{ url: `${bot.baseUrl}/alertmanager`, send_resolved: true, max_alerts: 100, http_config: { authorization: { type: 'Bearer', credentials: WEBHOOK_TOKEN } } }],
+            webhook_configs: [
+              {
+                url: `${bot.baseUrl}/alertmanager`,
+                send_resolved: true,
+                max_alerts: 100,
+                http_config: { authorization: { type: 'Bearer', credentials: WEBHOOK_TOKEN } },
+              },
+            ],
           },
         ],
       }),
@@ -177,13 +186,25 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
     const outcome = await bot.runtime.services.charts!.diagnosisOutcome('stemedb-1', 'disk_full');
     if ('none' in outcome) throw new Error(outcome.none);
     expect(outcome.spec.subtitle).toMatch(/from Prometheus$/);
-    const direct = await queryRange(promUrl, overall, { fromMs: outcome.spec.fromMs, toMs: outcome.spec.toMs, stepSeconds: stepFor(outcome.spec.fromMs, outcome.spec.toMs) }, { timeoutMs: 5_000 });
+    const direct = await queryRange(
+      promUrl,
+      overall,
+      { fromMs: outcome.spec.fromMs, toMs: outcome.spec.toMs, stepSeconds: stepFor(outcome.spec.fromMs, outcome.spec.toMs) },
+      { timeoutMs: 5_000 },
+    );
     expect(outcome.spec.panels[0]!.lines[0]!.points).toEqual(direct[0]!.points);
     expect(outcome.spec.panels[0]!.lines.map((l) => l.name)).toEqual(expect.arrayContaining(['all operations', 'put', 'get', 'delete']));
     // And through Slack: /stemedb diagnose (in another channel, to leave the alert channel as it is) threads it.
     const before = bot.fake.uploads().length;
     await bot.command('diagnose stemedb-1', { channel_id: 'C0RESPONDERS' });
-    const upload = await bot.fake.waitFor(() => bot.fake.uploads().slice(before).find((u) => u.completed), 30_000);
+    const upload = await bot.fake.waitFor(
+      () =>
+        bot.fake
+          .uploads()
+          .slice(before)
+          .find((u) => u.completed),
+      30_000,
+    );
     expect(upload.completed!.initialComment).toMatch(/^Error rate of stemedb-1, .* \(Prometheus\): /);
     const img = decodePng(upload.bytes!);
     expect([img.width, img.height]).toEqual([CHART_WIDTH, chartHeight(outcome.spec.panels.length)]);
@@ -209,9 +230,18 @@ describe.skipIf(!installed)('end to end: Prometheus scrapes the simulator, Alert
     });
     const note = await bot.fake.waitFor(() => replies().find((m) => String(m.text).includes('silenced')), 10_000);
     const id = /silence `([^`]+)`/.exec(String(note.text))?.[1];
-    const silences = (await fetch(`${amUrl}/api/v2/silences`).then((r) => r.json())) as { id: string; status: { state: string }; matchers: { name: string; value: string }[] }[];
+    const silences = (await fetch(`${amUrl}/api/v2/silences`).then((r) => r.json())) as {
+      id: string;
+      status: { state: string };
+      matchers: { name: string; value: string }[];
+    }[];
     const silence = silences.find((s) => s.id === id)!;
     expect(silence.status.state).toBe('active');
-    expect(silence.matchers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'alertname', value: 'HighStorageErrorRate' }), expect.objectContaining({ name: 'instance', value: incident.labels.instance })]));
+    expect(silence.matchers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'alertname', value: 'HighStorageErrorRate' }),
+        expect.objectContaining({ name: 'instance', value: incident.labels.instance }),
+      ]),
+    );
   });
 });

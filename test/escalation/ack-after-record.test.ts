@@ -34,6 +34,8 @@ describe('an acknowledged escalate survives the process dying right after the ac
       sqlitePath: join(dir, 'bot.sqlite'),
       leaseTtl: '1s',
       slackApiUrl: fake.apiUrl,
+      // No level pages PagerDuty: nothing is ever sent here.
+      pagerdutyUrl: 'http://127.0.0.1:9/v2/enqueue',
       nodes: ['stemedb-1', 'stemedb-2', 'stemedb-3'],
       escalation: {
         levels: [{ name: 'Primary on-call: Storage SRE', ackTimeout: '30s', slack: { users: ['USRE1'] } }],
@@ -48,12 +50,17 @@ describe('an acknowledged escalate survives the process dying right after the ac
   it('records each escalation before Slack hears 200, so a SIGKILL at the 200 loses none', async () => {
     for (const node of ['stemedb-1', 'stemedb-2', 'stemedb-3']) {
       const bot = await start();
-      const answer = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, { text: `escalate ${node} ack-after-record test`, response_url: fake.responseUrl() });
+      const answer = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, {
+        text: `escalate ${node} ack-after-record test`,
+        response_url: fake.responseUrl(),
+      });
       expect(answer.status).toBe(200);
       await bot.kill9();
     }
     const db = new Database(join(dir, 'bot.sqlite'), { readonly: true });
-    const escalated = (db.prepare('SELECT i.node AS node FROM escalations e JOIN incidents i ON i.id = e.incident_id ORDER BY i.node').all() as { node: string }[]).map((r) => r.node);
+    const escalated = (
+      db.prepare('SELECT i.node AS node FROM escalations e JOIN incidents i ON i.id = e.incident_id ORDER BY i.node').all() as { node: string }[]
+    ).map((r) => r.node);
     db.close();
     expect(escalated).toEqual(['stemedb-1', 'stemedb-2', 'stemedb-3']);
     // A process started afterwards sends the three chains' pages.

@@ -75,15 +75,38 @@ async function diagnosedAfter(bot: TestBot, node: string, startedAt: string): Pr
 describe('an unconfigured chain (no targets at any level)', () => {
   it('refuses manual escalation and stays quiet on the criteria', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stemedb-esc-'));
-    const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'bot.sqlite') } }, 'test');
+    const config = parseConfig(
+      { stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'bot.sqlite') } },
+      'test',
+    );
     const printed: string[] = [];
-    const runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, messenger: { post: async (c, v) => (printed.push(v.text), { channel: c, ts: '1.1' }), update: async () => undefined, dm: async (u, v) => (printed.push(v.text), { channel: u, ts: '1.1' }), userGroupMembers: async () => [], uploadFile: async () => undefined } });
+    const runtime = await createRuntime({
+      config,
+      log: createLogger('silent'),
+      secret: () => undefined,
+      messenger: {
+        post: async (c, v) => (printed.push(v.text), { channel: c, ts: '1.1' }),
+        update: async () => undefined,
+        dm: async (u, v) => (printed.push(v.text), { channel: u, ts: '1.1' }),
+        userGroupMembers: async () => [],
+        uploadFile: async () => undefined,
+      },
+    });
     try {
       await runtime.start();
       const escalations = runtime.services.escalations!;
       expect(await escalations.escalate({ node: 'stemedb-1', by: 'U1', trigger: 'command', reasons: [] })).toEqual({ kind: 'not_configured' });
-      const verdict = { causes: [{ cause: 'unknown' as const, evidence: [] }], severity: 'critical' as const, summary: 's', escalate: true, escalateReasons: ['error rate 20.00% exceeds 10% (critical data loss risk)'] };
-      await runtime.services.diagnoses.publish({ node: 'stemedb-1', startedAt: new Date().toISOString(), durationMs: 1, errorRate: 0.2, verdict, checks: [], recommendations: [] }, {});
+      const verdict = {
+        causes: [{ cause: 'unknown' as const, evidence: [] }],
+        severity: 'critical' as const,
+        summary: 's',
+        escalate: true,
+        escalateReasons: ['error rate 20.00% exceeds 10% (critical data loss risk)'],
+      };
+      await runtime.services.diagnoses.publish(
+        { node: 'stemedb-1', startedAt: new Date().toISOString(), durationMs: 1, errorRate: 0.2, verdict, checks: [], recommendations: [] },
+        {},
+      );
       expect(await runtime.services.store.incidents.listOpen()).toEqual([]);
       expect(printed).toEqual([]);
     } finally {

@@ -17,7 +17,11 @@ describe('delivery failures escalate instead of waiting (level 1 ack timeout: 20
     fake.setUserGroup('SSRE', ['USRE1', 'USRE2']);
     // The harness reads secrets and PAGERDUTY_EVENTS_URL from the environment, as the bot does.
     Object.assign(process.env, { PAGERDUTY_EVENTS_URL: `${capture.url}${PD}`, PD_KEY_PRIMARY: 'pd-routing-key-primary' });
-    bot = await startBot({ fake, nodes: [{ name: 'stemedb-1', scenarios: ['healthy'] }], config: { escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['20s', '20s', '20s'], repeatTimes: 0 }) } });
+    bot = await startBot({
+      fake,
+      nodes: [{ name: 'stemedb-1', scenarios: ['healthy'] }],
+      config: { escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['20s', '20s', '20s'], repeatTimes: 0 }) },
+    });
   });
   afterAll(async () => {
     await bot?.stop();
@@ -42,14 +46,22 @@ describe('delivery failures escalate instead of waiting (level 1 ack timeout: 20
     const texts = await thread();
     expect(texts).toContainEqual(expect.stringContaining('Paging <@USRE1> (via user group `SSRE`) failed: Slack user not found'));
     expect(texts).toContainEqual(expect.stringContaining('Paging <@USRE2> (via user group `SSRE`) failed: Slack user not found'));
-    expect(texts).toContainEqual(expect.stringMatching(/Paging PagerDuty \(`PD_KEY_PRIMARY`\) failed: PagerDuty refused the event \(HTTP 400: Event object is invalid: Invalid routing key\)/));
-    expect(texts).toContainEqual(expect.stringContaining('Nobody at *Primary on-call: Storage SRE* could be reached: paging *Secondary: Database engineer* now'));
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        /Paging PagerDuty \(`PD_KEY_PRIMARY`\) failed: PagerDuty refused the event \(HTTP 400: Event object is invalid: Invalid routing key\)/,
+      ),
+    );
+    expect(texts).toContainEqual(
+      expect.stringContaining('Nobody at *Primary on-call: Storage SRE* could be reached: paging *Secondary: Database engineer* now'),
+    );
     expect(texts).toContainEqual(expect.stringMatching(/Paging the webhook \(127\.0\.0\.1:\d+\) failed after 3 attempts: webhook answered HTTP 500/));
     expect(capture.requests(PD).filter((r) => r.body?.event_action === 'trigger')).toHaveLength(1);
     expect(capture.requests('/hook').map((r) => r.status)).toEqual([500, 500, 500]);
     // Level 2 was reached (the DM went out), so level 3 waits for the ack timeout.
     expect(dmsTo(fake, 'UPE1', id)).toHaveLength(0);
-    await expect(bot.runtime.services.metrics.registry.getSingleMetricAsString('stemedb_chatops_pages_total')).resolves.toMatch(/level="1",channel="slack_dm",outcome="failed"\} 2/);
+    await expect(bot.runtime.services.metrics.registry.getSingleMetricAsString('stemedb_chatops_pages_total')).resolves.toMatch(
+      /level="1",channel="slack_dm",outcome="failed"\} 2/,
+    );
     await bot.runtime.services.escalations!.resolveIncident(id, 'UTEST');
     fake.setMissingUsers([]);
   });
@@ -81,7 +93,8 @@ describe('the chain check at start-up and on its interval', () => {
       },
     });
     try {
-      const warnings = () => fake.calls('chat.postMessage').filter((c) => c.ok && c.body.channel === 'C0ALERTS' && textOf(c).includes('Escalation chain check'));
+      const warnings = () =>
+        fake.calls('chat.postMessage').filter((c) => c.ok && c.body.channel === 'C0ALERTS' && textOf(c).includes('Escalation chain check'));
       await fake.waitFor(() => warnings().length >= 2 || undefined, 5_000);
       const text = textOf(warnings()[0]!);
       expect(text).toContain('Level 2 (Secondary: Database engineer): nobody reachable at this level');

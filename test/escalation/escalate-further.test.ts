@@ -45,7 +45,9 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
 
     step();
     await bot.command('escalate stemedb-1 need a database engineer', {}, 'a2');
-    expect(await reply('a2')).toContain(`Escalating ${id} further: paging *Secondary: Database engineer* (level 2 of 3) now instead of waiting for *Primary on-call: Storage SRE* to acknowledge`);
+    expect(await reply('a2')).toContain(
+      `Escalating ${id} further: paging *Secondary: Database engineer* (level 2 of 3) now instead of waiting for *Primary on-call: Storage SRE* to acknowledge`,
+    );
     await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0]);
 
     step();
@@ -55,7 +57,9 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
 
     step();
     await bot.command('escalate stemedb-1', {}, 'a4');
-    expect(await reply('a4')).toContain(`${id} is already paging the last level (*Final: Principal engineer + on-call manager*): there is no level above. \`/stemedb escalate stemedb-1 --level 1\` pages the chain again`);
+    expect(await reply('a4')).toContain(
+      `${id} is already paging the last level (*Final: Principal engineer + on-call manager*): there is no level above. \`/stemedb escalate stemedb-1 --level 1\` pages the chain again`,
+    );
     expect(dmsTo(fake, 'USRE1', id)).toHaveLength(1);
     expect(dmsTo(fake, 'UDBE1', id)).toHaveLength(1);
     expect(dmsTo(fake, 'UPE1', id)).toHaveLength(1);
@@ -76,7 +80,9 @@ describe('escalate on an incident whose chain runs or was acknowledged', () => {
     expect(await reply('b1')).toContain('You acknowledged');
 
     await bot.command('escalate stemedb-2 the fix did not hold', {}, 'b2');
-    expect(await reply('b2')).toContain('paging *Secondary: Database engineer* (level 2 of 3) now. <@USRE1> acknowledged at Primary on-call: Storage SRE and is not paged again.');
+    expect(await reply('b2')).toContain(
+      'paging *Secondary: Database engineer* (level 2 of 3) now. <@USRE1> acknowledged at Primary on-call: Storage SRE and is not paged again.',
+    );
     await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0] && dmsTo(fake, 'UDBE2', id)[0]);
     // The group's fan-out (which reached UDBE2) planned no page for the acker.
     const planned = (await bot.runtime.services.escalations!.outbox.ofEscalation(`${id}.e2`)).filter((r) => r.kind === 'slack_dm').map((r) => r.target);

@@ -30,7 +30,10 @@ describe('escalation timing on a fake clock', () => {
       fake,
       clock,
       nodes: ['stemedb-1', 'stemedb-2', 'stemedb-3'].map((name) => ({ name, scenarios: ['healthy'] })),
-      config: { access: { operators: { users: ['U_ALICE'] } }, escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['5m', '5m', '5m'], repeatTimes: 0 }) },
+      config: {
+        access: { operators: { users: ['U_ALICE'] } },
+        escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['5m', '5m', '5m'], repeatTimes: 0 }),
+      },
     });
   });
   afterAll(async () => {

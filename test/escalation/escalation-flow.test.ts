@@ -26,7 +26,14 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     // The harness reads secrets and PAGERDUTY_EVENTS_URL from the environment, as the bot does.
     Object.assign(process.env, { PAGERDUTY_EVENTS_URL: `${capture.url}${PD}`, PD_KEY_PRIMARY: 'pd-routing-key-primary' });
     // Levels 1 and 2 leave room for a click or a command to land on a loaded machine before the next level.
-    bot = await startBot({ fake, nodes: NODES.map((name) => ({ name, scenarios: ['healthy'] })), config: { access: { operators: { users: ['U_ALICE'] } }, escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['1500ms', '2s', '500ms'] }) } });
+    bot = await startBot({
+      fake,
+      nodes: NODES.map((name) => ({ name, scenarios: ['healthy'] })),
+      config: {
+        access: { operators: { users: ['U_ALICE'] } },
+        escalation: testChain({ hookUrl: `${capture.url}/hook`, ackTimeouts: ['1500ms', '2s', '500ms'] }),
+      },
+    });
   });
   afterAll(async () => {
     await bot?.stop();
@@ -74,15 +81,36 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     await bot.command('escalate stemedb-2');
     const id = await incidentOf(bot, 'stemedb-2');
     const page1 = await fake.waitFor(() => dmsTo(fake, 'USRE1', id)[0]);
-    const reaction = { type: 'event_callback', token: 'x', team_id: 'T0STEMEDB', api_app_id: 'A0STEMEDB', event_id: 'Ev1', event_time: Math.floor(Date.now() / 1000), event: { type: 'reaction_added', user: 'USRE1', reaction: 'white_check_mark', item: { type: 'message', channel: 'DUSRE1', ts: (page1.response as { ts: string }).ts }, event_ts: '1.1' } };
+    const reaction = {
+      type: 'event_callback',
+      token: 'x',
+      team_id: 'T0STEMEDB',
+      api_app_id: 'A0STEMEDB',
+      event_id: 'Ev1',
+      event_time: Math.floor(Date.now() / 1000),
+      event: {
+        type: 'reaction_added',
+        user: 'USRE1',
+        reaction: 'white_check_mark',
+        item: { type: 'message', channel: 'DUSRE1', ts: (page1.response as { ts: string }).ts },
+        event_ts: '1.1',
+      },
+    };
     expect((await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, JSON.stringify(reaction), { contentType: 'application/json' })).status).toBe(200);
 
     const page2 = await fake.waitFor(() => dmsTo(fake, 'UDBE1', id)[0]);
-    const button = JSON.stringify(page2.body.blocks).match(/"value":"(\{\\"incidentId\\":\\"[^"\\]+\\"\})"/)?.[1]?.replace(/\\"/g, '"');
+    const button = JSON.stringify(page2.body.blocks)
+      .match(/"value":"(\{\\"incidentId\\":\\"[^"\\]+\\"\})"/)?.[1]
+      ?.replace(/\\"/g, '"');
     expect(button).toBe(JSON.stringify({ incidentId: id }));
     const response = fake.responseUrl('ack2');
     const ts = (page2.response as { ts: string }).ts;
-    await bot.click(ESCALATION_ACTIONS.ack, button!, { user: { id: 'UDBE1', username: 'dbe', name: 'dbe', team_id: 'T0STEMEDB' }, channel: { id: 'DUDBE1', name: 'directmessage' }, message: { type: 'message', ts, text: '' }, response_url: response });
+    await bot.click(ESCALATION_ACTIONS.ack, button!, {
+      user: { id: 'UDBE1', username: 'dbe', name: 'dbe', team_id: 'T0STEMEDB' },
+      channel: { id: 'DUDBE1', name: 'directmessage' },
+      message: { type: 'message', ts, text: '' },
+      response_url: response,
+    });
     expect((await reply('ack2')).text).toContain(`You acknowledged ${id}`);
     await fake.waitFor(async () => (await threadPosts(bot, id)).find((c) => textOf(c).includes('<@UDBE1> acknowledged') && textOf(c).includes('Secondary')));
     await capture.waitFor(() => pdEvents(id, 'acknowledge')[0]);
@@ -92,7 +120,12 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     // escalation-clock.test.ts (it slept 2.2 s here).
     const events = await bot.runtime.services.store.incidents.events(id);
     expect(events.find((e) => e.kind === 'acked')).toMatchObject({ actor: 'UDBE1' });
-    expect(events.filter((e) => e.kind === 'paged').flatMap((e) => e.detail.userIds as string[]).sort()).toEqual(['UDBE1', 'USRE1', 'USRE2']);
+    expect(
+      events
+        .filter((e) => e.kind === 'paged')
+        .flatMap((e) => e.detail.userIds as string[])
+        .sort(),
+    ).toEqual(['UDBE1', 'USRE1', 'USRE2']);
   });
 
   it('PagerDuty answering 500, then 429, then 202 gives exactly one accepted event per page', async () => {
@@ -159,7 +192,11 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     await fake.waitFor(() => mine('USRE1')[0] && mine('USRE2')[0], 8_000);
     await bot.runtime.services.escalations!.acknowledge(id, 'UTEST');
     const limited = fake.calls('chat.postMessage').find((c) => c.status === 429)!;
-    const retried = await fake.waitFor((calls) => calls.find((c) => c.method === 'chat.postMessage' && c.ok && c.at > limited.at && c.body.channel === limited.body.channel && markerOf(c) === markerOf(limited)));
+    const retried = await fake.waitFor((calls) =>
+      calls.find(
+        (c) => c.method === 'chat.postMessage' && c.ok && c.at > limited.at && c.body.channel === limited.body.channel && markerOf(c) === markerOf(limited),
+      ),
+    );
     expect(retried.at - limited.at).toBeGreaterThanOrEqual(900);
     expect(mine('USRE1')).toHaveLength(1);
     expect(mine('USRE2')).toHaveLength(1);
@@ -169,7 +206,17 @@ describe('escalation paging through the real bot (short ack timeouts)', () => {
     const { incidents } = bot.runtime.services.store;
     // One open incident per node: the alert would join stemedb-3's earlier incident, so that one is closed first.
     for (const open of await incidents.openOfNode('stemedb-3')) await bot.runtime.services.escalations!.resolveIncident(open.id, 'UTEST');
-    const { incident } = await incidents.openOrGet({ node: 'stemedb-3', title: 'HighStorageErrorRate on stemedb-3', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-1', episode: '2026-11-23T10:00:00Z' }, new Date());
+    const { incident } = await incidents.openOrGet(
+      {
+        node: 'stemedb-3',
+        title: 'HighStorageErrorRate on stemedb-3',
+        source: 'alert',
+        alertname: 'HighStorageErrorRate',
+        fingerprint: 'fp-1',
+        episode: '2026-11-23T10:00:00Z',
+      },
+      new Date(),
+    );
     const header = await bot.runtime.services.messenger.post('C0ALERTS', { text: 'alert header' });
     await incidents.setThread(incident.id, header.channel, header.ts);
     const value = JSON.stringify({ node: 'stemedb-3', incidentId: incident.id });

@@ -60,7 +60,12 @@ describe('one incident per node: diagnosis, escalate and alerts join it', () => 
     expect(headers.map((m) => m.ts)).toEqual([thread]);
     expect(String(headers[0]!.text)).toMatch(/^HighStorageErrorRate on stemedb-hi \(critical\): Storage operation errors above 1% on stemedb-hi/);
     // The alert's diagnosis went into that thread.
-    expect(fake.thread('C0ALERTS', thread).slice(1).some((m) => String(m.text).startsWith('stemedb-hi: '))).toBe(true);
+    expect(
+      fake
+        .thread('C0ALERTS', thread)
+        .slice(1)
+        .some((m) => String(m.text).startsWith('stemedb-hi: ')),
+    ).toBe(true);
 
     await bot.command('status', {}, 'st1');
     const status = await reply('st1');

@@ -70,7 +70,10 @@ describe('escalation packets: a diagnosis no older than packetMaxAge, and what w
 
     // Then the same DM is updated with the fresh diagnosis, no longer "refreshing".
     const ts = (page.response as { ts: string }).ts;
-    const updated = await fake.waitFor(() => fake.calls('chat.update').find((c) => c.ok && c.body.ts === ts && !String(c.body.text).includes('refreshing')), 20_000);
+    const updated = await fake.waitFor(
+      () => fake.calls('chat.update').find((c) => c.ok && c.body.ts === ts && !String(c.body.text).includes('refreshing')),
+      20_000,
+    );
     expect(String(updated.body.text)).toContain('*Done so far*');
     const fresh = /\*Latest diagnosis\* \((\S+),/.exec(String(updated.body.text));
     expect(fresh).not.toBeNull();

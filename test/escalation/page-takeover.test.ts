@@ -51,10 +51,17 @@ describe('pages left mid-send by a dead process', () => {
     const db = new Database(join(bot.dir, 'bot.sqlite'));
     const deadUntil = Date.now() + 800;
     const stuck = db
-      .prepare("UPDATE page_outbox SET status = 'sending', lease_owner = 'dead-host:1:dead', lease_until = ?, sent_at = NULL WHERE incident_id = ? AND kind IN ('slack_dm', 'pagerduty') AND level = 0")
+      .prepare(
+        "UPDATE page_outbox SET status = 'sending', lease_owner = 'dead-host:1:dead', lease_until = ?, sent_at = NULL WHERE incident_id = ? AND kind IN ('slack_dm', 'pagerduty') AND level = 0",
+      )
       .run(new Date(deadUntil).toISOString(), id).changes;
     expect(stuck).toBe(2);
-    const rows = () => db.prepare("SELECT kind, status, attempts, lease_owner AS owner, result_json AS result FROM page_outbox WHERE incident_id = ? AND kind IN ('slack_dm', 'pagerduty') AND level = 0 ORDER BY kind").all(id) as { kind: string; status: string; attempts: number; owner: string | null; result: string | null }[];
+    const rows = () =>
+      db
+        .prepare(
+          "SELECT kind, status, attempts, lease_owner AS owner, result_json AS result FROM page_outbox WHERE incident_id = ? AND kind IN ('slack_dm', 'pagerduty') AND level = 0 ORDER BY kind",
+        )
+        .all(id) as { kind: string; status: string; attempts: number; owner: string | null; result: string | null }[];
     try {
       // A live lease is respected: the running bot's passes leave the rows alone.
       await sleep(400);

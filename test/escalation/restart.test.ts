@@ -71,7 +71,12 @@ describe('escalation survives SIGKILL of the bot process', () => {
     await sleep(500);
 
     const db = new Database(join(dir, 'bot.sqlite'), { readonly: true });
-    const due = new Map((db.prepare("SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE kind = 'slack_dm'").all() as { key: string; due: string }[]).map((r) => [`page:${r.key}`, Date.parse(r.due)]));
+    const due = new Map(
+      (db.prepare("SELECT idempotency_key AS key, due_at AS due FROM page_outbox WHERE kind = 'slack_dm'").all() as { key: string; due: string }[]).map((r) => [
+        `page:${r.key}`,
+        Date.parse(r.due),
+      ]),
+    );
     db.close();
     const lateness = (call: typeof level2) => call.at - due.get(markerOf(call)!)!;
     expect(lateness(level2)).toBeGreaterThanOrEqual(0);

@@ -65,7 +65,15 @@ describe('the local shell on a real store, and a second bot on the same file', (
     options = { sqlitePath: join(dir, 'bot.sqlite'), slackApiUrl: fake.apiUrl, pagerdutyUrl: `${capture.url}/v2/enqueue`, nodes: ['stemedb-1'], escalation };
     configFile = join(dir, 'config.yml');
     // The same settings as the bot process: what an operator would pass to `stemedb-chatops shell`.
-    writeFileSync(configFile, stringify({ slack: { alertChannel: 'C0ALERTS' }, stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, escalation, store: { sqlitePath: options.sqlitePath } }));
+    writeFileSync(
+      configFile,
+      stringify({
+        slack: { alertChannel: 'C0ALERTS' },
+        stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] },
+        escalation,
+        store: { sqlitePath: options.sqlitePath },
+      }),
+    );
   });
   afterAll(async () => {
     for (const p of running) await p.stop();
@@ -115,7 +123,12 @@ describe('the local shell on a real store, and a second bot on the same file', (
 
   it('refuses a second bot on the same file and names the one holding it; a killed holder does not block', async () => {
     const first = await start();
-    const second = await cli(['start', '--config', configFile], [], { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0' });
+    const second = await cli(['start', '--config', configFile], [], {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: '0',
+    });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`another stemedb-chatops process runs on ${options.sqlitePath}: pid ${first.child.pid} on ${hostname()}, since `);
 

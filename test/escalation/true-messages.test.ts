@@ -69,7 +69,12 @@ describe('oncall in the local shell', () => {
       config,
       stringify({
         stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] },
-        escalation: { levels: [...LEVELS, { name: 'Final: Principal engineer + on-call manager', ackTimeout: '5m', slack: { users: ['UPE1'] }, pagerduty: { routingKeyEnv: 'PD_KEY_TRUE' } }] },
+        escalation: {
+          levels: [
+            ...LEVELS,
+            { name: 'Final: Principal engineer + on-call manager', ackTimeout: '5m', slack: { users: ['UPE1'] }, pagerduty: { routingKeyEnv: 'PD_KEY_TRUE' } },
+          ],
+        },
         store: { sqlitePath: join(dir, 'bot.sqlite') },
       }),
     );

@@ -4,13 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  changedHostKeyMessage,
-  fingerprintFromHex,
-  fingerprintMatches,
-  parsePinnedFingerprint,
-  unknownHostKeyMessage,
-} from '../../src/exec/host-key';
+import { changedHostKeyMessage, fingerprintFromHex, fingerprintMatches, parsePinnedFingerprint, unknownHostKeyMessage } from '../../src/exec/host-key';
 
 /** A fresh ed25519 public key: its wire blob (what ssh2 hashes) and ssh-keygen's fingerprint of it. */
 function freshKey(): { blob: Buffer; keygen: string } {

@@ -31,17 +31,27 @@ async function connectError(config: SshConfig): Promise<HostExecError> {
   return err as HostExecError;
 }
 
-
 describe.skipIf(!requireSshdOrSkip())('ssh executor against a real sshd', () => {
   let sshd: RunningSshd;
   let config: SshConfig;
   let dir: string;
-  const logins = () => sshd.log().split('\n').filter((l) => l.includes('Accepted publickey')).length;
+  const logins = () =>
+    sshd
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('Accepted publickey')).length;
   const open = (options?: SshExecutorOptions) => createSshExecutor('stemedb-1', config, options).connect();
 
   beforeAll(async () => {
     sshd = await startSshd();
-    config = { host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKeySha256: sshd.hostKeySha256, readyTimeout: 5_000 };
+    config = {
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKeyPath: sshd.privateKeyPath,
+      hostKeySha256: sshd.hostKeySha256,
+      readyTimeout: 5_000,
+    };
     dir = mkdtempSync(join(tmpdir(), 'stemedb-ssh-'));
   });
   afterAll(async () => {
@@ -52,7 +62,14 @@ describe.skipIf(!requireSshdOrSkip())('ssh executor against a real sshd', () => 
   it('connects with the pinned key and runs commands, keeping exit codes and stderr', async () => {
     const session = await open();
     try {
-      expect(await session.run(command('echo hello', { id: 'echo' }))).toMatchObject({ id: 'echo', code: 0, stdout: 'hello\n', stderr: '', timedOut: false, truncated: false });
+      expect(await session.run(command('echo hello', { id: 'echo' }))).toMatchObject({
+        id: 'echo',
+        code: 0,
+        stdout: 'hello\n',
+        stderr: '',
+        timedOut: false,
+        truncated: false,
+      });
       expect(await session.run(command('echo oops >&2; exit 3'))).toMatchObject({ code: 3, stderr: 'oops\n' });
     } finally {
       await session.close();
@@ -157,9 +174,7 @@ describe.skipIf(!requireSshdOrSkip())('ssh executor against a real sshd', () => 
     let peak = 0;
     const session = await open({ onChannelsInFlight: (n) => (peak = Math.max(peak, n)) });
     try {
-      const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => session.run(command(`sleep 0.5; echo ${i}`, { id: `c${i}` }))),
-      );
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => session.run(command(`sleep 0.5; echo ${i}`, { id: `c${i}` }))));
       results.forEach((result, i) => expect(result).toMatchObject({ id: `c${i}`, code: 0, stdout: `${i}\n` }));
       expect(peak).toBe(8);
     } finally {

@@ -68,16 +68,24 @@ describe.runIf(requirePostgresOrSkip())('a compaction watch across replicas', ()
   const asBot = (p: BotProcess) =>
     ({
       fake,
-      command: (text: string, fields: Record<string, string> = {}, responseId?: string) => sendSlashCommand(p.eventsUrl, SIGNING_SECRET, slashCommandBody({ text, response_url: fake.responseUrl(responseId), ...fields })),
+      command: (text: string, fields: Record<string, string> = {}, responseId?: string) =>
+        sendSlashCommand(p.eventsUrl, SIGNING_SECRET, slashCommandBody({ text, response_url: fake.responseUrl(responseId), ...fields })),
       click: (actionId: string, value: string, overrides: Record<string, unknown> = {}) =>
-        sendInteraction(p.eventsUrl, SIGNING_SECRET, blockActionsPayload({ actions: [buttonAction({ action_id: actionId, value })], response_url: fake.responseUrl(), ...overrides })),
+        sendInteraction(
+          p.eventsUrl,
+          SIGNING_SECRET,
+          blockActionsPayload({ actions: [buttonAction({ action_id: actionId, value })], response_url: fake.responseUrl(), ...overrides }),
+        ),
     }) as unknown as TestBot;
 
   it('the second replica leaves a watched run alone, then takes it over after the watcher is killed and finishes it once', async () => {
     const a = await start('a');
     const { value } = await requestConfirmation(asBot(a), 'stemedb-1');
     await clickEphemeral(asBot(a), 'compaction_confirm', value);
-    const progress = await fake.waitFor(() => fake.messages('C0ALERTS').find((m) => Boolean(m.text?.includes('Compacting stemedb-1') && m.text.includes('▓'))), 15_000);
+    const progress = await fake.waitFor(
+      () => fake.messages('C0ALERTS').find((m) => Boolean(m.text?.includes('Compacting stemedb-1') && m.text.includes('▓'))),
+      15_000,
+    );
     const updates = () => fake.calls('chat.update').filter((c) => c.ok && c.body.ts === progress.ts);
     const text = (c: RecordedCall) => String(c.body.text ?? '');
 
@@ -96,7 +104,8 @@ describe.runIf(requirePostgresOrSkip())('a compaction watch across replicas', ()
     expect(takenOver.at - killedAt).toBeLessThan(6_000);
     const done = await fake.waitFor(() => updates().find((c) => text(c).includes('Compaction of stemedb-1 finished')), 40_000);
     expect(text(done)).toContain(TAKEN_OVER);
-    const rechecks = () => fake.calls('chat.postMessage').filter((c) => c.ok && c.body.thread_ts === progress.ts && String(c.body.text).includes('Re-check of stemedb-1'));
+    const rechecks = () =>
+      fake.calls('chat.postMessage').filter((c) => c.ok && c.body.thread_ts === progress.ts && String(c.body.text).includes('Re-check of stemedb-1'));
     await fake.waitFor(() => rechecks()[0], 15_000);
     await sleep(1_500); // a second watcher's summary or re-check would arrive by now
     expect(rechecks()).toHaveLength(1);

@@ -49,7 +49,10 @@ describe.runIf(requirePostgresOrSkip())('a replica on PostgreSQL: /readyz, /metr
       charts: { enabled: false },
     });
     try {
-      const { incident } = await bot.services.store.incidents.openOrGet({ node: 'stemedb-1', title: 'seen by the shell', source: 'manual', severity: 'critical' }, new Date());
+      const { incident } = await bot.services.store.incidents.openOrGet(
+        { node: 'stemedb-1', title: 'seen by the shell', source: 'manual', severity: 'critical' },
+        new Date(),
+      );
       expect((await client.services.store.incidents.openForNode('stemedb-1'))?.id).toBe(incident.id);
       await expect(client.start()).rejects.toThrow(/client runtime runs no background work/);
       await bot.services.store.incidents.resolve(incident.id, new Date(), 'U0TEST');

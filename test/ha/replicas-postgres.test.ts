@@ -68,7 +68,8 @@ describe.runIf(requirePostgresOrSkip())('two replicas on one PostgreSQL', () => 
       const origin = (p: BotProcess) => new URL(p.eventsUrl).origin;
       const answers = await Promise.all([postWebhook(origin(a), group), postWebhook(origin(b), group)]);
       expect(answers.map((r) => r.status)).toEqual([200, 200]);
-      const headers = () => fake.messages('C0ALERTS').filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && String(m.text).includes('HighStorageErrorRate on stemedb-2'));
+      const headers = () =>
+        fake.messages('C0ALERTS').filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && String(m.text).includes('HighStorageErrorRate on stemedb-2'));
       await fake.waitFor(() => headers()[0], 10_000);
 
       // An escalation started on replica a. Level 2 falls due 3 s later while both replicas poll: both tick the
@@ -90,7 +91,11 @@ describe.runIf(requirePostgresOrSkip())('two replicas on one PostgreSQL', () => 
       await sleep(1_500); // anything doubled would arrive by now
 
       const due = new Map(
-        (await db.query<{ key: string; due: string }>("SELECT idempotency_key AS key, (extract(epoch FROM due_at) * 1000)::bigint::text AS due FROM page_outbox WHERE kind = 'slack_dm'")).rows.map((r) => [`page:${r.key}`, Number(r.due)]),
+        (
+          await db.query<{ key: string; due: string }>(
+            "SELECT idempotency_key AS key, (extract(epoch FROM due_at) * 1000)::bigint::text AS due FROM page_outbox WHERE kind = 'slack_dm'",
+          )
+        ).rows.map((r) => [`page:${r.key}`, Number(r.due)]),
       );
       // On time by the database's clock, give or take the one-second poll.
       for (const call of [level2, level3, level4]) {

@@ -3,9 +3,7 @@ import { App, LogLevel, type BlockButtonAction, type SlashCommand } from '@slack
 import { ErrorCode, type WebClientOptions } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_TEAM, startFakeSlack, type FakeSlack } from './fake-slack';
-import {
-  blockActionsPayload, buttonAction, plainTextState, sendInteraction, sendSlashCommand, viewSubmissionPayload,
-} from './slack-requests';
+import { blockActionsPayload, buttonAction, plainTextState, sendInteraction, sendSlashCommand, viewSubmissionPayload } from './slack-requests';
 
 const SECRET = 'test-signing-secret';
 let fake: FakeSlack;

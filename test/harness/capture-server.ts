@@ -56,7 +56,11 @@ export async function startCaptureServer(): Promise<CaptureServer> {
       }
       const index = queued.findIndex((q) => q.path === undefined || q.path === path);
       const answer = index >= 0 ? queued.splice(index, 1)[0]!.answer : { status: 202 };
-      const reply = answer.body ?? (answer.status === 202 ? { status: 'success', message: 'Event processed', dedup_key: body?.dedup_key ?? null } : { status: 'error', message: `capture: HTTP ${answer.status}` });
+      const reply =
+        answer.body ??
+        (answer.status === 202
+          ? { status: 'success', message: 'Event processed', dedup_key: body?.dedup_key ?? null }
+          : { status: 'error', message: `capture: HTTP ${answer.status}` });
       requests.push({ method: req.method ?? 'GET', path, headers: req.headers, rawBody, body, at: Date.now(), status: answer.status });
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(reply));
@@ -80,7 +84,10 @@ export async function startCaptureServer(): Promise<CaptureServer> {
       for (;;) {
         const result = predicate([...requests]);
         if (result !== undefined && result !== false && result !== null) return result;
-        if (Date.now() > deadline) throw new Error(`capture server: waitFor timed out after ${timeoutMs} ms; ${requests.length} request(s): ${requests.map((r) => `${r.path} ${r.status}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `capture server: waitFor timed out after ${timeoutMs} ms; ${requests.length} request(s): ${requests.map((r) => `${r.path} ${r.status}`).join(', ')}`,
+          );
         await new Promise((r) => setTimeout(r, 10));
       }
     },

@@ -104,7 +104,8 @@ describe('programmable failures', () => {
     fake.failNext('chat.postMessage', { error: 'channel_not_found' }, 2);
     for (let i = 0; i < 2; i += 1) {
       expect(await errorOf(client.chat.postMessage({ channel: 'C1', text: 'x' }))).toMatchObject({
-        code: ErrorCode.PlatformError, data: { error: 'channel_not_found' },
+        code: ErrorCode.PlatformError,
+        data: { error: 'channel_not_found' },
       });
     }
     await client.chat.postMessage({ channel: 'C1', text: 'x' });
@@ -114,7 +115,8 @@ describe('programmable failures', () => {
   it('answers HTTP 500 as an HTTP error', async () => {
     fake.failNext('chat.update', { status: 500 });
     expect(await errorOf(client.chat.update({ channel: 'C1', ts: '1.1', text: 'x' }))).toMatchObject({
-      code: ErrorCode.HTTPError, statusCode: 500,
+      code: ErrorCode.HTTPError,
+      statusCode: 500,
     });
     expect(fake.calls('chat.update')[0]).toMatchObject({ status: 500, ok: false });
   });
@@ -146,8 +148,7 @@ describe('programmable failures', () => {
 });
 
 describe('response URLs', () => {
-  const post = (url: string, body: unknown) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('records JSON posts by id and allows five uses', async () => {
     const url = fake.responseUrl('cmd-1');

@@ -118,8 +118,7 @@ const RESPONSE_URL_USES = 5;
 const BLOCK_LIMITS = { blocks: 50, totalChars: 12_000, sectionText: 3_000, headerText: 150, actionId: 255, buttonValue: 2_000 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const fail = (error: string, messages?: string[]): Answer =>
-  messages ? { ok: false, error, response_metadata: { messages } } : { ok: false, error };
+const fail = (error: string, messages?: string[]): Answer => (messages ? { ok: false, error, response_metadata: { messages } } : { ok: false, error });
 
 /**
  * Starts a fake of Slack's Web API and response URLs on 127.0.0.1 (random port). It records every
@@ -158,13 +157,18 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     server.listen(0, '127.0.0.1', resolve);
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const find = (channel: unknown, ts: unknown): FakeMessage | undefined =>
-    messages.find((m) => m.channel === channel && m.ts === ts);
+  const find = (channel: unknown, ts: unknown): FakeMessage | undefined => messages.find((m) => m.channel === channel && m.ts === ts);
 
   const api: Record<string, (b: Body) => Answer> = {
     'auth.test': () => ({
-      ok: true, url: FAKE_TEAM.url, team: FAKE_TEAM.teamName, user: FAKE_TEAM.botName, team_id: FAKE_TEAM.teamId,
-      user_id: FAKE_TEAM.botUserId, bot_id: FAKE_TEAM.botId, is_enterprise_install: false,
+      ok: true,
+      url: FAKE_TEAM.url,
+      team: FAKE_TEAM.teamName,
+      user: FAKE_TEAM.botName,
+      team_id: FAKE_TEAM.teamId,
+      user_id: FAKE_TEAM.botUserId,
+      bot_id: FAKE_TEAM.botId,
+      is_enterprise_install: false,
     }),
     'chat.postMessage': (b) => {
       let channel = str(b.channel);
@@ -173,7 +177,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const problem = contentProblem(b);
       if (problem) return problem;
       const msg: FakeMessage = {
-        type: 'message', channel, ts: nextTs(), user: FAKE_TEAM.botUserId, bot_id: FAKE_TEAM.botId,
+        type: 'message',
+        channel,
+        ts: nextTs(),
+        user: FAKE_TEAM.botUserId,
+        bot_id: FAKE_TEAM.botId,
         ...pick(b, ['text', 'blocks', 'attachments', 'metadata']),
       };
       const threadTs = str(b.thread_ts);
@@ -219,13 +227,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return { ok: true, channel: { id: `D${user}` } };
     },
     'conversations.history': (b) => ({
-      ok: true, has_more: false,
-      messages: messages.filter((m) => m.channel === b.channel && (!m.thread_ts || m.thread_ts === m.ts))
-        .map(messageView).reverse(),
+      ok: true,
+      has_more: false,
+      messages: messages
+        .filter((m) => m.channel === b.channel && (!m.thread_ts || m.thread_ts === m.ts))
+        .map(messageView)
+        .reverse(),
     }),
     'conversations.replies': (b) =>
-      find(b.channel, b.ts) ? { ok: true, has_more: false, messages: thread(b.channel, b.ts).map(messageView) }
-        : fail('thread_not_found'),
+      find(b.channel, b.ts) ? { ok: true, has_more: false, messages: thread(b.channel, b.ts).map(messageView) } : fail('thread_not_found'),
     'usergroups.users.list': (b) => {
       const members = groups.get(String(b.usergroup));
       return members ? { ok: true, users: [...members] } : fail('no_such_subteam');
@@ -237,15 +247,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return {
         ok: true,
         user: {
-          id, team_id: FAKE_TEAM.teamId, name, real_name: name, deleted: false, is_bot: false, tz: 'UTC',
-          profile: { real_name: name, display_name: name }, ...users.get(id),
+          id,
+          team_id: FAKE_TEAM.teamId,
+          name,
+          real_name: name,
+          deleted: false,
+          is_bot: false,
+          tz: 'UTC',
+          profile: { real_name: name, display_name: name },
+          ...users.get(id),
         },
       };
     },
     'views.open': (b) => (str(b.trigger_id) ? viewAnswer(b.view) : fail('invalid_arguments')),
     'views.push': (b) => (str(b.trigger_id) ? viewAnswer(b.view) : fail('invalid_arguments')),
-    'views.update': (b) =>
-      str(b.view_id) || str(b.external_id) ? viewAnswer(b.view, str(b.view_id)) : fail('invalid_arguments'),
+    'views.update': (b) => (str(b.view_id) || str(b.external_id) ? viewAnswer(b.view, str(b.view_id)) : fail('invalid_arguments')),
     'files.getUploadURLExternal': (b) => {
       const filename = str(b.filename);
       const length = Number(b.length);
@@ -262,7 +278,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       if (found.some((u) => !u?.bytes || u.bytes.length !== u.length)) return fail('file_not_found');
       const channel = str(b.channel_id);
       if (channel) {
-        const msg: FakeMessage = { type: 'message', channel, ts: nextTs(), user: FAKE_TEAM.botUserId, bot_id: FAKE_TEAM.botId, text: str(b.initial_comment) ?? '', files: found.map((u) => ({ id: u!.fileId, name: u!.filename })) };
+        const msg: FakeMessage = {
+          type: 'message',
+          channel,
+          ts: nextTs(),
+          user: FAKE_TEAM.botUserId,
+          bot_id: FAKE_TEAM.botId,
+          text: str(b.initial_comment) ?? '',
+          files: found.map((u) => ({ id: u!.fileId, name: u!.filename })),
+        };
         const threadTs = str(b.thread_ts);
         if (threadTs) {
           msg.thread_ts = threadTs;
@@ -270,7 +294,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           if (parent) Object.assign(parent, { thread_ts: parent.ts, reply_count: (parent.reply_count ?? 0) + 1 });
         }
         messages.push(msg);
-        found.forEach((u, i) => (u!.completed = { channel, threadTs, title: files[i]!.title, initialComment: str(b.initial_comment), at: Date.now(), ts: msg.ts }));
+        found.forEach(
+          (u, i) => (u!.completed = { channel, threadTs, title: files[i]!.title, initialComment: str(b.initial_comment), at: Date.now(), ts: msg.ts }),
+        );
       }
       return { ok: true, files: files.map((f) => ({ ...f, name: f.title })) };
     },
@@ -281,7 +307,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     return {
       ok: true,
       view: {
-        ...v, id, team_id: FAKE_TEAM.teamId, bot_id: FAKE_TEAM.botId, state: { values: {} }, hash: nextTs(), root_view_id: id,
+        ...v,
+        id,
+        team_id: FAKE_TEAM.teamId,
+        bot_id: FAKE_TEAM.botId,
+        state: { values: {} },
+        hash: nextTs(),
+        root_view_id: id,
       },
     };
   }
@@ -384,9 +416,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     outage: (on, status = 503) => void (outageStatus = on ? status : undefined),
     loseAnswers: (method, on) => void (on ? unanswered.add(method) : unanswered.delete(method)),
-    waitFor: <T>(predicate: (calls: RecordedCall[]) => Awaitable<T | undefined | false | null>, timeoutMs = 5_000) => poll(() => predicate([...recorded]), timeoutMs, () => describeCalls(recorded)),
-    waitForCall: (method, match = () => true, timeoutMs = 5_000) =>
-      fake.waitFor((calls) => calls.find((c) => c.method === method && match(c)), timeoutMs),
+    waitFor: <T>(predicate: (calls: RecordedCall[]) => Awaitable<T | undefined | false | null>, timeoutMs = 5_000) =>
+      poll(
+        () => predicate([...recorded]),
+        timeoutMs,
+        () => describeCalls(recorded),
+      ),
+    waitForCall: (method, match = () => true, timeoutMs = 5_000) => fake.waitFor((calls) => calls.find((c) => c.method === method && match(c)), timeoutMs),
     reset() {
       [recorded, messages, ephemerals, responses, failures, uploads] = [[], [], [], [], new Map(), []];
       outageStatus = undefined;

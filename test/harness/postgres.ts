@@ -24,7 +24,7 @@ export function postgresBinDir(): string | undefined {
 /** False on a developer machine without PostgreSQL (the caller skips); in CI a missing server fails the run. */
 export function requirePostgresOrSkip(): boolean {
   if (postgresBinDir()) return true;
-  if (process.env.CI) throw new Error('PostgreSQL is missing in CI: install Debian\'s postgresql package (.ci/run does)');
+  if (process.env.CI) throw new Error("PostgreSQL is missing in CI: install Debian's postgresql package (.ci/run does)");
   return false;
 }
 
@@ -38,7 +38,6 @@ export interface RunningPostgres {
   log(): string;
   stop(): Promise<void>;
 }
-
 
 /** Runs as `postgres` when we are root, as ourselves otherwise. */
 function asServerUser(bin: string, args: string[]): [string, string[]] {
@@ -61,7 +60,24 @@ export async function startPostgres(): Promise<RunningPostgres> {
 
   const port = await freePort();
   // fsync off: a test server that loses data on a power cut is fine, and it saves the shared disk.
-  const serverArgs = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
+  const serverArgs = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=200',
+  ];
   const [cmd, args] = asServerUser(join(bin, 'postgres'), serverArgs);
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let logText = '';

@@ -2,9 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import {
-  blockActionsPayload, sendInteraction, sendSlashCommand, signSlackRequest, slashCommandBody, viewSubmissionPayload,
-} from './slack-requests';
+import { blockActionsPayload, sendInteraction, sendSlashCommand, signSlackRequest, slashCommandBody, viewSubmissionPayload } from './slack-requests';
 
 describe('signSlackRequest', () => {
   it('matches an HMAC computed by openssl', () => {

@@ -94,7 +94,12 @@ export function blockActionsPayload(overrides: Partial<BlockAction<ButtonAction>
     is_enterprise_install: false,
     channel: { id: 'C0ALERTS', name: 'alerts' },
     message: {
-      type: 'message', user: FAKE_TEAM.botUserId, bot_id: FAKE_TEAM.botId, ts: '1700000000.000100', text: '', blocks: [],
+      type: 'message',
+      user: FAKE_TEAM.botUserId,
+      bot_id: FAKE_TEAM.botId,
+      ts: '1700000000.000100',
+      text: '',
+      blocks: [],
     },
     state: { values: {} },
     response_url: UNSET_RESPONSE_URL,
@@ -103,16 +108,17 @@ export function blockActionsPayload(overrides: Partial<BlockAction<ButtonAction>
   };
   if (!overrides.container) {
     payload.container = {
-      type: 'message', message_ts: payload.message?.ts, channel_id: payload.channel?.id, is_ephemeral: false,
+      type: 'message',
+      message_ts: payload.message?.ts,
+      channel_id: payload.channel?.id,
+      is_ephemeral: false,
     };
   }
   return payload;
 }
 
 /** A `view_submission` payload. Overrides are shallow, except `view`, which is merged into the default view. */
-export function viewSubmissionPayload(
-  overrides: Partial<Omit<ViewSubmitAction, 'view'>> & { view?: Partial<ViewOutput> } = {},
-): ViewSubmitAction {
+export function viewSubmissionPayload(overrides: Partial<Omit<ViewSubmitAction, 'view'>> & { view?: Partial<ViewOutput> } = {}): ViewSubmitAction {
   const { view, ...rest } = overrides;
   return {
     type: 'view_submission',
@@ -125,11 +131,25 @@ export function viewSubmissionPayload(
     response_urls: [],
     ...rest,
     view: {
-      id: 'V0000VIEW', team_id: FAKE_TEAM.teamId, app_id: 'A0STEMEDB', app_installed_team_id: FAKE_TEAM.teamId,
-      bot_id: FAKE_TEAM.botId, type: 'modal', callback_id: 'stemedb_modal', private_metadata: '',
-      title: { type: 'plain_text', text: 'StemeDB' }, close: null, submit: { type: 'plain_text', text: 'Submit' },
-      blocks: [], state: { values: {} }, hash: `${nowSec()}.view${(sequence += 1)}`, root_view_id: 'V0000VIEW', previous_view_id: null,
-      clear_on_close: false, notify_on_close: false, external_id: '',
+      id: 'V0000VIEW',
+      team_id: FAKE_TEAM.teamId,
+      app_id: 'A0STEMEDB',
+      app_installed_team_id: FAKE_TEAM.teamId,
+      bot_id: FAKE_TEAM.botId,
+      type: 'modal',
+      callback_id: 'stemedb_modal',
+      private_metadata: '',
+      title: { type: 'plain_text', text: 'StemeDB' },
+      close: null,
+      submit: { type: 'plain_text', text: 'Submit' },
+      blocks: [],
+      state: { values: {} },
+      hash: `${nowSec()}.view${(sequence += 1)}`,
+      root_view_id: 'V0000VIEW',
+      previous_view_id: null,
+      clear_on_close: false,
+      notify_on_close: false,
+      external_id: '',
       ...view,
     },
   };
@@ -139,25 +159,24 @@ export function viewSubmissionPayload(
 export function plainTextState(values: Record<string, Record<string, string>>): ViewOutput['state'] {
   const state: ViewOutput['state'] = { values: {} };
   for (const [blockId, actions] of Object.entries(values)) {
-    state.values[blockId] = Object.fromEntries(
-      Object.entries(actions).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }]),
-    );
+    state.values[blockId] = Object.fromEntries(Object.entries(actions).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }]));
   }
   return state;
 }
 
 /** POSTs a signed slash command (fields merged over `slashCommandBody()`) to Bolt's events URL. */
 export function sendSlashCommand(
-  eventsUrl: string, signingSecret: string, fields: Partial<SlashCommand> = {}, opts: SendOptions = {},
+  eventsUrl: string,
+  signingSecret: string,
+  fields: Partial<SlashCommand> = {},
+  opts: SendOptions = {},
 ): Promise<SlackHttpResponse> {
   const entries = Object.entries(slashCommandBody(fields)).filter(([, v]) => v !== undefined);
   return sendSignedBody(eventsUrl, signingSecret, new URLSearchParams(entries).toString(), opts);
 }
 
 /** POSTs a signed interaction (`payload=<json>`), as Slack does for buttons and modals. */
-export function sendInteraction(
-  eventsUrl: string, signingSecret: string, payload: object, opts: SendOptions = {},
-): Promise<SlackHttpResponse> {
+export function sendInteraction(eventsUrl: string, signingSecret: string, payload: object, opts: SendOptions = {}): Promise<SlackHttpResponse> {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   return sendSignedBody(eventsUrl, signingSecret, body, opts);
 }
@@ -166,9 +185,7 @@ export function sendInteraction(
  * POSTs any raw body signed as Slack would. The body goes out as a string with the content type set
  * explicitly: Bolt's receiver parses only an exact `application/x-www-form-urlencoded` as a form.
  */
-export async function sendSignedBody(
-  url: string, signingSecret: string, rawBody: string, opts: SendOptions = {},
-): Promise<SlackHttpResponse> {
+export async function sendSignedBody(url: string, signingSecret: string, rawBody: string, opts: SendOptions = {}): Promise<SlackHttpResponse> {
   const secret = opts.forgeSignature ? `forged-${signingSecret}` : signingSecret;
   const signed: Partial<SlackSignatureHeaders> = signSlackRequest(secret, rawBody, opts.timestampSec);
   if (opts.omitSignature) delete signed['x-slack-signature'];

@@ -39,7 +39,6 @@ export function requireSshdOrSkip(): boolean {
   return false;
 }
 
-
 function fingerprint(publicKeyPath: string): string {
   const line = execFileSync('ssh-keygen', ['-lf', publicKeyPath, '-E', 'sha256'], { encoding: 'utf8' });
   const match = /SHA256:[A-Za-z0-9+/]+/.exec(line);

@@ -64,8 +64,18 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
   });
   const config = parseConfig(document, 'test config');
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const runtime = await createRuntime({ config, log, secret: (name) => process.env[name], slack: { botToken: BOT_TOKEN, slackApiUrl: fake.apiUrl, retries: 0, channelIntervalMs: 20 }, now: options.now, clock: options.clock, charts: options.charts ?? { enabled: false } });
-  const slack = createSlackApp({ transport: slackTransportOf(runtime), interactions: INTERACTION_MODULES,
+  const runtime = await createRuntime({
+    config,
+    log,
+    secret: (name) => process.env[name],
+    slack: { botToken: BOT_TOKEN, slackApiUrl: fake.apiUrl, retries: 0, channelIntervalMs: 20 },
+    now: options.now,
+    clock: options.clock,
+    charts: options.charts ?? { enabled: false },
+  });
+  const slack = createSlackApp({
+    transport: slackTransportOf(runtime),
+    interactions: INTERACTION_MODULES,
     services: runtime.services,
     signingSecret: SIGNING_SECRET,
     responseUrlPrefix: `${fake.baseUrl}/response/`,
@@ -86,9 +96,14 @@ export async function startBot(options: StartBotOptions = {}): Promise<TestBot> 
     slack,
     config,
     dir,
-    command: (text, fields = {}, responseId) => sendSlashCommand(eventsUrl, SIGNING_SECRET, slashCommandBody({ text, response_url: fake.responseUrl(responseId), ...fields })),
+    command: (text, fields = {}, responseId) =>
+      sendSlashCommand(eventsUrl, SIGNING_SECRET, slashCommandBody({ text, response_url: fake.responseUrl(responseId), ...fields })),
     click: (actionId, value, overrides = {}) =>
-      sendInteraction(eventsUrl, SIGNING_SECRET, blockActionsPayload({ actions: [buttonAction({ action_id: actionId, value })], response_url: fake.responseUrl(), ...overrides })),
+      sendInteraction(
+        eventsUrl,
+        SIGNING_SECRET,
+        blockActionsPayload({ actions: [buttonAction({ action_id: actionId, value })], response_url: fake.responseUrl(), ...overrides }),
+      ),
     async stop() {
       await slack.stop();
       await runtime.close();

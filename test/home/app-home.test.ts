@@ -21,10 +21,18 @@ describe('the App Home tab', () => {
   let bot: TestBot;
   beforeAll(async () => {
     bot = await startBot({
-      nodes: [{ name: 'stemedb-1', scenarios: ['disk_full'] }, { name: 'stemedb-2', scenarios: ['healthy'] }],
+      nodes: [
+        { name: 'stemedb-1', scenarios: ['disk_full'] },
+        { name: 'stemedb-2', scenarios: ['healthy'] },
+      ],
       config: {
         access: { operators: { users: ['U_ALICE'] } },
-        escalation: { levels: [{ name: 'Primary on-call: Storage SRE', ackTimeout: '5m', slack: { users: ['U0PRIMARY'] } }, { name: 'Secondary: Database engineer', slack: { users: ['U0SECOND'] } }] },
+        escalation: {
+          levels: [
+            { name: 'Primary on-call: Storage SRE', ackTimeout: '5m', slack: { users: ['U0PRIMARY'] } },
+            { name: 'Secondary: Database engineer', slack: { users: ['U0SECOND'] } },
+          ],
+        },
       },
     });
   });
@@ -52,7 +60,11 @@ describe('the App Home tab', () => {
 
   it('its Escalate button runs escalate as typed, answers in the DM, and the tab shows the incident and ack state', async () => {
     bot.fake.reset();
-    await bot.click('home_escalate', JSON.stringify({ node: 'stemedb-1' }), { channel: undefined, container: { type: 'view', view_id: 'V0HOME' }, response_url: undefined });
+    await bot.click('home_escalate', JSON.stringify({ node: 'stemedb-1' }), {
+      channel: undefined,
+      container: { type: 'view', view_id: 'V0HOME' },
+      response_url: undefined,
+    });
     const call = await bot.fake.waitForCall('views.publish', (c) => homeText(c).includes('not acknowledged'), 30_000);
     expect(homeText(call)).toMatch(/\*inc-[a-z0-9-]+\* stemedb-1: [^"]*level 1 of 2 \(Primary on-call: Storage SRE\), not acknowledged/);
     expect(bot.fake.calls('conversations.open').some((c) => c.body.users === 'U_ALICE')).toBe(true);

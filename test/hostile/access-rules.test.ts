@@ -20,10 +20,17 @@ describe('who may act, and where', () => {
   let seq = 0;
   const audit = () => bot.runtime.services.store.audit.recent(50);
   const answer = async (id: string) => String(((await bot.fake.waitFor(() => bot.fake.responses(id)[0])).body as { text?: string }).text);
-  const as = (user: string, channel: string) => ({ user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: FAKE_TEAM.teamId }, channel: { id: channel, name: channel.toLowerCase() } });
+  const as = (user: string, channel: string) => ({
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: FAKE_TEAM.teamId },
+    channel: { id: channel, name: channel.toLowerCase() },
+  });
   const click = async (action: string, value: string, user: string, channel: string) => {
     const id = `click-${(seq += 1)}`;
-    const res = await bot.click(action, value, { ...as(user, channel), container: { type: 'message', message_ts: '1700000000.000100', channel_id: channel, is_ephemeral: false }, response_url: bot.fake.responseUrl(id) });
+    const res = await bot.click(action, value, {
+      ...as(user, channel),
+      container: { type: 'message', message_ts: '1700000000.000100', channel_id: channel, is_ephemeral: false },
+      response_url: bot.fake.responseUrl(id),
+    });
     expect(res.status).toBe(200);
     return answer(id);
   };
@@ -36,7 +43,10 @@ describe('who may act, and where', () => {
 
   beforeAll(async () => {
     bot = await startBot({
-      nodes: [{ name: 'stemedb-1', scenarios: ['healthy'] }, { name: 'stemedb-2', scenarios: ['healthy'] }],
+      nodes: [
+        { name: 'stemedb-1', scenarios: ['healthy'] },
+        { name: 'stemedb-2', scenarios: ['healthy'] },
+      ],
       config: {
         access: { operators: { users: [OPS] }, channels: [ALERTS] },
         alertmanager: { url: 'http://127.0.0.1:9' },
@@ -46,7 +56,10 @@ describe('who may act, and where', () => {
     });
     expect(await command('escalate stemedb-2 hostile test', 'U_ALICE', ALERTS)).toContain('Escalating');
     incidentId = (await bot.runtime.services.store.incidents.openForNode('stemedb-2'))!.id;
-    await bot.fake.waitFor(async () => (await bot.runtime.services.store.incidents.events(incidentId)).find((e) => e.kind === 'paged' && JSON.stringify(e.detail).includes(PAGED)), 10_000);
+    await bot.fake.waitFor(
+      async () => (await bot.runtime.services.store.incidents.events(incidentId)).find((e) => e.kind === 'paged' && JSON.stringify(e.detail).includes(PAGED)),
+      10_000,
+    );
     await postWebhook(bot.baseUrl, payload([alert({ fingerprint: 'fp-rules' })]));
     alertIncidentId = await bot.fake.waitFor(async () => (await bot.runtime.services.store.incidents.openForNode('stemedb-1'))?.id);
   }, 60_000);
@@ -54,7 +67,9 @@ describe('who may act, and where', () => {
 
   it('a bystander outside the allowed channel cannot acknowledge, by button or command; refusals are audited', async () => {
     const value = JSON.stringify({ incidentId });
-    expect(await click(ESCALATION_ACTIONS.ack, value, BYSTANDER, RANDOM)).toContain(`Only the responders paged for ${incidentId} and operators (<@${OPS}>) and anyone in <#${ALERTS}> may acknowledge ${incidentId}`);
+    expect(await click(ESCALATION_ACTIONS.ack, value, BYSTANDER, RANDOM)).toContain(
+      `Only the responders paged for ${incidentId} and operators (<@${OPS}>) and anyone in <#${ALERTS}> may acknowledge ${incidentId}`,
+    );
     expect((await audit())[0]).toMatchObject({ actor: BYSTANDER, action: 'ack', incidentId, outcome: 'refused', detail: { via: 'button', channel: RANDOM } });
     expect(await command(`ack ${incidentId}`, BYSTANDER, RANDOM)).toContain('may acknowledge');
     expect((await audit())[0]).toMatchObject({ actor: BYSTANDER, action: 'ack', outcome: 'refused', detail: { via: 'command' } });
@@ -62,16 +77,27 @@ describe('who may act, and where', () => {
   });
 
   it('nobody but operators and paged responders may resolve, by button or command', async () => {
-    expect(await command(`resolve ${incidentId} --confirm`, BYSTANDER, ALERTS)).toContain(`Only operators (<@${OPS}>) and the responders paged for ${incidentId} may resolve ${incidentId}`);
+    expect(await command(`resolve ${incidentId} --confirm`, BYSTANDER, ALERTS)).toContain(
+      `Only operators (<@${OPS}>) and the responders paged for ${incidentId} may resolve ${incidentId}`,
+    );
     expect(await click(ESCALATION_ACTIONS.resolve, JSON.stringify({ incidentId }), BYSTANDER, ALERTS)).toContain('may resolve');
-    expect((await audit()).slice(0, 2).map((e) => [e.action, e.outcome])).toEqual([['resolve', 'refused'], ['resolve', 'refused']]);
+    expect((await audit()).slice(0, 2).map((e) => [e.action, e.outcome])).toEqual([
+      ['resolve', 'refused'],
+      ['resolve', 'refused'],
+    ]);
     expect((await bot.runtime.services.store.incidents.get(incidentId))?.status).toBe('open');
     expect(await escalationStatus()).toBe('active');
   });
 
   it('buttons obey access.channels like commands do', async () => {
     const onAlert = JSON.stringify({ node: 'stemedb-1', incidentId: alertIncidentId });
-    for (const action of [DIAGNOSIS_ACTIONS.escalate, DIAGNOSIS_ACTIONS.compact, DIAGNOSIS_ACTIONS.rerun, DIAGNOSIS_ACTIONS.slowQueries, ALERT_ACTIONS.silence]) {
+    for (const action of [
+      DIAGNOSIS_ACTIONS.escalate,
+      DIAGNOSIS_ACTIONS.compact,
+      DIAGNOSIS_ACTIONS.rerun,
+      DIAGNOSIS_ACTIONS.slowQueries,
+      ALERT_ACTIONS.silence,
+    ]) {
       const value = action === ALERT_ACTIONS.silence ? JSON.stringify({ incidentId: alertIncidentId }) : onAlert;
       expect(await click(action, value, OPS, RANDOM), action).toContain(`works only in <#${ALERTS}>`);
     }
@@ -81,7 +107,9 @@ describe('who may act, and where', () => {
   });
 
   it('a bystander may acknowledge in the allowed channel; the paged responder from the page DM', async () => {
-    expect(await click(ESCALATION_ACTIONS.ack, JSON.stringify({ incidentId: alertIncidentId }), BYSTANDER, ALERTS)).toContain(`${alertIncidentId} is not being escalated`);
+    expect(await click(ESCALATION_ACTIONS.ack, JSON.stringify({ incidentId: alertIncidentId }), BYSTANDER, ALERTS)).toContain(
+      `${alertIncidentId} is not being escalated`,
+    );
     expect(await click(ESCALATION_ACTIONS.ack, JSON.stringify({ incidentId }), PAGED, `D${PAGED}`)).toContain(`You acknowledged ${incidentId}`);
     expect(await escalationStatus()).toBe('acked');
     expect(await command(`resolve ${incidentId} --confirm`, PAGED, ALERTS)).toContain(`${incidentId} (stemedb-2) is resolved`);

@@ -36,7 +36,16 @@ describe('every acting button behind the rule middleware', () => {
       config: { access: { operators: { users: [OPERATOR] }, channels: [ALERTS] }, alertmanager: { url: 'http://127.0.0.1:9' } },
     });
     const opened = await bot.runtime.services.store.incidents.openOrGet(
-      { node: 'stemedb-1', title: 'HighStorageErrorRate on stemedb-1', source: 'alert', alertname: 'HighStorageErrorRate', fingerprint: 'fp-mw', episode: 'e1', labels: { alertname: 'HighStorageErrorRate' }, annotations: {} },
+      {
+        node: 'stemedb-1',
+        title: 'HighStorageErrorRate on stemedb-1',
+        source: 'alert',
+        alertname: 'HighStorageErrorRate',
+        fingerprint: 'fp-mw',
+        episode: 'e1',
+        labels: { alertname: 'HighStorageErrorRate' },
+        annotations: {},
+      },
       new Date(),
     );
     incidentId = opened.incident.id;
@@ -44,19 +53,38 @@ describe('every acting button behind the rule middleware', () => {
   afterAll(async () => bot?.stop());
 
   it('Silence: a bystander is refused by the rule, a forged value by the lookup; both audited, nothing silenced', async () => {
-    expect(await click(ALERT_ACTIONS.silence, JSON.stringify({ incidentId }), BYSTANDER, ALERTS)).toContain(`Only operators (<@${OPERATOR}>) may silence HighStorageErrorRate`);
-    expect((await audit())[0]).toMatchObject({ actor: BYSTANDER, action: 'silence', incidentId, outcome: 'refused', detail: { via: 'button', channel: ALERTS } });
+    expect(await click(ALERT_ACTIONS.silence, JSON.stringify({ incidentId }), BYSTANDER, ALERTS)).toContain(
+      `Only operators (<@${OPERATOR}>) may silence HighStorageErrorRate`,
+    );
+    expect((await audit())[0]).toMatchObject({
+      actor: BYSTANDER,
+      action: 'silence',
+      incidentId,
+      outcome: 'refused',
+      detail: { via: 'button', channel: ALERTS },
+    });
     expect(await click(ALERT_ACTIONS.silence, JSON.stringify({ incidentId }), OPERATOR, RANDOM)).toContain(`works only in <#${ALERTS}>`);
     expect((await audit())[0]).toMatchObject({ actor: OPERATOR, action: 'silence', outcome: 'refused', detail: { via: 'button', channel: RANDOM } });
     expect(await click(ALERT_ACTIONS.silence, '{"incidentId":"inc-forged"}', OPERATOR, ALERTS)).toContain('refers to an incident the bot does not know');
-    expect((await audit())[0]).toMatchObject({ actor: OPERATOR, action: 'silence', outcome: 'refused', detail: { via: 'button', reason: expect.stringContaining('does not know') } });
+    expect((await audit())[0]).toMatchObject({
+      actor: OPERATOR,
+      action: 'silence',
+      outcome: 'refused',
+      detail: { via: 'button', reason: expect.stringContaining('does not know') },
+    });
     expect((await bot.runtime.services.store.incidents.events(incidentId)).filter((e) => e.kind === 'silenced')).toEqual([]);
   });
 
   it('Confirm: a real confirmation clicked from a channel outside access.channels is refused, audited, starts nothing', async () => {
     const { value } = await requestConfirmation(bot, 'stemedb-1');
     expect(await click('compaction_confirm', value, OPERATOR, RANDOM)).toContain(`works only in <#${ALERTS}>`);
-    expect((await audit())[0]).toMatchObject({ actor: OPERATOR, action: 'compact', node: 'stemedb-1', outcome: 'refused', detail: { via: 'button', channel: RANDOM } });
+    expect((await audit())[0]).toMatchObject({
+      actor: OPERATOR,
+      action: 'compact',
+      node: 'stemedb-1',
+      outcome: 'refused',
+      detail: { via: 'button', channel: RANDOM },
+    });
     // The record was redeemed before the rule: a refused click used it up, so it cannot be replayed elsewhere.
     expect(await click('compaction_confirm', value, OPERATOR, ALERTS)).toContain('already used');
     expect(bot.sim.node('stemedb-1').compactRequests()).toBe(0);

@@ -44,7 +44,12 @@ describe('forged clicks on acting buttons', () => {
     expect(buttonValue(body, 'compaction_cancel')).toBe(value);
     const other = await responseBody(bot, await clickEphemeral(bot, 'compaction_confirm', value, 'U0SRE'));
     expect(other.text).toContain(`This confirmation was issued to <@${OPERATOR}>: only they can confirm it`);
-    expect((await audit())[0]).toMatchObject({ actor: 'U0SRE', outcome: 'refused', node: 'stemedb-1', detail: { reason: 'confirm: confirmation not_allowed' } });
+    expect((await audit())[0]).toMatchObject({
+      actor: 'U0SRE',
+      outcome: 'refused',
+      node: 'stemedb-1',
+      detail: { reason: 'confirm: confirmation not_allowed' },
+    });
     const cancelled = await responseBody(bot, await clickEphemeral(bot, 'compaction_cancel', value));
     expect(cancelled.text).toContain('cancelled: nothing was changed');
     const again = await responseBody(bot, await clickEphemeral(bot, 'compaction_confirm', value));
@@ -77,21 +82,38 @@ describe('forged clicks on acting buttons', () => {
   });
 
   it.each(FORGED_TARGET_VALUES)('Compact, Escalate, Run again and Slow queries refuse a value naming $name, audited', async ({ value }) => {
-    for (const [action, audited] of [[DIAGNOSIS_ACTIONS.compact, 'compact'], [DIAGNOSIS_ACTIONS.escalate, 'escalate'], [DIAGNOSIS_ACTIONS.rerun, 'diagnose'], [DIAGNOSIS_ACTIONS.slowQueries, 'slow-queries']] as const) {
+    for (const [action, audited] of [
+      [DIAGNOSIS_ACTIONS.compact, 'compact'],
+      [DIAGNOSIS_ACTIONS.escalate, 'escalate'],
+      [DIAGNOSIS_ACTIONS.rerun, 'diagnose'],
+      [DIAGNOSIS_ACTIONS.slowQueries, 'slow-queries'],
+    ] as const) {
       const id = await clickEphemeral(bot, action, value);
       expect((await responseBody(bot, id)).text, action).toMatch(/could not be read|does not know|no longer configured/);
-      expect((await audit())[0], action).toMatchObject({ actor: OPERATOR, action: audited, outcome: 'refused', detail: { via: 'button', value: value.slice(0, 200) } });
+      expect((await audit())[0], action).toMatchObject({
+        actor: OPERATOR,
+        action: audited,
+        outcome: 'refused',
+        detail: { via: 'button', value: value.slice(0, 200) },
+      });
     }
     expect(await bot.runtime.services.store.incidents.listOpen()).toEqual([]);
   });
 
-  it.each(['inc-ffffffffffff', 'inc-000000'])('Acknowledge, Resolve and Silence refuse an incident id the bot never issued (%s), audited', async (incidentId) => {
-    for (const [action, audited] of [[ESCALATION_ACTIONS.ack, 'ack'], [ESCALATION_ACTIONS.resolve, 'resolve'], [ALERT_ACTIONS.silence, 'silence']] as const) {
-      const id = await clickEphemeral(bot, action, JSON.stringify({ incidentId }));
-      expect((await responseBody(bot, id)).text, action).toContain('does not');
-      expect((await audit())[0], action).toMatchObject({ actor: OPERATOR, action: audited, outcome: 'refused' });
-    }
-  });
+  it.each(['inc-ffffffffffff', 'inc-000000'])(
+    'Acknowledge, Resolve and Silence refuse an incident id the bot never issued (%s), audited',
+    async (incidentId) => {
+      for (const [action, audited] of [
+        [ESCALATION_ACTIONS.ack, 'ack'],
+        [ESCALATION_ACTIONS.resolve, 'resolve'],
+        [ALERT_ACTIONS.silence, 'silence'],
+      ] as const) {
+        const id = await clickEphemeral(bot, action, JSON.stringify({ incidentId }));
+        expect((await responseBody(bot, id)).text, action).toContain('does not');
+        expect((await audit())[0], action).toMatchObject({ actor: OPERATOR, action: audited, outcome: 'refused' });
+      }
+    },
+  );
 
   it('still answers commands afterwards', async () => {
     expect((await ask(bot, 'help')).text).toContain('/stemedb');

@@ -24,8 +24,19 @@ describe('the bot process under hostile requests', () => {
     dir = mkdtempSync(join(tmpdir(), 'hostile-process-'));
     fake = await startFakeSlack();
     sim = await startCluster({ baseDir: join(dir, 'sim'), nodes: [{ name: 'stemedb-1', scenarios: ['compaction_lag'] }] });
-    writeFileSync(join(dir, 'config.yml'), stringify({ ...simulatorConfigDocument(sim, { sqlitePath: join(dir, 'bot.sqlite') }), slack: { alertChannel: 'C0ALERTS' } }));
-    const env: NodeJS.ProcessEnv = { ...process.env, SLACK_BOT_TOKEN: 'xoxb-hostile', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, SLACK_RESPONSE_URL_PREFIX: `${fake.baseUrl}/response/`, PORT: '0', STEMEDB_CHATOPS_CONFIG: join(dir, 'config.yml') };
+    writeFileSync(
+      join(dir, 'config.yml'),
+      stringify({ ...simulatorConfigDocument(sim, { sqlitePath: join(dir, 'bot.sqlite') }), slack: { alertChannel: 'C0ALERTS' } }),
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SLACK_BOT_TOKEN: 'xoxb-hostile',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_RESPONSE_URL_PREFIX: `${fake.baseUrl}/response/`,
+      PORT: '0',
+      STEMEDB_CHATOPS_CONFIG: join(dir, 'config.yml'),
+    };
     delete env.SLACK_APP_TOKEN;
     child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,7 +44,7 @@ describe('the bot process under hostile requests', () => {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setInterval(() => {
         const match = /"port":(\d+)[^\n]*stemedb-chatops started/.exec(out);
-        if (match) (clearInterval(timer), resolve(Number(match[1])));
+        if (match) clearInterval(timer), resolve(Number(match[1]));
       }, 50);
       setTimeout(() => (clearInterval(timer), reject(new Error(`no start-up line in:\n${out}`))), 20_000);
     });

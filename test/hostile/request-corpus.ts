@@ -65,5 +65,9 @@ export const FOREIGN_RESPONSE_URLS = [
 ];
 
 export function stringFields(record: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }

@@ -41,7 +41,12 @@ describe('hostile requests to the Slack endpoint', () => {
 
   it('still accepts a command stamped 4 minutes either way (inside the window)', async () => {
     for (const offset of [-240, 240]) {
-      const res = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, { text: 'help', response_url: bot.fake.responseUrl(`window${offset}`) }, { timestampSec: Math.floor(Date.now() / 1000) + offset });
+      const res = await sendSlashCommand(
+        bot.eventsUrl,
+        SIGNING_SECRET,
+        { text: 'help', response_url: bot.fake.responseUrl(`window${offset}`) },
+        { timestampSec: Math.floor(Date.now() / 1000) + offset },
+      );
       expect(res.status).toBe(200);
       await bot.fake.waitFor(() => bot.fake.responses(`window${offset}`).length > 0);
     }
@@ -52,7 +57,11 @@ describe('hostile requests to the Slack endpoint', () => {
     const url = template.replace('{capture}', capture.url);
     const command = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, { text: 'help', response_url: url });
     expect(command.status).toBe(400);
-    const click = await sendInteraction(bot.eventsUrl, SIGNING_SECRET, blockActionsPayload({ response_url: url, actions: [buttonAction({ action_id: 'diagnosis_slow_queries', value: '{"node":"stemedb-1"}' })] }));
+    const click = await sendInteraction(
+      bot.eventsUrl,
+      SIGNING_SECRET,
+      blockActionsPayload({ response_url: url, actions: [buttonAction({ action_id: 'diagnosis_slow_queries', value: '{"node":"stemedb-1"}' })] }),
+    );
     expect(click.status).toBe(400);
     await new Promise((r) => setTimeout(r, 300));
     expect(capture.requests()).toEqual([]);

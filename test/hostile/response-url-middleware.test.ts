@@ -14,7 +14,13 @@ describe('the response_url rule inside Bolt (Socket Mode path)', () => {
   const idle: Receiver = { init: () => undefined, start: async () => undefined, stop: async () => undefined };
   beforeAll(async () => {
     capture = await startCaptureServer();
-    app = new App({ token: 'xoxb-x', receiver: idle, botId: 'B1', botUserId: 'U1', logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} } });
+    app = new App({
+      token: 'xoxb-x',
+      receiver: idle,
+      botId: 'B1',
+      botUserId: 'U1',
+      logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} },
+    });
     enforceResponseUrls(app, 'https://hooks.slack.com/', createLogger('silent'));
     app.command('/stemedb', async ({ ack, respond }) => {
       ran.push('command');
@@ -31,7 +37,10 @@ describe('the response_url rule inside Bolt (Socket Mode path)', () => {
 
   it.each(FOREIGN_RESPONSE_URLS)('acks and drops a payload whose response_url is %s', async (template) => {
     const url = template.replace('{capture}', capture.url);
-    for (const body of [slashCommandBody({ response_url: url }), blockActionsPayload({ response_url: url, actions: [buttonAction({ action_id: 'diagnosis_rerun' })] })]) {
+    for (const body of [
+      slashCommandBody({ response_url: url }),
+      blockActionsPayload({ response_url: url, actions: [buttonAction({ action_id: 'diagnosis_rerun' })] }),
+    ]) {
       let acked = false;
       await app.processEvent({ body: body as never, ack: async () => void (acked = true) });
       expect(acked).toBe(true);

@@ -12,7 +12,12 @@ describe('alert storms against a crowded store', () => {
   let bot: TestBot;
   let sqlite: Db;
   const db = () => sqlite;
-  const count = (sql: string, ...params: unknown[]) => (db().prepare(sql).get(...params) as { n: number }).n;
+  const count = (sql: string, ...params: unknown[]) =>
+    (
+      db()
+        .prepare(sql)
+        .get(...params) as { n: number }
+    ).n;
   beforeAll(async () => {
     bot = await startBot({ config: { alerts: { stormThreshold: 5 } }, routes: (runtime) => [runtime.alerts.route(WEBHOOK_TOKEN)] });
     sqlite = openBotSqlite(bot.dir);

@@ -7,7 +7,12 @@ import { FakeClock } from '../harness/fake-clock';
 /** A local clock whose reads of the database take `rtt` ms of local time each (the fake clock's own time stands still). */
 function network(fake: FakeClock) {
   let spent = 0;
-  const base: Clock = { now: () => fake.now() + spent, setTimeout: (cb, ms) => fake.setTimeout(cb, ms), setInterval: (cb, ms) => fake.setInterval(cb, ms), clear: (h) => fake.clear(h) };
+  const base: Clock = {
+    now: () => fake.now() + spent,
+    setTimeout: (cb, ms) => fake.setTimeout(cb, ms),
+    setInterval: (cb, ms) => fake.setInterval(cb, ms),
+    clear: (h) => fake.clear(h),
+  };
   return {
     base,
     /** The database is `offset` ahead; the reply is stamped halfway through the round trip. */

@@ -23,13 +23,28 @@ describe('the auditor (SQLite store, real heartbeat endpoint)', () => {
     const heartbeat = createHeartbeat({ url: `${capture.url}/hb/token`, log: createLogger('silent'), timeoutMs: 2_000 });
     const results: { late: string[]; active: number }[] = [];
     const audit = () =>
-      auditEscalations({ escalations: store.escalations, now: () => now, graceMs: 30_000, heartbeat, log: createLogger('silent'), onResult: (check, active) => results.push({ late: check.late, active }) });
+      auditEscalations({
+        escalations: store.escalations,
+        now: () => now,
+        graceMs: 30_000,
+        heartbeat,
+        log: createLogger('silent'),
+        onResult: (check, active) => results.push({ late: check.late, active }),
+      });
 
-    const a = await store.escalations.create(newEscalation(await openIncident(store, 'stemedb-1', 1), { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: now - 60_000, waitingLevel: 0, nextDueAt: now - 20_000 } }));
+    const a = await store.escalations.create(
+      newEscalation(await openIncident(store, 'stemedb-1', 1), {
+        state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: now - 60_000, waitingLevel: 0, nextDueAt: now - 20_000 },
+      }),
+    );
     expect((await audit()).onSchedule).toBe(true); // 20 s overdue: within the grace
     expect(capture.requests().filter((r) => r.path === '/hb/token')).toHaveLength(1);
 
-    const b = await store.escalations.create(newEscalation(await openIncident(store, 'stemedb-2', 2), { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: now - 120_000, waitingLevel: 0, nextDueAt: now - 45_000 } }));
+    const b = await store.escalations.create(
+      newEscalation(await openIncident(store, 'stemedb-2', 2), {
+        state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: now - 120_000, waitingLevel: 0, nextDueAt: now - 45_000 },
+      }),
+    );
     expect(await audit()).toEqual({ onSchedule: false, late: [b.id] });
     expect(capture.requests().filter((r) => r.path === '/hb/token')).toHaveLength(1); // no ping for a late chain
     expect(results.at(-1)).toEqual({ late: [b.id], active: 2 });

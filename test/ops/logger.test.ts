@@ -7,7 +7,15 @@ describe('logger', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
     const log = createLogger('info', sink);
-    log.info({ token: 'xoxb-secret-1', req: { headers: { authorization: 'Bearer am-secret-2' } }, pager: { routingKey: 'pd-secret-3' }, env: { SLACK_SIGNING_SECRET: 'sig-secret-4' } }, 'hello');
+    log.info(
+      {
+        token: 'xoxb-secret-1',
+        req: { headers: { authorization: 'Bearer am-secret-2' } },
+        pager: { routingKey: 'pd-secret-3' },
+        env: { SLACK_SIGNING_SECRET: 'sig-secret-4' },
+      },
+      'hello',
+    );
     const out = lines.join('');
     expect(out).toContain('hello');
     for (const secret of ['xoxb-secret-1', 'am-secret-2', 'pd-secret-3', 'sig-secret-4']) expect(out).not.toContain(secret);

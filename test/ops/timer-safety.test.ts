@@ -21,8 +21,14 @@ function capturingLog() {
 describe('timer callbacks cannot throw', () => {
   it('guardTick logs a synchronous throw and a rejection, and returns normally', async () => {
     const { log, lines } = capturingLog();
-    expect(() => guardTick(log, 'sync tick', () => { throw new Error('database is locked'); })()).not.toThrow();
-    guardTick(log, 'async tick', async () => { throw new Error('SQLITE_BUSY'); })();
+    expect(() =>
+      guardTick(log, 'sync tick', () => {
+        throw new Error('database is locked');
+      })(),
+    ).not.toThrow();
+    guardTick(log, 'async tick', async () => {
+      throw new Error('SQLITE_BUSY');
+    })();
     await new Promise((r) => setImmediate(r));
     expect(lines.map((l) => [l.timer, l.err?.message])).toEqual([
       ['sync tick', 'database is locked'],
@@ -39,7 +45,10 @@ describe('timer callbacks cannot throw', () => {
       process.on('unhandledRejection', onRejection);
       // A file, not :memory:, so the test can break the table through a second connection.
       dir = mkdtempSync(join(tmpdir(), 'stemedb-timer-safety-'));
-      const config = parseConfig({ stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'bot.sqlite') } }, 'test');
+      const config = parseConfig(
+        { stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { sqlitePath: join(dir, 'bot.sqlite') } },
+        'test',
+      );
       runtime = await createRuntime({ config, log: createLogger('silent'), secret: () => undefined, charts: { enabled: false } });
     });
     afterEach(async () => {
@@ -52,7 +61,15 @@ describe('timer callbacks cannot throw', () => {
       const { log, lines } = capturingLog();
       const clock = new FakeClock();
       const { store } = runtime.services;
-      const sampler = new NodeSampler({ ...runtime.services, log }, { history: new SampleHistory(), intervalMs: 20_000, clock, targets: async () => (await store.incidents.listOpen()).flatMap((i) => (i.node ? [i.node] : [])) });
+      const sampler = new NodeSampler(
+        { ...runtime.services, log },
+        {
+          history: new SampleHistory(),
+          intervalMs: 20_000,
+          clock,
+          targets: async () => (await store.incidents.listOpen()).flatMap((i) => (i.node ? [i.node] : [])),
+        },
+      );
       const db = openBotSqlite(dir);
       db.exec('ALTER TABLE incidents RENAME TO incidents_away');
       try {

@@ -33,14 +33,37 @@ function postOnceSuite(factory: StoreFactory, fake: () => FakeSlack): void {
       const connection = await store.open();
       const client = new WebClient('xoxb-test', { slackApiUrl: fake().apiUrl, retryConfig: { retries: 0 } });
       // The shared pace makes every post wait for its slot: the window in which a second poster would slip in.
-      const queue = new SlackQueue(client, { channelIntervalMs: 200, concurrency: 4, maxRetries: 0, log: createLogger('silent'), clock: systemClock, pace: connection.store.slackPace });
+      const queue = new SlackQueue(client, {
+        channelIntervalMs: 200,
+        concurrency: 4,
+        maxRetries: 0,
+        log: createLogger('silent'),
+        clock: systemClock,
+        pace: connection.store.slackPace,
+      });
       queues.push(queue);
       const chat = createSlackChat(queue);
-      const deps = { claims: connection.store.postClaims, lease: { owner, ttlMs: 3_000 }, now: () => new Date(), directory: createSlackDirectory(queue), pollMs: 20 };
-      const request = (post: PostOnceRequest['post']): PostOnceRequest => ({ key: 'thread:inc-race', channel: CHANNEL, marker: MARKER, sinceMs: Date.now() - 60_000, known: async () => undefined, post });
+      const deps = {
+        claims: connection.store.postClaims,
+        lease: { owner, ttlMs: 3_000 },
+        now: () => new Date(),
+        directory: createSlackDirectory(queue),
+        pollMs: 20,
+      };
+      const request = (post: PostOnceRequest['post']): PostOnceRequest => ({
+        key: 'thread:inc-race',
+        channel: CHANNEL,
+        marker: MARKER,
+        sinceMs: Date.now() - 60_000,
+        known: async () => undefined,
+        post,
+      });
       return { connection, chat, deps, request };
     };
-    const headers = () => fake().messages(CHANNEL).filter((m) => JSON.stringify(m.blocks ?? []).includes(MARKER));
+    const headers = () =>
+      fake()
+        .messages(CHANNEL)
+        .filter((m) => JSON.stringify(m.blocks ?? []).includes(MARKER));
 
     beforeEach(async () => {
       fake().reset();
@@ -53,7 +76,14 @@ function postOnceSuite(factory: StoreFactory, fake: () => FakeSlack): void {
 
     it('three replicas racing: one header, and all three get its ts', async () => {
       const replicas = await Promise.all(['A', 'B', 'C'].map(replica));
-      const results = await Promise.all(replicas.map((r, i) => postOnce(r.deps, r.request((beforeSend) => r.chat.post(CHANNEL, view(`R${i}`), { priority: 'page', beforeSend })))));
+      const results = await Promise.all(
+        replicas.map((r, i) =>
+          postOnce(
+            r.deps,
+            r.request((beforeSend) => r.chat.post(CHANNEL, view(`R${i}`), { priority: 'page', beforeSend })),
+          ),
+        ),
+      );
       expect(headers()).toHaveLength(1);
       expect(new Set(results.map((r) => r?.message.ts))).toEqual(new Set([headers()[0]!.ts]));
       expect(results.filter((r) => r?.adopted === false)).toHaveLength(1);
@@ -76,7 +106,10 @@ function postOnceSuite(factory: StoreFactory, fake: () => FakeSlack): void {
       );
       await aPosting;
       await expireClaim(a.connection, 'thread:inc-race');
-      const bResult = await postOnce(b.deps, b.request((beforeSend) => b.chat.post(CHANNEL, view('B'), { priority: 'page', beforeSend })));
+      const bResult = await postOnce(
+        b.deps,
+        b.request((beforeSend) => b.chat.post(CHANNEL, view('B'), { priority: 'page', beforeSend })),
+      );
       expect(bResult).toMatchObject({ adopted: false });
       wake();
       const aFinal = await aResult;

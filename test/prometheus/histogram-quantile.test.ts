@@ -44,14 +44,24 @@ describe('histogramQuantile', () => {
   });
 
   it('is NaN without observations, without a +Inf bucket, or with fewer than two buckets', () => {
-    expect(histogramQuantile(0.5, docs.map((b) => ({ ...b, count: 0 })))).toBeNaN();
+    expect(
+      histogramQuantile(
+        0.5,
+        docs.map((b) => ({ ...b, count: 0 })),
+      ),
+    ).toBeNaN();
     expect(histogramQuantile(0.5, docs.slice(0, -1))).toBeNaN();
     expect(histogramQuantile(0.5, [{ le: Infinity, count: 4 }])).toBeNaN();
     expect(histogramQuantile(0.5, [])).toBeNaN();
   });
 
   it('returns the first bound when it is <= 0 and the rank falls in it', () => {
-    expect(histogramQuantile(0.2, [{ le: -1, count: 5 }, { le: Infinity, count: 10 }])).toBe(-1);
+    expect(
+      histogramQuantile(0.2, [
+        { le: -1, count: 5 },
+        { le: Infinity, count: 10 },
+      ]),
+    ).toBe(-1);
   });
 
   it('sorts, merges equal bounds, forces monotonic counts, and leaves its input alone', () => {

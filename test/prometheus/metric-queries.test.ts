@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/prometheus/parse-exposition';
-import {
-  counterDelta,
-  counterDeltaByLabel,
-  extractHistogram,
-  histogramDelta,
-  lookupValue,
-  sumByLabel,
-} from '../../src/prometheus/metric-queries';
+import { counterDelta, counterDeltaByLabel, extractHistogram, histogramDelta, lookupValue, sumByLabel } from '../../src/prometheus/metric-queries';
 import { histogramQuantile } from '../../src/prometheus/histogram-quantile';
 
 /** A StemeDB-like scrape; `put` numbers are parameters so two scrapes can differ. */
@@ -66,8 +59,18 @@ describe('lookupValue and sumByLabel', () => {
   });
 
   it('groups by a label', () => {
-    expect(sumByLabel(s, 'stemedb_storage_operation_errors_total', 'operation')).toEqual(new Map([['put', 15], ['get', 0]]));
-    expect(sumByLabel(s, 'stemedb_storage_operation_errors_total', 'node', { operation: 'put' })).toEqual(new Map([['n1', 12], ['n2', 3]]));
+    expect(sumByLabel(s, 'stemedb_storage_operation_errors_total', 'operation')).toEqual(
+      new Map([
+        ['put', 15],
+        ['get', 0],
+      ]),
+    );
+    expect(sumByLabel(s, 'stemedb_storage_operation_errors_total', 'node', { operation: 'put' })).toEqual(
+      new Map([
+        ['n1', 12],
+        ['n2', 3],
+      ]),
+    );
     expect(sumByLabel(s, 'stemedb_storage_write_amplification', 'operation')).toEqual(new Map([['', 7.5]]));
     expect(sumByLabel(s, 'stemedb_lsm_pending_compaction_bytes', 'operation')).toBeUndefined();
   });
@@ -83,8 +86,26 @@ describe('counterDelta', () => {
   it('works per label, a series new in the second scrape counting from 0', () => {
     const before = sumByLabel(scrape({ putErrors: 12, puts: 1000 }), 'stemedb_storage_operation_errors_total', 'operation')!;
     const after = sumByLabel(scrape({ putErrors: 52, puts: 3000 }), 'stemedb_storage_operation_errors_total', 'operation')!;
-    expect(counterDeltaByLabel(after, before)).toEqual(new Map([['put', 40], ['get', 0]]));
-    expect(counterDeltaByLabel(new Map([['put', 2], ['scan', 4]]), before)).toEqual(new Map([['put', 2], ['scan', 4]]));
+    expect(counterDeltaByLabel(after, before)).toEqual(
+      new Map([
+        ['put', 40],
+        ['get', 0],
+      ]),
+    );
+    expect(
+      counterDeltaByLabel(
+        new Map([
+          ['put', 2],
+          ['scan', 4],
+        ]),
+        before,
+      ),
+    ).toEqual(
+      new Map([
+        ['put', 2],
+        ['scan', 4],
+      ]),
+    );
   });
 });
 

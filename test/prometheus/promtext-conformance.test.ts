@@ -13,7 +13,12 @@ import { parseExposition, type ParsedExposition } from '../../src/prometheus/par
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CORPUS = resolve(repoRoot, '../shared/conformance/promtext-corpus.json');
 
-const sampleSchema = z.object({ name: z.string(), labels: z.record(z.string(), z.string()), value: z.union([z.number(), z.enum(['NaN', '+Inf', '-Inf'])]), timestamp: z.number().optional() });
+const sampleSchema = z.object({
+  name: z.string(),
+  labels: z.record(z.string(), z.string()),
+  value: z.union([z.number(), z.enum(['NaN', '+Inf', '-Inf'])]),
+  timestamp: z.number().optional(),
+});
 const readingSchema = z.object({
   samples: z.array(sampleSchema).optional(),
   error: z.boolean().optional(),

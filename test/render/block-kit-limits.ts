@@ -11,7 +11,11 @@ export function blockKitProblems(blocks: readonly KnownBlock[] | undefined): str
   const size = JSON.stringify(blocks).length;
   if (size >= SLACK_LIMITS.totalChars) problems.push(`${size} characters of blocks`);
   blocks.forEach((block, i) => {
-    const b = block as { type: string; text?: { text: string }; elements?: Array<{ type: string; text?: string | { text: string }; action_id?: string; value?: string }> };
+    const b = block as {
+      type: string;
+      text?: { text: string };
+      elements?: Array<{ type: string; text?: string | { text: string }; action_id?: string; value?: string }>;
+    };
     if (b.type === 'section' && (b.text?.text.length ?? 0) > SLACK_LIMITS.sectionText) problems.push(`section ${i}: ${b.text!.text.length} characters`);
     if (b.type === 'header' && (b.text?.text.length ?? 0) > SLACK_LIMITS.headerText) problems.push(`header: ${b.text!.text.length} characters`);
     for (const el of b.elements ?? []) {

@@ -27,8 +27,19 @@ function worstCase(): DiagnosisResult {
       escalate: true,
       escalateReasons: Array.from({ length: 4 }, (_, i) => long(`reason ${i}`, 800)),
     },
-    checks: CHECK_IDS.map((id) => ({ id, status: 'unknown', summary: long(`not available: ${id}`, 2500), durationMs: 20_000, data: {}, error: long('e', 2000) })),
-    recommendations: Array.from({ length: 9 }, (_, i) => ({ title: long(`rec ${i}`, 200), steps: Array.from({ length: 6 }, (_, j) => long(`step ${j} \`quoted\``, 500)), action: 'escalate' as const })),
+    checks: CHECK_IDS.map((id) => ({
+      id,
+      status: 'unknown',
+      summary: long(`not available: ${id}`, 2500),
+      durationMs: 20_000,
+      data: {},
+      error: long('e', 2000),
+    })),
+    recommendations: Array.from({ length: 9 }, (_, i) => ({
+      title: long(`rec ${i}`, 200),
+      steps: Array.from({ length: 6 }, (_, j) => long(`step ${j} \`quoted\``, 500)),
+      action: 'escalate' as const,
+    })),
   };
 }
 
@@ -62,7 +73,8 @@ describe('diagnosisView and diagnosisProgressView', () => {
     const all = blocks(view);
     expect(all[0]!.text!.text).toBe(':rotating_light: disk-full: disk space exhausted (critical)');
     const steps = all.find((b) => b.type === 'section' && b.text!.text.includes('1. Error metrics'))!.text!.text;
-    for (const title of ['1. Error metrics', '2. Error patterns in logs', '3. Disk health', '4. LSM tree health', '5. Lock contention']) expect(steps).toContain(title);
+    for (const title of ['1. Error metrics', '2. Error patterns in logs', '3. Disk health', '4. LSM tree health', '5. Lock contention'])
+      expect(steps).toContain(title);
     expect(JSON.stringify(all)).toContain('Evidence for disk space exhausted');
     expect(JSON.stringify(all)).toContain('What to do: Disk space exhausted');
     expect(buttonsOf(view).map((b) => [b.action_id, b.style])).toEqual([

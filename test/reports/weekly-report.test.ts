@@ -41,7 +41,13 @@ describe('the weekly report, posted through Slack', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weekly-report-'));
     fake = await startFakeSlack();
-    sim = await startCluster({ baseDir: join(dir, 'sim'), nodes: [{ name: 'stemedb-1', scenarios: ['compaction_lag'] }, { name: 'stemedb-2', scenarios: ['healthy'] }] });
+    sim = await startCluster({
+      baseDir: join(dir, 'sim'),
+      nodes: [
+        { name: 'stemedb-1', scenarios: ['compaction_lag'] },
+        { name: 'stemedb-2', scenarios: ['healthy'] },
+      ],
+    });
     bot = await startBot({ dir, fake, sim, now, config: CONFIG });
   });
   afterAll(async () => {
@@ -56,7 +62,10 @@ describe('the weekly report, posted through Slack', () => {
     clock = new Date('2026-11-30T08:00:20Z');
     const otherProcessDb = openDatabase(join(dir, 'bot.sqlite'), MIGRATIONS);
     try {
-      const outcomes = await Promise.all([createWeeklyReports(bot.runtime.services).tick(), createWeeklyReports(bot.runtime.services, createSqliteUnitOfWork(otherProcessDb).reports).tick()]);
+      const outcomes = await Promise.all([
+        createWeeklyReports(bot.runtime.services).tick(),
+        createWeeklyReports(bot.runtime.services, createSqliteUnitOfWork(otherProcessDb).reports).tick(),
+      ]);
       expect(outcomes.sort()).toEqual(['already_claimed', 'posted']);
     } finally {
       otherProcessDb.close();
@@ -67,9 +76,13 @@ describe('the weekly report, posted through Slack', () => {
     const text = String(post.body.text);
     expect(text).toContain(`*stemedb-1* - SST files > 500: compaction failing; pending compaction > 10 GB; write amplification >= 10`);
     expect(text).toContain(`• SST files: ${stats.sst_file_count}\n`);
-    expect(text).toMatch(/:large_green_circle: \*stemedb-2\*\n• SST files: \d+\n• Total: [\d,.]+ MB\n• Pending compaction: [\d,.]+ MB\n• Write amplification: 3\n• Disk free: [\d.]+%/);
+    expect(text).toMatch(
+      /:large_green_circle: \*stemedb-2\*\n• SST files: \d+\n• Total: [\d,.]+ MB\n• Pending compaction: [\d,.]+ MB\n• Write amplification: 3\n• Disk free: [\d.]+%/,
+    );
     expect(text).toContain('No earlier report stored');
-    const buttons = (post.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+    const buttons = (post.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[])
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? []);
     expect(buttons).toEqual([expect.objectContaining({ action_id: 'diagnosis_compact', value: JSON.stringify({ node: 'stemedb-1' }) })]);
   });
 

@@ -7,7 +7,9 @@ describe('the local demo tells one consistent story', () => {
     const { code, stdout } = await runShell('diagnose stemedb-1\ncompact stemedb-1\nexit\n');
     expect(code).toBe(0);
     expect(stdout).toMatch(/\[CRIT\] 3\. Disk health: 0\.3% free \(1\.5 GB of 500 GB\)/);
-    expect(stdout).toMatch(/Evidence for disk space exhausted:\n {2}- 1\d{3} log line\(s\) "No space left on device"[^\n]*\n {2}- data dir 0\.3% free \(1\.5 GB left\)/);
+    expect(stdout).toMatch(
+      /Evidence for disk space exhausted:\n {2}- 1\d{3} log line\(s\) "No space left on device"[^\n]*\n {2}- data dir 0\.3% free \(1\.5 GB left\)/,
+    );
     expect(stdout).toContain('• Disk free: 0.3% (1.5 GB of 500 GB)');
     expect(stdout).toContain('• Backup: snapshot the KV store before compacting (runbook: always back up before a manual compaction)');
     expect(stdout).toContain('only 0.3% free (1.5 GB of 500 GB): a compaction writes merged SST files');

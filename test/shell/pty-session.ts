@@ -37,7 +37,7 @@ export function startPtyShell(args: string[], columns: number, env: NodeJS.Proce
         const started = Date.now();
         const timer = setInterval(() => {
           if (pattern.test(stripTerminal(out.slice(from)))) return void (clearInterval(timer), resolve());
-          if (Date.now() - started > timeoutMs) (clearInterval(timer), reject(new Error(`no ${pattern} in:\n${stripTerminal(out.slice(from))}`)));
+          if (Date.now() - started > timeoutMs) clearInterval(timer), reject(new Error(`no ${pattern} in:\n${stripTerminal(out.slice(from))}`));
         }, 50);
       });
     },

@@ -10,7 +10,12 @@ const PROMPT = /stemedb> $/;
 async function run(shell: PtySession, line: string, until: RegExp = PROMPT): Promise<string> {
   const mark = shell.send(line);
   await shell.waitFor(new RegExp(`${line.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&')}\\n[\\s\\S]*${until.source}`), mark, 60_000);
-  return shell.textSince(mark).split('\n').slice(1).join('\n').replace(/stemedb> $/, '');
+  return shell
+    .textSince(mark)
+    .split('\n')
+    .slice(1)
+    .join('\n')
+    .replace(/stemedb> $/, '');
 }
 
 describe('the local shell in a terminal', () => {

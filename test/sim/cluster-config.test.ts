@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 describe('clusterConfigYaml', () => {
-  it('emits a stemedb.nodes block the bot\'s config schema accepts', () => {
+  it("emits a stemedb.nodes block the bot's config schema accepts", () => {
     const doc = parse(clusterConfigYaml(cluster)) as { stemedb: { nodes: unknown[] } };
     expect(doc.stemedb.nodes).toHaveLength(3);
     const nodes = doc.stemedb.nodes.map((n) => nodeSchema.parse(n));

@@ -43,7 +43,9 @@ describe('storage.log', () => {
     ['lock-contention', ['Error: Failed to acquire write lock within timeout', 'Error: Deadlock detected in KV store']],
     ['compaction-lag', ['LSM tree compaction failed']],
   ])('has the runbook lines for %s in ERROR lines', (node, patterns) => {
-    const errors = log(node).split('\n').filter((l) => / ERROR stemedb_/.test(l));
+    const errors = log(node)
+      .split('\n')
+      .filter((l) => / ERROR stemedb_/.test(l));
     for (const p of patterns) expect(errors.some((l) => l.includes(p))).toBe(true);
   });
 
@@ -62,7 +64,9 @@ describe('storage.log', () => {
     node.setScenarios(['healthy']);
     const healedAt = Date.now();
     await sleep(1300);
-    const after = log('changing').split('\n').filter((l) => l && Date.parse(l.slice(0, 24)) > healedAt + 50);
+    const after = log('changing')
+      .split('\n')
+      .filter((l) => l && Date.parse(l.slice(0, 24)) > healedAt + 50);
     expect(after.join('\n')).not.toContain('ERROR');
   });
 });

@@ -31,7 +31,11 @@ describe('scenario profiles', () => {
 
 describe('latency curves', () => {
   it('interpolates the CDF in log space between anchors', () => {
-    const curve = [[0.001, 0], [0.01, 0.5], [0.1, 1]] as const;
+    const curve = [
+      [0.001, 0],
+      [0.01, 0.5],
+      [0.1, 1],
+    ] as const;
     expect(latencyCdf(curve, 0.0005)).toBe(0);
     expect(latencyCdf(curve, Math.sqrt(0.001 * 0.01))).toBeCloseTo(0.25, 10);
     expect(latencyCdf(curve, 0.01)).toBeCloseTo(0.5, 10);
@@ -87,10 +91,13 @@ describe('StorageCounters', () => {
 });
 
 describe('LogLineGenerator', () => {
-  it('emits lines at the templates\' rates, in time order, however the window is cut', () => {
+  it("emits lines at the templates' rates, in time order, however the window is cut", () => {
     const gen = new LogLineGenerator(createRng('t'));
     const templates = logTemplatesFor(['disk_full'], {});
-    const lines = [...gen.generate(templates, 0, 30_000), ...Array.from({ length: 30 }, (_, i) => gen.generate(templates, 30_000 + i * 1000, 31_000 + i * 1000)).flat()];
+    const lines = [
+      ...gen.generate(templates, 0, 30_000),
+      ...Array.from({ length: 30 }, (_, i) => gen.generate(templates, 30_000 + i * 1000, 31_000 + i * 1000)).flat(),
+    ];
     const perSecond = templates.reduce((s, t) => s + t.perSecond, 0);
     expect(Math.abs(lines.length - perSecond * 60)).toBeLessThanOrEqual(templates.length);
     const times = lines.map((l) => Date.parse(l.split(' ')[0]!));
@@ -100,6 +107,8 @@ describe('LogLineGenerator', () => {
   it('logs only INFO noise for a healthy node, and unexplained errors for one given an errorFraction', () => {
     expect(logTemplatesFor([], {})).toEqual(NOISE_LOGS);
     expect(logTemplatesFor([], { errorFraction: 0.05 }).some((t) => t.level === 'ERROR')).toBe(true);
-    expect(logTemplatesFor(['lock_contention'], { deadlocks: true }).some((t) => t.message(createRng('x')).includes('Deadlock detected in KV store'))).toBe(true);
+    expect(logTemplatesFor(['lock_contention'], { deadlocks: true }).some((t) => t.message(createRng('x')).includes('Deadlock detected in KV store'))).toBe(
+      true,
+    );
   });
 });

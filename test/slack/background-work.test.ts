@@ -3,7 +3,14 @@ import { createBackgroundWork } from '../../src/slack/background-work';
 
 describe('background work after an ack', () => {
   it('runs every task, at most `concurrency` at once, and reports idle', async () => {
-    const work = createBackgroundWork({ concurrency: 2, quietMs: 5, maxDelayMs: 50, onTaskError: (err) => { throw err; } });
+    const work = createBackgroundWork({
+      concurrency: 2,
+      quietMs: 5,
+      maxDelayMs: 50,
+      onTaskError: (err) => {
+        throw err;
+      },
+    });
     let active = 0;
     let maxActive = 0;
     const done: number[] = [];
@@ -22,7 +29,14 @@ describe('background work after an ack', () => {
   });
 
   it('holds new work while requests keep arriving, but not past maxDelayMs', async () => {
-    const work = createBackgroundWork({ concurrency: 4, quietMs: 30, maxDelayMs: 200, onTaskError: (err) => { throw err; } });
+    const work = createBackgroundWork({
+      concurrency: 4,
+      quietMs: 30,
+      maxDelayMs: 200,
+      onTaskError: (err) => {
+        throw err;
+      },
+    });
     let startedAt = 0;
     const queuedAt = Date.now();
     work.noteArrival();
@@ -50,7 +64,12 @@ describe('background work after an ack', () => {
   });
 
   it('survives a reporter that throws', async () => {
-    const work = createBackgroundWork({ concurrency: 1, onTaskError: () => { throw new Error('log closed'); } });
+    const work = createBackgroundWork({
+      concurrency: 1,
+      onTaskError: () => {
+        throw new Error('log closed');
+      },
+    });
     let ran = false;
     work.run(async () => {
       throw new Error('boom');

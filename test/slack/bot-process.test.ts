@@ -20,7 +20,10 @@ describe('the bot process', () => {
     dir = mkdtempSync(join(tmpdir(), 'bot-process-'));
     fake = await startFakeSlack();
     sim = await startCluster({ baseDir: join(dir, 'sim'), nodes: [{ name: 'stemedb-1', scenarios: ['compaction_lag'] }] });
-    writeFileSync(join(dir, 'config.yml'), stringify({ ...simulatorConfigDocument(sim, { sqlitePath: join(dir, 'bot.sqlite') }), slack: { alertChannel: 'C0ALERTS' } }));
+    writeFileSync(
+      join(dir, 'config.yml'),
+      stringify({ ...simulatorConfigDocument(sim, { sqlitePath: join(dir, 'bot.sqlite') }), slack: { alertChannel: 'C0ALERTS' } }),
+    );
   });
   afterAll(async () => {
     await sim.stop();
@@ -29,7 +32,16 @@ describe('the bot process', () => {
   });
 
   it('starts in HTTP mode, answers health and commands, and exits 0 on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SLACK_BOT_TOKEN: 'xoxb-process', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, SLACK_RESPONSE_URL_PREFIX: `${fake.baseUrl}/response/`, PORT: '0', STEMEDB_CHATOPS_CONFIG: join(dir, 'config.yml'), ALERTMANAGER_TOKEN: 'a-long-enough-token-123' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SLACK_BOT_TOKEN: 'xoxb-process',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_RESPONSE_URL_PREFIX: `${fake.baseUrl}/response/`,
+      PORT: '0',
+      STEMEDB_CHATOPS_CONFIG: join(dir, 'config.yml'),
+      ALERTMANAGER_TOKEN: 'a-long-enough-token-123',
+    };
     delete env.SLACK_APP_TOKEN;
     const child = spawn(process.execPath, ['bin/stemedb-chatops.mjs', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -39,7 +51,7 @@ describe('the bot process', () => {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setInterval(() => {
         const match = /"port":(\d+)[^\n]*stemedb-chatops started/.exec(out);
-        if (match) (clearInterval(timer), resolve(Number(match[1])));
+        if (match) clearInterval(timer), resolve(Number(match[1]));
       }, 50);
       setTimeout(() => (clearInterval(timer), reject(new Error(`no start-up line in:\n${out}`))), 20_000);
     });
@@ -47,7 +59,12 @@ describe('the bot process', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ checks: [{ name: 'store', ok: true }, { name: 'slack', ok: true }] });
+    expect(await ready.json()).toEqual({
+      checks: [
+        { name: 'store', ok: true },
+        { name: 'slack', ok: true },
+      ],
+    });
 
     const res = await sendSlashCommand(`${base}/slack/events`, SECRET, slashCommandBody({ text: 'stats stemedb-1', response_url: fake.responseUrl() }));
     expect(res.status).toBe(200);

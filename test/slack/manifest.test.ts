@@ -34,7 +34,9 @@ function methodsCalled(): Set<string> {
   const found = new Set<string>();
   for (const file of [...sourceFiles('src'), ...sourceFiles('commands')]) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/method: '([a-z]+\.[a-zA-Z.]+)'|SlackMethod = '([a-z]+\.[a-zA-Z.]+)'|\bclient\.([a-z]+\.[a-zA-Z]+)\(|apiCall\('([a-z]+\.[a-zA-Z.]+)'/g)) {
+    for (const m of text.matchAll(
+      /method: '([a-z]+\.[a-zA-Z.]+)'|SlackMethod = '([a-z]+\.[a-zA-Z.]+)'|\bclient\.([a-z]+\.[a-zA-Z]+)\(|apiCall\('([a-z]+\.[a-zA-Z.]+)'/g,
+    )) {
       found.add((m[1] ?? m[2] ?? m[3] ?? m[4])!);
     }
   }
@@ -60,12 +62,19 @@ describe('the Slack app manifest', () => {
 
   it('lists each scope in the README with the call that needs it', () => {
     const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('## Installing the Slack app'), readme.indexOf('## The bot\'s own operations'));
+    const section = readme.slice(readme.indexOf('## Installing the Slack app'), readme.indexOf("## The bot's own operations"));
     for (const scope of manifest.oauth_config.scopes.bot) {
       const row = section.split('\n').find((l) => l.trim().startsWith(`| \`${scope}\` |`));
       expect(row, scope).toBeDefined();
-      const calls = Object.entries(METHOD_SCOPES).filter(([, s]) => s.includes(scope)).map(([m]) => m).filter((m) => methodsCalled().has(m));
-      if (scope !== 'commands') expect(calls.some((m) => row!.includes(`\`${m}\``)), `${scope}: ${row}`).toBe(true);
+      const calls = Object.entries(METHOD_SCOPES)
+        .filter(([, s]) => s.includes(scope))
+        .map(([m]) => m)
+        .filter((m) => methodsCalled().has(m));
+      if (scope !== 'commands')
+        expect(
+          calls.some((m) => row!.includes(`\`${m}\``)),
+          `${scope}: ${row}`,
+        ).toBe(true);
     }
   });
 

@@ -14,7 +14,13 @@ function reactionEvent(eventId: string) {
     api_app_id: 'A0STEMEDB',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'reaction_added', user: 'U_ALICE', reaction: 'eyes', item: { type: 'message', channel: 'C0ALERTS', ts: '1700000000.000100' }, event_ts: '1.1' },
+    event: {
+      type: 'reaction_added',
+      user: 'U_ALICE',
+      reaction: 'eyes',
+      item: { type: 'message', channel: 'C0ALERTS', ts: '1700000000.000100' },
+      event_ts: '1.1',
+    },
   };
 }
 
@@ -61,7 +67,10 @@ describe('Slack deliveries are handled once (the store remembers them)', () => {
   it('acks a retried event (X-Slack-Retry-Num) with 200 and drops it', async () => {
     const body = JSON.stringify(reactionEvent('EvDUP1'));
     const first = await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, body, { contentType: 'application/json' });
-    const retry = await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, body, { contentType: 'application/json', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    const retry = await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, body, {
+      contentType: 'application/json',
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
     expect([first.status, retry.status]).toEqual([200, 200]);
     await sendSignedBody(bot.eventsUrl, SIGNING_SECRET, JSON.stringify(reactionEvent('EvOTHER')), { contentType: 'application/json' });
     await bot.fake.waitFor(() => seen.reactions.includes('EvOTHER') || undefined);
@@ -70,11 +79,18 @@ describe('Slack deliveries are handled once (the store remembers them)', () => {
   });
 
   it('handles the same button click once, even delivered twice at once; a second click is new', async () => {
-    const click = blockActionsPayload({ actions: [buttonAction({ action_id: 'dedupe_probe', action_ts: '1700000010.000001' })], response_url: bot.fake.responseUrl() });
+    const click = blockActionsPayload({
+      actions: [buttonAction({ action_id: 'dedupe_probe', action_ts: '1700000010.000001' })],
+      response_url: bot.fake.responseUrl(),
+    });
     const answers = await Promise.all([sendInteraction(bot.eventsUrl, SIGNING_SECRET, click), sendInteraction(bot.eventsUrl, SIGNING_SECRET, click)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     expect(seen.probes).toBe(1);
-    await sendInteraction(bot.eventsUrl, SIGNING_SECRET, blockActionsPayload({ actions: [buttonAction({ action_id: 'dedupe_probe', action_ts: '1700000011.000001' })], response_url: bot.fake.responseUrl() }));
+    await sendInteraction(
+      bot.eventsUrl,
+      SIGNING_SECRET,
+      blockActionsPayload({ actions: [buttonAction({ action_id: 'dedupe_probe', action_ts: '1700000011.000001' })], response_url: bot.fake.responseUrl() }),
+    );
     expect(seen.probes).toBe(2);
     expect(await duplicates(bot, 'slack_interaction')).toBe(1);
   });
@@ -84,7 +100,11 @@ describe('Slack deliveries are handled once (the store remembers them)', () => {
     expect((await sendInteraction(bot.eventsUrl, SIGNING_SECRET, submit)).status).toBe(200);
     expect((await sendInteraction(bot.eventsUrl, SIGNING_SECRET, submit)).status).toBe(200);
     expect(seen.views).toBe(1);
-    await sendInteraction(bot.eventsUrl, SIGNING_SECRET, viewSubmissionPayload({ view: { callback_id: 'dedupe_probe_view', id: 'VDEDUPE', hash: '1700000021.bbb' } }));
+    await sendInteraction(
+      bot.eventsUrl,
+      SIGNING_SECRET,
+      viewSubmissionPayload({ view: { callback_id: 'dedupe_probe_view', id: 'VDEDUPE', hash: '1700000021.bbb' } }),
+    );
     expect(seen.views).toBe(2);
   });
 
@@ -92,7 +112,12 @@ describe('Slack deliveries are handled once (the store remembers them)', () => {
     // SocketModeReceiver hands each envelope's payload to app.processEvent with its own ack.
     const acks: string[] = [];
     const deliver = (envelope: string, retryNum?: number) =>
-      bot.slack.app.processEvent({ body: reactionEvent('EvSOCKET'), ack: async () => void acks.push(envelope), retryNum, retryReason: retryNum ? 'timeout' : undefined });
+      bot.slack.app.processEvent({
+        body: reactionEvent('EvSOCKET'),
+        ack: async () => void acks.push(envelope),
+        retryNum,
+        retryReason: retryNum ? 'timeout' : undefined,
+      });
     await deliver('env-1');
     await deliver('env-2', 1);
     expect(acks).toEqual(['env-1', 'env-2']);
@@ -114,7 +139,12 @@ describe('a store that cannot answer', () => {
     await connection.close(); // firstSeen now throws
     const app = new App({ token: 'xoxb-test', botId: 'B0TEST', botUserId: 'U0BOT', signingSecret: 'unused' });
     const dropped: string[] = [];
-    dedupeSlackDeliveries(app, { deliveries: connection.store.deliveries, log: createLogger('silent'), now: () => new Date(), onDuplicate: (source) => dropped.push(source) });
+    dedupeSlackDeliveries(app, {
+      deliveries: connection.store.deliveries,
+      log: createLogger('silent'),
+      now: () => new Date(),
+      onDuplicate: (source) => dropped.push(source),
+    });
     const handled: string[] = [];
     app.event('reaction_added', async ({ body }) => {
       handled.push((body as { event_id: string }).event_id);

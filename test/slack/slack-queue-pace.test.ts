@@ -61,7 +61,14 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       const connection = await store.open();
       open.push(connection);
       const client = new TimedClient('xoxb-test', { slackApiUrl: slackUrl(), rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
-      const queue = new SlackQueue(client, { channelIntervalMs: INTERVAL, concurrency: 4, maxRetries: 0, log: createLogger('silent'), clock: systemClock, pace: connection.store.slackPace });
+      const queue = new SlackQueue(client, {
+        channelIntervalMs: INTERVAL,
+        concurrency: 4,
+        maxRetries: 0,
+        log: createLogger('silent'),
+        clock: systemClock,
+        pace: connection.store.slackPace,
+      });
       queues.push(queue);
       departures.push(client.departures);
       return { connection, queue };
@@ -79,15 +86,22 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
 
     it('send to one channel at the shared pace (never together; ten calls span the slots), each in its own priority order', async () => {
       const [a, b] = [await replica(), await replica()];
-      const send = (q: SlackQueue, name: string, priority: 'page' | 'detail') => q.send({ method: 'chat.postMessage', args: { channel: 'C0PACE', text: name }, priority, channel: 'C0PACE' });
+      const send = (q: SlackQueue, name: string, priority: 'page' | 'detail') =>
+        q.send({ method: 'chat.postMessage', args: { channel: 'C0PACE', text: name }, priority, channel: 'C0PACE' });
       const sent = [a, b].flatMap(({ queue }, r) => [
         ...Array.from({ length: 4 }, (_, k) => send(queue, `r${r}-detail-${k}`, 'detail')),
         send(queue, `r${r}-page`, 'page'),
       ]);
       await Promise.all(sent);
-      const calls = fake().calls('chat.postMessage').filter((c) => c.body.channel === 'C0PACE');
+      const calls = fake()
+        .calls('chat.postMessage')
+        .filter((c) => c.body.channel === 'C0PACE');
       expect(calls).toHaveLength(10);
-      const times = departures.flat().filter((d) => d.channel === 'C0PACE').map((d) => d.at).sort((x, y) => x - y);
+      const times = departures
+        .flat()
+        .filter((d) => d.channel === 'C0PACE')
+        .map((d) => d.at)
+        .sort((x, y) => x - y);
       expect(times).toHaveLength(10);
       const gaps = times.slice(1).map((t, k) => t - times[k]!);
       expect(Math.min(...gaps), `gaps ${gaps.join(', ')}`).toBeGreaterThanOrEqual(MIN_GAP);
@@ -104,11 +118,17 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       const [a, b] = [await replica(), await replica()];
       fake().failNext('chat.postMessage', { status: 429, retryAfter: 1 });
       const first = a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0LIMIT', text: 'a' }, priority: 'status', channel: 'C0LIMIT' });
-      const limited = await fake().waitFor(() => fake().calls('chat.postMessage').find((c) => c.status === 429));
+      const limited = await fake().waitFor(() =>
+        fake()
+          .calls('chat.postMessage')
+          .find((c) => c.status === 429),
+      );
       await waitUntil(async () => ((await storedNextAt(b.connection, 'C0LIMIT')) ?? 0) >= limited.at + 900);
       await b.queue.send({ method: 'chat.postMessage', args: { channel: 'C0LIMIT', text: 'b' }, priority: 'page', channel: 'C0LIMIT' });
       await first;
-      const bCall = fake().calls('chat.postMessage').find((c) => c.body.text === 'b' && c.ok)!;
+      const bCall = fake()
+        .calls('chat.postMessage')
+        .find((c) => c.body.text === 'b' && c.ok)!;
       expect(bCall.at - limited.at).toBeGreaterThanOrEqual(1_000 - JITTER);
     });
   });
@@ -120,7 +140,11 @@ describe('one Slack pace for the app (SlackQueue on store.slackPace)', () => {
     fake = await startFakeSlack();
   });
   afterAll(async () => fake?.close());
-  sharedPaceSuite(sqliteFactory, () => fake.apiUrl, () => fake);
+  sharedPaceSuite(
+    sqliteFactory,
+    () => fake.apiUrl,
+    () => fake,
+  );
 
   it('keeps sending, paced by memory, when the store cannot be reached', async () => {
     fake.reset();
@@ -128,8 +152,17 @@ describe('one Slack pace for the app (SlackQueue on store.slackPace)', () => {
     const connection = await store.open();
     await connection.close(); // every reservation now fails
     const client = new TimedClient('xoxb-test', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
-    const queue = new SlackQueue(client, { channelIntervalMs: INTERVAL, concurrency: 4, maxRetries: 0, log: createLogger('silent'), clock: systemClock, pace: connection.store.slackPace });
-    await Promise.all([1, 2, 3].map((k) => queue.send({ method: 'chat.postMessage', args: { channel: 'C0DOWN', text: `m${k}` }, priority: 'status', channel: 'C0DOWN' })));
+    const queue = new SlackQueue(client, {
+      channelIntervalMs: INTERVAL,
+      concurrency: 4,
+      maxRetries: 0,
+      log: createLogger('silent'),
+      clock: systemClock,
+      pace: connection.store.slackPace,
+    });
+    await Promise.all(
+      [1, 2, 3].map((k) => queue.send({ method: 'chat.postMessage', args: { channel: 'C0DOWN', text: `m${k}` }, priority: 'status', channel: 'C0DOWN' })),
+    );
     expect(fake.calls('chat.postMessage')).toHaveLength(3);
     const times = client.departures.map((d) => d.at);
     // Memory paces it: a timer never fires early (1 ms of rounding).
@@ -144,6 +177,10 @@ describe('one Slack pace for the app (SlackQueue on store.slackPace)', () => {
       server = await startPostgres();
     }, 30_000);
     afterAll(async () => server?.stop());
-    sharedPaceSuite(postgresFactory(() => server), () => fake.apiUrl, () => fake);
+    sharedPaceSuite(
+      postgresFactory(() => server),
+      () => fake.apiUrl,
+      () => fake,
+    );
   });
 });

@@ -15,7 +15,8 @@ describe('SlackQueue', () => {
   });
   afterAll(async () => fake.close());
 
-  const queue = (channelIntervalMs = 0, concurrency = 1, clock: Clock = systemClock) => new SlackQueue(client, { channelIntervalMs, concurrency, maxRetries: 3, log: createLogger('silent'), clock });
+  const queue = (channelIntervalMs = 0, concurrency = 1, clock: Clock = systemClock) =>
+    new SlackQueue(client, { channelIntervalMs, concurrency, maxRetries: 3, log: createLogger('silent'), clock });
 
   // Timing on a fake clock (the HTTP to the fake Slack stays real): the queue waits exactly until the deadline.
   it('honours 429 Retry-After by pausing, then sends: nothing dropped', async () => {
@@ -54,7 +55,13 @@ describe('SlackQueue', () => {
     const q = queue(200, 1);
     const posted = await q.send({ method: 'chat.postMessage', args: { channel: 'C3', text: 'v0' }, priority: 'status', channel: 'C3' });
     const updates = [1, 2, 3, 4].map((v) =>
-      q.send({ method: 'chat.update', args: { channel: 'C3', ts: posted.ts, text: `v${v}` }, priority: 'status', channel: 'C3', coalesceKey: `u:${String(posted.ts)}` }),
+      q.send({
+        method: 'chat.update',
+        args: { channel: 'C3', ts: posted.ts, text: `v${v}` },
+        priority: 'status',
+        channel: 'C3',
+        coalesceKey: `u:${String(posted.ts)}`,
+      }),
     );
     await Promise.all(updates);
     expect(fake.calls('chat.update').map((c) => c.body.text)).toEqual(['v4']);
@@ -89,7 +96,9 @@ describe('SlackQueue', () => {
     fake.failNext('chat.postMessage', { status: 500 });
     await expect(q.send({ method: 'chat.postMessage', args: { channel: 'C5', text: 'x' }, priority: 'status' })).resolves.toMatchObject({ ok: true });
     fake.failNext('chat.postMessage', { error: 'channel_not_found' });
-    await expect(q.send({ method: 'chat.postMessage', args: { channel: 'C5', text: 'y' }, priority: 'status' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(q.send({ method: 'chat.postMessage', args: { channel: 'C5', text: 'y' }, priority: 'status' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
     q.close();
   });
 });

@@ -5,7 +5,12 @@ import { sendSlashCommand, slashCommandBody } from '../harness/slack-requests';
 describe('/stemedb through the real Bolt receiver', () => {
   let bot: TestBot;
   beforeAll(async () => {
-    bot = await startBot({ nodes: [{ name: 'stemedb-1', scenarios: ['compaction_lag'] }, { name: 'stemedb-2', scenarios: ['lock_contention'] }] });
+    bot = await startBot({
+      nodes: [
+        { name: 'stemedb-1', scenarios: ['compaction_lag'] },
+        { name: 'stemedb-2', scenarios: ['lock_contention'] },
+      ],
+    });
   });
   afterAll(async () => bot?.stop());
 
@@ -22,7 +27,9 @@ describe('/stemedb through the real Bolt receiver', () => {
 
   it('refuses a forged signature with 401 and runs nothing', async () => {
     bot.fake.reset();
-    const res = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, slashCommandBody({ text: 'stats stemedb-1', response_url: bot.fake.responseUrl() }), { forgeSignature: true });
+    const res = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, slashCommandBody({ text: 'stats stemedb-1', response_url: bot.fake.responseUrl() }), {
+      forgeSignature: true,
+    });
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(bot.fake.calls('chat.postMessage')).toHaveLength(0);
@@ -30,7 +37,9 @@ describe('/stemedb through the real Bolt receiver', () => {
   });
 
   it('refuses an expired timestamp with 401', async () => {
-    const res = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, slashCommandBody({ text: 'help' }), { timestampSec: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const res = await sendSlashCommand(bot.eventsUrl, SIGNING_SECRET, slashCommandBody({ text: 'help' }), {
+      timestampSec: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
     expect(res.status).toBe(401);
   });
 

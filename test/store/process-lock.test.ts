@@ -17,10 +17,13 @@ describe('process lock', () => {
     const b = openDatabase(path, MIGRATIONS);
     let now = 1_000_000;
     const alive = new Set([101]);
-    const lock = (db: typeof a, pid: number, host: string) => acquireProcessLock(db, { path, pid, host, now: () => now, isAlive: (p) => alive.has(p), heartbeatMs: 3_600_000 });
+    const lock = (db: typeof a, pid: number, host: string) =>
+      acquireProcessLock(db, { path, pid, host, now: () => now, isAlive: (p) => alive.has(p), heartbeatMs: 3_600_000 });
 
     const first = lock(a, 101, 'h1');
-    expect(() => lock(b, 202, 'h1')).toThrow(`another stemedb-chatops process runs on ${path}: pid 101 on h1, since ${new Date(1_000_000).toISOString()} (last heartbeat 0 s ago)`);
+    expect(() => lock(b, 202, 'h1')).toThrow(
+      `another stemedb-chatops process runs on ${path}: pid 101 on h1, since ${new Date(1_000_000).toISOString()} (last heartbeat 0 s ago)`,
+    );
     alive.delete(101);
     lock(b, 202, 'h1').release();
 

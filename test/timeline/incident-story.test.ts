@@ -59,7 +59,14 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     expect(await ask(bot, `note ${id} rolled back the batch import`, 'U0ALICE')).toContain(`Noted on ${id}'s timeline`);
     const threadTs = (await incidents.get(id))!.threadTs!;
     const messageMs = Date.now() - 30_000;
-    const note = { user: 'U0BOB', channel: CHANNEL, threadTs, ts: tsOf(messageMs), text: 'the WAL disk filled from the batch import <!channel>', author: 'U0ALICE' };
+    const note = {
+      user: 'U0BOB',
+      channel: CHANNEL,
+      threadTs,
+      ts: tsOf(messageMs),
+      text: 'the WAL disk filled from the batch import <!channel>',
+      author: 'U0ALICE',
+    };
     const forged = await sendShortcut(bot, shortcutPayload(bot, { ...note, responseId: 'sc-forged' }), { forgeSignature: true });
     expect(forged.status).toBe(401);
     expect((await sendShortcut(bot, shortcutPayload(bot, { ...note, responseId: 'sc-1' }))).status).toBe(200);
@@ -80,14 +87,38 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
     expect(complete.body.channel_id).toBe(CHANNEL);
     const fileId = (complete.body.files as { id: string }[])[0]!.id;
-    const markdown = bot.fake.uploads().find((u) => u.fileId === fileId)!.bytes!.toString('utf8');
+    const markdown = bot.fake
+      .uploads()
+      .find((u) => u.fileId === fileId)!
+      .bytes!.toString('utf8');
 
     const kinds = (await bot.runtime.services.store.timeline.list(id)).map((e) => e.kind);
-    const order = ['opened', 'alert_fired', 'diagnosed', 'compacted', 'compaction_recheck', 'escalated', 'paged', 'acked', 'note', 'alert_resolved', 'resolved'];
+    const order = [
+      'opened',
+      'alert_fired',
+      'diagnosed',
+      'compacted',
+      'compaction_recheck',
+      'escalated',
+      'paged',
+      'acked',
+      'note',
+      'alert_resolved',
+      'resolved',
+    ];
     const firsts = order.map((k) => kinds.indexOf(k));
     expect(firsts.every((i) => i >= 0)).toBe(true);
     expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
-    for (const [kind, n] of [['alert_fired', 1], ['escalated', 1], ['acked', 1], ['note', 2], ['alert_resolved', 1], ['resolved', 1], ['compacted', 1]] as const) expect(kinds.filter((k) => k === kind)).toHaveLength(n);
+    for (const [kind, n] of [
+      ['alert_fired', 1],
+      ['escalated', 1],
+      ['acked', 1],
+      ['note', 2],
+      ['alert_resolved', 1],
+      ['resolved', 1],
+      ['compacted', 1],
+    ] as const)
+      expect(kinds.filter((k) => k === kind)).toHaveLength(n);
     const events = await bot.runtime.services.store.timeline.list(id);
     expect(events.filter((e) => e.kind === 'paged').flatMap((e) => (e.detail as { userIds: string[] }).userIds)).toEqual(['USRE1', 'UDBE1']);
     expect(events.find((e) => e.kind === 'note' && (e.detail as { via: string }).via === 'shortcut')!.at).toBe(new Date(messageMs).toISOString());
@@ -108,7 +139,9 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     expect(markdown).toContain(`Impact window: ${startsAt.slice(0, 19).replace('T', ' ')} UTC to ${tEnd.toISOString().slice(0, 19).replace('T', ' ')} UTC`);
     expect(markdown).toMatch(/Peak error rate measured by the bot: \d+\.\d\d% at/);
     expect(markdown).toContain('Likely cause (last diagnosis): compaction_lag');
-    expect(markdown).toMatch(/Compaction by @U0OPS succeeded in \d+s; SST files \d+ -> 30, pending compaction 1\d\.\d GB -> 0 B\. Helped: yes: the condition cleared \(error rate \d+\.\d\d% before, 0\.\d\d% after\)/);
+    expect(markdown).toMatch(
+      /Compaction by @U0OPS succeeded in \d+s; SST files \d+ -> 30, pending compaction 1\d\.\d GB -> 0 B\. Helped: yes: the condition cleared \(error rate \d+\.\d\d% before, 0\.\d\d% after\)/,
+    );
     expect(markdown).toContain('Escalated by @U0ALICE to Primary on-call: Storage SRE: errors came back after the import');
     expect(markdown).toMatch(/Primary on-call: Storage SRE paged: @USRE1 \(DM delivered\)/);
     expect(markdown).toMatch(/Secondary: Database engineer paged: @UDBE1 \(DM delivered\)/);
@@ -149,7 +182,10 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
     expect(await ask(bot, `resolve ${id} --confirm`, 'U0OPS')).toContain(`${id} (stemedb-1) is resolved`);
     const threadTs = (await incidents.get(id))!.threadTs!;
     const complete = await bot.fake.waitForCall('files.completeUploadExternal', (c) => c.body.thread_ts === threadTs, 15_000);
-    const markdown = bot.fake.uploads().find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!.bytes!.toString('utf8');
+    const markdown = bot.fake
+      .uploads()
+      .find((u) => u.fileId === (complete.body.files as { id: string }[])[0]!.id)!
+      .bytes!.toString('utf8');
     expect(markdown).toContain('Resolved by @U0OPS');
     expect(markdown).toMatch(/Primary on-call: Storage SRE page failed: @USRE1/);
     expect(markdown).toContain('| mitigation | not yet | n/a |');
@@ -157,7 +193,15 @@ describe('an incident told back: timeline, notes, postmortem draft and response 
   });
 
   it('refuses a shortcut outside an incident thread and bad command input, with usage', async () => {
-    const payloadOut = shortcutPayload(bot, { user: 'U0BOB', channel: CHANNEL, threadTs: '1700000000.999999', ts: '1700000001.000100', text: 'hello', author: 'U0BOB', responseId: 'sc-out' });
+    const payloadOut = shortcutPayload(bot, {
+      user: 'U0BOB',
+      channel: CHANNEL,
+      threadTs: '1700000000.999999',
+      ts: '1700000001.000100',
+      text: 'hello',
+      author: 'U0BOB',
+      responseId: 'sc-out',
+    });
     expect((await sendShortcut(bot, payloadOut)).status).toBe(200);
     expect(String((await bot.fake.waitFor(() => bot.fake.responses('sc-out')[0])).body.text)).toContain('not in an incident thread');
     expect(await ask(bot, 'timeline inc-nope', 'U0ALICE')).toContain('No incident `inc-nope`');

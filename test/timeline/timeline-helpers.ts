@@ -26,7 +26,10 @@ export async function ask(bot: TestBot, text: string, user: string): Promise<str
 }
 
 /** Slack's `message_action` payload for the "Add to timeline" shortcut on a thread message. */
-export function shortcutPayload(bot: TestBot, fields: { user: string; channel: string; threadTs: string; ts: string; text: string; author: string; responseId: string }) {
+export function shortcutPayload(
+  bot: TestBot,
+  fields: { user: string; channel: string; threadTs: string; ts: string; text: string; author: string; responseId: string },
+) {
   return {
     type: 'message_action',
     callback_id: NOTE_SHORTCUT,

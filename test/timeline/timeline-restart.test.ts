@@ -46,7 +46,10 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
       // Alertmanager re-sends the same firing alert after the restart: no second "fired", no second page.
       expect((await postWebhook(bot.baseUrl, payload([firing]))).status).toBe(200);
       // ...and again with a new description: that is a re-fire worth a line.
-      const worse = { ...firing, annotations: { ...(firing.annotations as Record<string, string>), description: '6.4% of storage operations failed over the last 5 minutes.' } };
+      const worse = {
+        ...firing,
+        annotations: { ...(firing.annotations as Record<string, string>), description: '6.4% of storage operations failed over the last 5 minutes.' },
+      };
       expect((await postWebhook(bot.baseUrl, payload([worse]))).status).toBe(200);
       expect(await ask(bot, `ack ${id}`, 'USRE1')).toContain(`You acknowledged ${id}`);
       expect((await postWebhook(bot.baseUrl, payload([{ ...firing, status: 'resolved', endsAt: new Date().toISOString() }]))).status).toBe(200);
@@ -63,11 +66,15 @@ describe('the timeline across a restart, from the CLI, and under retention', () 
 
     // The CLI reads the store the bot left (read-only) and prints SPEC-style JSON.
     const config = join(dir, 'cli.yml');
-    writeFileSync(config, `stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://127.0.0.1:9\n      local: true\nstore:\n  sqlitePath: ${join(dir, 'bot.sqlite')}\n`);
-    const cli = (args: string[]) => run('node', ['bin/stemedb-chatops.mjs', ...args, '--config', config], { cwd: process.cwd() }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    writeFileSync(
+      config,
+      `stemedb:\n  nodes:\n    - name: stemedb-1\n      apiUrl: http://127.0.0.1:9\n      local: true\nstore:\n  sqlitePath: ${join(dir, 'bot.sqlite')}\n`,
     );
+    const cli = (args: string[]) =>
+      run('node', ['bin/stemedb-chatops.mjs', ...args, '--config', config], { cwd: process.cwd() }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
     const json = await cli(['timeline', id!, '--json']);
     expect(json.stderr).toBe('');
     expect(json.code).toBe(0);

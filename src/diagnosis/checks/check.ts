@@ -44,7 +44,12 @@ export function settle<T>(promise: Promise<T>): Promise<{ value: T } | { reason:
 }
 
 /** The outcome of a check assembled from parts, some of which could not be read ("not available: ..."). */
-export function partialOutcome<D extends Record<string, unknown>>(statuses: readonly CheckStatus[], parts: readonly string[], unavailable: readonly string[], data: D): CheckOutcome<D> {
+export function partialOutcome<D extends Record<string, unknown>>(
+  statuses: readonly CheckStatus[],
+  parts: readonly string[],
+  unavailable: readonly string[],
+  data: D,
+): CheckOutcome<D> {
   const missing = unavailable.length > 0 ? `not available: ${unavailable.join(', ')}` : '';
   return {
     status: worstStatus(statuses),

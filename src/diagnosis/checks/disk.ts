@@ -57,7 +57,8 @@ function readSmart(r: HostCommandResult): DiskData['smart'] {
   // smartctl's exit status is a bit mask; bits 0-1 mean it could not read the device at all.
   if (r.code === null || (r.code & 0b11) !== 0) return { available: false, reason: `smartctl could not read the device: ${firstLine(r)}` };
   const attrs = parseSmartctl(r.stdout);
-  if (attrs.reallocatedSectors === null && attrs.pendingSectors === null) return { available: false, reason: 'the drive reports neither Reallocated_Sector_Ct nor Current_Pending_Sector' };
+  if (attrs.reallocatedSectors === null && attrs.pendingSectors === null)
+    return { available: false, reason: 'the drive reports neither Reallocated_Sector_Ct nor Current_Pending_Sector' };
   return { available: true, ...attrs };
 }
 
@@ -82,7 +83,8 @@ export function assessDisk(data: DiskData): CheckOutcome<DiskData> {
   if (data.inodes?.available) {
     const free = data.inodes.freeFraction;
     statuses.push(free < THRESHOLDS.diskFreeCritical ? 'critical' : free < THRESHOLDS.diskFreeWarning ? 'warning' : 'ok');
-    if (free < THRESHOLDS.diskFreeWarning) parts.push(`inodes ${formatPercent(free, 1)} free (${formatCount(data.inodes.freeInodes)} of ${formatCount(data.inodes.inodes)})`);
+    if (free < THRESHOLDS.diskFreeWarning)
+      parts.push(`inodes ${formatPercent(free, 1)} free (${formatCount(data.inodes.freeInodes)} of ${formatCount(data.inodes.inodes)})`);
   }
   if (data.dmesg.available) {
     statuses.push(data.dmesg.ioErrors > 0 ? 'critical' : 'ok');

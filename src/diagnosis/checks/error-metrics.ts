@@ -40,7 +40,15 @@ export async function errorMetricsCheck(env: CheckEnv): Promise<CheckOutcome<Err
     pair = await env.sources.scrapePair();
   } catch (err) {
     if (!(err instanceof StemedbError) || (err.code !== 'TIMEOUT' && err.code !== 'UNREACHABLE')) throw err;
-    const data: ErrorMetricsData = { source: 'scrapes', windowSeconds: null, byOperation: {}, errorRate: null, worstOperation: null, notExported: [], apiUnanswered: { code: err.code, reason: err.message, headline: apiHeadline(env.sources.node.name, err) } };
+    const data: ErrorMetricsData = {
+      source: 'scrapes',
+      windowSeconds: null,
+      byOperation: {},
+      errorRate: null,
+      worstOperation: null,
+      notExported: [],
+      apiUnanswered: { code: err.code, reason: err.message, headline: apiHeadline(env.sources.node.name, err) },
+    };
     if (prometheusError) data.prometheusError = prometheusError;
     return { status: 'unknown', summary: `not available: ${err.message}`, data, error: err.message };
   }
@@ -54,7 +62,13 @@ export async function errorMetricsCheck(env: CheckEnv): Promise<CheckOutcome<Err
   const errors = read(names.operationErrors);
   const operations = read(names.operations);
   const notExported = [!errors && names.operationErrors, !operations && names.operations].filter((n): n is string => Boolean(n));
-  const outcome = assessErrorRates({ source: 'scrapes', windowSeconds: round(elapsedSeconds), errors: errors ?? new Map(), operations: operations ?? new Map(), notExported });
+  const outcome = assessErrorRates({
+    source: 'scrapes',
+    windowSeconds: round(elapsedSeconds),
+    errors: errors ?? new Map(),
+    operations: operations ?? new Map(),
+    notExported,
+  });
   if (prometheusError) {
     outcome.data.prometheusError = prometheusError;
     outcome.summary += ` (Prometheus unavailable: ${prometheusError}; measured from scrapes)`;
@@ -76,7 +90,11 @@ export function assessErrorRates(input: {
   for (const op of new Set([...input.operations.keys(), ...input.errors.keys()])) {
     const errors = input.errors.get(op) ?? 0;
     const operations = input.operations.get(op) ?? 0;
-    byOperation[op || '(no operation label)'] = { errors: round(errors), operations: round(operations), errorRate: operations > 0 ? errors / operations : null };
+    byOperation[op || '(no operation label)'] = {
+      errors: round(errors),
+      operations: round(operations),
+      errorRate: operations > 0 ? errors / operations : null,
+    };
     totalErrors += errors;
     totalOps += operations;
   }
@@ -84,9 +102,21 @@ export function assessErrorRates(input: {
   const worst = Object.entries(byOperation)
     .filter(([, r]) => r.errorRate !== null)
     .sort(([, a], [, b]) => (b.errorRate ?? 0) - (a.errorRate ?? 0))[0];
-  const data: ErrorMetricsData = { source: input.source, windowSeconds: input.windowSeconds, byOperation, errorRate, worstOperation: worst?.[0] ?? null, notExported: input.notExported };
+  const data: ErrorMetricsData = {
+    source: input.source,
+    windowSeconds: input.windowSeconds,
+    byOperation,
+    errorRate,
+    worstOperation: worst?.[0] ?? null,
+    notExported: input.notExported,
+  };
   if (input.notExported.length > 0) {
-    return { status: 'unknown', summary: `not available: ${input.notExported.join(' and ')} not exported`, data, error: `not exported: ${input.notExported.join(', ')}` };
+    return {
+      status: 'unknown',
+      summary: `not available: ${input.notExported.join(' and ')} not exported`,
+      data,
+      error: `not exported: ${input.notExported.join(', ')}`,
+    };
   }
   if (errorRate === null) return { status: 'unknown', summary: 'not available: no operations in the sampling window', data };
   const perOp = Object.entries(byOperation)

@@ -23,7 +23,16 @@ export type LocksData = {
 export async function locksCheck(env: CheckEnv): Promise<CheckOutcome<LocksData>> {
   const [logs, pair, slow] = await Promise.all([settle(readLogScan(env)), settle(env.sources.scrapePair()), settle(env.sources.slowQueries())]);
   const unavailable: string[] = [];
-  const data: LocksData = { lockTimeouts: null, deadlocks: null, samples: [], putP99Seconds: null, lockWaitP99Seconds: null, latencyWindow: null, slowQueries: null, unavailable };
+  const data: LocksData = {
+    lockTimeouts: null,
+    deadlocks: null,
+    samples: [],
+    putP99Seconds: null,
+    lockWaitP99Seconds: null,
+    latencyWindow: null,
+    slowQueries: null,
+    unavailable,
+  };
   if ('value' in logs) {
     const { scan } = logs.value;
     data.lockTimeouts = scan.lockTimeouts.count;

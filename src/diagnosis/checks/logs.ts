@@ -29,7 +29,9 @@ export async function readLogScan(env: CheckEnv): Promise<{ scan: LogScan; resul
   const result = await env.sources.host('logs');
   // The exit status is cut's (the last in the pipe): an empty read with an error message is a failure.
   if (result.stdout.trim() === '' && (result.code !== 0 || result.stderr.trim() !== '')) {
-    throw new Error(`reading the log failed (exit ${result.code ?? (result.timedOut ? 'timeout' : 'none')}): ${result.stderr.trim().slice(0, 200) || 'no output'}`);
+    throw new Error(
+      `reading the log failed (exit ${result.code ?? (result.timedOut ? 'timeout' : 'none')}): ${result.stderr.trim().slice(0, 200) || 'no output'}`,
+    );
   }
   // journalctl's stderr is in stdout (`2>&1`): a user outside the journal groups sees none of the unit's lines,
   // and an empty read must not pass for a clean log.
@@ -43,7 +45,11 @@ export async function readLogScan(env: CheckEnv): Promise<{ scan: LogScan; resul
 /** Step 2: the runbook's error patterns A/B/C and generic `storage.*error` lines in the recent log. */
 export async function logsCheck(env: CheckEnv): Promise<CheckOutcome<LogsData>> {
   const { scan, result } = await readLogScan(env);
-  return assessLogs(scan, { source: 'journald' in env.sources.node.logs ? 'journald' : 'file', windowMinutes: env.logWindowMinutes, truncated: result.truncated });
+  return assessLogs(scan, {
+    source: 'journald' in env.sources.node.logs ? 'journald' : 'file',
+    windowMinutes: env.logWindowMinutes,
+    truncated: result.truncated,
+  });
 }
 
 /** Pure: the status and summary of a log scan. */
@@ -76,7 +82,8 @@ export function assessLogs(scan: LogScan, meta: { source: LogsData['source']; wi
     .map(([p, n]) => `${n}× "${p}"${timeRange(data.patternTimes?.[p])}`);
   const window = `last ${meta.windowMinutes} min`;
   if (found.length > 0) return { status: 'critical', summary: `${found.join(', ')} in the ${window}`, data };
-  if (data.storageErrors > 0) return { status: 'warning', summary: `${data.storageErrors} storage error line(s) matching none of the runbook's patterns in the ${window}`, data };
+  if (data.storageErrors > 0)
+    return { status: 'warning', summary: `${data.storageErrors} storage error line(s) matching none of the runbook's patterns in the ${window}`, data };
   return { status: 'ok', summary: `no storage errors in the ${window} (${scan.linesInWindow} lines read)`, data };
 }
 

@@ -55,7 +55,10 @@ export async function lsmCheck(env: CheckEnv): Promise<CheckOutcome<LsmData>> {
 }
 
 function parseDu(output: string): { kv: number | null; wal: number | null } {
-  const sizes = output.trim().split('\n').map((l) => Number.parseInt(l.split(/\s+/)[0] ?? '', 10));
+  const sizes = output
+    .trim()
+    .split('\n')
+    .map((l) => Number.parseInt(l.split(/\s+/)[0] ?? '', 10));
   return { kv: Number.isFinite(sizes[0]) ? sizes[0]! : null, wal: Number.isFinite(sizes[1]) ? sizes[1]! : null };
 }
 
@@ -65,17 +68,24 @@ export function assessLsm(data: LsmData): CheckOutcome<LsmData> {
   const parts: string[] = [];
   if (data.sstFiles !== null) {
     statuses.push(data.sstFiles > THRESHOLDS.sstFailing ? 'critical' : data.sstFiles >= THRESHOLDS.sstExpected ? 'warning' : 'ok');
-    parts.push(`${data.sstFiles} SST files${data.sstFiles > THRESHOLDS.sstFailing ? ' (> 500: compaction failing)' : data.sstFiles >= THRESHOLDS.sstExpected ? ' (expected < 100)' : ''}`);
+    parts.push(
+      `${data.sstFiles} SST files${data.sstFiles > THRESHOLDS.sstFailing ? ' (> 500: compaction failing)' : data.sstFiles >= THRESHOLDS.sstExpected ? ' (expected < 100)' : ''}`,
+    );
   }
   if (data.pendingCompactionBytes !== null) {
     statuses.push(data.pendingCompactionBytes > THRESHOLDS.pendingCompactionBytes ? 'critical' : 'ok');
-    parts.push(`pending compaction ${formatBytes(data.pendingCompactionBytes)}${data.pendingCompactionBytes > THRESHOLDS.pendingCompactionBytes ? ' (> 10 GB: lagging)' : ''}`);
+    parts.push(
+      `pending compaction ${formatBytes(data.pendingCompactionBytes)}${data.pendingCompactionBytes > THRESHOLDS.pendingCompactionBytes ? ' (> 10 GB: lagging)' : ''}`,
+    );
   }
   if (data.writeAmplification !== null) {
     statuses.push(data.writeAmplification >= THRESHOLDS.writeAmplification ? 'warning' : 'ok');
-    parts.push(`write amplification ${data.writeAmplification.toFixed(1)}${data.writeAmplification >= THRESHOLDS.writeAmplification ? ' (should be < 10)' : ''}`);
+    parts.push(
+      `write amplification ${data.writeAmplification.toFixed(1)}${data.writeAmplification >= THRESHOLDS.writeAmplification ? ' (should be < 10)' : ''}`,
+    );
   }
-  if (data.kvBytes !== null || data.walBytes !== null) parts.push(`kv ${formatBytes(data.kvBytes)}, wal ${formatBytes(data.walBytes)} in ${formatCount(data.walSegments)} segments`);
+  if (data.kvBytes !== null || data.walBytes !== null)
+    parts.push(`kv ${formatBytes(data.kvBytes)}, wal ${formatBytes(data.walBytes)} in ${formatCount(data.walSegments)} segments`);
   if (data.compactionRunning) parts.push('a compaction is running');
   return partialOutcome(statuses, parts, data.unavailable, data);
 }

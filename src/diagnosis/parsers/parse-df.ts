@@ -13,7 +13,10 @@ export interface DiskUsage {
  * @example parseDf('Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/sdb1 1000 900 100 90% /var/lib/stemedb')
  */
 export function parseDf(output: string): DiskUsage | undefined {
-  const lines = output.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const last = lines.at(-1);
   if (lines.length < 2 || !last) return undefined;
   const fields = last.trim().split(/\s+/);
@@ -40,7 +43,11 @@ export interface InodeUsage {
  * @example parseDfInodes('Filesystem Inodes IUsed IFree IUse% Mounted on\n/dev/sdb1 1000 1000 0 100% /var/lib/stemedb')
  */
 export function parseDfInodes(output: string): InodeUsage | undefined {
-  const last = output.trim().split('\n').filter((l) => l.trim() !== '').at(-1);
+  const last = output
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .at(-1);
   const fields = last?.trim().split(/\s+/) ?? [];
   if (fields.length < 6 || !/^\d+$/.test(fields[1] ?? '')) return undefined;
   const [inodes, usedInodes, freeInodes] = fields.slice(1, 4).map(Number) as [number, number, number];

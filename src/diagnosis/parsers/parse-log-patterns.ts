@@ -49,7 +49,11 @@ const ISO_AT_START = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d
  */
 export function scanLogLines(lines: readonly string[], since?: Date): LogScan {
   const empty = (): PatternCount => ({ count: 0, samples: [], first: null, last: null });
-  const byPattern = Object.fromEntries(Object.values(LOG_PATTERNS).flat().map((p) => [p, empty()])) as Record<LogPattern, PatternCount>;
+  const byPattern = Object.fromEntries(
+    Object.values(LOG_PATTERNS)
+      .flat()
+      .map((p) => [p, empty()]),
+  ) as Record<LogPattern, PatternCount>;
   const rebuild: RebuildSeen = { completedAt: null, failedAt: null, line: null };
   const scan: LogScan = { linesRead: lines.length, linesInWindow: 0, byPattern, storageErrors: empty(), lockTimeouts: empty(), rebuild };
   const sinceMs = since?.getTime();

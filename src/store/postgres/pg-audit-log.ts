@@ -11,13 +11,28 @@ export function createPgAuditLog(session: PgSession): AuditLog {
     async record(entry, at) {
       const row = await session.one<{ id: string }>(
         'INSERT INTO audit_log (at, actor, action, node, incident_id, outcome, duration_ms, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id',
-        [at, entry.actor, entry.action, entry.node ?? null, entry.incidentId ?? null, entry.outcome, entry.durationMs ?? null, JSON.stringify(entry.detail ?? {})],
+        [
+          at,
+          entry.actor,
+          entry.action,
+          entry.node ?? null,
+          entry.incidentId ?? null,
+          entry.outcome,
+          entry.durationMs ?? null,
+          JSON.stringify(entry.detail ?? {}),
+        ],
       );
       return numberOf(row!.id);
     },
     pruneBefore: (cutoff) => session.run('DELETE FROM audit_log WHERE at < $1', [cutoff]),
     async finish(id, outcome, durationMs, detail) {
-      if (detail) await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2, detail_json = $3::jsonb WHERE id = $4', [outcome, durationMs, JSON.stringify(detail), id]);
+      if (detail)
+        await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2, detail_json = $3::jsonb WHERE id = $4', [
+          outcome,
+          durationMs,
+          JSON.stringify(detail),
+          id,
+        ]);
       else await session.run('UPDATE audit_log SET outcome = $1, duration_ms = $2 WHERE id = $3', [outcome, durationMs, id]);
     },
     async recent(limit) {

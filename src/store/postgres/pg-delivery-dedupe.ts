@@ -9,7 +9,11 @@ export function createPgDeliveryDedupe(session: PgSession): DeliveryDedupe {
   return {
     async firstSeen(source, id, at) {
       checkDeliveryKey(source, id);
-      const inserted = await session.run('INSERT INTO delivery_dedupe (source, id, seen_at) VALUES ($1, $2, $3) ON CONFLICT (source, id) DO NOTHING', [source, id, at]);
+      const inserted = await session.run('INSERT INTO delivery_dedupe (source, id, seen_at) VALUES ($1, $2, $3) ON CONFLICT (source, id) DO NOTHING', [
+        source,
+        id,
+        at,
+      ]);
       return inserted === 1;
     },
     prune(before) {

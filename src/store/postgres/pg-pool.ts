@@ -28,10 +28,14 @@ const urlSchema = z.string().refine((u) => {
 export function postgresUrl(config: PostgresStoreConfig, env: Record<string, string | undefined>): string {
   const value = env[config.urlEnv];
   if (value === undefined || value === '') {
-    throw new PostgresConfigError(`store.postgres.urlEnv names ${config.urlEnv}, which is not set: export ${config.urlEnv}=postgres://user:password@host:5432/db`);
+    throw new PostgresConfigError(
+      `store.postgres.urlEnv names ${config.urlEnv}, which is not set: export ${config.urlEnv}=postgres://user:password@host:5432/db`,
+    );
   }
   if (!urlSchema.safeParse(value).success) {
-    throw new PostgresConfigError(`${config.urlEnv} is not a PostgreSQL URL (expected postgres://user:password@host:5432/db; value not shown, it may hold a password)`);
+    throw new PostgresConfigError(
+      `${config.urlEnv} is not a PostgreSQL URL (expected postgres://user:password@host:5432/db; value not shown, it may hold a password)`,
+    );
   }
   return value;
 }

@@ -31,7 +31,9 @@ export function createPgPostClaims(session: PgSession): PostClaims {
       return (await session.run(`UPDATE post_claims SET lease_until = ${until(ttlMs)} WHERE ${FENCE}`, [key, token.owner, token.attempt])) > 0;
     },
     async posted(key, token, message) {
-      return (await session.run(`UPDATE post_claims SET channel = $4, ts = $5 WHERE ${FENCE}`, [key, token.owner, token.attempt, message.channel, message.ts])) > 0;
+      return (
+        (await session.run(`UPDATE post_claims SET channel = $4, ts = $5 WHERE ${FENCE}`, [key, token.owner, token.attempt, message.channel, message.ts])) > 0
+      );
     },
     async release(key, token) {
       return (await session.run(`UPDATE post_claims SET lease_until = clock_timestamp() WHERE ${FENCE}`, [key, token.owner, token.attempt])) > 0;

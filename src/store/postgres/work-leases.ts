@@ -30,7 +30,17 @@ interface Row {
   takeover: boolean;
 }
 
-const toItem = (r: Row): WorkItem => ({ id: r.id, kind: r.kind, ref: r.ref, payload: r.payload, dueAt: r.due_at, owner: r.owner, leaseUntil: r.lease_until, attempt: r.attempt, takeover: r.takeover });
+const toItem = (r: Row): WorkItem => ({
+  id: r.id,
+  kind: r.kind,
+  ref: r.ref,
+  payload: r.payload,
+  dueAt: r.due_at,
+  owner: r.owner,
+  leaseUntil: r.lease_until,
+  attempt: r.attempt,
+  takeover: r.takeover,
+});
 
 /**
  * Engine work as leased rows. Every time is the database's `now()`, never a replica's clock, so a replica

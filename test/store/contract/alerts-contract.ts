@@ -38,7 +38,13 @@ export function alertsContract(factory: StoreFactory): void {
       });
       await other.update(id, { diagTs: '1764417600.000100', headerHash: 'h1', escalationClosed: true, resolvedTs: undefined });
       await other.update(id, {});
-      expect(await first.alerts.thread(id)).toMatchObject({ diagTs: '1764417600.000100', headerHash: 'h1', escalationClosed: true, resolvedTs: null, diagState: 'wanted' });
+      expect(await first.alerts.thread(id)).toMatchObject({
+        diagTs: '1764417600.000100',
+        headerHash: 'h1',
+        escalationClosed: true,
+        resolvedTs: null,
+        diagState: 'wanted',
+      });
       expect(await first.alerts.thread('inc-unknown')).toBeUndefined();
     });
 
@@ -47,7 +53,12 @@ export function alertsContract(factory: StoreFactory): void {
       const id = await openIncident(store, 'stemedb-1', 1);
       await store.alerts.addThread({ incidentId: id, nodeLabel: 'stemedb-1', alert: firing(), summaryId: null, diagState: 'wanted' }, t0);
       expect(await store.alerts.touchThread(id, { ...firing(), startsAt: '2026-11-29T11:59:30Z', endsAt: '2026-11-29T12:05:00Z' }, at(30_000))).toBe(false);
-      expect(await store.alerts.thread(id)).toMatchObject({ repeats: 1, lastSeenAt: '2026-11-29T12:00:30.000Z', createdAt: '2026-11-29T12:00:00.000Z', alert: { endsAt: '2026-11-29T12:05:00Z' } });
+      expect(await store.alerts.thread(id)).toMatchObject({
+        repeats: 1,
+        lastSeenAt: '2026-11-29T12:00:30.000Z',
+        createdAt: '2026-11-29T12:00:00.000Z',
+        alert: { endsAt: '2026-11-29T12:05:00Z' },
+      });
       expect(await store.alerts.touchThread(id, firing({ severity: 'warning' }), at(60_000))).toBe(true);
       expect(await store.alerts.touchThread(id, { ...firing({ severity: 'warning' }), status: 'resolved' }, at(90_000))).toBe(true);
       expect(await store.alerts.thread(id)).toMatchObject({ repeats: 3, alert: { status: 'resolved', labels: { severity: 'warning' } } });
@@ -73,7 +84,10 @@ export function alertsContract(factory: StoreFactory): void {
       const ids: string[] = [];
       for (let n = 1; n <= 6; n++) {
         const id = await openIncident(a, n <= 5 ? 'stemedb-1' : 'stemedb-2', n, at(n * 1000));
-        await a.alerts.addThread({ incidentId: id, nodeLabel: 'x', alert: firing(), summaryId: null, diagState: n === 4 ? 'posting' : n === 5 ? 'done' : 'awaiting' }, at(n * 1000));
+        await a.alerts.addThread(
+          { incidentId: id, nodeLabel: 'x', alert: firing(), summaryId: null, diagState: n === 4 ? 'posting' : n === 5 ? 'done' : 'awaiting' },
+          at(n * 1000),
+        );
         ids.push(id);
       }
       await a.incidents.resolve(ids[1]!, at(10_000), 'alertmanager');
@@ -106,7 +120,15 @@ export function alertsContract(factory: StoreFactory): void {
       const a = (await connect()).store;
       const b = (await connect()).store;
       const first = await a.alerts.summaryFor('HighStorageErrorRate', 'C1', t0, at(-120_000));
-      expect(first).toEqual({ id: first.id, alertname: 'HighStorageErrorRate', channel: 'C1', ts: null, hash: null, createdAt: '2026-11-29T12:00:00.000Z', lastAddedAt: '2026-11-29T12:00:00.000Z' });
+      expect(first).toEqual({
+        id: first.id,
+        alertname: 'HighStorageErrorRate',
+        channel: 'C1',
+        ts: null,
+        hash: null,
+        createdAt: '2026-11-29T12:00:00.000Z',
+        lastAddedAt: '2026-11-29T12:00:00.000Z',
+      });
       expect(typeof first.id).toBe('number');
       const again = await b.alerts.summaryFor('HighStorageErrorRate', 'C1', at(60_000), at(-60_000));
       expect(again).toMatchObject({ id: first.id, createdAt: '2026-11-29T12:00:00.000Z', lastAddedAt: '2026-11-29T12:01:00.000Z' });
@@ -124,7 +146,10 @@ export function alertsContract(factory: StoreFactory): void {
 
       for (const n of [2, 1, 3]) {
         const id = await openIncident(a, `stemedb-${n}`, n, at(n * 1000));
-        await a.alerts.addThread({ incidentId: id, nodeLabel: `stemedb-${n}`, alert: firing(), summaryId: n === 3 ? later.id : first.id, diagState: 'shared' }, at(n * 1000));
+        await a.alerts.addThread(
+          { incidentId: id, nodeLabel: `stemedb-${n}`, alert: firing(), summaryId: n === 3 ? later.id : first.id, diagState: 'shared' },
+          at(n * 1000),
+        );
       }
       expect((await b.alerts.summaryMembers(first.id)).map((t) => t.nodeLabel)).toEqual(['stemedb-1', 'stemedb-2']);
       expect((await b.alerts.summaryMembers(first.id))[0]).toMatchObject({ summaryId: first.id, diagState: 'shared' });

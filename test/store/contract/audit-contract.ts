@@ -12,14 +12,37 @@ export function auditContract(factory: StoreFactory): void {
 
     it('records entries with increasing numeric ids; recent() is newest first, in the same shape everywhere', async () => {
       const audit = (await connect()).store.audit;
-      const first = await audit.record({ actor: 'U1', action: 'compact', outcome: 'started', node: 'stemedb-1', incidentId: 'inc-1', detail: { force: true } }, t0);
+      const first = await audit.record(
+        { actor: 'U1', action: 'compact', outcome: 'started', node: 'stemedb-1', incidentId: 'inc-1', detail: { force: true } },
+        t0,
+      );
       const second = await audit.record({ actor: 'bot', action: 'escalate', outcome: 'refused' }, at(1000));
       expect(typeof first).toBe('number');
       expect(second).toBeGreaterThan(first);
       const other = (await connect()).store.audit;
       expect(await other.recent(10)).toEqual([
-        { id: second, at: '2026-11-29T12:00:01.000Z', actor: 'bot', action: 'escalate', node: null, incidentId: null, outcome: 'refused', durationMs: null, detail: {} },
-        { id: first, at: '2026-11-29T12:00:00.000Z', actor: 'U1', action: 'compact', node: 'stemedb-1', incidentId: 'inc-1', outcome: 'started', durationMs: null, detail: { force: true } },
+        {
+          id: second,
+          at: '2026-11-29T12:00:01.000Z',
+          actor: 'bot',
+          action: 'escalate',
+          node: null,
+          incidentId: null,
+          outcome: 'refused',
+          durationMs: null,
+          detail: {},
+        },
+        {
+          id: first,
+          at: '2026-11-29T12:00:00.000Z',
+          actor: 'U1',
+          action: 'compact',
+          node: 'stemedb-1',
+          incidentId: 'inc-1',
+          outcome: 'started',
+          durationMs: null,
+          detail: { force: true },
+        },
       ]);
       expect((await other.recent(1)).map((e) => e.id)).toEqual([second]);
     });
@@ -39,7 +62,9 @@ export function auditContract(factory: StoreFactory): void {
     it('two connections recording at once get distinct ids and lose nothing', async () => {
       const a = (await connect()).store.audit;
       const b = (await connect()).store.audit;
-      const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).record({ actor: `U${i}`, action: 'ack', outcome: 'succeeded' }, at(i))));
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).record({ actor: `U${i}`, action: 'ack', outcome: 'succeeded' }, at(i))),
+      );
       expect(new Set(ids).size).toBe(20);
       expect((await a.recent(50)).map((e) => e.id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
     });

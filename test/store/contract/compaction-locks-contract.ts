@@ -130,7 +130,17 @@ export function compactionLocksContract(factory: StoreFactory): void {
       if (!r.ok) throw new Error('expected the lock');
       const last = { sstFiles: 400, totalBytes: 1e9, pendingBytes: 5e8, running: true, at: at(3).toISOString() };
       const before = { lsm: { ...last, running: null }, errorRate: null, errorRateSource: null };
-      expect(await locks.update('stemedb-1', r.lock.token, { phase: 'running', startedAt: at(1).toISOString(), channel: 'C0ALERTS', messageTs: '1.2', threadTs: '1.1', last, before })).toBe(true);
+      expect(
+        await locks.update('stemedb-1', r.lock.token, {
+          phase: 'running',
+          startedAt: at(1).toISOString(),
+          channel: 'C0ALERTS',
+          messageTs: '1.2',
+          threadTs: '1.1',
+          last,
+          before,
+        }),
+      ).toBe(true);
       const reopened = (await connect()).store.compactionLocks;
       expect(await reopened.all()).toEqual([
         { ...r.lock, phase: 'running', startedAt: at(1).toISOString(), channel: 'C0ALERTS', messageTs: '1.2', threadTs: '1.1', last, before, force: false },
@@ -212,7 +222,11 @@ export function compactionLocksContract(factory: StoreFactory): void {
       await locks.update('stemedb-1', r.lock.token, { last: { sstFiles: 1, totalBytes: 2, pendingBytes: 3, running: false, at: t0.toISOString() } });
       await connection.corrupt('compaction_locks', 'before_json', { column: 'node', value: 'stemedb-1' }, '{"lsm": "lots"}');
       await connection.corrupt('compaction_locks', 'last_json', { column: 'node', value: 'stemedb-1' }, '{"sstFiles": "many"}');
-      expect(await locks.current('stemedb-1', at(1))).toMatchObject({ before: { lsm: null, errorRate: null, errorRateSource: null }, last: null, token: r.lock.token });
+      expect(await locks.current('stemedb-1', at(1))).toMatchObject({
+        before: { lsm: null, errorRate: null, errorRateSource: null },
+        last: null,
+        token: r.lock.token,
+      });
     });
   });
 }

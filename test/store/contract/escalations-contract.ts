@@ -11,7 +11,14 @@ const T0 = t0.getTime();
 export const contractChain: ChainSnapshot = {
   levels: [
     { name: 'Primary on-call', ackTimeoutMs: 300_000, slackUsers: ['U01PRIMARY'], slackGroups: [] },
-    { name: 'Database engineer', ackTimeoutMs: 600_000, slackUsers: [], slackGroups: ['S0DBA'], pagerdutyKeyEnv: 'PD_ROUTING_KEY', webhook: { url: 'https://pager.example.com/hook', tokenEnv: 'HOOK_TOKEN' } },
+    {
+      name: 'Database engineer',
+      ackTimeoutMs: 600_000,
+      slackUsers: [],
+      slackGroups: ['S0DBA'],
+      pagerdutyKeyEnv: 'PD_ROUTING_KEY',
+      webhook: { url: 'https://pager.example.com/hook', tokenEnv: 'HOOK_TOKEN' },
+    },
   ],
   repeat: { everyMs: 900_000, times: 2 },
 };
@@ -36,7 +43,9 @@ export function escalationsContract(factory: StoreFactory): void {
     it('numbers escalations per incident and reads them back the same on another connection (times in ms)', async () => {
       const a = (await connect()).store;
       const incidentId = await openIncident(a, 'stemedb-1', 1);
-      const created = await a.escalations.create(newEscalation(incidentId, { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: T0 - 5, waitingLevel: 0, nextDueAt: T0 + 300_000 } }));
+      const created = await a.escalations.create(
+        newEscalation(incidentId, { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: T0 - 5, waitingLevel: 0, nextDueAt: T0 + 300_000 } }),
+      );
       expect(created).toEqual({
         id: `${incidentId}.e1`,
         incidentId,
@@ -62,12 +71,27 @@ export function escalationsContract(factory: StoreFactory): void {
       expect(await b.active('inc-none')).toBeUndefined();
       expect(await b.latest('inc-none')).toBeUndefined();
 
-      const token = await b.save(created.id, { ...created.state, status: 'acked', nextDueAt: null, waitingLevel: null }, { ackedBy: 'U01PRIMARY', ackedAt: T0 + 42_123 });
+      const token = await b.save(
+        created.id,
+        { ...created.state, status: 'acked', nextDueAt: null, waitingLevel: null },
+        { ackedBy: 'U01PRIMARY', ackedAt: T0 + 42_123 },
+      );
       expect(token).toMatch(/^[0-9a-f]{16}$/);
       expect(token).not.toBe(created.token);
       // A later save without `extra` keeps who acknowledged and when.
-      const ended = await b.save(created.id, { ...created.state, status: 'resolved', nextDueAt: null, waitingLevel: null }, { endedBy: 'U02OTHER', endedAt: T0 + 60_000 });
-      expect(await a.escalations.get(created.id)).toMatchObject({ token: ended, state: { status: 'resolved', nextDueAt: null, waitingLevel: null }, ackedBy: 'U01PRIMARY', ackedAt: T0 + 42_123, endedBy: 'U02OTHER', endedAt: T0 + 60_000 });
+      const ended = await b.save(
+        created.id,
+        { ...created.state, status: 'resolved', nextDueAt: null, waitingLevel: null },
+        { endedBy: 'U02OTHER', endedAt: T0 + 60_000 },
+      );
+      expect(await a.escalations.get(created.id)).toMatchObject({
+        token: ended,
+        state: { status: 'resolved', nextDueAt: null, waitingLevel: null },
+        ackedBy: 'U01PRIMARY',
+        ackedAt: T0 + 42_123,
+        endedBy: 'U02OTHER',
+        endedAt: T0 + 60_000,
+      });
       expect(await a.escalations.active(incidentId)).toBeUndefined();
 
       const second = await b.create(newEscalation(incidentId, { trigger: 'alert', reasons: [], originChannel: null, startedAt: T0 + 120_000 }));
@@ -79,7 +103,12 @@ export function escalationsContract(factory: StoreFactory): void {
     it('lists active escalations and the due ones with their tokens, earliest first', async () => {
       const store = (await connect()).store;
       const ids: string[] = [];
-      for (const [n, due] of [[1, T0 + 3000], [2, T0 + 1000], [3, null], [4, T0 + 2000]] as const) {
+      for (const [n, due] of [
+        [1, T0 + 3000],
+        [2, T0 + 1000],
+        [3, null],
+        [4, T0 + 2000],
+      ] as const) {
         const incidentId = await openIncident(store, `stemedb-${n}`, n);
         const e = await store.escalations.create(newEscalation(incidentId, { state: { ...INITIAL_STATE, nextDueAt: due }, startedAt: T0 + n }));
         ids.push(e.id);
@@ -104,7 +133,10 @@ export function escalationsContract(factory: StoreFactory): void {
       const a = (await connect()).store;
       const b = (await connect()).store;
       const incidentId = await openIncident(a, 'stemedb-1', 1);
-      const results = await Promise.allSettled([a.escalations.create(newEscalation(incidentId)), b.escalations.create(newEscalation(incidentId, { startedBy: 'U02OTHER' }))]);
+      const results = await Promise.allSettled([
+        a.escalations.create(newEscalation(incidentId)),
+        b.escalations.create(newEscalation(incidentId, { startedBy: 'U02OTHER' })),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
       expect(await b.escalations.ofIncident(incidentId)).toHaveLength(1);
@@ -123,14 +155,18 @@ export function escalationsContract(factory: StoreFactory): void {
       await expect(store.escalations.listActive()).rejects.toThrow();
     });
 
-    it('stores every time as the store\'s one time type: ISO-8601 UTC text on SQLite, TIMESTAMPTZ on PostgreSQL', async () => {
+    it("stores every time as the store's one time type: ISO-8601 UTC text on SQLite, TIMESTAMPTZ on PostgreSQL", async () => {
       const connection = await connect();
       const store = connection.store;
       const incidentId = await openIncident(store, 'stemedb-1', 1);
-      const created = await store.escalations.create(newEscalation(incidentId, { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: T0 - 5, waitingLevel: 0, nextDueAt: T0 + 300_123 } }));
+      const created = await store.escalations.create(
+        newEscalation(incidentId, { state: { status: 'active', stepIndex: 1, round: 1, roundStartedAt: T0 - 5, waitingLevel: 0, nextDueAt: T0 + 300_123 } }),
+      );
       await store.escalations.save(created.id, created.state, { ackedBy: 'U01PRIMARY', ackedAt: T0 + 42_123, endedBy: 'U01PRIMARY', endedAt: T0 + 60_001 });
       const { raw } = connection;
-      expect(await storedTimes(raw, 'escalations', ['round_started_at', 'next_due_at', 'started_at', 'acked_at', 'ended_at'], { column: 'id', value: created.id })).toEqual({
+      expect(
+        await storedTimes(raw, 'escalations', ['round_started_at', 'next_due_at', 'started_at', 'acked_at', 'ended_at'], { column: 'id', value: created.id }),
+      ).toEqual({
         round_started_at: storedTime(raw, T0 - 5),
         next_due_at: storedTime(raw, T0 + 300_123),
         started_at: storedTime(raw, T0),

@@ -53,7 +53,9 @@ export function incidentsContract(factory: StoreFactory): void {
       });
       const other = (await connect()).store.incidents;
       expect(await other.get(opened.incident.id)).toEqual(opened.incident);
-      expect(await other.events(opened.incident.id)).toEqual([{ id: expect.any(Number), incidentId: opened.incident.id, at: '2026-11-29T12:00:00.000Z', kind: 'opened', actor: null, detail: { source: 'manual' } }]);
+      expect(await other.events(opened.incident.id)).toEqual([
+        { id: expect.any(Number), incidentId: opened.incident.id, at: '2026-11-29T12:00:00.000Z', kind: 'opened', actor: null, detail: { source: 'manual' } },
+      ]);
       expect(await other.get('inc-0000000000')).toBeUndefined();
       // Two problems of one webhook share a timestamp: the one opened last is the node's most recent.
       const disk = await other.openOrGet(alert('stemedb-9', 'fp-d', { problem: 'DiskFull' }), t0);
@@ -86,7 +88,11 @@ export function incidentsContract(factory: StoreFactory): void {
       const a = (await connect()).store.incidents;
       const b = (await connect()).store.incidents;
       const first = await a.openOrGet(alert('stemedb-1', 'fp-1'), t0);
-      expect(first).toMatchObject({ created: true, joined: false, incident: { fingerprint: 'fp-1', labels: { instance: 'stemedb-1' }, annotations: { summary: 'errors' }, severity: 'critical' } });
+      expect(first).toMatchObject({
+        created: true,
+        joined: false,
+        incident: { fingerprint: 'fp-1', labels: { instance: 'stemedb-1' }, annotations: { summary: 'errors' }, severity: 'critical' },
+      });
       expect(await b.openOrGet(alert('stemedb-1', 'fp-1'), at(1000))).toEqual({ incident: first.incident, created: false, joined: false });
       const refire = await b.openOrGet(alert('stemedb-1', 'fp-1', { episode: '2026-11-29T12:30:00Z' }), at(2000));
       expect(refire).toMatchObject({ created: false, joined: true, incident: { id: first.incident.id } });
@@ -117,7 +123,12 @@ export function incidentsContract(factory: StoreFactory): void {
         openedAt: '2026-11-29T12:00:00.000Z',
         severity: null,
       });
-      expect((await repo.events(opened.incident.id)).at(-1)).toMatchObject({ kind: 'alert_joined', actor: 'alertmanager', at: at(5000).toISOString(), detail: { fingerprint: 'fp-9', adopted: true } });
+      expect((await repo.events(opened.incident.id)).at(-1)).toMatchObject({
+        kind: 'alert_joined',
+        actor: 'alertmanager',
+        at: at(5000).toISOString(),
+        detail: { fingerprint: 'fp-9', adopted: true },
+      });
       expect(await repo.openOrGet(manual('stemedb-2'), at(6000))).toMatchObject({ created: false, joined: true, incident: { id: opened.incident.id } });
       expect(await repo.openForFingerprint('fp-9')).toMatchObject({ id: opened.incident.id });
     });
@@ -132,12 +143,17 @@ export function incidentsContract(factory: StoreFactory): void {
       expect(await repo.resolve(first.incident.id, at(4000), 'alertmanager')).toBe(true);
       expect(await repo.resolve(first.incident.id, at(5000), 'U1')).toBe(false);
       expect(await repo.get(first.incident.id)).toMatchObject({ status: 'resolved', resolvedAt: at(4000).toISOString(), resolvedBy: 'alertmanager' });
-      expect((await repo.events(first.incident.id)).filter((e) => e.kind === 'resolved')).toEqual([{ id: expect.any(Number), incidentId: first.incident.id, at: at(4000).toISOString(), kind: 'resolved', actor: 'alertmanager', detail: {} }]);
+      expect((await repo.events(first.incident.id)).filter((e) => e.kind === 'resolved')).toEqual([
+        { id: expect.any(Number), incidentId: first.incident.id, at: at(4000).toISOString(), kind: 'resolved', actor: 'alertmanager', detail: {} },
+      ]);
       expect(await repo.openForNode('stemedb-3')).toBeUndefined();
       expect(await repo.openForFingerprint('fp-a')).toBeUndefined();
       expect(await repo.resolveAlert('fp-a', at(6000))).toBeUndefined();
       // The same episode stays the old incident's (a late duplicate); a new episode opens a new one.
-      expect(await repo.openOrGet(alert('stemedb-3', 'fp-a'), at(7000))).toMatchObject({ created: false, incident: { id: first.incident.id, status: 'resolved' } });
+      expect(await repo.openOrGet(alert('stemedb-3', 'fp-a'), at(7000))).toMatchObject({
+        created: false,
+        incident: { id: first.incident.id, status: 'resolved' },
+      });
       expect(await repo.openOrGet(alert('stemedb-3', 'fp-a', { episode: 'e-2' }), at(8000))).toMatchObject({ created: true });
     });
 
@@ -244,7 +260,14 @@ export function incidentsContract(factory: StoreFactory): void {
       expect((await other.ofThread('C1', '1700000000.000100'))?.id).toBe(old.id);
       expect(await other.ofThread('C1', '1700000000.999999')).toBeUndefined();
       expect(await other.statsSince(t0)).toEqual([
-        { id: old.id, node: 'stemedb-1', openedAt: '2026-11-29T12:00:00.000Z', resolvedAt: '2026-11-29T12:02:00.000Z', ackedAt: '2026-11-29T12:01:00.000Z', cause: null },
+        {
+          id: old.id,
+          node: 'stemedb-1',
+          openedAt: '2026-11-29T12:00:00.000Z',
+          resolvedAt: '2026-11-29T12:02:00.000Z',
+          ackedAt: '2026-11-29T12:01:00.000Z',
+          cause: null,
+        },
         { id: recent.id, node: 'stemedb-2', openedAt: '2026-11-30T12:00:00.000Z', resolvedAt: null, ackedAt: null, cause: null },
       ]);
       // Only the resolved incident older than the cutoff goes, with its events; the open one stays whatever its age.

@@ -147,7 +147,10 @@ export function outboxContract(factory: StoreFactory): void {
       const store = (await connect()).store;
       const { incidentId, escalationId, row } = await escalationOf(store, 1);
       await store.outbox.insert([row(0, 'U1', { kind: 'slack_dm', page: page(incidentId, 0) })], T0 + 300);
-      await store.outbox.insert([row(0, 'U2', { kind: 'slack_dm', page: page(incidentId, 0) }), row(null, 'C1', { kind: 'slack_note', text: 'note', ackButton: false })], T0 + 100);
+      await store.outbox.insert(
+        [row(0, 'U2', { kind: 'slack_dm', page: page(incidentId, 0) }), row(null, 'C1', { kind: 'slack_note', text: 'note', ackButton: false })],
+        T0 + 100,
+      );
       await store.outbox.insert([row(1, 'S0DBA', { kind: 'slack_group', page: page(incidentId, 1) })], T0 + 200);
       expect(await store.outbox.nextAttemptAt()).toBe(T0 + 100);
       expect((await store.outbox.due(T0 + 200, 10)).map((r) => r.target)).toEqual(['U2', 'C1', 'S0DBA']);
@@ -181,7 +184,10 @@ export function outboxContract(factory: StoreFactory): void {
       const a = (await connect()).store;
       const b = (await connect()).store;
       const { incidentId, row } = await escalationOf(a, 1);
-      await a.outbox.insert([...Array(30).keys()].map((n) => row(n % 2, `U${n}`, { kind: 'slack_dm', page: page(incidentId, n % 2) })), T0);
+      await a.outbox.insert(
+        [...Array(30).keys()].map((n) => row(n % 2, `U${n}`, { kind: 'slack_dm', page: page(incidentId, n % 2) })),
+        T0,
+      );
       const drain = async (store: UnitOfWork, name: string) => {
         const sent: number[] = [];
         for (;;) {
@@ -226,7 +232,7 @@ export function outboxContract(factory: StoreFactory): void {
       await expect(store.outbox.due(T0, 10)).rejects.toThrow();
     });
 
-    it('stores every time as the store\'s one time type: ISO-8601 UTC text on SQLite, TIMESTAMPTZ on PostgreSQL', async () => {
+    it("stores every time as the store's one time type: ISO-8601 UTC text on SQLite, TIMESTAMPTZ on PostgreSQL", async () => {
       const connection = await connect();
       const store = connection.store;
       const { raw } = connection;

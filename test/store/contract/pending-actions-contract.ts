@@ -32,7 +32,11 @@ export function pendingActionsContract(factory: StoreFactory): void {
       expect(await repo.redeem(id, 'compaction_confirm', 'U2', at(1000))).toMatchObject({ ok: false, reason: 'not_allowed' });
       const ok = await repo.redeem<{ node: string }>(id, 'compaction_confirm', 'U1', at(2000));
       expect(ok).toMatchObject({ ok: true, action: { params: { node: 'stemedb-1', force: false } } });
-      expect(await repo.redeem(id, 'compaction_confirm', 'U1', at(3000))).toMatchObject({ ok: false, reason: 'used', action: { usedBy: 'U1', usedAt: at(2000).toISOString() } });
+      expect(await repo.redeem(id, 'compaction_confirm', 'U1', at(3000))).toMatchObject({
+        ok: false,
+        reason: 'used',
+        action: { usedBy: 'U1', usedAt: at(2000).toISOString() },
+      });
     });
 
     it('refuses an expired record however the click is stamped, and prunes old ones', async () => {

@@ -28,7 +28,7 @@ export function postClaimsContract(factory: StoreFactory): void {
       expect(await b.claim('thread:inc-1', lease('B'), at(60_000))).toEqual({ kind: 'posted', ...message });
     });
 
-    it("a holder whose lease ran out is taken over (look first), and its late writes are refused", async () => {
+    it('a holder whose lease ran out is taken over (look first), and its late writes are refused', async () => {
       const a = (await connect()).store.postClaims;
       const b = (await connect()).store.postClaims;
       const old = await a.claim('summary:7', { owner: 'A', ttlMs: short }, t0);

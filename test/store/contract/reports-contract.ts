@@ -26,7 +26,11 @@ export function reportsContract(factory: StoreFactory): void {
       expect(await a.claim('weekly', '2026-11-30', t0, 'pid-1')).toBe(true);
       expect(await b.claim('weekly', '2026-11-30', t0, 'pid-2')).toBe(false);
       expect(await b.claim('adhoc', '2026-11-30', t0, 'pid-2')).toBe(true);
-      const raced = await Promise.all([a.claim('weekly', '2026-12-07', t0, 'pid-1'), b.claim('weekly', '2026-12-07', t0, 'pid-2'), b.claim('weekly', '2026-12-07', t0, 'pid-3')]);
+      const raced = await Promise.all([
+        a.claim('weekly', '2026-12-07', t0, 'pid-1'),
+        b.claim('weekly', '2026-12-07', t0, 'pid-2'),
+        b.claim('weekly', '2026-12-07', t0, 'pid-3'),
+      ]);
       expect(raced.filter(Boolean)).toHaveLength(1);
     });
 
@@ -43,7 +47,11 @@ export function reportsContract(factory: StoreFactory): void {
     it('previous() gives the latest posted period before the one asked, with its figures as posted', async () => {
       const a = (await connect()).store.reports;
       expect(await a.previous('weekly')).toBeUndefined();
-      for (const [period, sst] of [['2026-11-16', 100], ['2026-11-23', 200], ['2026-11-30', 300]] as const) {
+      for (const [period, sst] of [
+        ['2026-11-16', 100],
+        ['2026-11-23', 200],
+        ['2026-11-30', 300],
+      ] as const) {
         await a.claim('weekly', period, t0, 'pid-1');
         await a.posted('weekly', period, t0, [figures('stemedb-1', sst), figures('stemedb-2', null)]);
       }
@@ -51,14 +59,24 @@ export function reportsContract(factory: StoreFactory): void {
       const b = (await connect()).store.reports;
       const latest = await b.previous('weekly');
       expect(latest?.period).toBe('2026-11-30');
-      expect(latest?.figures).toEqual(new Map([['stemedb-1', figures('stemedb-1', 300)], ['stemedb-2', figures('stemedb-2', null)]]));
+      expect(latest?.figures).toEqual(
+        new Map([
+          ['stemedb-1', figures('stemedb-1', 300)],
+          ['stemedb-2', figures('stemedb-2', null)],
+        ]),
+      );
       expect((await b.previous('weekly', '2026-11-30'))?.period).toBe('2026-11-23');
       expect((await b.previous('weekly', '2026-11-24'))?.figures.get('stemedb-1')?.sstFiles).toBe(200);
       expect(await b.previous('weekly', '2026-11-16')).toBeUndefined();
       expect(await b.previous('monthly')).toBeUndefined();
       // Posting a period again replaces its figures node by node.
       await b.posted('weekly', '2026-11-30', t0, [figures('stemedb-1', 310)]);
-      expect((await a.previous('weekly'))?.figures).toEqual(new Map([['stemedb-1', figures('stemedb-1', 310)], ['stemedb-2', figures('stemedb-2', null)]]));
+      expect((await a.previous('weekly'))?.figures).toEqual(
+        new Map([
+          ['stemedb-1', figures('stemedb-1', 310)],
+          ['stemedb-2', figures('stemedb-2', null)],
+        ]),
+      );
     });
 
     it('damaged stored figures are an error, never a half-baseline', async () => {

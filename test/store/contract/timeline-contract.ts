@@ -16,7 +16,13 @@ export function timelineContract(factory: StoreFactory): void {
     it('appends typed entries in order; unknown kinds are kept as unknown; another connection lists the same', async () => {
       const a = await connect();
       const id = await incident(a.store);
-      const fired = await a.store.timeline.append(id, 'alert_fired', at(1000), { startsAt: '2026-11-29T11:55:00Z', alertname: 'A', severity: null, fingerprint: 'f', extra: [1, 2] }, { actor: 'alertmanager' });
+      const fired = await a.store.timeline.append(
+        id,
+        'alert_fired',
+        at(1000),
+        { startsAt: '2026-11-29T11:55:00Z', alertname: 'A', severity: null, fingerprint: 'f', extra: [1, 2] },
+        { actor: 'alertmanager' },
+      );
       expect(fired).toEqual({
         id: expect.any(Number),
         incidentId: id,
@@ -93,7 +99,15 @@ export function timelineContract(factory: StoreFactory): void {
       const id = await incident(connection.store);
       const refired = await timeline.append(id, 'alert_refired', at(1), { startsAt: '2026-11-29T11:00:00Z' });
       await connection.corrupt('incident_events', 'detail_json', { column: 'id', value: refired!.id }, '{"startsAt": 5}');
-      expect((await timeline.list(id))[1]).toEqual({ id: refired!.id, incidentId: id, at: at(1).toISOString(), actor: null, known: false, kind: 'alert_refired', detail: { startsAt: 5 } });
+      expect((await timeline.list(id))[1]).toEqual({
+        id: refired!.id,
+        incidentId: id,
+        at: at(1).toISOString(),
+        actor: null,
+        known: false,
+        kind: 'alert_refired',
+        detail: { startsAt: 5 },
+      });
       await connection.corrupt('incident_events', 'detail_json', { column: 'id', value: refired!.id }, '{"startsAt": 5');
       await expect(timeline.list(id)).rejects.toThrow();
     });

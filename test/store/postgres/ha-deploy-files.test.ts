@@ -20,7 +20,13 @@ describe('HA deploy files', () => {
 
   it('alerts on a replica down, the whole bot down, the auditor heartbeat, the outbox age and lease takeovers', () => {
     const rules = readFileSync(join(DEPLOY, 'prometheus/stemedb-chatops-health.yml'), 'utf8');
-    for (const name of ['StemedbChatopsReplicaDown', 'StemedbChatopsDown', 'StemedbChatopsAuditorHeartbeatMissing', 'StemedbChatopsOutboxBacklog', 'StemedbChatopsLeaseTakeovers']) {
+    for (const name of [
+      'StemedbChatopsReplicaDown',
+      'StemedbChatopsDown',
+      'StemedbChatopsAuditorHeartbeatMissing',
+      'StemedbChatopsOutboxBacklog',
+      'StemedbChatopsLeaseTakeovers',
+    ]) {
       expect(rules).toContain(`alert: ${name}`);
     }
     expect(rules).toMatch(/absent\(up\{job="stemedb-chatops"\}\)/); // no scrape at all is "down" too

@@ -14,7 +14,7 @@ describe.runIf(requirePostgresOrSkip())('throwaway PostgreSQL harness', () => {
     const url = await server.createDatabase('harness_check');
     const tcp = new pg.Client({ connectionString: url });
     await tcp.connect();
-    const { rows } = await tcp.query<{ db: string; v: string }>('SELECT current_database() AS db, current_setting(\'server_version_num\') AS v');
+    const { rows } = await tcp.query<{ db: string; v: string }>("SELECT current_database() AS db, current_setting('server_version_num') AS v");
     await tcp.end();
     expect(rows[0]!.db).toBe('harness_check');
     expect(Number(rows[0]!.v)).toBeGreaterThanOrEqual(120000);

@@ -32,8 +32,12 @@ describe.runIf(requirePostgresOrSkip())('PostgreSQL migrations and the schema-ve
     const pool = db.pool();
     await migratePostgres(pool);
     const sqlite = openDatabase(':memory:', MIGRATIONS);
-    const tables = (sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
-    const { rows } = await pool.query<{ table_name: string; column_name: string }>("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'");
+    const tables = (sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map(
+      (t) => t.name,
+    );
+    const { rows } = await pool.query<{ table_name: string; column_name: string }>(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
+    );
     const pgColumns = new Map<string, Set<string>>();
     for (const r of rows) pgColumns.set(r.table_name, (pgColumns.get(r.table_name) ?? new Set()).add(r.column_name));
     const missing: string[] = [];
@@ -56,7 +60,10 @@ describe.runIf(requirePostgresOrSkip())('PostgreSQL migrations and the schema-ve
     const pool = db.pool();
     await migratePostgres(pool);
     const open = (id: string) =>
-      pool.query(`INSERT INTO incidents (id, node, problem, title, source, status, opened_at, labels_json) VALUES ($1, 'kv-2', 'HighStorageErrorRate', 't', 'alert', 'open', now(), $2)`, [id, JSON.stringify({ node: 'kv-2' })]);
+      pool.query(
+        `INSERT INTO incidents (id, node, problem, title, source, status, opened_at, labels_json) VALUES ($1, 'kv-2', 'HighStorageErrorRate', 't', 'alert', 'open', now(), $2)`,
+        [id, JSON.stringify({ node: 'kv-2' })],
+      );
     await open('INC-1');
     await expect(open('INC-2')).rejects.toMatchObject({ code: '23505' });
     await pool.query(`UPDATE incidents SET status = 'resolved', resolved_at = now() WHERE id = 'INC-1'`);
@@ -86,7 +93,12 @@ describe.runIf(requirePostgresOrSkip())('PostgreSQL migrations and the schema-ve
     await older.enqueue('outbox', '1');
 
     const status = await checkSchema(pool);
-    expect(status).toEqual({ codeVersion: PG_SCHEMA_VERSION, databaseVersion: PG_SCHEMA_VERSION + 1, unknownVersions: [PG_SCHEMA_VERSION + 1], compatible: false });
+    expect(status).toEqual({
+      codeVersion: PG_SCHEMA_VERSION,
+      databaseVersion: PG_SCHEMA_VERSION + 1,
+      unknownVersions: [PG_SCHEMA_VERSION + 1],
+      compatible: false,
+    });
     expect(incompatibleSchemaMessage(status)).toMatch(/does no engine work and reports not ready/);
     // The older code's own start-up migration leaves the newer schema alone.
     const rerun = await migratePostgres(pool);

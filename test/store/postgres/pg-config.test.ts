@@ -14,8 +14,12 @@ describe('store.postgres configuration', () => {
     expect(storeObjectSchema.parse({})).toEqual({ sqlitePath: './data/stemedb-chatops.sqlite', leaseTtl: 30_000 });
   });
 
-  it('accepts store.postgres in the bot\'s config (the runtime opens PostgreSQL for it)', () => {
-    const result = configSchema.safeParse({ slack: { alertChannel: 'C0ALERTS' }, stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] }, store: { postgres: { urlEnv: 'DATABASE_URL' } } });
+  it("accepts store.postgres in the bot's config (the runtime opens PostgreSQL for it)", () => {
+    const result = configSchema.safeParse({
+      slack: { alertChannel: 'C0ALERTS' },
+      stemedb: { nodes: [{ name: 'stemedb-1', apiUrl: 'http://127.0.0.1:9', local: true }] },
+      store: { postgres: { urlEnv: 'DATABASE_URL' } },
+    });
     expect(result.error?.issues ?? []).toEqual([]);
     expect(result.data?.store.postgres).toEqual({ urlEnv: 'DATABASE_URL' });
   });

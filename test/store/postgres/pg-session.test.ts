@@ -19,10 +19,12 @@ describe.runIf(requirePostgresOrSkip())('the PostgreSQL session: transactions fo
     let seenOutside = -1;
     await session.withTx(async () => {
       await session.run('INSERT INTO t (v) VALUES ($1)', ['outer']);
-      await session.withTx(async () => {
-        await session.run('INSERT INTO t (v) VALUES ($1)', ['inner']);
-        throw new Error('inner fails');
-      }).catch(() => undefined);
+      await session
+        .withTx(async () => {
+          await session.run('INSERT INTO t (v) VALUES ($1)', ['inner']);
+          throw new Error('inner fails');
+        })
+        .catch(() => undefined);
       seenInside = Number((await session.one<{ n: string }>('SELECT COUNT(*) AS n FROM t'))?.n);
       seenOutside = Number((await other.one<{ n: string }>('SELECT COUNT(*) AS n FROM t'))?.n);
     });
@@ -35,10 +37,12 @@ describe.runIf(requirePostgresOrSkip())('the PostgreSQL session: transactions fo
     const db = await freshDatabase(server, 'session_rollback');
     const session = createPgSession(db.pool(1));
     await session.run('CREATE TABLE t (v TEXT NOT NULL)');
-    await expect(session.withTx(async () => {
-      await session.run("INSERT INTO t (v) VALUES ('x')");
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      session.withTx(async () => {
+        await session.run("INSERT INTO t (v) VALUES ('x')");
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await session.run("INSERT INTO t (v) VALUES ('y')")).toBe(1);
     expect(await session.query('SELECT v FROM t')).toEqual([{ v: 'y' }]);
     await db.close();

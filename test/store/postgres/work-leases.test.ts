@@ -57,7 +57,7 @@ describe.runIf(requirePostgresOrSkip())('leased work items (real PostgreSQL, sev
     await db.close();
   }, 30_000);
 
-  it('takes over an expired lease (attempt + 1) and refuses the stale owner\'s completion and extension', async () => {
+  it("takes over an expired lease (attempt + 1) and refuses the stale owner's completion and extension", async () => {
     const db = await freshDatabase(server, 'lease_takeover');
     const pool = db.pool();
     await migratePostgres(pool);
@@ -87,7 +87,9 @@ describe.runIf(requirePostgresOrSkip())('leased work items (real PostgreSQL, sev
     const leases = new WorkLeases(pool);
     await leases.enqueue('outbox', 'page-7');
     const leaseMs = 500;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lease-worker.ts'), db.url, 'paused-replica', String(leaseMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lease-worker.ts'), db.url, 'paused-replica', String(leaseMs)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const first = JSON.parse((await lines.next()).value as string) as { claimed: { id: string; attempt: number; leaseUntil: number }[] };
     expect(first.claimed).toHaveLength(1);
