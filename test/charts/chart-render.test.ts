@@ -86,8 +86,10 @@ describe('a storm of charts on one renderer', () => {
   it('refuses new work once closed and fails what was still queued', async () => {
     const renderer = createChartRenderer();
     const queued = [renderer.render(spec(() => 0.01)), renderer.render(spec(() => 0.02))];
+    // Handlers first: close() rejects them while it waits for the worker to end.
+    const settling = Promise.allSettled(queued);
     await renderer.close();
-    const settled = await Promise.allSettled(queued);
+    const settled = await settling;
     expect(settled.map((r) => (r.status === 'rejected' ? String(r.reason) : 'drawn'))).toEqual([
       'Error: chart renderer closed',
       'Error: chart renderer closed',
