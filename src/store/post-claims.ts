@@ -46,6 +46,8 @@ export interface PostClaims {
   posted(key: string, token: LeaseToken, message: { channel: string; ts: string }, now: Date): Promise<boolean>;
   /** Gives the claim up without a message (the post failed): the next claim may go at once, looking first. */
   release(key: string, token: LeaseToken, now: Date): Promise<boolean>;
+  /** Retention: forgets claims made before `before` (their messages are recorded on the incident or summary). */
+  prune(before: Date): Promise<number>;
 }
 
 interface ClaimRow {
@@ -84,5 +86,6 @@ export function createSqlitePostClaims(db: Db): Sync<PostClaims> {
         .changes > 0,
     release: (key, token, now) =>
       db.prepare(`UPDATE post_claims SET lease_until = @until WHERE ${FENCE}`).run({ ...fence(key, token), until: now.toISOString() }).changes > 0,
+    prune: (before) => db.prepare('DELETE FROM post_claims WHERE created_at < ?').run(before.toISOString()).changes,
   };
 }

@@ -41,6 +41,12 @@ export async function runRetention(services: Pick<Services, 'config' | 'store' |
   } catch (err) {
     services.log.warn({ err }, 'retention: pruning seen deliveries failed');
   }
+  try {
+    // A thread-opening post's claim only matters while it is being posted; old ones go with old incidents.
+    await services.store.postClaims.prune(new Date(services.now().getTime() - days * DAY_MS));
+  } catch (err) {
+    services.log.warn({ err }, 'retention: pruning post claims failed');
+  }
 }
 
 /**

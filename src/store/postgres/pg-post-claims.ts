@@ -38,5 +38,6 @@ export function createPgPostClaims(session: PgSession): PostClaims {
     async release(key, token) {
       return (await session.run(`UPDATE post_claims SET lease_until = clock_timestamp() WHERE ${FENCE}`, [key, token.owner, token.attempt])) > 0;
     },
+    prune: (before) => session.run('DELETE FROM post_claims WHERE created_at < $1', [before]),
   };
 }

@@ -60,5 +60,17 @@ export function postClaimsContract(factory: StoreFactory): void {
       expect(claims.filter((c) => c.kind === 'claimed')).toHaveLength(1);
       expect(claims.filter((c) => c.kind === 'busy')).toHaveLength(2);
     });
+
+    it('prune() forgets claims made before the cutoff, and only those', async () => {
+      const a = (await connect()).store.postClaims;
+      const claim = await a.claim('thread:old', lease('A'), t0);
+      if (claim.kind !== 'claimed') throw new Error('expected a claim');
+      await a.posted('thread:old', claim.token, { channel: 'C1', ts: '1.000100' }, at(10));
+      // PostgreSQL stamps claims on its own clock: cutoffs far from today keep the test independent of it.
+      expect(await a.prune(new Date('2000-01-01T00:00:00Z'))).toBe(0);
+      expect(await a.claim('thread:old', lease('B'), at(20))).toMatchObject({ kind: 'posted' });
+      expect(await a.prune(new Date('2100-01-01T00:00:00Z'))).toBe(1);
+      expect(await a.claim('thread:old', lease('B'), at(30))).toMatchObject({ kind: 'claimed' });
+    });
   });
 }
