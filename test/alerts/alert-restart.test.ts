@@ -144,7 +144,8 @@ describe('alert threads survive a restart of the bot', () => {
     try {
       const crashed = await spawnCrashBot(join(own, 'bot.sqlite'));
       // The node answers slowly, so the diagnosis is still running when the process dies.
-      sim.node('stemedb-2').setHang(3_000);
+      // Long enough that a loaded CI machine still finds it running; the takeover runs with the hang lifted.
+      sim.node('stemedb-2').setHang(15_000);
       try {
         await postWebhook(
           crashed.baseUrl,
@@ -153,7 +154,7 @@ describe('alert threads survive a restart of the bot', () => {
         const header = await fake.waitFor(() => headers().find((m) => String(m.text).includes('StorageLatencyHigh on stemedb-2')));
         await fake.waitFor(() => replies(header).find((m) => String(m.text).startsWith('Diagnosing stemedb-2')));
         // Killed once the diagnose job holds the thread ('running'), not between the post and its record.
-        await fake.waitFor(() => diagState(join(own, 'bot.sqlite')) === 'running', 10_000);
+        await fake.waitFor(() => diagState(join(own, 'bot.sqlite')) === 'running', 30_000);
       } finally {
         await crashed.kill9();
         sim.node('stemedb-2').setHang(0);
@@ -173,7 +174,7 @@ describe('alert threads survive a restart of the bot', () => {
       bot = undefined;
       rmSync(own, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 90_000);
 
   it('a header posted by a process killed before it recorded the ts is adopted by the takeover, not posted again', async () => {
     const own = mkdtempSync(join(tmpdir(), 'stemedb-alert-header-takeover-'));
