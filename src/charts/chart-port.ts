@@ -18,23 +18,23 @@ export interface PageChartTarget {
   incidentThread: boolean;
 }
 
+/** A compaction's before/after chart: the run's window, the measured re-check and the condition it addressed. */
+export interface CompactionChartInput {
+  node: string;
+  startMs: number;
+  endMs: number;
+  measuredAfter?: { atMs: number; errorRate: number };
+  condition: CompactionCondition;
+  incidentId?: string | null;
+}
+
 export interface ChartPort {
   /** The bot's own samples (disk, SSTs, error rate), read by the shell and tests. */
   readonly history: SampleHistory;
   start(): void;
   stop(): Promise<void>;
   afterDiagnosis(result: DiagnosisResult, target: ChartTarget): void;
-  afterCompaction(
-    input: {
-      node: string;
-      startMs: number;
-      endMs: number;
-      measuredAfter?: { atMs: number; errorRate: number };
-      condition: CompactionCondition;
-      incidentId?: string | null;
-    },
-    target: ChartTarget,
-  ): void;
+  afterCompaction(input: CompactionChartInput, target: ChartTarget): void;
   afterPage(incidentId: string, target: PageChartTarget): void;
   diagnosisOutcome(node: string, cause: DiagnosisResult['verdict']['causes'][number]['cause']): Promise<ChartOutcome>;
   idle(timeoutMs?: number): Promise<void>;

@@ -6,8 +6,8 @@ import { readChartData } from './chart-data';
 import { marksFromEvents } from './chart-marks';
 import type { ChartRenderer } from './chart-renderer';
 import { diagnosisChart } from './chart-spec';
-import { compactionChart, type CompactionCondition } from './compaction-chart';
-import type { ChartPort, ChartTarget, PageChartTarget } from './chart-port';
+import { compactionChart } from './compaction-chart';
+import type { ChartPort, ChartTarget, CompactionChartInput, PageChartTarget } from './chart-port';
 import type { ChartOutcome, ChartSpec } from './chart-types';
 import { NodeSampler, type SamplerDeps } from './node-sampler';
 import { SampleHistory } from './sample-history';
@@ -74,17 +74,7 @@ export class ChartService implements ChartPort {
   }
 
   /** The closed loop's before/after chart, into the thread where the re-check was just posted. */
-  afterCompaction(
-    input: {
-      node: string;
-      startMs: number;
-      endMs: number;
-      measuredAfter?: { atMs: number; errorRate: number };
-      condition: CompactionCondition;
-      incidentId?: string | null;
-    },
-    target: ChartTarget,
-  ): void {
+  afterCompaction(input: CompactionChartInput, target: ChartTarget): void {
     this.track(async () => {
       const config = this.services.inventory.get(input.node);
       if (!config) return;
