@@ -11,6 +11,7 @@ import { createBotMetrics, type BotMetrics } from '../ops/bot-metrics';
 import type { Logger } from '../ops/logger';
 import { createConsoleChat } from '../shell/console-chat';
 import type { ChatPort } from '../surfaces/chat-port';
+import { paceOnClock } from '../slack/slack-pace';
 import { createSlackTransport, type SlackTransport, type SlackTransportOptions } from '../slack/slack-transport';
 import { hostname } from 'node:os';
 import { Gauge } from 'prom-client';
@@ -119,8 +120,9 @@ export async function createRuntime({
         log,
         clock: localClock,
         onError: (method, error) => metrics.slackErrors.inc({ method, error }),
-        // Replicas share one pace per channel through the database; one SQLite process paces from memory.
-        pace: opened.kind === 'postgres' ? store.slackPace : undefined,
+        // Replicas share one pace per channel through the database (its clock); one SQLite process keeps its
+        // pace in the file on its own clock, so a restart does not start the channels' pace over.
+        pace: opened.kind === 'postgres' ? store.slackPace : paceOnClock(store.slackPace, () => localClock.now()),
       })
     : undefined;
   const base = createServices({

@@ -15,11 +15,11 @@ export const SLACK_PACE_MIGRATIONS: Migration[] = [
   },
 ];
 
-/** A reserved send slot: `at` in the store's time, `waitMs` from the store's "now" to it (0 when already due). */
-export interface PaceSlot {
-  at: Date;
-  waitMs: number;
-}
+/**
+ * The answer to "may this call leave now?": granted at `at` (the store's time, stamped as the key's last
+ * departure), or refused with the wait until the key is due (`waitMs` from the store's "now", at least 1).
+ */
+export type PaceClaim = { granted: true; at: Date } | { granted: false; waitMs: number };
 
 /** How long to hold everyone off after a 429: an absolute time, or Slack's `Retry-After` from the store's now. */
 export type BackOffUntil = Date | { afterMs: number };
@@ -27,21 +27,25 @@ export type BackOffUntil = Date | { afterMs: number };
 /**
  * Slack's limits are per app and channel (chat.postMessage: about one message per second per channel; SPEC 10),
  * not per process: with three replicas each pacing itself, a channel gets three times its share. This keeps
- * the pace in the store. A building block: the Slack queue asks `reserve` before each paced call and waits
- * `waitMs`; a 429 calls `backOff`.
+ * the pace in the store. The Slack queue claims the key right before each call leaves (after any other check),
+ * so two granted claims are at least the interval apart on one clock, whichever replicas hold them; a refused
+ * claim says how long to wait. A 429 calls `backOff`.
+ *
+ * Why a claim at departure rather than a slot reserved ahead: a reserved slot is used later than granted
+ * (the store's answer, a fence check, a busy event loop, a stalled process), and the next replica's slot does
+ * not move with it, so two calls could leave closer than the pace. A claim stamps the departure itself.
  *
  * Clocks: on PostgreSQL, replicas must pass no `now` (nor an absolute `until` computed from their own clock)
- * so the database's `clock_timestamp()` is the one clock every replica shares; `waitMs` is then measured on
- * that clock too, so a replica whose clock drifts still waits the right time. `now` is for tests and for the
+ * so the database's `clock_timestamp()` is the one clock every replica shares. `now` is for tests and for the
  * single SQLite process, whose clock is the only one.
  */
 export interface SlackPace {
   /**
-   * Atomically reserves the next send slot for `key`: slot = max(stored next, now); the stored next becomes
-   * slot + `intervalMs`. Concurrent callers (any replica) get distinct slots at least `intervalMs` apart.
+   * Atomically: when `key` is due (its stored next departure is at or before now, or it has none), grants the
+   * call and moves the next departure to now + `intervalMs`; otherwise refuses it and changes nothing.
    */
-  reserve(key: string, intervalMs: number, now?: Date): Promise<PaceSlot>;
-  /** Pushes the key's next slot to at least `until` for every replica (a 429's Retry-After); never pulls it earlier. */
+  claim(key: string, intervalMs: number, now?: Date): Promise<PaceClaim>;
+  /** Pushes the key's next departure to at least `until` for every replica (a 429's Retry-After); never pulls it earlier. */
   backOff(key: string, until: BackOffUntil): Promise<void>;
 }
 
@@ -50,10 +54,16 @@ export function checkPaceKey(key: string, intervalMs?: number): void {
   if (intervalMs !== undefined && !(Number.isFinite(intervalMs) && intervalMs >= 0)) throw new Error(`bad Slack pace interval ${intervalMs}`);
 }
 
+/** A refusal's wait: never 0, so a caller that retries at once after rounding does not spin. */
+export function refusedFor(waitMs: number): PaceClaim {
+  return { granted: false, waitMs: Math.max(1, Math.ceil(waitMs)) };
+}
+
 /**
  * The embedded store's implementation. Read-then-write inside one IMMEDIATE transaction (better-sqlite3 is
- * synchronous and IMMEDIATE takes the file's write lock first), so two connections to one file never hand out
- * the same slot. `clock` is the process's clock, used when `now` is omitted.
+ * synchronous and IMMEDIATE takes the file's write lock first), so two connections to one file never both
+ * get a claim for one moment. Being in the file, the pace outlives a restart. `clock` is the process's
+ * clock, used when `now` is omitted.
  */
 export function createSqliteSlackPace(db: Db, clock: () => number = Date.now): Sync<SlackPace> {
   const read = db.prepare('SELECT next_at FROM slack_pace WHERE key = ?');
@@ -63,22 +73,34 @@ export function createSqliteSlackPace(db: Db, clock: () => number = Date.now): S
     const at = row ? Date.parse(row.next_at) : NaN;
     return Number.isNaN(at) ? -Infinity : at; // a damaged row paces from now rather than blocking the channel
   };
-  const reserve = db.transaction((key: string, intervalMs: number, nowMs: number): PaceSlot => {
-    const slot = Math.max(storedNext(key), nowMs);
-    write.run(key, new Date(slot + intervalMs).toISOString());
-    return { at: new Date(slot), waitMs: slot - nowMs };
+  const claim = db.transaction((key: string, intervalMs: number, nowMs: number): PaceClaim => {
+    const next = storedNext(key);
+    if (next > nowMs) return refusedFor(next - nowMs);
+    write.run(key, new Date(nowMs + intervalMs).toISOString());
+    return { granted: true, at: new Date(nowMs) };
   });
   const backOff = db.transaction((key: string, untilMs: number) => {
     if (untilMs > storedNext(key)) write.run(key, new Date(untilMs).toISOString());
   });
   return {
-    reserve(key, intervalMs, now) {
+    claim(key, intervalMs, now) {
       checkPaceKey(key, intervalMs);
-      return reserve.immediate(key, intervalMs, (now ?? new Date(clock())).getTime());
+      return claim.immediate(key, intervalMs, (now ?? new Date(clock())).getTime());
     },
     backOff(key, until) {
       checkPaceKey(key);
       backOff.immediate(key, until instanceof Date ? until.getTime() : clock() + until.afterMs);
     },
+  };
+}
+
+/**
+ * The single process's pace on its own clock (SQLite; a fake clock in tests): every claim and back-off is
+ * given that clock's "now", so the queue's waits and the store's stamps are on one clock.
+ */
+export function paceOnClock(pace: Pick<SlackPace, 'claim' | 'backOff'>, now: () => number): Pick<SlackPace, 'claim' | 'backOff'> {
+  return {
+    claim: (key, intervalMs) => pace.claim(key, intervalMs, new Date(now())),
+    backOff: (key, until) => pace.backOff(key, until instanceof Date ? until : new Date(now() + until.afterMs)),
   };
 }

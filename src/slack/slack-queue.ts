@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
-import type { SlackPace } from './slack-pace';
+import type { PaceClaim, SlackPace } from './slack-pace';
 
 /** Pages go out before status updates, and status before diagnosis details (SPEC 4.6). */
 export type SlackPriority = 'page' | 'status' | 'detail';
@@ -36,6 +36,8 @@ export interface SlackJob {
 interface Pending extends SlackJob {
   seq: number;
   attempts: number;
+  /** Grants of the shared pace that came back late and were given up (one is; then a slow store is lived with). */
+  lateClaims: number;
   waiters: { resolve: (v: Record<string, unknown>) => void; reject: (e: unknown) => void }[];
 }
 
@@ -51,27 +53,30 @@ export interface SlackQueueOptions {
   clock: Clock;
   onError?: (method: string, error: string) => void;
   /**
-   * The app's shared pace (`store.slackPace` on PostgreSQL): each channel send first reserves its slot there,
-   * and a channel's 429 pushes everyone's next slot. Unset, the queue's memory is the pace (one process).
+   * The app's pace in the store (`store.slackPace`): every call claims its key there right before it leaves,
+   * so the pace holds across replicas and restarts, and a 429's back-off reaches every replica. Unset, or
+   * while the store fails, the queue's memory alone paces this process.
    */
-  pace?: Pick<SlackPace, 'reserve' | 'backOff'>;
+  pace?: Pick<SlackPace, 'claim' | 'backOff'>;
 }
 
-/** A channel's shared slot: being asked for, or granted for `at` (this process's clock). */
-type Reservation = { state: 'asking' } | { state: 'granted'; at: number };
+/**
+ * The store key a call is paced and backed off under: its channel (Slack's per-channel pace), else its method
+ * (Slack rate-limits each Web API method per app: a 429 on `users.info` says nothing about `views.publish`).
+ */
+export function paceKeyOf(job: Pick<SlackJob, 'method' | 'channel'>): string {
+  return job.channel ?? `app:${job.method}`;
+}
 
 /**
  * The one way the bot writes to Slack: a priority queue, paced per channel, that honours 429 Retry-After by
- * pausing (never dropping) and retries transient failures with backoff. Slack errors such as
- * `channel_not_found` reject the caller's promise at once.
+ * pausing that channel or method (never dropping) and retries transient failures with backoff. Slack errors
+ * such as `channel_not_found` reject the caller's promise at once.
  */
 export class SlackQueue {
   private pending: Pending[] = [];
+  /** Per pace key: not before then in this process (its own pace, a refused claim's wait, or a 429). */
   private nextFreeAt = new Map<string, number>();
-  private reservations = new Map<string, Reservation>();
-  /** Channels held off by a 429 until then (shared pace: no slot is asked for before). */
-  private heldUntil = new Map<string, number>();
-  private pausedUntil = 0;
   private inFlight = 0;
   private seq = 0;
   private timer: TimerHandle | undefined;
@@ -92,7 +97,7 @@ export class SlackQueue {
         existing.waiters.push({ resolve, reject });
         if (RANK[job.priority] < RANK[existing.priority]) existing.priority = job.priority;
       } else {
-        this.pending.push({ ...job, seq: this.seq++, attempts: 0, waiters: [{ resolve, reject }] });
+        this.pending.push({ ...job, seq: this.seq++, attempts: 0, lateClaims: 0, waiters: [{ resolve, reject }] });
       }
       this.pump();
     });
@@ -119,86 +124,33 @@ export class SlackQueue {
     for (const job of this.pending.splice(0)) job.waiters.forEach((w) => w.reject(new Error('the Slack queue was closed')));
   }
 
+  private intervalOf(job: Pending): number {
+    return job.channel ? this.options.channelIntervalMs : 0;
+  }
+
   private pump(): void {
     this.options.clock.clear(this.timer);
     this.timer = undefined;
     const now = this.options.clock.now();
-    this.dropStaleSlots(now);
-    while (this.inFlight < this.options.concurrency && now >= this.pausedUntil) {
+    while (this.inFlight < this.options.concurrency) {
       const job = this.nextRunnable(now);
       if (!job) break;
       this.pending.splice(this.pending.indexOf(job), 1);
-      if (job.channel) {
-        // With a shared pace the store's slots are the pace; memory paces alone without one, or when the store fails.
-        this.nextFreeAt.set(job.channel, now + this.options.channelIntervalMs);
-        this.reservations.delete(job.channel);
-      }
+      // Held until the call has left (or its claim was refused): one call per key at a time from here.
+      this.nextFreeAt.set(paceKeyOf(job), Infinity);
       this.inFlight++;
       void this.run(job).finally(() => {
         this.inFlight--;
         this.pump();
       });
     }
-    this.reserveSlots(now);
     this.armTimer(now);
-  }
-
-  /**
-   * Shared pace: asks the store for the next slot of each channel that has work and is free here. The slot
-   * only says WHEN the channel's next call may go; which call goes is still decided by priority at that time.
-   */
-  private reserveSlots(now: number): void {
-    const pace = this.options.pace;
-    // No slot is taken that could not be used at once: all calls in flight, it would go stale.
-    if (!pace || this.closed || this.inFlight >= this.options.concurrency) return;
-    for (const job of this.pending) {
-      const channel = job.channel;
-      // Asked right after the previous send: the store's slot already lies an interval after it.
-      if (!channel || this.reservations.has(channel) || (this.heldUntil.get(channel) ?? 0) > now) continue;
-      const asking: Reservation = { state: 'asking' };
-      this.reservations.set(channel, asking);
-      pace.reserve(channel, this.options.channelIntervalMs).then(
-        (slot) => this.granted(channel, asking, this.options.clock.now() + slot.waitMs),
-        (err: unknown) => {
-          // The store is unreachable: pace from memory alone rather than hold back pages.
-          this.options.log.warn({ err, channel }, 'Slack pace: could not reserve a shared slot; pacing this process alone');
-          this.granted(channel, asking, Math.max(this.options.clock.now(), this.nextFreeAt.get(channel) ?? 0));
-        },
-      );
-    }
-  }
-
-  private granted(channel: string, asking: Reservation, at: number): void {
-    // A 429 in the meantime dropped this request: its slot predates the back-off.
-    if (this.reservations.get(channel) !== asking || this.closed) return;
-    this.reservations.set(channel, { state: 'granted', at });
-    this.pump();
-  }
-
-  /**
-   * A slot is another replica's neighbour: used much later than granted (all calls in flight, or the queue
-   * waited on a 429) it would land next to the following slot, so it is given up and a fresh one asked for.
-   */
-  private dropStaleSlots(now: number): void {
-    const grace = Math.max(1, this.options.channelIntervalMs / 4);
-    for (const [channel, reservation] of this.reservations) {
-      if (reservation.state === 'granted' && now >= reservation.at + grace) this.reservations.delete(channel);
-    }
-  }
-
-  private channelFreeAt(channel: string, now: number): number {
-    const held = this.heldUntil.get(channel) ?? 0;
-    if (!this.options.pace) return Math.max(this.nextFreeAt.get(channel) ?? 0, held);
-    const reservation = this.reservations.get(channel);
-    if (reservation?.state === 'granted') return Math.max(held, reservation.at);
-    // No slot yet: wake when the 429 hold ends (a slot is asked for then), else wait for the store's answer.
-    return held > now ? held : Infinity;
   }
 
   private nextRunnable(now: number): Pending | undefined {
     let best: Pending | undefined;
     for (const job of this.pending) {
-      if (job.channel && this.channelFreeAt(job.channel, now) > now) continue;
+      if ((this.nextFreeAt.get(paceKeyOf(job)) ?? 0) > now) continue;
       if (!best || RANK[job.priority] < RANK[best.priority] || (RANK[job.priority] === RANK[best.priority] && job.seq < best.seq)) best = job;
     }
     return best;
@@ -207,10 +159,48 @@ export class SlackQueue {
   private armTimer(now: number): void {
     if (this.pending.length === 0 || this.closed || this.inFlight >= this.options.concurrency) return;
     let wakeAt = Infinity;
-    for (const job of this.pending) wakeAt = Math.min(wakeAt, job.channel ? this.channelFreeAt(job.channel, now) : now);
-    if (wakeAt === Infinity) return; // every channel waits for its reservation
-    wakeAt = Math.max(wakeAt, this.pausedUntil);
+    for (const job of this.pending) wakeAt = Math.min(wakeAt, this.nextFreeAt.get(paceKeyOf(job)) ?? now);
+    if (wakeAt === Infinity) return; // every key has a call on its way out; its end pumps again
     this.timer = this.options.clock.setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
+  }
+
+  /** Puts a job back to wait `waitMs` on its key (a refused claim), keeping its place in the priority order. */
+  private requeue(job: Pending, waitMs: number): void {
+    this.nextFreeAt.set(paceKeyOf(job), this.options.clock.now() + waitMs);
+    this.pending.push(job);
+  }
+
+  /**
+   * Claims the job's key in the shared pace: true when the call may leave now. A grant that reached us late
+   * (a stalled process or a busy event loop: more than a quarter interval after we asked) is given up once,
+   * since other replicas' next grants do not move with it, and claimed afresh; a second late grant is used (a
+   * store that is slow to answer every time would otherwise hold the channel forever). A store that cannot
+   * answer leaves the pacing to this process's memory rather than hold back pages.
+   */
+  private async claimed(job: Pending): Promise<boolean> {
+    const pace = this.options.pace;
+    if (!pace) return true;
+    const key = paceKeyOf(job);
+    const interval = this.intervalOf(job);
+    const asked = this.options.clock.now();
+    let claim: PaceClaim;
+    try {
+      claim = await pace.claim(key, interval);
+    } catch (err) {
+      this.options.log.warn({ err, key }, 'Slack pace: could not claim a shared slot; pacing this process alone');
+      return true;
+    }
+    if (!claim.granted) {
+      this.requeue(job, claim.waitMs);
+      return false;
+    }
+    const late = this.options.clock.now() - asked;
+    if (interval > 0 && late > interval / 4 && job.lateClaims++ === 0) {
+      this.options.log.warn({ key, lateMs: late }, 'Slack pace: a grant came back late; claiming again');
+      this.requeue(job, 0);
+      return false;
+    }
+    return true;
   }
 
   private async run(job: Pending): Promise<void> {
@@ -218,10 +208,15 @@ export class SlackQueue {
       try {
         await job.beforeSend();
       } catch (err) {
+        this.nextFreeAt.delete(paceKeyOf(job));
         job.waiters.forEach((w) => w.reject(err));
         return;
       }
     }
+    if (!(await this.claimed(job))) return;
+    // This process's own pace: the next call on the key no sooner than an interval from now (a timer for it).
+    this.nextFreeAt.set(paceKeyOf(job), this.options.clock.now() + this.intervalOf(job));
+    this.pump();
     try {
       const result = (await this.client.apiCall(job.method, job.args)) as unknown as Record<string, unknown>;
       job.waiters.forEach((w) => w.resolve(result));
@@ -233,18 +228,14 @@ export class SlackQueue {
   private handleFailure(job: Pending, err: SlackCallError): void {
     if (err.code === 'slack_webapi_rate_limited_error') {
       const waitMs = Math.max(1, err.retryAfter ?? 1) * 1000;
-      this.options.log.warn({ method: job.method, channel: job.channel, waitMs }, 'Slack rate limit: pausing the queue');
+      const key = paceKeyOf(job);
+      this.options.log.warn({ method: job.method, key, waitMs }, 'Slack rate limit: holding the channel or method off');
       this.options.onError?.(job.method, 'ratelimited');
-      const until = this.options.clock.now() + waitMs;
-      if (job.channel) {
-        this.heldUntil.set(job.channel, until);
-        this.reservations.delete(job.channel);
-        // Slack's limit is the app's: every replica holds this channel off, not only this one.
-        this.options.pace
-          ?.backOff(job.channel, { afterMs: waitMs })
-          .catch((e: unknown) => this.options.log.warn({ err: e, channel: job.channel }, 'Slack pace: could not share a 429 back-off'));
-      } else this.pausedUntil = until;
-      this.pending.push(job);
+      // Slack's limit is the app's: every replica holds this key off, not only this one.
+      this.options.pace
+        ?.backOff(key, { afterMs: waitMs })
+        .catch((e: unknown) => this.options.log.warn({ err: e, key }, 'Slack pace: could not share a 429 back-off'));
+      this.requeue(job, waitMs);
       return;
     }
     const slackError = err.data?.error;

@@ -36,9 +36,8 @@ export interface SlackTransportDeps {
   clock: Clock;
   onError: (method: string, error: string) => void;
   /**
-   * The app's shared Slack pace, `store.slackPace`, when several replicas share the store (PostgreSQL). The
-   * embedded SQLite store is one process: its queue's memory already is the app's pace, and a reservation
-   * there would wait behind every open transaction on the connection, so the runtime passes none.
+   * The app's Slack pace in the store (`store.slackPace`; on SQLite on the process's clock): every call claims
+   * its channel or method there right before it leaves, across replicas and restarts.
    */
   pace?: SlackQueueOptions['pace'];
 }

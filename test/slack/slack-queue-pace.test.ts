@@ -2,22 +2,27 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/ops/clock';
 import { createLogger } from '../../src/ops/logger';
-import { SlackQueue } from '../../src/slack/slack-queue';
+import { paceOnClock, type PaceClaim, type SlackPace } from '../../src/slack/slack-pace';
+import { type SlackMethod, SlackQueue, type SlackQueueOptions } from '../../src/slack/slack-queue';
+import { FakeClock } from '../harness/fake-clock';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../harness/postgres';
 import { postgresFactory } from '../store/contract/postgres-factory';
 import { sqliteFactory } from '../store/contract/sqlite-factory';
 import type { StoreConnection, StoreFactory } from '../store/contract/store-factory';
 
+type QueuePace = NonNullable<SlackQueueOptions['pace']>;
+
 const INTERVAL = 100;
 /**
- * The store hands out slots exactly an interval apart (the contract suite checks that). A replica leaves at
- * its slot plus the store's answer time plus at most a quarter interval (a later slot is given up), so on a
- * loaded machine two calls may leave closer than the interval by that much, never at once: unshared, two
- * queues send their calls 1-8 ms apart, and the ten calls span about 4 intervals instead of 9.
+ * Every call claims its channel in the store right before it leaves, and the store grants claims exactly an
+ * interval apart (the contract suite checks that). Between a grant and the call's departure lie only this
+ * process's own steps; a grant that came back later than a quarter interval is not used. So two departures
+ * are never closer than the interval less that quarter, and on an idle machine within a millisecond or two
+ * of it. (Unshared, two queues send their calls 1-8 ms apart, and the ten calls span about 4 intervals.)
  */
-const MIN_GAP = INTERVAL / 4;
-const MIN_SPAN = 8 * INTERVAL;
+const MIN_GAP = INTERVAL - INTERVAL / 4;
+const MIN_SPAN = 9 * INTERVAL - INTERVAL / 4;
 /** HTTP arrival at the fake Slack on a loaded machine. */
 const JITTER = 15;
 
@@ -41,7 +46,7 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs 
   }
 }
 
-/** When the store holds the channel's next slot (raw read: no reservation is spent). */
+/** When the store says the channel's next call may leave (raw read: no claim is made). */
 async function storedNextAt(connection: StoreConnection, key: string): Promise<number | undefined> {
   const raw = connection.raw!;
   const row =
@@ -57,7 +62,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
     const open: StoreConnection[] = [];
     const queues: SlackQueue[] = [];
     const departures: { at: number; channel: unknown }[][] = [];
-    const replica = async () => {
+    const replica = async (wrap: (pace: SlackPace) => QueuePace = (pace) => pace) => {
       const connection = await store.open();
       open.push(connection);
       const client = new TimedClient('xoxb-test', { slackApiUrl: slackUrl(), rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
@@ -67,7 +72,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
         maxRetries: 0,
         log: createLogger('silent'),
         clock: systemClock,
-        pace: connection.store.slackPace,
+        pace: wrap(connection.store.slackPace),
       });
       queues.push(queue);
       departures.push(client.departures);
@@ -131,6 +136,80 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
         .find((c) => c.body.text === 'b' && c.ok)!;
       expect(bCall.at - limited.at).toBeGreaterThanOrEqual(1_000 - JITTER);
     });
+
+    it('hold every replica off a method after a 429 on a call without a channel; other methods go on', async () => {
+      const [a, b] = [await replica(), await replica()];
+      fake().failNext('users.info', { status: 429, retryAfter: 1 });
+      const first = a.queue.send({ method: 'users.info', args: { user: 'U0ALICE' }, priority: 'status' });
+      const limited = await fake().waitFor(() =>
+        fake()
+          .calls('users.info')
+          .find((c) => c.status === 429),
+      );
+      await waitUntil(async () => ((await storedNextAt(b.connection, 'app:users.info')) ?? 0) >= limited.at + 900);
+      const [info, auth] = [
+        b.queue.send({ method: 'users.info', args: { user: 'U0BOB' }, priority: 'page' }),
+        b.queue.send({ method: 'auth.test' as SlackMethod, args: {}, priority: 'page' }),
+      ];
+      await auth;
+      expect(
+        fake()
+          .calls('users.info')
+          .filter((c) => c.ok),
+      ).toHaveLength(0); // auth.test went while users.info waits
+      await Promise.all([info, first]);
+      const bobCall = fake()
+        .calls('users.info')
+        .find((c) => c.body.user === 'U0BOB' && c.ok)!;
+      expect(bobCall.at - limited.at).toBeGreaterThanOrEqual(1_000 - JITTER);
+    });
+
+    it('give up a grant that came back late (a stalled replica) once, and claim afresh', async () => {
+      let delayNext = true;
+      const claims: PaceClaim[] = [];
+      const stalled = await replica((pace) => ({
+        backOff: (key, until) => pace.backOff(key, until),
+        async claim(key, intervalMs) {
+          const claim = await pace.claim(key, intervalMs);
+          claims.push(claim);
+          if (delayNext) {
+            delayNext = false;
+            await new Promise((r) => setTimeout(r, INTERVAL)); // the answer arrives a whole interval late
+          }
+          return claim;
+        },
+      }));
+      await stalled.queue.send({ method: 'chat.postMessage', args: { channel: 'C0STALL', text: 'late' }, priority: 'page', channel: 'C0STALL' });
+      // The first grant was not used: the call left on a later claim, at least an interval after it.
+      expect(claims[0]).toMatchObject({ granted: true });
+      const used = claims.at(-1)!;
+      expect(claims.length).toBeGreaterThanOrEqual(2);
+      expect(used.granted && claims[0]!.granted && used.at.getTime() - claims[0]!.at.getTime()).toBeGreaterThanOrEqual(INTERVAL);
+      expect(
+        fake()
+          .calls('chat.postMessage')
+          .filter((c) => c.body.channel === 'C0STALL'),
+      ).toHaveLength(1);
+    });
+
+    it('use the second late grant: a store slow to answer every time still lets calls out', async () => {
+      const slow = await replica((pace) => ({
+        backOff: (key, until) => pace.backOff(key, until),
+        async claim(key, intervalMs) {
+          const claim = await pace.claim(key, intervalMs);
+          await new Promise((r) => setTimeout(r, INTERVAL / 2));
+          return claim;
+        },
+      }));
+      await Promise.all(
+        [1, 2].map((k) => slow.queue.send({ method: 'chat.postMessage', args: { channel: 'C0SLOW', text: `m${k}` }, priority: 'status', channel: 'C0SLOW' })),
+      );
+      expect(
+        fake()
+          .calls('chat.postMessage')
+          .filter((c) => c.body.channel === 'C0SLOW' && c.ok),
+      ).toHaveLength(2);
+    });
   });
 }
 
@@ -150,7 +229,7 @@ describe('one Slack pace for the app (SlackQueue on store.slackPace)', () => {
     fake.reset();
     const store = await sqliteFactory.create();
     const connection = await store.open();
-    await connection.close(); // every reservation now fails
+    await connection.close(); // every claim now fails
     const client = new TimedClient('xoxb-test', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
     const queue = new SlackQueue(client, {
       channelIntervalMs: INTERVAL,
@@ -168,6 +247,41 @@ describe('one Slack pace for the app (SlackQueue on store.slackPace)', () => {
     // Memory paces it: a timer never fires early (1 ms of rounding).
     expect(Math.min(times[1]! - times[0]!, times[2]! - times[1]!)).toBeGreaterThanOrEqual(INTERVAL - 1);
     queue.close();
+    await store.destroy();
+  });
+
+  it("keeps a channel's pace across a restart of the single SQLite process (the pace is in the file, on its clock)", async () => {
+    fake.reset();
+    const store = await sqliteFactory.create();
+    const clock = new FakeClock(Date.parse('2026-11-29T12:00:00Z'));
+    const start = async () => {
+      const connection = await store.open();
+      const client = new TimedClient('xoxb-test', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+      const queue = new SlackQueue(client, {
+        channelIntervalMs: 1_000,
+        concurrency: 4,
+        maxRetries: 0,
+        log: createLogger('silent'),
+        clock,
+        pace: paceOnClock(connection.store.slackPace, () => clock.now()),
+      });
+      return { connection, queue };
+    };
+    const before = await start();
+    await before.queue.send({ method: 'chat.postMessage', args: { channel: 'C0BOOT', text: 'before' }, priority: 'status', channel: 'C0BOOT' });
+    before.queue.close();
+    await before.connection.close();
+    await clock.advance(300); // restarted 300 ms later: a fresh memory would send at once
+    const after = await start();
+    const sent = after.queue.send({ method: 'chat.postMessage', args: { channel: 'C0BOOT', text: 'after' }, priority: 'page', channel: 'C0BOOT' });
+    await waitUntil(() => clock.pending().length > 0); // refused; waiting out the rest of the interval
+    await clock.advance(699);
+    expect(fake.calls('chat.postMessage').map((c) => c.body.text)).toEqual(['before']);
+    await clock.advance(1);
+    await sent;
+    expect(fake.calls('chat.postMessage').map((c) => c.body.text)).toEqual(['before', 'after']);
+    after.queue.close();
+    await after.connection.close();
     await store.destroy();
   });
 

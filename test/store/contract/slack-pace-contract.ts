@@ -5,7 +5,6 @@ import type { StoreConnection, StoreFactory } from './store-factory';
 
 const t0 = new Date('2026-11-29T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
-const times = (slots: { at: Date }[]) => slots.map((s) => s.at.getTime()).sort((x, y) => x - y);
 
 /** One Slack pace per app and channel, shared by every connection (replica) on the store. */
 export function slackPaceContract(factory: StoreFactory): void {
@@ -26,60 +25,70 @@ export function slackPaceContract(factory: StoreFactory): void {
       await store.destroy();
     });
 
-    it('three connections reserving 30 slots on one channel at once get 30 distinct slots one interval apart', async () => {
+    it('three connections claiming one channel at once: exactly one is granted, the others wait the interval', async () => {
       const replicas = await three();
-      const slots = await Promise.all(replicas.flatMap((r) => Array.from({ length: 10 }, () => r.reserve('C0ALERTS', 1_000, t0))));
-      expect(times(slots)).toEqual(Array.from({ length: 30 }, (_, k) => t0.getTime() + k * 1_000));
-      for (const s of slots) expect(s.waitMs).toBe(s.at.getTime() - t0.getTime());
-      // Another channel has its own pace; a later "now" past the reserved ones starts from now.
-      expect(await replicas[0]!.reserve('C0OTHER', 1_000, t0)).toEqual({ at: t0, waitMs: 0 });
-      expect(await replicas[1]!.reserve('C0OTHER', 1_000, at(5_000))).toEqual({ at: at(5_000), waitMs: 0 });
+      const claims = await Promise.all(replicas.flatMap((r) => Array.from({ length: 10 }, () => r.claim('C0ALERTS', 1_000, t0))));
+      expect(claims.filter((c) => c.granted)).toEqual([{ granted: true, at: t0 }]);
+      expect(claims.filter((c) => !c.granted)).toEqual(Array.from({ length: 29 }, () => ({ granted: false, waitMs: 1_000 })));
+      // Due again exactly one interval after the grant, not a millisecond sooner; a refusal changes nothing.
+      expect(await replicas[1]!.claim('C0ALERTS', 1_000, at(999))).toEqual({ granted: false, waitMs: 1 });
+      expect(await replicas[2]!.claim('C0ALERTS', 1_000, at(1_000))).toEqual({ granted: true, at: at(1_000) });
+      expect(await replicas[0]!.claim('C0ALERTS', 1_000, at(1_500))).toEqual({ granted: false, waitMs: 500 });
+      // Another channel has its own pace.
+      expect(await replicas[0]!.claim('C0OTHER', 1_000, at(1_500))).toEqual({ granted: true, at: at(1_500) });
     });
 
-    it('without a "now" the store clock is used: 30 concurrent slots spaced at least the interval apart', async () => {
+    it('without a "now" the store clock is used: claims racing from three connections are granted at least the interval apart', async () => {
       const replicas = await three();
+      const grants: number[] = [];
       const before = Date.now();
-      const slots = await Promise.all(replicas.flatMap((r) => Array.from({ length: 10 }, () => r.reserve('app:tier3', 40))));
-      const after = Date.now();
-      const sorted = times(slots);
-      expect(new Set(sorted).size).toBe(30);
-      for (let k = 1; k < sorted.length; k++) expect(sorted[k]! - sorted[k - 1]!).toBeGreaterThanOrEqual(40);
-      // The store's clock is this machine's (a local server): the first slot is about now, the last 29 gaps on.
+      // Each connection claims, and when refused waits what it was told, until 15 grants are handed out.
+      await Promise.all(
+        replicas.map(async (r) => {
+          while (grants.length < 15) {
+            const claim = await r.claim('app:tier3', 40);
+            if (claim.granted) grants.push(claim.at.getTime());
+            else await new Promise((resolve) => setTimeout(resolve, claim.waitMs));
+          }
+        }),
+      );
+      const sorted = [...grants].sort((x, y) => x - y);
+      expect(new Set(sorted).size).toBe(grants.length);
+      const gaps = sorted.slice(1).map((t, k) => t - sorted[k]!);
+      expect(Math.min(...gaps), `gaps ${gaps.join(', ')}`).toBeGreaterThanOrEqual(40);
+      // The store's clock is this machine's (a local server): the first grant is about now.
       expect(Math.abs(sorted[0]! - before)).toBeLessThan(5_000);
-      expect(sorted[29]! - sorted[0]!).toBeGreaterThanOrEqual(29 * 40);
-      // The wait is measured from the moment of each reservation (between `before` and `after`; 2 ms for rounding).
-      for (const s of slots) {
-        expect(s.waitMs).toBeGreaterThanOrEqual(Math.max(0, s.at.getTime() - after - 2));
-        expect(s.waitMs).toBeLessThanOrEqual(Math.max(0, s.at.getTime() - before) + 2);
-      }
     });
 
     it('a back-off (429 Retry-After) holds every connection off, and is never pulled earlier', async () => {
       const [a, b, c] = await three();
-      await a!.reserve('C0ALERTS', 1_000, t0);
+      expect((await a!.claim('C0ALERTS', 1_000, t0)).granted).toBe(true);
       await a!.backOff('C0ALERTS', at(60_000));
-      expect(await b!.reserve('C0ALERTS', 1_000, at(2_000))).toEqual({ at: at(60_000), waitMs: 58_000 });
-      expect(await c!.reserve('C0ALERTS', 1_000, at(2_000))).toEqual({ at: at(61_000), waitMs: 59_000 });
+      expect(await b!.claim('C0ALERTS', 1_000, at(2_000))).toEqual({ granted: false, waitMs: 58_000 });
       await b!.backOff('C0ALERTS', at(10_000));
-      expect((await a!.reserve('C0ALERTS', 1_000, at(2_000))).at).toEqual(at(62_000));
-      // A key nobody reserved yet: the back-off alone creates its pace.
-      await c!.backOff('app:chat.postMessage', at(30_000));
-      expect((await a!.reserve('app:chat.postMessage', 1_000, t0)).at).toEqual(at(30_000));
+      expect(await c!.claim('C0ALERTS', 1_000, at(59_999))).toEqual({ granted: false, waitMs: 1 });
+      expect(await c!.claim('C0ALERTS', 1_000, at(60_000))).toEqual({ granted: true, at: at(60_000) });
+      // A key nobody claimed yet (a method's 429): the back-off alone creates its pace, interval 0 after it.
+      await c!.backOff('app:users.info', at(30_000));
+      expect(await a!.claim('app:users.info', 0, t0)).toEqual({ granted: false, waitMs: 30_000 });
+      expect(await a!.claim('app:users.info', 0, at(30_000))).toEqual({ granted: true, at: at(30_000) });
+      expect(await b!.claim('app:users.info', 0, at(30_000))).toEqual({ granted: true, at: at(30_000) });
     });
 
     it('a relative back-off is measured on the store clock and seen by the others', async () => {
       const [a, b] = await three();
       await a!.backOff('C0ALERTS', { afterMs: 5_000 });
-      const slot = await b!.reserve('C0ALERTS', 1_000);
-      expect(slot.waitMs).toBeGreaterThan(3_000);
-      expect(slot.waitMs).toBeLessThanOrEqual(5_000);
-      expect(Math.abs(slot.at.getTime() - (Date.now() + 5_000))).toBeLessThan(2_000);
+      const claim = await b!.claim('C0ALERTS', 1_000);
+      expect(claim.granted).toBe(false);
+      if (claim.granted) return;
+      expect(claim.waitMs).toBeGreaterThan(3_000);
+      expect(claim.waitMs).toBeLessThanOrEqual(5_000);
     });
 
     it('refuses an empty key or a negative interval', async () => {
       const [a] = await three();
-      await expect(a!.reserve('', 1_000, t0)).rejects.toThrow(/empty Slack pace key/);
-      await expect(a!.reserve('C1', -1, t0)).rejects.toThrow(/bad Slack pace interval/);
+      await expect(a!.claim('', 1_000, t0)).rejects.toThrow(/empty Slack pace key/);
+      await expect(a!.claim('C1', -1, t0)).rejects.toThrow(/bad Slack pace interval/);
     });
   });
 }
