@@ -12,17 +12,9 @@ export interface SlackTransportOptions {
   slackApiUrl?: string;
   /** `0` in tests: the default policy can stall for about 30 minutes. */
   retries?: number;
-  /** Slack's pace for one channel (about one message per second); calls leave a little further apart, see below. */
+  /** Minimum gap between two calls for one channel (Slack: about one message per second). */
   channelIntervalMs?: number;
 }
-
-/**
- * Slack counts a channel's calls as they arrive; the queue controls when they leave. Two departures exactly
- * the pace apart can arrive closer by the difference of their trips (the failover bench saw 484 ms at a 500
- * ms pace on a loaded host), so calls leave 5% further apart than the pace, which absorbs that jitter for a
- * 5% slower drain of a busy channel.
- */
-export const ARRIVAL_MARGIN = 0.05;
 
 /**
  * Slack's outbound side, built once by the composition root before any feature: the Web API client, the one
@@ -60,7 +52,7 @@ export function createSlackTransport(options: SlackTransportOptions, deps: Slack
   };
   const client = new WebClient(options.botToken, clientOptions);
   const queue = new SlackQueue(client, {
-    channelIntervalMs: Math.ceil((options.channelIntervalMs ?? 1_000) * (1 + ARRIVAL_MARGIN)),
+    channelIntervalMs: options.channelIntervalMs ?? 1_000,
     concurrency: 4,
     maxRetries: options.retries ?? 3,
     log: deps.log,

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../src/ops/clock';
 import { createLogger } from '../../src/ops/logger';
 import { SlackQueue } from '../../src/slack/slack-queue';
-import { createSlackTransport } from '../../src/slack/slack-transport';
 import { FakeClock } from '../harness/fake-clock';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
 
@@ -89,25 +88,6 @@ describe('SlackQueue', () => {
     await Promise.all(sent);
     expect(fake.calls('chat.postMessage').map((c) => c.body.text)).toEqual(['m1', 'm2', 'm3']);
     q.close();
-  });
-
-  it("leaves a channel's calls 5% further apart than Slack's pace (the Slack transport), for arrival jitter", async () => {
-    fake.reset();
-    const clock = new FakeClock(Date.now());
-    const transport = createSlackTransport(
-      { botToken: 'xoxb-test', slackApiUrl: fake.apiUrl, retries: 0, channelIntervalMs: 1_000 },
-      { log: createLogger('silent'), clock, onError: () => undefined },
-    );
-    const sent = [1, 2].map((i) =>
-      transport.queue.send({ method: 'chat.postMessage', args: { channel: 'C5', text: `m${i}` }, priority: 'status', channel: 'C5' }),
-    );
-    await fake.waitFor(() => fake.calls('chat.postMessage')[0]);
-    await clock.advance(1_049);
-    expect(transport.queue.size()).toBe(1);
-    await clock.advance(1);
-    expect(transport.queue.size()).toBe(0);
-    await Promise.all(sent);
-    transport.queue.close();
   });
 
   it('retries a 500, but rejects a Slack error such as channel_not_found at once', async () => {
