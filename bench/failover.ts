@@ -174,23 +174,25 @@ async function post(url: string, headers: Record<string, string>, body: string, 
  * Per channel (chat.* calls that name one): the most calls in any sliding 1 s window, and how many calls came
  * sooner than 90% of the pace after the previous one (a restarted or second replica that ignored the pace).
  */
-function slackPace(fake: FakeSlack, intervalMs: number): Record<string, { max1s: number; underPace: number }> {
+function slackPace(fake: FakeSlack, intervalMs: number): Record<string, { max1s: number; underPace: number; minGapMs: number }> {
   const byChannel = new Map<string, number[]>();
   for (const c of fake.calls()) {
     if (!c.method.startsWith('chat.') || typeof c.body.channel !== 'string') continue;
     byChannel.set(c.body.channel, [...(byChannel.get(c.body.channel) ?? []), c.at]);
   }
-  const out: Record<string, { max1s: number; underPace: number }> = {};
+  const out: Record<string, { max1s: number; underPace: number; minGapMs: number }> = {};
   for (const [channel, times] of byChannel) {
     times.sort((a, b) => a - b);
     let max1s = 0;
     let underPace = 0;
+    let minGapMs = Infinity;
     for (let i = 0, j = 0; i < times.length; i++) {
       while (times[i]! - times[j]! >= 1_000) j++;
       max1s = Math.max(max1s, i - j + 1);
+      if (i > 0) minGapMs = Math.min(minGapMs, times[i]! - times[i - 1]!);
       if (i > 0 && times[i]! - times[i - 1]! < 0.9 * intervalMs) underPace++;
     }
-    out[channel] = { max1s, underPace };
+    out[channel] = { max1s, underPace, minGapMs: Number.isFinite(minGapMs) ? Math.round(minGapMs) : -1 };
   }
   return out;
 }
@@ -522,6 +524,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
         pace: 1_000 / o.channelIntervalMs,
         max: Math.max(0, ...Object.values(pace).map((p) => p.max1s)),
         underPace: Object.values(pace).reduce((sum, p) => sum + p.underPace, 0),
+        minGapMs: Math.min(...Object.values(pace).map((p) => (p.minGapMs < 0 ? Infinity : p.minGapMs))),
         byChannel: pace,
       },
       intakeMs: {

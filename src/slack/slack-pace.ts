@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '../store/database';
 import type { Sync } from '../store/sqlite/tx-gate';
 
@@ -13,13 +14,31 @@ export const SLACK_PACE_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 73,
+    name: 'a Slack pace key is held by the call on its way out until it is answered',
+    sql: `
+      ALTER TABLE slack_pace ADD COLUMN holder TEXT; -- the token of the call in flight; its answer releases the key
+    `,
+  },
 ];
 
 /**
- * The answer to "may this call leave now?": granted at `at` (the store's time, stamped as the key's last
- * departure), or refused with the wait until the key is due (`waitMs` from the store's "now", at least 1).
+ * The answer to "may this call leave now?": granted at `at` (the store's time) with the `token` that releases
+ * the key when the call is answered, or refused with the wait until the key is due (`waitMs` from the store's
+ * "now", at least 1).
  */
-export type PaceClaim = { granted: true; at: Date } | { granted: false; waitMs: number };
+export type PaceClaim = { granted: true; at: Date; token: string } | { granted: false; waitMs: number };
+
+export interface ClaimOptions {
+  /**
+   * How long the key stays held for an answer on top of the interval: others wait for the holder's
+   * `release`, or for this much longer if it never comes (the holder died mid-call). 0: no hold.
+   */
+  holdMs?: number;
+  /** Tests and the single SQLite process only (see the clocks note on SlackPace). */
+  now?: Date;
+}
 
 /** How long to hold everyone off after a 429: an absolute time, or Slack's `Retry-After` from the store's now. */
 export type BackOffUntil = Date | { afterMs: number };
@@ -42,16 +61,22 @@ export type BackOffUntil = Date | { afterMs: number };
 export interface SlackPace {
   /**
    * Atomically: when `key` is due (its stored next departure is at or before now, or it has none), grants the
-   * call and moves the next departure to now + `intervalMs`; otherwise refuses it and changes nothing.
+   * call and moves the next departure to now + `intervalMs` + `holdMs`; otherwise refuses it and changes nothing.
    */
-  claim(key: string, intervalMs: number, now?: Date): Promise<PaceClaim>;
+  claim(key: string, intervalMs: number, options?: ClaimOptions): Promise<PaceClaim>;
+  /**
+   * The held call was answered: the next departure becomes now + `intervalMs` (usually earlier than the hold),
+   * only while `token` still holds the key (a back-off since, or a takeover after the hold ran out, wins).
+   */
+  release(key: string, token: string, intervalMs: number, now?: Date): Promise<void>;
   /** Pushes the key's next departure to at least `until` for every replica (a 429's Retry-After); never pulls it earlier. */
   backOff(key: string, until: BackOffUntil): Promise<void>;
 }
 
-export function checkPaceKey(key: string, intervalMs?: number): void {
+export function checkPaceKey(key: string, intervalMs?: number, holdMs = 0): void {
   if (key.length === 0) throw new Error('empty Slack pace key');
   if (intervalMs !== undefined && !(Number.isFinite(intervalMs) && intervalMs >= 0)) throw new Error(`bad Slack pace interval ${intervalMs}`);
+  if (!(Number.isFinite(holdMs) && holdMs >= 0)) throw new Error(`bad Slack pace hold ${holdMs}`);
 }
 
 /** A refusal's wait: never 0, so a caller that retries at once after rounding does not spin. */
@@ -67,25 +92,34 @@ export function refusedFor(waitMs: number): PaceClaim {
  */
 export function createSqliteSlackPace(db: Db, clock: () => number = Date.now): Sync<SlackPace> {
   const read = db.prepare('SELECT next_at FROM slack_pace WHERE key = ?');
-  const write = db.prepare('INSERT INTO slack_pace (key, next_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET next_at = excluded.next_at');
+  const write = db.prepare(
+    'INSERT INTO slack_pace (key, next_at, holder) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET next_at = excluded.next_at, holder = excluded.holder',
+  );
+  const release = db.prepare('UPDATE slack_pace SET next_at = ?, holder = NULL WHERE key = ? AND holder = ?');
   const storedNext = (key: string): number => {
     const row = read.get(key) as { next_at: string } | undefined;
     const at = row ? Date.parse(row.next_at) : NaN;
     return Number.isNaN(at) ? -Infinity : at; // a damaged row paces from now rather than blocking the channel
   };
-  const claim = db.transaction((key: string, intervalMs: number, nowMs: number): PaceClaim => {
+  const claim = db.transaction((key: string, intervalMs: number, holdMs: number, nowMs: number): PaceClaim => {
     const next = storedNext(key);
     if (next > nowMs) return refusedFor(next - nowMs);
-    write.run(key, new Date(nowMs + intervalMs).toISOString());
-    return { granted: true, at: new Date(nowMs) };
+    const token = randomUUID();
+    write.run(key, new Date(nowMs + intervalMs + holdMs).toISOString(), token);
+    return { granted: true, at: new Date(nowMs), token };
   });
+  // A back-off ends any hold: the holder's answer must not pull the key back before it.
   const backOff = db.transaction((key: string, untilMs: number) => {
-    if (untilMs > storedNext(key)) write.run(key, new Date(untilMs).toISOString());
+    write.run(key, new Date(Math.max(untilMs, storedNext(key))).toISOString(), null);
   });
   return {
-    claim(key, intervalMs, now) {
+    claim(key, intervalMs, options = {}) {
+      checkPaceKey(key, intervalMs, options.holdMs);
+      return claim.immediate(key, intervalMs, options.holdMs ?? 0, (options.now ?? new Date(clock())).getTime());
+    },
+    release(key, token, intervalMs, now) {
       checkPaceKey(key, intervalMs);
-      return claim.immediate(key, intervalMs, (now ?? new Date(clock())).getTime());
+      release.run(new Date((now?.getTime() ?? clock()) + intervalMs).toISOString(), key, token);
     },
     backOff(key, until) {
       checkPaceKey(key);
@@ -95,12 +129,13 @@ export function createSqliteSlackPace(db: Db, clock: () => number = Date.now): S
 }
 
 /**
- * The single process's pace on its own clock (SQLite; a fake clock in tests): every claim and back-off is
- * given that clock's "now", so the queue's waits and the store's stamps are on one clock.
+ * The single process's pace on its own clock (SQLite; a fake clock in tests): every call is given that
+ * clock's "now", so the queue's waits and the store's stamps are on one clock.
  */
-export function paceOnClock(pace: Pick<SlackPace, 'claim' | 'backOff'>, now: () => number): Pick<SlackPace, 'claim' | 'backOff'> {
+export function paceOnClock(pace: SlackPace, now: () => number): SlackPace {
   return {
-    claim: (key, intervalMs) => pace.claim(key, intervalMs, new Date(now())),
+    claim: (key, intervalMs, options) => pace.claim(key, intervalMs, { ...options, now: new Date(now()) }),
+    release: (key, token, intervalMs) => pace.release(key, token, intervalMs, new Date(now())),
     backOff: (key, until) => pace.backOff(key, until instanceof Date ? until : new Date(now() + until.afterMs)),
   };
 }

@@ -4,6 +4,13 @@ import type { Logger } from '../ops/logger';
 import type { PaceClaim, SlackPace } from './slack-pace';
 
 /** Pages go out before status updates, and status before diagnosis details (SPEC 4.6). */
+/**
+ * How long a channel stays held in the shared pace for a call's answer beyond its interval, should the
+ * answer never be released (the replica died mid-call). Slack answers in well under a second; a trip slower
+ * than this may let another replica's call arrive closer than the pace.
+ */
+export const ANSWER_HOLD_MS = 2_000;
+
 export type SlackPriority = 'page' | 'status' | 'detail';
 const RANK: Record<SlackPriority, number> = { page: 0, status: 1, detail: 2 };
 
@@ -57,7 +64,7 @@ export interface SlackQueueOptions {
    * so the pace holds across replicas and restarts, and a 429's back-off reaches every replica. Unset, or
    * while the store fails, the queue's memory alone paces this process.
    */
-  pace?: Pick<SlackPace, 'claim' | 'backOff'>;
+  pace?: SlackPace;
 }
 
 /**
@@ -136,7 +143,7 @@ export class SlackQueue {
       const job = this.nextRunnable(now);
       if (!job) break;
       this.pending.splice(this.pending.indexOf(job), 1);
-      // Held until the call has left (or its claim was refused): one call per key at a time from here.
+      // Held until the call is answered (a channel) or has left (a method), or its claim was refused.
       this.nextFreeAt.set(paceKeyOf(job), Infinity);
       this.inFlight++;
       void this.run(job).finally(() => {
@@ -171,36 +178,38 @@ export class SlackQueue {
   }
 
   /**
-   * Claims the job's key in the shared pace: true when the call may leave now. A grant that reached us late
-   * (a stalled process or a busy event loop: more than a quarter interval after we asked) is given up once,
-   * since other replicas' next grants do not move with it, and claimed afresh; a second late grant is used (a
-   * store that is slow to answer every time would otherwise hold the channel forever). A store that cannot
-   * answer leaves the pacing to this process's memory rather than hold back pages.
+   * Claims the job's key in the shared pace: undefined when the call may not leave now (it was put back),
+   * else the token its answer releases the key with (none without a shared pace). A channel's key is held
+   * until the answer (at most ANSWER_HOLD_MS more). A grant that reached us late (a stalled process or a busy
+   * event loop: more than a quarter interval after we asked) is given up once, since other replicas' next
+   * grants do not move with it, and claimed afresh; a second late grant is used (a store that is slow to
+   * answer every time would otherwise hold the channel forever). A store that cannot answer leaves the pacing
+   * to this process's memory rather than hold back pages.
    */
-  private async claimed(job: Pending): Promise<boolean> {
+  private async claimed(job: Pending): Promise<{ token?: string } | undefined> {
     const pace = this.options.pace;
-    if (!pace) return true;
+    if (!pace) return {};
     const key = paceKeyOf(job);
     const interval = this.intervalOf(job);
     const asked = this.options.clock.now();
     let claim: PaceClaim;
     try {
-      claim = await pace.claim(key, interval);
+      claim = await pace.claim(key, interval, { holdMs: interval > 0 ? ANSWER_HOLD_MS : 0 });
     } catch (err) {
       this.options.log.warn({ err, key }, 'Slack pace: could not claim a shared slot; pacing this process alone');
-      return true;
+      return {};
     }
     if (!claim.granted) {
       this.requeue(job, claim.waitMs);
-      return false;
+      return undefined;
     }
     const late = this.options.clock.now() - asked;
     if (interval > 0 && late > interval / 4 && job.lateClaims++ === 0) {
       this.options.log.warn({ key, lateMs: late }, 'Slack pace: a grant came back late; claiming again');
       this.requeue(job, 0);
-      return false;
+      return undefined;
     }
-    return true;
+    return { token: claim.token };
   }
 
   private async run(job: Pending): Promise<void> {
@@ -213,19 +222,43 @@ export class SlackQueue {
         return;
       }
     }
-    if (!(await this.claimed(job))) return;
-    // This process's own pace: the next call on the key no sooner than an interval from now (a timer for it).
-    this.nextFreeAt.set(paceKeyOf(job), this.options.clock.now() + this.intervalOf(job));
-    this.pump();
+    const claim = await this.claimed(job);
+    if (!claim) return;
+    const key = paceKeyOf(job);
+    const interval = this.intervalOf(job);
+    if (interval === 0) {
+      this.nextFreeAt.delete(key); // unpaced (a method's key): the next call may go alongside this one
+      this.pump();
+    }
+    let answer: Record<string, unknown> | undefined;
     try {
-      const result = (await this.client.apiCall(job.method, job.args)) as unknown as Record<string, unknown>;
-      job.waiters.forEach((w) => w.resolve(result));
+      answer = (await this.client.apiCall(job.method, job.args)) as unknown as Record<string, unknown>;
     } catch (err) {
-      this.handleFailure(job, err as SlackCallError);
+      if (this.handleFailure(job, err as SlackCallError) === 'held') return;
+    }
+    if (interval > 0) await this.paceFromAnswer(key, interval, claim.token);
+    if (answer) job.waiters.forEach((w) => w.resolve(answer));
+  }
+
+  /**
+   * Slack counts a channel's calls as they arrive, and a call has arrived at the latest when it is answered:
+   * the channel's next call leaves no sooner than an interval after this answer, on every replica (the claim
+   * held the key until now). Departures alone an interval apart can arrive closer (the failover bench saw 434
+   * ms at a 500 ms pace: one call's trip slower than the next's on a busy host). The cost is one trip per call
+   * on a busy channel, and one call in flight per channel, which also keeps a channel's messages in order.
+   */
+  private async paceFromAnswer(key: string, interval: number, token: string | undefined): Promise<void> {
+    this.nextFreeAt.set(key, this.options.clock.now() + interval);
+    if (!token || !this.options.pace) return;
+    try {
+      await this.options.pace.release(key, token, interval);
+    } catch (err) {
+      // The hold runs out by itself: the channel waits ANSWER_HOLD_MS longer, no call is lost.
+      this.options.log.warn({ err, key }, 'Slack pace: could not release a channel after its answer');
     }
   }
 
-  private handleFailure(job: Pending, err: SlackCallError): void {
+  private handleFailure(job: Pending, err: SlackCallError): 'held' | 'answered' {
     if (err.code === 'slack_webapi_rate_limited_error') {
       const waitMs = Math.max(1, err.retryAfter ?? 1) * 1000;
       const key = paceKeyOf(job);
@@ -236,7 +269,7 @@ export class SlackQueue {
         ?.backOff(key, { afterMs: waitMs })
         .catch((e: unknown) => this.options.log.warn({ err: e, key }, 'Slack pace: could not share a 429 back-off'));
       this.requeue(job, waitMs);
-      return;
+      return 'held';
     }
     const slackError = err.data?.error;
     this.options.onError?.(job.method, slackError ?? err.code ?? 'unknown');
@@ -249,9 +282,10 @@ export class SlackQueue {
         this.pending.push(job);
         this.pump();
       }, backoff);
-      return;
+      return 'answered';
     }
     job.waiters.forEach((w) => w.reject(err));
+    return 'answered';
   }
 }
 

@@ -3,15 +3,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { systemClock } from '../../src/ops/clock';
 import { createLogger } from '../../src/ops/logger';
 import { paceOnClock, type PaceClaim, type SlackPace } from '../../src/slack/slack-pace';
-import { type SlackMethod, SlackQueue, type SlackQueueOptions } from '../../src/slack/slack-queue';
+import { type SlackMethod, SlackQueue } from '../../src/slack/slack-queue';
 import { FakeClock } from '../harness/fake-clock';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../harness/postgres';
 import { postgresFactory } from '../store/contract/postgres-factory';
 import { sqliteFactory } from '../store/contract/sqlite-factory';
 import type { StoreConnection, StoreFactory } from '../store/contract/store-factory';
-
-type QueuePace = NonNullable<SlackQueueOptions['pace']>;
 
 const INTERVAL = 100;
 /**
@@ -32,9 +30,15 @@ const JITTER = 15;
  */
 class TimedClient extends WebClient {
   readonly departures: { at: number; channel: unknown }[] = [];
-  override apiCall(method: string, options?: Record<string, unknown>) {
+  readonly answers: { at: number; channel: unknown }[] = [];
+  /** Holds each answer back this long (a slow trip, or a process stopped mid-call). */
+  answerDelayMs = 0;
+  override async apiCall(method: string, options?: Record<string, unknown>) {
     this.departures.push({ at: Date.now(), channel: options?.channel });
-    return super.apiCall(method, options);
+    const answer = await super.apiCall(method, options);
+    if (this.answerDelayMs > 0) await new Promise((r) => setTimeout(r, this.answerDelayMs));
+    this.answers.push({ at: Date.now(), channel: options?.channel });
+    return answer;
   }
 }
 
@@ -62,7 +66,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
     const open: StoreConnection[] = [];
     const queues: SlackQueue[] = [];
     const departures: { at: number; channel: unknown }[][] = [];
-    const replica = async (wrap: (pace: SlackPace) => QueuePace = (pace) => pace) => {
+    const replica = async (wrap: (pace: SlackPace) => SlackPace = (pace) => pace) => {
       const connection = await store.open();
       open.push(connection);
       const client = new TimedClient('xoxb-test', { slackApiUrl: slackUrl(), rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
@@ -76,7 +80,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       });
       queues.push(queue);
       departures.push(client.departures);
-      return { connection, queue };
+      return { connection, queue, client };
     };
     beforeEach(async () => {
       fake().reset();
@@ -164,13 +168,27 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       expect(bobCall.at - limited.at).toBeGreaterThanOrEqual(1_000 - JITTER);
     });
 
+    it("send a channel's next call (any replica) no sooner than an interval after the previous call was answered", async () => {
+      const [a, b] = [await replica(), await replica()];
+      a.client.answerDelayMs = 3 * INTERVAL; // a's call arrives at Slack some time before its answer comes back
+      const first = a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0SLOWTRIP', text: 'a' }, priority: 'status', channel: 'C0SLOWTRIP' });
+      await waitUntil(() => a.client.departures.length === 1);
+      await b.queue.send({ method: 'chat.postMessage', args: { channel: 'C0SLOWTRIP', text: 'b' }, priority: 'page', channel: 'C0SLOWTRIP' });
+      await first;
+      const answered = a.client.answers[0]!.at;
+      const left = b.client.departures[0]!.at;
+      // Departure-paced, b would have left an interval after a did, possibly before a's call had arrived.
+      expect(left - answered).toBeGreaterThanOrEqual(INTERVAL - 2);
+    });
+
     it('give up a grant that came back late (a stalled replica) once, and claim afresh', async () => {
       let delayNext = true;
       const claims: PaceClaim[] = [];
       const stalled = await replica((pace) => ({
         backOff: (key, until) => pace.backOff(key, until),
-        async claim(key, intervalMs) {
-          const claim = await pace.claim(key, intervalMs);
+        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
+        async claim(key, intervalMs, options) {
+          const claim = await pace.claim(key, intervalMs, options);
           claims.push(claim);
           if (delayNext) {
             delayNext = false;
@@ -195,8 +213,9 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
     it('use the second late grant: a store slow to answer every time still lets calls out', async () => {
       const slow = await replica((pace) => ({
         backOff: (key, until) => pace.backOff(key, until),
-        async claim(key, intervalMs) {
-          const claim = await pace.claim(key, intervalMs);
+        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
+        async claim(key, intervalMs, options) {
+          const claim = await pace.claim(key, intervalMs, options);
           await new Promise((r) => setTimeout(r, INTERVAL / 2));
           return claim;
         },

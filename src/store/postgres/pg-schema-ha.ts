@@ -80,4 +80,11 @@ export const PG_HA_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 73,
+    name: 'a Slack pace key is held by the call on its way out until it is answered',
+    sql: `
+      ALTER TABLE slack_pace ADD COLUMN holder TEXT; -- the token of the call in flight; its answer releases the key
+    `,
+  },
 ];

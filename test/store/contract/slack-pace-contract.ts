@@ -27,15 +27,15 @@ export function slackPaceContract(factory: StoreFactory): void {
 
     it('three connections claiming one channel at once: exactly one is granted, the others wait the interval', async () => {
       const replicas = await three();
-      const claims = await Promise.all(replicas.flatMap((r) => Array.from({ length: 10 }, () => r.claim('C0ALERTS', 1_000, t0))));
-      expect(claims.filter((c) => c.granted)).toEqual([{ granted: true, at: t0 }]);
+      const claims = await Promise.all(replicas.flatMap((r) => Array.from({ length: 10 }, () => r.claim('C0ALERTS', 1_000, { now: t0 }))));
+      expect(claims.filter((c) => c.granted)).toEqual([{ granted: true, at: t0, token: expect.any(String) }]);
       expect(claims.filter((c) => !c.granted)).toEqual(Array.from({ length: 29 }, () => ({ granted: false, waitMs: 1_000 })));
       // Due again exactly one interval after the grant, not a millisecond sooner; a refusal changes nothing.
-      expect(await replicas[1]!.claim('C0ALERTS', 1_000, at(999))).toEqual({ granted: false, waitMs: 1 });
-      expect(await replicas[2]!.claim('C0ALERTS', 1_000, at(1_000))).toEqual({ granted: true, at: at(1_000) });
-      expect(await replicas[0]!.claim('C0ALERTS', 1_000, at(1_500))).toEqual({ granted: false, waitMs: 500 });
+      expect(await replicas[1]!.claim('C0ALERTS', 1_000, { now: at(999) })).toEqual({ granted: false, waitMs: 1 });
+      expect(await replicas[2]!.claim('C0ALERTS', 1_000, { now: at(1_000) })).toEqual({ granted: true, at: at(1_000), token: expect.any(String) });
+      expect(await replicas[0]!.claim('C0ALERTS', 1_000, { now: at(1_500) })).toEqual({ granted: false, waitMs: 500 });
       // Another channel has its own pace.
-      expect(await replicas[0]!.claim('C0OTHER', 1_000, at(1_500))).toEqual({ granted: true, at: at(1_500) });
+      expect(await replicas[0]!.claim('C0OTHER', 1_000, { now: at(1_500) })).toEqual({ granted: true, at: at(1_500), token: expect.any(String) });
     });
 
     it('without a "now" the store clock is used: claims racing from three connections are granted at least the interval apart', async () => {
@@ -62,17 +62,46 @@ export function slackPaceContract(factory: StoreFactory): void {
 
     it('a back-off (429 Retry-After) holds every connection off, and is never pulled earlier', async () => {
       const [a, b, c] = await three();
-      expect((await a!.claim('C0ALERTS', 1_000, t0)).granted).toBe(true);
+      expect((await a!.claim('C0ALERTS', 1_000, { now: t0 })).granted).toBe(true);
       await a!.backOff('C0ALERTS', at(60_000));
-      expect(await b!.claim('C0ALERTS', 1_000, at(2_000))).toEqual({ granted: false, waitMs: 58_000 });
+      expect(await b!.claim('C0ALERTS', 1_000, { now: at(2_000) })).toEqual({ granted: false, waitMs: 58_000 });
       await b!.backOff('C0ALERTS', at(10_000));
-      expect(await c!.claim('C0ALERTS', 1_000, at(59_999))).toEqual({ granted: false, waitMs: 1 });
-      expect(await c!.claim('C0ALERTS', 1_000, at(60_000))).toEqual({ granted: true, at: at(60_000) });
+      expect(await c!.claim('C0ALERTS', 1_000, { now: at(59_999) })).toEqual({ granted: false, waitMs: 1 });
+      expect(await c!.claim('C0ALERTS', 1_000, { now: at(60_000) })).toEqual({ granted: true, at: at(60_000), token: expect.any(String) });
       // A key nobody claimed yet (a method's 429): the back-off alone creates its pace, interval 0 after it.
       await c!.backOff('app:users.info', at(30_000));
-      expect(await a!.claim('app:users.info', 0, t0)).toEqual({ granted: false, waitMs: 30_000 });
-      expect(await a!.claim('app:users.info', 0, at(30_000))).toEqual({ granted: true, at: at(30_000) });
-      expect(await b!.claim('app:users.info', 0, at(30_000))).toEqual({ granted: true, at: at(30_000) });
+      expect(await a!.claim('app:users.info', 0, { now: t0 })).toEqual({ granted: false, waitMs: 30_000 });
+      expect(await a!.claim('app:users.info', 0, { now: at(30_000) })).toEqual({ granted: true, at: at(30_000), token: expect.any(String) });
+      expect(await b!.claim('app:users.info', 0, { now: at(30_000) })).toEqual({ granted: true, at: at(30_000), token: expect.any(String) });
+    });
+
+    it('a claim with a hold keeps the key until its answer releases it (interval from the answer), or until the hold runs out', async () => {
+      const [a, b] = await three();
+      const held = await a!.claim('C0ALERTS', 1_000, { now: t0, holdMs: 2_000 });
+      if (!held.granted) throw new Error('not granted');
+      expect(await b!.claim('C0ALERTS', 1_000, { now: at(1_000) })).toEqual({ granted: false, waitMs: 2_000 });
+      // Answered 300 ms after it left: the next call one interval after the answer, sooner than the hold.
+      await a!.release('C0ALERTS', held.token, 1_000, at(300));
+      expect(await b!.claim('C0ALERTS', 1_000, { now: at(1_299) })).toEqual({ granted: false, waitMs: 1 });
+      const next = await b!.claim('C0ALERTS', 1_000, { now: at(1_300), holdMs: 2_000 });
+      expect(next).toMatchObject({ granted: true, at: at(1_300) });
+      // A token that no longer holds the key (released already) changes nothing.
+      await a!.release('C0ALERTS', held.token, 1_000, at(1_400));
+      expect(await a!.claim('C0ALERTS', 1_000, { now: at(2_400) })).toEqual({ granted: false, waitMs: 1_900 });
+      // The holder died: the hold runs out by itself, and its late release cannot pull the next holder's key in.
+      const taken = await a!.claim('C0ALERTS', 1_000, { now: at(4_300), holdMs: 2_000 });
+      expect(taken.granted).toBe(true);
+      if (next.granted) await b!.release('C0ALERTS', next.token, 1_000, at(4_400));
+      expect(await b!.claim('C0ALERTS', 1_000, { now: at(5_400) })).toEqual({ granted: false, waitMs: 1_900 });
+    });
+
+    it('a back-off during a hold is not pulled in by the answer', async () => {
+      const [a, b] = await three();
+      const held = await a!.claim('C0ALERTS', 1_000, { now: t0, holdMs: 2_000 });
+      if (!held.granted) throw new Error('not granted');
+      await b!.backOff('C0ALERTS', at(2_500)); // earlier than the hold (3 s): the hold's end stays
+      await a!.release('C0ALERTS', held.token, 1_000, at(100));
+      expect(await b!.claim('C0ALERTS', 1_000, { now: at(1_100) })).toEqual({ granted: false, waitMs: 1_900 });
     });
 
     it('a relative back-off is measured on the store clock and seen by the others', async () => {
@@ -85,10 +114,11 @@ export function slackPaceContract(factory: StoreFactory): void {
       expect(claim.waitMs).toBeLessThanOrEqual(5_000);
     });
 
-    it('refuses an empty key or a negative interval', async () => {
+    it('refuses an empty key, a negative interval or a negative hold', async () => {
       const [a] = await three();
-      await expect(a!.claim('', 1_000, t0)).rejects.toThrow(/empty Slack pace key/);
-      await expect(a!.claim('C1', -1, t0)).rejects.toThrow(/bad Slack pace interval/);
+      await expect(a!.claim('', 1_000, { now: t0 })).rejects.toThrow(/empty Slack pace key/);
+      await expect(a!.claim('C1', -1, { now: t0 })).rejects.toThrow(/bad Slack pace interval/);
+      await expect(a!.claim('C1', 1_000, { now: t0, holdMs: -5 })).rejects.toThrow(/bad Slack pace hold/);
     });
   });
 }
