@@ -171,10 +171,25 @@ export class SlackQueue {
     this.timer = this.options.clock.setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
   }
 
-  /** Puts a job back to wait `waitMs` on its key (a refused claim), keeping its place in the priority order. */
+  /**
+   * Puts a job back to wait `waitMs` on its key (a refused claim, a 429), keeping its place in the priority
+   * order. A newer update of the same message queued meanwhile takes its place and its callers (only the
+   * newest state is sent).
+   */
   private requeue(job: Pending, waitMs: number): void {
     this.nextFreeAt.set(paceKeyOf(job), this.options.clock.now() + waitMs);
-    this.pending.push(job);
+    if (this.closed) {
+      job.waiters.forEach((w) => w.reject(new Error('the Slack queue was closed')));
+      return;
+    }
+    const newer = job.coalesceKey ? this.pending.find((p) => p.coalesceKey === job.coalesceKey) : undefined;
+    if (!newer) {
+      this.pending.push(job);
+      return;
+    }
+    newer.waiters.push(...job.waiters);
+    newer.seq = Math.min(newer.seq, job.seq);
+    if (RANK[job.priority] < RANK[newer.priority]) newer.priority = job.priority;
   }
 
   /**

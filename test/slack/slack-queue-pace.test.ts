@@ -181,6 +181,46 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       expect(left - answered).toBeGreaterThanOrEqual(INTERVAL - 2);
     });
 
+    it('merge a refused update into a newer update of the same message queued meanwhile: only the newest is sent', async () => {
+      let refused: () => void = () => undefined;
+      const wasRefused = new Promise<void>((resolve) => {
+        refused = resolve;
+      });
+      let letGo: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        letGo = resolve;
+      });
+      const a = await replica((pace) => ({
+        backOff: (key, until) => pace.backOff(key, until),
+        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
+        async claim(key, intervalMs, options) {
+          const claim = await pace.claim(key, intervalMs, options);
+          if (!claim.granted) {
+            refused();
+            await gate; // the refusal is on its way back while the caller queues a newer update
+          }
+          return claim;
+        },
+      }));
+      const b = await replica();
+      const posted = await a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0COAL', text: 'v0' }, priority: 'status', channel: 'C0COAL' });
+      b.client.answerDelayMs = 3 * INTERVAL; // b holds the channel while a's update is refused
+      const held = b.queue.send({ method: 'chat.postMessage', args: { channel: 'C0COAL', text: 'b' }, priority: 'status', channel: 'C0COAL' });
+      await waitUntil(() => b.client.departures.length === 1);
+      const update = (text: string) =>
+        a.queue.send({ method: 'chat.update', args: { channel: 'C0COAL', ts: posted.ts, text }, priority: 'status', channel: 'C0COAL', coalesceKey: 'u' });
+      const first = update('v1');
+      await wasRefused;
+      const second = update('v2');
+      letGo();
+      await Promise.all([first, second, held]);
+      expect(
+        fake()
+          .calls('chat.update')
+          .map((c) => c.body.text),
+      ).toEqual(['v2']);
+    });
+
     it('give up a grant that came back late (a stalled replica) once, and claim afresh', async () => {
       let delayNext = true;
       const claims: PaceClaim[] = [];
