@@ -111,7 +111,9 @@ export async function watchAndFinish(deps: RunDeps, lock: CompactionLock, messag
       if (!(await store.renewWatch(lock.node, lock.token, deps.lease, services.now()))) return lose();
       const expiresAt = new Date(services.now().getTime() + effectiveLockTtl(compaction)).toISOString();
       if (!(await store.update(lock.node, lock.token, { last, lastError, expiresAt }, deps.lease.owner))) return lose();
-      await report(deps, message, progressView(run, last, lastError, services.now(), note));
+      // Not awaited: a channel held off by Slack (a 429, a busy pace) must not stall the watch past its lease.
+      // Updates of one message coalesce in the queue, so the newest progress is what goes out.
+      void report(deps, message, progressView(run, last, lastError, services.now(), note));
       return true;
     },
   });

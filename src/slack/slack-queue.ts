@@ -43,7 +43,7 @@ export interface SlackJob {
 interface Pending extends SlackJob {
   seq: number;
   attempts: number;
-  /** Grants of the shared pace that came back late and were given up (one is; then a slow store is lived with). */
+  /** Grants that came back after their hold ran out and were given up (one is; then a slow store is lived with). */
   lateClaims: number;
   waiters: { resolve: (v: Record<string, unknown>) => void; reject: (e: unknown) => void }[];
 }
@@ -65,6 +65,8 @@ export interface SlackQueueOptions {
    * while the store fails, the queue's memory alone paces this process.
    */
   pace?: SlackPace;
+  /** How long a channel stays held beyond its interval for an answer that never comes (ANSWER_HOLD_MS). */
+  answerHoldMs?: number;
 }
 
 /**
@@ -194,22 +196,23 @@ export class SlackQueue {
 
   /**
    * Claims the job's key in the shared pace: undefined when the call may not leave now (it was put back),
-   * else the token its answer releases the key with (none without a shared pace). A channel's key is held
-   * until the answer (at most ANSWER_HOLD_MS more). A grant that reached us late (a stalled process or a busy
-   * event loop: more than a quarter interval after we asked) is given up once, since other replicas' next
-   * grants do not move with it, and claimed afresh; a second late grant is used (a store that is slow to
-   * answer every time would otherwise hold the channel forever). A store that cannot answer leaves the pacing
-   * to this process's memory rather than hold back pages.
+   * else the token its answer releases the key with (none without a shared pace). A channel's key stays held
+   * until that release, or for `answerHoldMs` beyond the interval, so a grant that reaches us late is still
+   * ours unless it came back later than that (a process stopped or starved for seconds): then others may be
+   * sending again, so it is released and claimed afresh, once; a second such grant is used (a store that is
+   * that slow every time would otherwise hold the channel forever). A store that cannot answer leaves the
+   * pacing to this process's memory rather than hold back pages.
    */
   private async claimed(job: Pending): Promise<{ token?: string } | undefined> {
     const pace = this.options.pace;
     if (!pace) return {};
     const key = paceKeyOf(job);
     const interval = this.intervalOf(job);
+    const holdMs = interval > 0 ? (this.options.answerHoldMs ?? ANSWER_HOLD_MS) : 0;
     const asked = this.options.clock.now();
     let claim: PaceClaim;
     try {
-      claim = await pace.claim(key, interval, { holdMs: interval > 0 ? ANSWER_HOLD_MS : 0 });
+      claim = await pace.claim(key, interval, { holdMs });
     } catch (err) {
       this.options.log.warn({ err, key }, 'Slack pace: could not claim a shared slot; pacing this process alone');
       return {};
@@ -219,8 +222,9 @@ export class SlackQueue {
       return undefined;
     }
     const late = this.options.clock.now() - asked;
-    if (interval > 0 && late > interval / 4 && job.lateClaims++ === 0) {
-      this.options.log.warn({ key, lateMs: late }, 'Slack pace: a grant came back late; claiming again');
+    if (interval > 0 && late >= interval + holdMs && job.lateClaims++ === 0) {
+      this.options.log.warn({ key, lateMs: late }, 'Slack pace: a grant came back after its hold ran out; claiming again');
+      await pace.release(key, claim.token, interval).catch(() => undefined); // the hold is over anyway
       this.requeue(job, 0);
       return undefined;
     }

@@ -13,14 +13,15 @@ import type { StoreConnection, StoreFactory } from '../store/contract/store-fact
 
 const INTERVAL = 100;
 /**
- * Every call claims its channel in the store right before it leaves, and the store grants claims exactly an
- * interval apart (the contract suite checks that). Between a grant and the call's departure lie only this
- * process's own steps; a grant that came back later than a quarter interval is not used. So two departures
- * are never closer than the interval less that quarter, and on an idle machine within a millisecond or two
- * of it. (Unshared, two queues send their calls 1-8 ms apart, and the ten calls span about 4 intervals.)
+ * Every call claims its channel in the store right before it leaves and holds it until its answer releases
+ * it; the next claim, from any queue, is granted an interval after that release. So a departure is at least
+ * an interval after the previous call's answer, hence after its departure (2 ms for reading two clocks).
+ * (Unshared, two queues send their calls 1-8 ms apart, and the ten calls span about 4 intervals.)
  */
-const MIN_GAP = INTERVAL - INTERVAL / 4;
-const MIN_SPAN = 9 * INTERVAL - INTERVAL / 4;
+const MIN_GAP = INTERVAL - 2;
+const MIN_SPAN = 9 * INTERVAL - 2;
+/** A short hold, so a test of an answer that never comes does not wait the production 2 s. */
+const HOLD = 200;
 /** HTTP arrival at the fake Slack on a loaded machine. */
 const JITTER = 15;
 
@@ -77,6 +78,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
         log: createLogger('silent'),
         clock: systemClock,
         pace: wrap(connection.store.slackPace),
+        answerHoldMs: HOLD,
       });
       queues.push(queue);
       departures.push(client.departures);
@@ -170,7 +172,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
 
     it("send a channel's next call (any replica) no sooner than an interval after the previous call was answered", async () => {
       const [a, b] = [await replica(), await replica()];
-      a.client.answerDelayMs = 3 * INTERVAL; // a's call arrives at Slack some time before its answer comes back
+      a.client.answerDelayMs = INTERVAL + HOLD / 2; // a's call arrives at Slack some time before its answer comes back (within the hold)
       const first = a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0SLOWTRIP', text: 'a' }, priority: 'status', channel: 'C0SLOWTRIP' });
       await waitUntil(() => a.client.departures.length === 1);
       await b.queue.send({ method: 'chat.postMessage', args: { channel: 'C0SLOWTRIP', text: 'b' }, priority: 'page', channel: 'C0SLOWTRIP' });
@@ -204,7 +206,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       }));
       const b = await replica();
       const posted = await a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0COAL', text: 'v0' }, priority: 'status', channel: 'C0COAL' });
-      b.client.answerDelayMs = 3 * INTERVAL; // b holds the channel while a's update is refused
+      b.client.answerDelayMs = INTERVAL + HOLD / 2; // b holds the channel while a's update is refused
       const held = b.queue.send({ method: 'chat.postMessage', args: { channel: 'C0COAL', text: 'b' }, priority: 'status', channel: 'C0COAL' });
       await waitUntil(() => b.client.departures.length === 1);
       const update = (text: string) =>
@@ -221,7 +223,25 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       ).toEqual(['v2']);
     });
 
-    it('give up a grant that came back late (a stalled replica) once, and claim afresh', async () => {
+    it('use a grant that came back late but within its hold: the key is still ours, nothing waits for the hold', async () => {
+      const claims: PaceClaim[] = [];
+      const busy = await replica((pace) => ({
+        backOff: (key, until) => pace.backOff(key, until),
+        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
+        async claim(key, intervalMs, options) {
+          const claim = await pace.claim(key, intervalMs, options);
+          claims.push(claim);
+          await new Promise((r) => setTimeout(r, INTERVAL)); // a busy event loop: a whole interval late
+          return claim;
+        },
+      }));
+      const began = Date.now();
+      await busy.queue.send({ method: 'chat.postMessage', args: { channel: 'C0BUSY', text: 'x' }, priority: 'page', channel: 'C0BUSY' });
+      expect(claims).toHaveLength(1);
+      expect(Date.now() - began).toBeLessThan(INTERVAL + HOLD);
+    });
+
+    it('give up a grant that came back after its hold ran out (a stalled replica) once, and claim afresh', async () => {
       let delayNext = true;
       const claims: PaceClaim[] = [];
       const stalled = await replica((pace) => ({
@@ -232,7 +252,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
           claims.push(claim);
           if (delayNext) {
             delayNext = false;
-            await new Promise((r) => setTimeout(r, INTERVAL)); // the answer arrives a whole interval late
+            await new Promise((r) => setTimeout(r, INTERVAL + HOLD + 50)); // the grant arrives after its hold ran out
           }
           return claim;
         },
@@ -250,13 +270,13 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       ).toHaveLength(1);
     });
 
-    it('use the second late grant: a store slow to answer every time still lets calls out', async () => {
+    it('use the second grant that came back too late: a store that slow every time still lets calls out', async () => {
       const slow = await replica((pace) => ({
         backOff: (key, until) => pace.backOff(key, until),
         release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
         async claim(key, intervalMs, options) {
           const claim = await pace.claim(key, intervalMs, options);
-          await new Promise((r) => setTimeout(r, INTERVAL / 2));
+          await new Promise((r) => setTimeout(r, INTERVAL + HOLD + 50));
           return claim;
         },
       }));
