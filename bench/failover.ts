@@ -77,8 +77,10 @@ export const DEFAULTS: FailoverOptions = {
   chaosMs: 50_000,
   seed: 20261129,
   channelIntervalMs: 500,
-  // The alert channel drains at its pace: pages' thread posts first, then alert headers and summaries.
-  settleTimeoutMs: 120_000,
+  // The alert channel drains at its pace: pages' thread posts first, then alert headers and summaries. About
+  // 310 calls at 2/s end 155-170 s after the start; the wait ends as soon as everything has arrived, so it
+  // is long enough that an alert still queued is told from an alert lost.
+  settleTimeoutMs: 240_000,
 };
 
 const CHANNEL = 'C0ALERTS';
@@ -105,11 +107,21 @@ interface Disturbance {
   to: number;
 }
 
-/** The store under test, read only for deadlines (lateness), after the run. */
+/** The store under test, read after the run: deadlines (lateness), and alert jobs left over (why an alert is not in Slack). */
 interface DeadlineReader {
   dueAt(): Promise<Map<string, number>>;
+  jobsLeft(): Promise<LeftJob[]>;
   close(): Promise<void>;
 }
+
+interface LeftJob {
+  kind: string;
+  target: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+}
+const JOBS_LEFT_SQL = 'SELECT kind, target, status, attempts, last_error FROM alert_jobs ORDER BY id LIMIT 20';
 
 async function storeFor(
   mode: FailoverOptions['mode'],
@@ -129,6 +141,7 @@ async function storeFor(
                 (r) => [r.key, Date.parse(r.due)],
               ),
             ),
+          jobsLeft: async () => db.prepare(JOBS_LEFT_SQL).all() as LeftJob[],
           close: async () => {
             db.close();
           },
@@ -151,6 +164,7 @@ async function storeFor(
           );
           return new Map(rows.map((r) => [r.key, Number(r.due)]));
         },
+        jobsLeft: async () => (await pool.query<LeftJob>(JOBS_LEFT_SQL)).rows,
         close: () => pool.end(),
       };
     },
@@ -271,10 +285,10 @@ function alertThreads(fake: FakeSlack, alertsPerTitle: Map<string, number>) {
     for (const line of JSON.stringify(m.blocks ?? []).matchAll(/`(stemedb-\d+)`: (\d+) firing/g)) inSummaries.set(`${name} on ${line[1]}`, Number(line[2]));
   }
   const headersPerTitle = tally(headers.map((h) => h.title));
-  const alertsNotInSlack = [...alertsPerTitle].reduce(
-    (sum, [title, n]) => sum + Math.max(0, n - (headersPerTitle.get(title) ?? 0) - (inSummaries.get(title) ?? 0)),
-    0,
-  );
+  const missing = [...alertsPerTitle]
+    .map(([title, n]) => [title, Math.max(0, n - (headersPerTitle.get(title) ?? 0) - (inSummaries.get(title) ?? 0))] as const)
+    .filter(([, n]) => n > 0);
+  const alertsNotInSlack = missing.reduce((sum, [, n]) => sum + n, 0);
   return {
     duplicateAlertThreads: excess,
     duplicateThreadKeys: doubled.slice(0, 10),
@@ -282,6 +296,7 @@ function alertThreads(fake: FakeSlack, alertsPerTitle: Map<string, number>) {
     stormSummaries: summaries.size,
     escalationHeaders: escalations.size,
     alertsNotInSlack,
+    alertsNotInSlackKeys: missing.slice(0, 10).map(([title]) => title),
   };
 }
 
@@ -468,6 +483,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     // Lateness from each page's deadline (first arrival). Healthy: every replica up from deadline to arrival.
     const reader = await store.deadlines();
     const due = await reader.dueAt();
+    const alertJobsLeft = await reader.jobsLeft();
     await reader.close();
     const first = new Map<string, number>();
     for (const a of seen) first.set(a.key, Math.min(first.get(a.key) ?? Infinity, a.at));
@@ -533,6 +549,14 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
         failedOrTimedOut: intake.length - intakeOk.length,
         ...stats(intakeOk.map((ms) => Math.round(ms))),
       },
+      alertJobsLeft,
+      alertChannelDrainedMs: Math.max(
+        0,
+        ...fake
+          .calls()
+          .filter((c) => c.body.channel === CHANNEL && c.method.startsWith('chat.'))
+          .map((c) => c.at - began),
+      ),
       durationMs: endedAt - began,
     };
   } finally {

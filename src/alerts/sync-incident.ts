@@ -33,15 +33,15 @@ export async function syncIncident(ctx: AlertContext, incidentId: string): Promi
     thread = (await alerts.thread(incidentId))!;
   }
 
+  // A storm member is counted on its summary before its diagnosis reply is posted: in a storm the alert
+  // channel is backed up with replies for minutes, and the summary is the overview people read meanwhile.
+  if (thread.summaryId !== null) await refreshSummarySoon(ctx, thread.summaryId);
   await postDiagnosisPlaceholder(ctx, incident, thread);
   incident = (await incidents.get(incidentId))!;
   thread = (await alerts.thread(incidentId))!;
 
   if (thread.summaryId !== null) {
-    // A storm changes its summary many times a second: one update per short while says the same at Slack's pace.
-    const now = services.now();
-    await ctx.jobs.enqueue('summary', String(thread.summaryId), now, new Date(now.getTime() + SUMMARY_REFRESH_DELAY_MS));
-    ctx.kick();
+    await refreshSummarySoon(ctx, thread.summaryId); // the member's line shows its diagnosis now
     return;
   }
   const header = await currentHeader(ctx, incident, thread);
@@ -141,6 +141,13 @@ async function postOrRelease<T>(ctx: AlertContext, incident: Incident, previous:
  * In a storm a node's diagnosis is posted once, in the summary thread of whichever of its alerts got there first;
  * every summary line of the node shows its verdict.
  */
+/** A storm changes its summary many times a second: one update per short while says the same at Slack's pace. */
+async function refreshSummarySoon(ctx: AlertContext, summaryId: number): Promise<void> {
+  const now = ctx.services.now();
+  await ctx.jobs.enqueue('summary', String(summaryId), now, new Date(now.getTime() + SUMMARY_REFRESH_DELAY_MS));
+  ctx.kick();
+}
+
 async function stormSiblingDiagnosing(ctx: AlertContext, node: string, thread: AlertThread): Promise<boolean> {
   return (await ctx.alerts.openThreadsOfNode(node, ['posting', 'awaiting', 'running', 'done'])).some(
     (t) => t.summaryId !== null && t.incidentId !== thread.incidentId,

@@ -3,7 +3,6 @@ import type { Clock, TimerHandle } from '../ops/clock';
 import type { Logger } from '../ops/logger';
 import type { PaceClaim, SlackPace } from './slack-pace';
 
-/** Pages go out before status updates, and status before diagnosis details (SPEC 4.6). */
 /**
  * How long a channel stays held in the shared pace for a call's answer beyond its interval, should the
  * answer never be released (the replica died mid-call). Slack answers in well under a second; a trip slower
@@ -11,6 +10,7 @@ import type { PaceClaim, SlackPace } from './slack-pace';
  */
 export const ANSWER_HOLD_MS = 2_000;
 
+/** Pages go out before status updates, and status before diagnosis details (SPEC 4.6). */
 export type SlackPriority = 'page' | 'status' | 'detail';
 const RANK: Record<SlackPriority, number> = { page: 0, status: 1, detail: 2 };
 
@@ -255,8 +255,8 @@ export class SlackQueue {
     } catch (err) {
       if (this.handleFailure(job, err as SlackCallError) === 'held') return;
     }
-    if (interval > 0) await this.paceFromAnswer(key, interval, claim.token);
     if (answer) job.waiters.forEach((w) => w.resolve(answer));
+    if (interval > 0) await this.paceFromAnswer(key, interval, claim.token);
   }
 
   /**

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { systemClock } from '../../src/ops/clock';
 import { createLogger } from '../../src/ops/logger';
 import { paceOnClock, type PaceClaim, type SlackPace } from '../../src/slack/slack-pace';
-import { type SlackMethod, SlackQueue } from '../../src/slack/slack-queue';
+import { paceKeyOf, type SlackJob, type SlackMethod, SlackQueue } from '../../src/slack/slack-queue';
 import { FakeClock } from '../harness/fake-clock';
 import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
 import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../harness/postgres';
@@ -61,6 +61,20 @@ async function storedNextAt(connection: StoreConnection, key: string): Promise<n
   return row ? new Date(row.next_at).getTime() : undefined;
 }
 
+/** The store's pace, with `after` run on each claim's answer before the queue sees it (a slow or stalled replica). */
+const afterEachClaim =
+  (after: (claim: PaceClaim) => Promise<void>) =>
+  (pace: SlackPace): SlackPace => ({
+    backOff: (key, until) => pace.backOff(key, until),
+    release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
+    async claim(key, intervalMs, options) {
+      const claim = await pace.claim(key, intervalMs, options);
+      await after(claim);
+      return claim;
+    },
+  });
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: () => FakeSlack): void {
   describe(`two Slack queues ("replicas") on one ${factory.name} store`, () => {
     let store: Awaited<ReturnType<StoreFactory['create']>>;
@@ -84,6 +98,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       departures.push(client.departures);
       return { connection, queue, client };
     };
+    type Replica = Awaited<ReturnType<typeof replica>>;
     beforeEach(async () => {
       fake().reset();
       store = await factory.create();
@@ -125,34 +140,38 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       }
     });
 
-    it("hold every replica off a channel after one replica's 429 (Retry-After)", async () => {
-      const [a, b] = [await replica(), await replica()];
-      fake().failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-      const first = a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0LIMIT', text: 'a' }, priority: 'status', channel: 'C0LIMIT' });
+    /** a's call gets a 429 with Retry-After 1 s; resolves once the back-off is in the store for b to see. */
+    const limitedThroughA = async (a: Replica, b: Replica, job: SlackJob) => {
+      fake().failNext(job.method, { status: 429, retryAfter: 1 });
+      const first = a.queue.send(job);
       const limited = await fake().waitFor(() =>
         fake()
-          .calls('chat.postMessage')
+          .calls(job.method)
           .find((c) => c.status === 429),
       );
-      await waitUntil(async () => ((await storedNextAt(b.connection, 'C0LIMIT')) ?? 0) >= limited.at + 900);
+      await waitUntil(async () => ((await storedNextAt(b.connection, paceKeyOf(job))) ?? 0) >= limited.at + 900);
+      return { first, limitedAt: limited.at };
+    };
+
+    it("hold every replica off a channel after one replica's 429 (Retry-After)", async () => {
+      const [a, b] = [await replica(), await replica()];
+      const { first, limitedAt } = await limitedThroughA(a, b, {
+        method: 'chat.postMessage',
+        args: { channel: 'C0LIMIT', text: 'a' },
+        priority: 'status',
+        channel: 'C0LIMIT',
+      });
       await b.queue.send({ method: 'chat.postMessage', args: { channel: 'C0LIMIT', text: 'b' }, priority: 'page', channel: 'C0LIMIT' });
       await first;
       const bCall = fake()
         .calls('chat.postMessage')
         .find((c) => c.body.text === 'b' && c.ok)!;
-      expect(bCall.at - limited.at).toBeGreaterThanOrEqual(1_000 - JITTER);
+      expect(bCall.at - limitedAt).toBeGreaterThanOrEqual(1_000 - JITTER);
     });
 
     it('hold every replica off a method after a 429 on a call without a channel; other methods go on', async () => {
       const [a, b] = [await replica(), await replica()];
-      fake().failNext('users.info', { status: 429, retryAfter: 1 });
-      const first = a.queue.send({ method: 'users.info', args: { user: 'U0ALICE' }, priority: 'status' });
-      const limited = await fake().waitFor(() =>
-        fake()
-          .calls('users.info')
-          .find((c) => c.status === 429),
-      );
-      await waitUntil(async () => ((await storedNextAt(b.connection, 'app:users.info')) ?? 0) >= limited.at + 900);
+      const { first, limitedAt } = await limitedThroughA(a, b, { method: 'users.info', args: { user: 'U0ALICE' }, priority: 'status' });
       const [info, auth] = [
         b.queue.send({ method: 'users.info', args: { user: 'U0BOB' }, priority: 'page' }),
         b.queue.send({ method: 'auth.test' as SlackMethod, args: {}, priority: 'page' }),
@@ -167,7 +186,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       const bobCall = fake()
         .calls('users.info')
         .find((c) => c.body.user === 'U0BOB' && c.ok)!;
-      expect(bobCall.at - limited.at).toBeGreaterThanOrEqual(1_000 - JITTER);
+      expect(bobCall.at - limitedAt).toBeGreaterThanOrEqual(1_000 - JITTER);
     });
 
     it("send a channel's next call (any replica) no sooner than an interval after the previous call was answered", async () => {
@@ -192,18 +211,13 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
       const gate = new Promise<void>((resolve) => {
         letGo = resolve;
       });
-      const a = await replica((pace) => ({
-        backOff: (key, until) => pace.backOff(key, until),
-        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
-        async claim(key, intervalMs, options) {
-          const claim = await pace.claim(key, intervalMs, options);
-          if (!claim.granted) {
-            refused();
-            await gate; // the refusal is on its way back while the caller queues a newer update
-          }
-          return claim;
-        },
-      }));
+      const a = await replica(
+        afterEachClaim(async (claim) => {
+          if (claim.granted) return;
+          refused();
+          await gate; // the refusal is on its way back while the caller queues a newer update
+        }),
+      );
       const b = await replica();
       const posted = await a.queue.send({ method: 'chat.postMessage', args: { channel: 'C0COAL', text: 'v0' }, priority: 'status', channel: 'C0COAL' });
       b.client.answerDelayMs = INTERVAL + HOLD / 2; // b holds the channel while a's update is refused
@@ -225,16 +239,12 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
 
     it('use a grant that came back late but within its hold: the key is still ours, nothing waits for the hold', async () => {
       const claims: PaceClaim[] = [];
-      const busy = await replica((pace) => ({
-        backOff: (key, until) => pace.backOff(key, until),
-        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
-        async claim(key, intervalMs, options) {
-          const claim = await pace.claim(key, intervalMs, options);
+      const busy = await replica(
+        afterEachClaim(async (claim) => {
           claims.push(claim);
-          await new Promise((r) => setTimeout(r, INTERVAL)); // a busy event loop: a whole interval late
-          return claim;
-        },
-      }));
+          await sleep(INTERVAL); // a busy event loop: a whole interval late
+        }),
+      );
       const began = Date.now();
       await busy.queue.send({ method: 'chat.postMessage', args: { channel: 'C0BUSY', text: 'x' }, priority: 'page', channel: 'C0BUSY' });
       expect(claims).toHaveLength(1);
@@ -242,21 +252,13 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
     });
 
     it('give up a grant that came back after its hold ran out (a stalled replica) once, and claim afresh', async () => {
-      let delayNext = true;
       const claims: PaceClaim[] = [];
-      const stalled = await replica((pace) => ({
-        backOff: (key, until) => pace.backOff(key, until),
-        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
-        async claim(key, intervalMs, options) {
-          const claim = await pace.claim(key, intervalMs, options);
+      const stalled = await replica(
+        afterEachClaim(async (claim) => {
           claims.push(claim);
-          if (delayNext) {
-            delayNext = false;
-            await new Promise((r) => setTimeout(r, INTERVAL + HOLD + 50)); // the grant arrives after its hold ran out
-          }
-          return claim;
-        },
-      }));
+          if (claims.length === 1) await sleep(INTERVAL + HOLD + 50); // the first grant arrives after its hold ran out
+        }),
+      );
       await stalled.queue.send({ method: 'chat.postMessage', args: { channel: 'C0STALL', text: 'late' }, priority: 'page', channel: 'C0STALL' });
       // The first grant was not used: the call left on a later claim, at least an interval after it.
       expect(claims[0]).toMatchObject({ granted: true });
@@ -271,15 +273,7 @@ function sharedPaceSuite(factory: StoreFactory, slackUrl: () => string, fake: ()
     });
 
     it('use the second grant that came back too late: a store that slow every time still lets calls out', async () => {
-      const slow = await replica((pace) => ({
-        backOff: (key, until) => pace.backOff(key, until),
-        release: (key, token, intervalMs) => pace.release(key, token, intervalMs),
-        async claim(key, intervalMs, options) {
-          const claim = await pace.claim(key, intervalMs, options);
-          await new Promise((r) => setTimeout(r, INTERVAL + HOLD + 50));
-          return claim;
-        },
-      }));
+      const slow = await replica(afterEachClaim(() => sleep(INTERVAL + HOLD + 50)));
       await Promise.all(
         [1, 2].map((k) => slow.queue.send({ method: 'chat.postMessage', args: { channel: 'C0SLOW', text: `m${k}` }, priority: 'status', channel: 'C0SLOW' })),
       );
