@@ -74,13 +74,15 @@ describe('SlackQueue', () => {
     const clock = new FakeClock(Date.now());
     const q = queue(300, 4, clock);
     const sent = [1, 2, 3].map((i) => q.send({ method: 'chat.postMessage', args: { channel: 'C4', text: `m${i}` }, priority: 'status', channel: 'C4' }));
-    await fake.waitFor(() => fake.calls('chat.postMessage')[0]);
-    // Unpaced, all three would leave at once (concurrency 4); paced, each waits 300 ms after the previous.
+    // Unpaced, all three would leave at once (concurrency 4); paced, each leaves 300 ms after the previous one
+    // was answered (the HTTP is real, the clock is not: each step waits for the answer before moving time).
+    await sent[0];
     expect(q.size()).toBe(2);
     await clock.advance(299);
     expect(q.size()).toBe(2);
     await clock.advance(1);
     expect(q.size()).toBe(1);
+    await sent[1];
     await clock.advance(299);
     expect(q.size()).toBe(1);
     await clock.advance(1);
