@@ -148,3 +148,7 @@ export function outboxRowFrom(r: OutboxRowValues): OutboxRow {
     result: resultSchema.parse(r.result ?? null),
   };
 }
+
+/** Both stores: pending rows by their next attempt, sending rows by the end of their lease. */
+export const NEXT_ATTEMPT_SQL = `SELECT MIN(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_until END) AS at FROM page_outbox
+  WHERE status = 'pending' OR (status = 'sending' AND lease_until IS NOT NULL)`;

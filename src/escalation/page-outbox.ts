@@ -2,7 +2,7 @@ import type { Sync } from '../store/sqlite/tx-gate';
 import type { Db } from '../store/database';
 import type { Lease, LeaseToken } from '../store/lease';
 import { isoOfMs, msOfIso, msOfIsoOrNull } from '../store/sqlite/iso-time';
-import { outboxRowFrom, REACHES_HUMAN, type NewOutboxRow, type OutboxPayload, type OutboxRow, type OutboxRowValues } from './outbox-rows';
+import { NEXT_ATTEMPT_SQL, outboxRowFrom, REACHES_HUMAN, type NewOutboxRow, type OutboxPayload, type OutboxRow, type OutboxRowValues } from './outbox-rows';
 
 /**
  * The outbox of pages: every page, thread note and PagerDuty/webhook event is a row with a unique
@@ -25,6 +25,10 @@ export interface PageOutbox {
   /** Cancels the escalation's pages not sent yet (rows with a level); notes and updates still go out. */
   cancelPending(escalationId: string): Promise<number>;
   due(now: number, limit: number): Promise<OutboxRow[]>;
+  /**
+   * The earliest time a pass has work: a pending row's next attempt, or the end of a sending row's lease (its
+   * sender may have died: on SQLite no poll would look again before the auditor, 30 s later).
+   */
   nextAttemptAt(): Promise<number | null>;
   /**
    * pending (or sending with an expired lease) -> sending under `lease`, counting the attempt; the token
@@ -108,8 +112,7 @@ export function createSqlitePageOutbox(db: Db): Sync<PageOutbox> {
       db.prepare("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = ? AND status = 'pending' AND level IS NOT NULL").run(escalationId).changes,
     due: (now, limit) =>
       all("SELECT * FROM page_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", isoOfMs(now), limit),
-    nextAttemptAt: () =>
-      msOfIsoOrNull((db.prepare("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'").get() as { at: string | null }).at),
+    nextAttemptAt: () => msOfIsoOrNull((db.prepare(NEXT_ATTEMPT_SQL).get() as { at: string | null }).at),
     claim(id, now, lease) {
       const row = db
         .prepare(

@@ -1,5 +1,5 @@
 import type { PgSession } from '../store/postgres/pg-session';
-import { outboxRowFrom, REACHES_HUMAN, type OutboxRow, type OutboxRowValues } from './outbox-rows';
+import { NEXT_ATTEMPT_SQL, outboxRowFrom, REACHES_HUMAN, type OutboxRow, type OutboxRowValues } from './outbox-rows';
 import type { PageOutbox } from './page-outbox';
 import type { LeaseToken } from '../store/lease';
 
@@ -80,7 +80,7 @@ export function createPgPageOutbox(session: PgSession): PageOutbox {
       session.run("UPDATE page_outbox SET status = 'cancelled' WHERE escalation_id = $1 AND status = 'pending' AND level IS NOT NULL", [escalationId]),
     due: (now, limit) => all("WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2", [new Date(now), limit]),
     async nextAttemptAt() {
-      const row = await session.one<{ at: Date | null }>("SELECT MIN(next_attempt_at) AS at FROM page_outbox WHERE status = 'pending'");
+      const row = await session.one<{ at: Date | null }>(NEXT_ATTEMPT_SQL);
       return toMs(row?.at ?? null);
     },
     async claim(id, now, lease) {

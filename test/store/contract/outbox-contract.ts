@@ -170,6 +170,21 @@ export function outboxContract(factory: StoreFactory): void {
       expect(await store.outbox.cancelPending(escalationId)).toBe(0);
     });
 
+    it("the next attempt includes the end of a sending row's lease (its sender may have died), and nothing once it is sent", async () => {
+      const store = (await connect()).store;
+      const { incidentId, row } = await escalationOf(store, 1);
+      await store.outbox.insert([row(0, 'U1', { kind: 'slack_dm', page: page(incidentId, 0) })], T0);
+      const [due] = await store.outbox.due(T0, 10);
+      const token = await store.outbox.claim(due!.id, T0, A);
+      // SQLite stamps the lease on the caller's clock (T0 + ttl), PostgreSQL on the database's (now + ttl).
+      const next = await store.outbox.nextAttemptAt();
+      expect(next).not.toBeNull();
+      expect(next!).toBeGreaterThanOrEqual(T0 + A.ttlMs);
+      expect(next!).toBeLessThanOrEqual(Math.max(T0, Date.now()) + A.ttlMs + 5_000);
+      expect(await store.outbox.markSent(due!.id, token!, T0 + 100, {})).toBe(true);
+      expect(await store.outbox.nextAttemptAt()).toBeNull();
+    });
+
     it('replaces a planned page payload', async () => {
       const store = (await connect()).store;
       const { incidentId, escalationId, row } = await escalationOf(store, 1);
