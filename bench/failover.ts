@@ -7,15 +7,16 @@
  *
  * Modes: `sqlite` (one process on one SQLite file: a second one is refused, so N = 1 and the chaos loop
  * kills and restarts that process; its one SIGSTOP stalls the whole bot, as nothing can take over) and
- * `postgres` (a throwaway server from test/harness/postgres.ts, DATABASE_URL passed to every replica; refused
- * by the config check until issue 13 wires the PostgreSQL store).
+ * `postgres` (a throwaway server from test/harness/postgres.ts, DATABASE_URL passed to every replica: the
+ * chaos loop kills and restarts replicas the same way, and another replica takes over what the victim held).
  *
  * Expected pages come from the inputs (chains whose command was answered, the chain config), never from the
  * store; the store is read only for each page's deadline (`page_outbox.due_at`), to measure lateness.
  * Run alone: `node --import tsx bench/failover.ts` (BENCH_FAILOVER_MODE, BENCH_FAILOVER_REPLICAS, BENCH_SEED,
- * BENCH_FAILOVER_PACE_MS; BENCH_FAILOVER_DUMP=<file> writes every Slack call and captured request there).
+ * BENCH_FAILOVER_PACE_MS; BENCH_FAILOVER_DUMP=<file> writes every Slack call and captured request there;
+ * BENCH_FAILOVER_LOGS=<dir> keeps each replica's log, at BENCH_LOG_LEVEL or info, as <dir>/<replica>.log).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +30,7 @@ import { SIGNING_SECRET } from '../test/harness/start-bot';
 import type { BotProcessOptions } from '../test/escalation/fixtures/bot-process';
 import { spawnBotProcess, type BotProcess } from '../test/escalation/fixtures/spawn-bot-process';
 import { arrivals, chain, expectedKeys, GROUP, quantile, seeded, type Arrival } from './escalation';
+import { watchMachineLoad } from './machine-load';
 import { group, nodeName } from './storm';
 
 export interface FailoverOptions {
@@ -322,7 +324,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     nodes: [...alertNodes, ...chainNodes],
     escalation: chain(o.ackTimeout, o.rounds - 1, `${capture.url}/hook`),
     channelIntervalMs: o.channelIntervalMs,
-    logLevel: process.env.BENCH_LOG_LEVEL,
+    logLevel: process.env.BENCH_LOG_LEVEL ?? (process.env.BENCH_FAILOVER_LOGS ? 'info' : undefined),
     alertmanagerToken: TOKEN,
     // The bench measures paging and intake, not StemeDB: host checks fail at once instead of running here.
     hostChecks: false,
@@ -330,13 +332,17 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
   const env = { PD_KEY_PRIMARY: 'pd-key', ...store.env };
   const replicas: Replica[] = Array.from({ length: o.replicas }, (_, i) => ({ name: `r${i + 1}`, bot: null }));
   const disturbances: Disturbance[] = [];
+  const logDir = process.env.BENCH_FAILOVER_LOGS;
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const spawn = (r: Replica) => spawnBotProcess(options, env, 30_000, logDir ? (chunk) => appendFileSync(join(logDir, `${r.name}.log`), chunk) : undefined);
   let began = 0;
   try {
     // All settle before a failure is thrown, so the finally below stops every replica that did start.
-    const spawned = await Promise.allSettled(replicas.map(async (r) => (r.bot = await spawnBotProcess(options, env))));
+    const spawned = await Promise.allSettled(replicas.map(async (r) => (r.bot = await spawn(r))));
     const failed = spawned.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     began = Date.now();
+    const load = watchMachineLoad();
     const base = (i: number) => {
       const r = replicas[i % replicas.length]!;
       return r.bot ? new URL(r.bot.eventsUrl).origin : undefined;
@@ -422,7 +428,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
         const bot = r.bot!;
         r.bot = null;
         await bot.kill9();
-        r.bot = await spawnBotProcess(options, env);
+        r.bot = await spawn(r);
         disturbances.push({ replica: r.name, kind: 'SIGKILL', from, to: r.bot.readyAt });
       }
     }
@@ -463,6 +469,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     await sleep(3_000);
     attribute();
     const endedAt = Date.now();
+    const machine = load.stop();
     for (const r of replicas) r.bot?.child.kill('SIGCONT');
     await Promise.all(replicas.map((r) => r.bot?.stop()));
 
@@ -490,6 +497,8 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     const healthy: number[] = [];
     const disturbed: number[] = [];
     const sinceRecovery: number[] = [];
+    // Pages past the takeover target (lease + 1 s), with what overlapped them: enough to explain an outlier.
+    const latePages: { key: string; dueMs: number; lateMs: number; overlapping: string[] }[] = [];
     for (const [key, at] of first) {
       const d = due.get(key);
       if (d === undefined) continue;
@@ -498,6 +507,14 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
       else {
         disturbed.push(at - d);
         sinceRecovery.push(at - Math.max(...overlapping.map((x) => x.to)));
+      }
+      if (at - d > o.leaseTtlMs + 1_000) {
+        latePages.push({
+          key,
+          dueMs: d - began,
+          lateMs: at - d,
+          overlapping: overlapping.map((x) => `${x.replica} ${x.kind} ${x.from - began}-${x.to - began}`),
+        });
       }
     }
     const intakeOk = intake.filter((r) => r.status >= 200 && r.status < 300).map((r) => r.ms);
@@ -535,6 +552,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
       pageLatenessMs: {
         allReplicasHealthy: stats(healthy),
         replicaKilledOrStopped: { ...stats(disturbed), sinceItWasBackMs: stats(sinceRecovery) },
+        latePages: latePages.slice(0, 10),
       },
       slackCallsPerChannelPerSecond: {
         pace: 1_000 / o.channelIntervalMs,
@@ -558,6 +576,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
           .map((c) => c.at - began),
       ),
       durationMs: endedAt - began,
+      machine,
     };
   } finally {
     for (const r of replicas) r.bot?.child.kill('SIGCONT');
@@ -569,7 +588,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
   }
 }
 
-/** `npm run bench failover`: today the single SQLite process; the PostgreSQL replicas once issue 13 wires them. */
+/** `npm run bench failover`: the single SQLite process, or (BENCH_FAILOVER_MODE=postgres) three replicas on PostgreSQL. */
 export function failoverFromEnv(): Promise<Record<string, unknown>> {
   const mode = process.env.BENCH_FAILOVER_MODE === 'postgres' ? 'postgres' : 'sqlite';
   return benchFailover({
