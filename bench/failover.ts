@@ -576,7 +576,7 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
           .map((c) => c.at - began),
       ),
       durationMs: endedAt - began,
-      machine,
+      machineLoad: machine,
     };
   } finally {
     for (const r of replicas) r.bot?.child.kill('SIGCONT');
