@@ -326,6 +326,8 @@ export async function benchFailover(given: Partial<FailoverOptions> = {}): Promi
     channelIntervalMs: o.channelIntervalMs,
     logLevel: process.env.BENCH_LOG_LEVEL ?? (process.env.BENCH_FAILOVER_LOGS ? 'info' : undefined),
     alertmanagerToken: TOKEN,
+    // The lease the figures are measured against: a killed replica's pages wait this long, and the SIGSTOP outlasts it.
+    leaseTtl: `${o.leaseTtlMs}ms`,
     // The bench measures paging and intake, not StemeDB: host checks fail at once instead of running here.
     hostChecks: false,
   };
