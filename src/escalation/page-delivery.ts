@@ -39,6 +39,14 @@ export interface DeliveryDeps {
   onSettled: () => void;
 }
 
+/** A page's post dropped at the last moment: another process holds the row now and sends it. */
+export class PageLeaseLostError extends Error {
+  constructor(key: string) {
+    super(`the lease of page ${key} was lost before it went out: another process sends it`);
+    this.name = 'PageLeaseLostError';
+  }
+}
+
 /**
  * Sends outbox rows: claims a row under a lease (pending -> sending, committed before anything leaves the
  * process), calls the pager, then records the outcome in one transaction fenced by the lease: sent, retry
@@ -133,6 +141,15 @@ export class PageDelivery {
     }
   }
 
+  /**
+   * The fence right before a Slack post leaves: the row's lease is extended, or the post is dropped. Without
+   * it, a sender stalled past its lease (SIGSTOP, a long GC pause) would wake and post a DM the process that
+   * took the row over has already looked for in Slack, not found, and posted: a doubled page.
+   */
+  private async stillHeld(row: OutboxRow, lease: LeaseToken): Promise<void> {
+    if (!(await this.deps.store.outbox.extend(row.id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs))) throw new PageLeaseLostError(row.key);
+  }
+
   private async send(row: OutboxRow, lease: LeaseToken): Promise<void> {
     const { services } = this.deps;
     const { incidents } = this.deps.store;
@@ -149,6 +166,7 @@ export class PageDelivery {
           return incident?.channel && incident.threadTs ? { channel: incident.channel, ts: incident.threadTs } : undefined;
         },
         outcomes: (r) => this.outcomes(r),
+        beforeSend: () => this.stillHeld(row, lease),
       });
     } catch (err) {
       services.log.error({ err, key: row.key }, 'sending a page threw');

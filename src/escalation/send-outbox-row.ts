@@ -24,6 +24,12 @@ export interface SendEnv {
   knownThread(row: OutboxRow): Promise<Thread | undefined>;
   /** The level's targets and how each fared, for its post in the thread. */
   outcomes(row: OutboxRow): Promise<TargetOutcome[]>;
+  /**
+   * Runs right before a Slack post leaves (after the channel's pace): rejects when this process no longer holds
+   * the row's lease, which drops the post. A sender stalled past its lease must not post what the process that
+   * took the row over has looked for, not found, and posted.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** `https://slack.com/archives/C0ALERTS/p1700000000000100`: Slack redirects it into the workspace. */
@@ -52,7 +58,12 @@ export async function sendOutboxRow(row: OutboxRow, env: SendEnv): Promise<Deliv
   }
   switch (p.kind) {
     case 'slack_dm':
-      return slackDm(services.messenger, row.target, pageView(p.page, { marker, threadLink: threadLink(await env.knownThread(row)), viaGroup: p.viaGroup }));
+      return slackDm(
+        services.messenger,
+        row.target,
+        pageView(p.page, { marker, threadLink: threadLink(await env.knownThread(row)), viaGroup: p.viaGroup }),
+        env.beforeSend,
+      );
     case 'slack_group': {
       const members = await slackGroupMembers(services.messenger, row.target);
       return members.ok ? delivered({ members: members.members }) : members;
@@ -70,7 +81,7 @@ export async function sendOutboxRow(row: OutboxRow, env: SendEnv): Promise<Deliv
         p.kind === 'slack_thread'
           ? levelPostView(p, await env.outcomes(row), { marker, pagedAt: row.createdAt })
           : noteView(p.text, { marker, incidentId: row.incidentId, ackButton: p.ackButton });
-      return slackThreadPost(services.messenger, thread.channel, thread.ts, view);
+      return slackThreadPost(services.messenger, thread.channel, thread.ts, view, env.beforeSend);
     }
     case 'slack_update':
       return slackUpdate(services.messenger, p.channel, p.ts, closedPageView(p.text));

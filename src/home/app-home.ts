@@ -112,7 +112,7 @@ function commandFor(actionId: string, value: z.infer<typeof homeValue>, services
 /** Answers to a Home click: posted into the clicker's DM with the bot, updated in place there. */
 function dmReply(userId: string, chat: ChatPort): Reply {
   const post = async (view: View): Promise<PostedMessage> => {
-    return postedMessage(chat, await chat.dm(userId, view, 'status'));
+    return postedMessage(chat, await chat.dm(userId, view, { priority: 'status' }));
   };
   return { private: async (view) => void (await post(view)), public: post };
 }

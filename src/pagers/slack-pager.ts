@@ -35,9 +35,9 @@ export function slackFailure(err: unknown): DeliveryResult {
 }
 
 /** A page by direct message; the result keeps the DM's channel and ts (to close the page after an ack). */
-export async function slackDm(messenger: ChatPort, userId: string, view: View): Promise<DeliveryResult> {
+export async function slackDm(messenger: ChatPort, userId: string, view: View, beforeSend?: () => Promise<void>): Promise<DeliveryResult> {
   try {
-    const posted = await messenger.dm(userId, view, 'page');
+    const posted = await messenger.dm(userId, view, { priority: 'page', ...(beforeSend ? { beforeSend } : {}) });
     return delivered({ channel: posted.channel, ts: posted.ts });
   } catch (err) {
     return slackFailure(err);
@@ -45,9 +45,20 @@ export async function slackDm(messenger: ChatPort, userId: string, view: View): 
 }
 
 /** A post in the incident thread, at page priority (mentions must notify, so they are new posts). */
-export async function slackThreadPost(messenger: ChatPort, channel: string, threadTs: string | undefined, view: View): Promise<DeliveryResult> {
+export async function slackThreadPost(
+  messenger: ChatPort,
+  channel: string,
+  threadTs: string | undefined,
+  view: View,
+  beforeSend?: () => Promise<void>,
+): Promise<DeliveryResult> {
   try {
-    const posted = await messenger.post(channel, view, { ...(threadTs ? { threadTs } : {}), priority: 'page', mentionsOk: true });
+    const posted = await messenger.post(channel, view, {
+      ...(threadTs ? { threadTs } : {}),
+      priority: 'page',
+      mentionsOk: true,
+      ...(beforeSend ? { beforeSend } : {}),
+    });
     return delivered({ channel: posted.channel, ts: posted.ts });
   } catch (err) {
     return slackFailure(err);

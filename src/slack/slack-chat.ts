@@ -26,11 +26,11 @@ export function createSlackChat(queue: SlackQueue): ChatPort {
         coalesceKey: `update:${channel}:${ts}`,
       });
     },
-    async dm(userId, view, priority = 'page') {
+    async dm(userId, view, { priority = 'page', beforeSend } = {}) {
       const opened = await queue.send({ method: 'conversations.open', args: { users: userId }, priority });
       const channel = String((opened.channel as { id?: string } | undefined)?.id ?? '');
       if (!channel) throw new Error(`Slack did not open a DM with ${userId}`);
-      return post(channel, view, { priority });
+      return post(channel, view, { priority, ...(beforeSend ? { beforeSend } : {}) });
     },
     async userGroupMembers(groupId) {
       const result = await queue.send({ method: 'usergroups.users.list', args: { usergroup: groupId }, priority: 'page' });

@@ -35,6 +35,8 @@ export interface PostOptions {
   beforeSend?: () => Promise<void>;
 }
 
+export type DmOptions = Pick<PostOptions, 'priority' | 'beforeSend'>;
+
 /** Bot-initiated messages: alert threads, pages, progress, reports, charts. */
 export interface ChatPort {
   /**
@@ -44,8 +46,8 @@ export interface ChatPort {
    */
   post(channel: string, view: View, options?: PostOptions): Promise<MessageRef>;
   update(channel: string, ts: string, view: View, priority?: ChatPriority): Promise<void>;
-  /** A direct message to a user (Slack opens the DM channel first). */
-  dm(userId: string, view: View, priority?: ChatPriority): Promise<MessageRef>;
+  /** A direct message to a user (Slack opens the DM channel first); `beforeSend` as for `post`. */
+  dm(userId: string, view: View, options?: DmOptions): Promise<MessageRef>;
   /** A file (a chart, a postmortem draft) into a channel or thread; the shell writes it to its charts dir. */
   uploadFile(channel: string, file: UploadFile, options?: UploadOptions): Promise<void>;
   /** Members of a user group (the escalation chain's Slack groups); the console has none. */

@@ -102,6 +102,8 @@ export interface FakeSlack {
   outage(on: boolean, status?: number): void;
   /** While on, calls of `method` are carried out but never answered (a reply lost to a crash or a timeout). */
   loseAnswers(method: string, on: boolean): void;
+  /** While on, calls of `method` are carried out and their answers held; turning it off sends them (a slow Slack). */
+  holdAnswers(method: string, on: boolean): void;
   /** Polls `predicate` (it may be async: the store's repositories are) until it returns a value. */
   waitFor<T>(predicate: (calls: RecordedCall[]) => Promise<T | undefined | false | null>, timeoutMs?: number): Promise<T>;
   waitFor<T>(predicate: (calls: RecordedCall[]) => T | undefined | false | null, timeoutMs?: number): Promise<T>;
@@ -136,6 +138,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let failures = new Map<string, SlackFailure[]>();
   let outageStatus: number | undefined;
   let unanswered = new Set<string>();
+  let held = new Map<string, (() => void)[]>();
   const groups = new Map<string, string[]>();
   const users = new Map<string, Record<string, unknown>>();
   let missingUsers = new Set<string>();
@@ -351,6 +354,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const rawBody = raw.toString('utf8');
     recorded.push({ method, body, rawBody, headers: req.headers, token, at: Date.now(), status, response, ok });
     if (unanswered.has(method)) return; // the connection stays open until the caller gives up or close()
+    const holding = held.get(method);
+    if (holding) return void holding.push(() => send(res, status, response, headers));
     send(res, status, response, headers);
   }
 
@@ -416,6 +421,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     outage: (on, status = 503) => void (outageStatus = on ? status : undefined),
     loseAnswers: (method, on) => void (on ? unanswered.add(method) : unanswered.delete(method)),
+    holdAnswers(method, on) {
+      if (on) return void held.set(method, held.get(method) ?? []);
+      const answers = held.get(method) ?? [];
+      held.delete(method);
+      for (const answer of answers) answer();
+    },
     waitFor: <T>(predicate: (calls: RecordedCall[]) => Awaitable<T | undefined | false | null>, timeoutMs = 5_000) =>
       poll(
         () => predicate([...recorded]),
@@ -427,6 +438,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       [recorded, messages, ephemerals, responses, failures, uploads] = [[], [], [], [], new Map(), []];
       outageStatus = undefined;
       unanswered = new Set();
+      held = new Map();
     },
     async close() {
       server.closeAllConnections();
