@@ -52,6 +52,11 @@ const keyOf = (job: Pick<AlertJob, 'kind' | 'target'>) => `${job.kind}:${job.tar
  */
 export class AlertWorker {
   private readonly running = new Map<string, { job: AlertJob; done: Promise<void> }>();
+  /**
+   * Jobs whose handler has returned and whose outcome is being recorded: the renewer leaves them alone, as a
+   * completed job's row is gone and an extend finding nothing is not a lost lease.
+   */
+  private readonly settling = new Set<number>();
   private stopped = true;
   private scheduled = false;
   /** A pump is reading the queue: a kick meanwhile asks for one more pass (two passes never overlap). */
@@ -159,14 +164,21 @@ export class AlertWorker {
   private run(job: AlertJob): void {
     const done = this.options.handlers[job.kind](job.target, job)
       .then(
-        () => this.options.jobs.complete(job),
-        (err: unknown) => this.failed(job, err),
+        () => {
+          this.settling.add(job.id);
+          return this.options.jobs.complete(job);
+        },
+        (err: unknown) => {
+          this.settling.add(job.id);
+          return this.failed(job, err);
+        },
       )
       .then((held) => {
         if (!held) this.leaseLost(job);
       })
       .catch((err: unknown) => this.options.log.warn({ err, job }, 'alert job bookkeeping failed (store closed?)'))
       .finally(() => {
+        this.settling.delete(job.id);
         this.running.delete(keyOf(job));
         this.options.metrics.leasesHeld.set({ kind: 'alert_job' }, this.running.size);
         this.kick();
@@ -179,8 +191,9 @@ export class AlertWorker {
   private async renew(): Promise<void> {
     const { jobs, now, lease, log } = this.options;
     for (const { job } of [...this.running.values()]) {
+      if (this.settling.has(job.id)) continue;
       try {
-        if (!(await jobs.extend(job, now(), lease.ttlMs))) this.leaseLost(job);
+        if (!(await jobs.extend(job, now(), lease.ttlMs)) && !this.settling.has(job.id)) this.leaseLost(job);
       } catch (err) {
         log.warn({ err, job }, 'could not extend an alert job lease');
       }

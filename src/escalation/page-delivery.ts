@@ -133,8 +133,9 @@ export class PageDelivery {
     const { outbox } = this.deps.store;
     for (const [id, lease] of [...this.leases]) {
       try {
-        if (!(await outbox.extend(id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs)))
-          this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
+        const extended = await outbox.extend(id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs);
+        // Still ours to send: a row whose outcome is being recorded meanwhile has left the map.
+        if (!extended && this.leases.get(id) === lease) this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
       } catch (err) {
         this.deps.services.log.warn({ err, id }, 'could not extend a page lease');
       }
@@ -172,6 +173,9 @@ export class PageDelivery {
       services.log.error({ err, key: row.key }, 'sending a page threw');
       result = { ok: false, retryable: true, error: (err as Error).message ?? String(err) };
     }
+    // Not renewed while its outcome is recorded: a row marked sent no longer matches its lease, and an extend
+    // finding nothing then is not a lost lease (the recording is fenced by the lease itself).
+    this.leases.delete(row.id);
     try {
       if (!(await recordDelivery(this.deps, row, lease, result, services.now().getTime()))) return;
     } catch (err) {

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../src/alerts/alert-jobs';
+import { AlertWorker } from '../../src/alerts/alert-worker';
+import { createBotMetrics } from '../../src/ops/bot-metrics';
+import { createLogger } from '../../src/ops/logger';
 import { createSqliteUnitOfWork } from '../../src/app/sqlite-repositories';
 import { openDatabase, type Db } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/app/migrations';
@@ -71,5 +74,46 @@ describe('the durable alert job queue', async () => {
     await jobs.fail(job!, 'channel_not_found');
     expect(await jobs.failedCount()).toBe(1);
     expect(await jobs.pendingCount()).toBe(0);
+  });
+});
+
+describe('the alert worker renewing its leases', () => {
+  it('does not report a job that just completed as a lost lease', async () => {
+    const db = openDatabase(':memory:', MIGRATIONS);
+    const queue = createSqliteUnitOfWork(db).jobs;
+    const warnings: string[] = [];
+    const log = createLogger('warn', { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    let completing!: () => void;
+    const completedRow = new Promise<void>((r) => (completing = r));
+    // The real queue; completing a job deletes its row, then the bookkeeping is slow to return, so the renewer
+    // (every 10 ms here) runs while the finished job is still in hand and its row is gone.
+    const jobs: JobQueue = {
+      ...queue,
+      async complete(job) {
+        const held = await queue.complete(job);
+        completing();
+        await new Promise((r) => setTimeout(r, 60));
+        return held;
+      },
+    };
+    const worker = new AlertWorker({
+      jobs,
+      handlers: { sync: async () => undefined, diagnose: async () => undefined, summary: async () => undefined, postmortem: async () => undefined },
+      log,
+      now: () => new Date(),
+      diagnoseConcurrency: 1,
+      concurrency: 1,
+      maxAttempts: 3,
+      lease: { owner: 'host:1:aaaa', ttlMs: 30 },
+      metrics: createBotMetrics(),
+    });
+    await queue.enqueue('sync', 'inc-1', new Date());
+    await worker.start();
+    await completedRow;
+    await worker.idle(2_000);
+    await worker.stop();
+    expect(await queue.pendingCount()).toBe(0);
+    db.close();
+    expect(warnings).toEqual([]);
   });
 });
