@@ -193,11 +193,16 @@ export class AlertWorker {
     for (const { job } of [...this.running.values()]) {
       if (this.settling.has(job.id)) continue;
       try {
-        if (!(await jobs.extend(job, now(), lease.ttlMs)) && !this.settling.has(job.id)) this.leaseLost(job);
+        if (!(await jobs.extend(job, now(), lease.ttlMs)) && this.stillRunning(job)) this.leaseLost(job);
       } catch (err) {
         log.warn({ err, job }, 'could not extend an alert job lease');
       }
     }
+  }
+
+  /** In hand and not yet finishing: only then does an extend that found nothing mean the lease was lost. */
+  private stillRunning(job: AlertJob): boolean {
+    return this.running.get(keyOf(job))?.job === job && !this.settling.has(job.id);
   }
 
   private leaseLost(job: AlertJob): void {

@@ -34,8 +34,12 @@ export const storeObjectSchema = z
       .object({ urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as DATABASE_URL') })
       .strict()
       .optional(),
-    /** Lease on a running alert job or an outbox page, extended every third while it runs; a crash delays the work this long. */
-    leaseTtl: durationSchema.default(30_000),
+    /**
+     * Lease on a running alert job or an outbox page, extended every third while it runs; a crash delays the work
+     * this long (a page caught mid-send goes out up to this late). Shorter takes over sooner, but a replica
+     * starved of CPU for two thirds of it loses its leases and the work is done again (fenced).
+     */
+    leaseTtl: durationSchema.default(10_000),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -78,27 +78,15 @@ describe('the durable alert job queue', async () => {
 });
 
 describe('the alert worker renewing its leases', () => {
-  it('does not report a job that just completed as a lost lease', async () => {
+  /** A worker on a real SQLite queue with `jobs` wrapped by the test, its warnings collected; renews every 10 ms. */
+  function worker(wrap: (queue: JobQueue) => JobQueue, handler: () => Promise<void>) {
     const db = openDatabase(':memory:', MIGRATIONS);
     const queue = createSqliteUnitOfWork(db).jobs;
     const warnings: string[] = [];
     const log = createLogger('warn', { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
-    let completing!: () => void;
-    const completedRow = new Promise<void>((r) => (completing = r));
-    // The real queue; completing a job deletes its row, then the bookkeeping is slow to return, so the renewer
-    // (every 10 ms here) runs while the finished job is still in hand and its row is gone.
-    const jobs: JobQueue = {
-      ...queue,
-      async complete(job) {
-        const held = await queue.complete(job);
-        completing();
-        await new Promise((r) => setTimeout(r, 60));
-        return held;
-      },
-    };
-    const worker = new AlertWorker({
-      jobs,
-      handlers: { sync: async () => undefined, diagnose: async () => undefined, summary: async () => undefined, postmortem: async () => undefined },
+    const w = new AlertWorker({
+      jobs: wrap(queue),
+      handlers: { sync: handler, diagnose: handler, summary: handler, postmortem: handler },
       log,
       now: () => new Date(),
       diagnoseConcurrency: 1,
@@ -107,13 +95,57 @@ describe('the alert worker renewing its leases', () => {
       lease: { owner: 'host:1:aaaa', ttlMs: 30 },
       metrics: createBotMetrics(),
     });
-    await queue.enqueue('sync', 'inc-1', new Date());
-    await worker.start();
+    return { db, queue, warnings, worker: w };
+  }
+
+  it('does not report a job whose completion is being recorded as a lost lease', async () => {
+    let completing!: () => void;
+    const completedRow = new Promise<void>((r) => (completing = r));
+    // Completing deletes the row, then the bookkeeping is slow to return: renewals run meanwhile.
+    const t = worker(
+      (queue) => ({
+        ...queue,
+        async complete(job) {
+          const held = await queue.complete(job);
+          completing();
+          await new Promise((r) => setTimeout(r, 60));
+          return held;
+        },
+      }),
+      async () => undefined,
+    );
+    await t.queue.enqueue('sync', 'inc-1', new Date());
+    await t.worker.start();
     await completedRow;
-    await worker.idle(2_000);
-    await worker.stop();
-    expect(await queue.pendingCount()).toBe(0);
-    db.close();
-    expect(warnings).toEqual([]);
+    await t.worker.idle(2_000);
+    await t.worker.stop();
+    expect(await t.queue.pendingCount()).toBe(0);
+    t.db.close();
+    expect(t.warnings).toEqual([]);
+  });
+
+  it('does not report a job that finished while a renewal was on its way as a lost lease', async () => {
+    let extending!: () => void;
+    const extendStarted = new Promise<void>((r) => (extending = r));
+    // A renewal slow to reach the store (a busy pool): the job completes and leaves the worker meanwhile.
+    const t = worker(
+      (queue) => ({
+        ...queue,
+        async extend(job, now, ttlMs) {
+          extending();
+          await new Promise((r) => setTimeout(r, 40));
+          return queue.extend(job, now, ttlMs);
+        },
+      }),
+      () => extendStarted,
+    );
+    await t.queue.enqueue('sync', 'inc-1', new Date());
+    await t.worker.start();
+    await extendStarted;
+    await t.worker.idle(2_000);
+    await new Promise((r) => setTimeout(r, 100));
+    await t.worker.stop();
+    t.db.close();
+    expect(t.warnings).toEqual([]);
   });
 });
