@@ -17,6 +17,12 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
  * looks at with `FOR UPDATE SKIP LOCKED`, so two replicas claiming at once each get other jobs and never the
  * same one; the UPDATE to `running` re-checks `pending`, so a job claimed just before is not taken again.
  */
+/**
+ * Rows read beyond twice a claim's limit, for the ones `busy` skips: targets this process runs whose lease ran
+ * out while it stalled (their running row and its pending twin), two for each of the worker's 16 + 4 jobs.
+ */
+const CLAIM_MARGIN = 40;
+
 export function createPgJobQueue(session: PgSession): JobQueue {
   /**
    * Back to pending, or dropped when another pending job covers the same target. The unique index decides,
@@ -56,14 +62,17 @@ export function createPgJobQueue(session: PgSession): JobQueue {
       if (limit <= 0 || kinds.length === 0) return [];
       return session.withTx(async () => {
         // A NULL lease (a row from before leases) counts as expired. A target whose running job holds a live
-        // lease is skipped: its holder may be another replica.
+        // lease is skipped: its holder may be another replica. Every row returned is row-locked (a write per
+        // row), so only as many are read as this claim can take, with room for the ones it skips below (at most
+        // two rows per target, and targets this process runs). It read 500 for the one or two free slots of a
+        // busy worker, on every pump of every replica: up to 500 row locks a pump while a storm's jobs queue.
         const due = await session.query<JobRow>(
           `SELECT id::text AS id, kind, target, attempts, status FROM alert_jobs j
             WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND (lease_until IS NULL OR lease_until <= clock_timestamp())))
               AND kind = ANY($2::text[])
               AND NOT EXISTS (SELECT 1 FROM alert_jobs r WHERE r.kind = j.kind AND r.target = j.target AND r.status = 'running' AND r.lease_until > clock_timestamp() AND r.id <> j.id)
-            ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
-          [now, [...kinds]],
+            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+          [now, [...kinds], Math.min(500, 2 * limit + CLAIM_MARGIN)],
         );
         const picked: JobRow[] = [];
         const taken = new Set<string>();

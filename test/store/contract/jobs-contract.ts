@@ -53,6 +53,16 @@ export function jobsContract(factory: StoreFactory): void {
       expect(await jobs.claim(['diagnose'], t0, 4, A)).toMatchObject([{ target: 'stemedb-1', attempts: 1 }]);
     });
 
+    it('claims its one free slot past the targets it is busy with, oldest first', async () => {
+      const jobs = (await connect()).store.jobs;
+      const target = (i: number) => `inc-${String(i).padStart(3, '0')}`;
+      for (let i = 0; i < 60; i++) await jobs.enqueue('sync', target(i), t0);
+      // A worker that stalled: the first 30 targets are its own, their leases lapsed, and it skips them.
+      const busy = (job: Pick<AlertJob, 'kind' | 'target'>) => job.target < target(30);
+      expect((await jobs.claim(['sync'], t0, 1, A, busy)).map((j) => j.target)).toEqual([target(30)]);
+      expect((await jobs.claim(['sync'], t0, 2, A, busy)).map((j) => j.target)).toEqual([target(31), target(32)]);
+    });
+
     it('retries later, and drops the retry when a newer pending job covers the target', async () => {
       const jobs = (await connect()).store.jobs;
       await jobs.enqueue('sync', 'a', t0);
