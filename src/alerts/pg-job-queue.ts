@@ -13,16 +13,16 @@ const UNIQUE_VIOLATION = '23505';
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === UNIQUE_VIOLATION;
 
 /**
- * The alert job queue on PostgreSQL (table `alert_jobs` of PG migration 30). A claim locks the due rows it
- * looks at with `FOR UPDATE SKIP LOCKED`, so two replicas claiming at once each get other jobs and never the
- * same one; the UPDATE to `running` re-checks `pending`, so a job claimed just before is not taken again.
- */
-/**
  * Rows read beyond twice a claim's limit, for the ones `busy` skips: targets this process runs whose lease ran
  * out while it stalled (their running row and its pending twin), two for each of the worker's 16 + 4 jobs.
  */
 const CLAIM_MARGIN = 40;
 
+/**
+ * The alert job queue on PostgreSQL (table `alert_jobs` of PG migration 30). A claim locks the due rows it
+ * looks at with `FOR UPDATE SKIP LOCKED`, so two replicas claiming at once each get other jobs and never the
+ * same one; the UPDATE to `running` re-checks `pending`, so a job claimed just before is not taken again.
+ */
 export function createPgJobQueue(session: PgSession): JobQueue {
   /**
    * Back to pending, or dropped when another pending job covers the same target. The unique index decides,
