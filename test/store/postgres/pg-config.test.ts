@@ -11,7 +11,7 @@ describe('store.postgres configuration', () => {
     expect(both.success).toBe(false);
     expect(both.error?.issues[0]?.message).toMatch(/exclude each other/);
     expect(storeObjectSchema.safeParse({ postgres: { urlEnv: 'postgres://u:p@h/db' } }).success).toBe(false); // a name, not the URL
-    expect(storeObjectSchema.parse({})).toEqual({ sqlitePath: './data/stemedb-chatops.sqlite', leaseTtl: 30_000 });
+    expect(storeObjectSchema.parse({})).toEqual({ sqlitePath: './data/stemedb-chatops.sqlite', leaseTtl: 10_000 });
   });
 
   it("accepts store.postgres in the bot's config (the runtime opens PostgreSQL for it)", () => {
