@@ -1,42 +1,22 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCaptureServer, type CaptureServer } from '../harness/capture-server';
-import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
-import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../harness/postgres';
+import { describe, expect, it } from 'vitest';
+import { requirePostgresOrSkip } from '../harness/postgres';
 import { sendSlashCommand, slashCommandBody } from '../harness/slack-requests';
 import { SIGNING_SECRET } from '../harness/start-bot';
 import { alert, payload, postWebhook, WEBHOOK_TOKEN } from '../alerts/alert-payloads';
 import { dmsTo, markerOf, sleep } from '../escalation/escalation-helpers';
-import { spawnBotProcess, type BotProcess } from '../escalation/fixtures/spawn-bot-process';
+import type { BotProcess } from '../escalation/fixtures/spawn-bot-process';
+import { useReplicaHarness } from './replica-harness';
 
 /**
  * Two real bot processes on one PostgreSQL (issue 13): what one replica started, the other finishes when the
  * first dies, and what reaches both at once is handled once.
  */
 describe.runIf(requirePostgresOrSkip())('two replicas on one PostgreSQL', () => {
-  let server: RunningPostgres;
-  let url: string;
-  let fake: FakeSlack;
-  let capture: CaptureServer;
-  const running: BotProcess[] = [];
-
-  beforeAll(async () => {
-    [server, fake, capture] = await Promise.all([startPostgres(), startFakeSlack(), startCaptureServer()]);
-    url = await server.createDatabase('replicas');
-  }, 30_000);
-  afterAll(async () => {
-    for (const p of running) await p.stop();
-    await fake?.close();
-    await capture?.close();
-    await server?.stop();
-  });
-
-  const start = async (replica: string) => {
-    const p = await spawnBotProcess(
+  const ha = useReplicaHarness('replicas');
+  const start = (replica: string) =>
+    ha.spawn(
       {
-        postgresUrlEnv: 'DATABASE_URL',
-        slackApiUrl: fake.apiUrl,
-        pagerdutyUrl: `${capture.url}/v2/enqueue`,
         nodes: ['stemedb-1', 'stemedb-2'],
         hostChecks: false,
         alertmanagerToken: WEBHOOK_TOKEN,
@@ -52,15 +32,13 @@ describe.runIf(requirePostgresOrSkip())('two replicas on one PostgreSQL', () => 
           auditInterval: '30s',
         },
       },
-      { DATABASE_URL: url, PD_KEY: 'pd-key', STEMEDB_CHATOPS_REPLICA: replica },
+      { PD_KEY: 'pd-key', STEMEDB_CHATOPS_REPLICA: replica },
     );
-    running.push(p);
-    return p;
-  };
 
   it('two replicas tick one escalation, then one is SIGKILLed and the other continues it, each page once; one incident and thread for an alert sent to both', async () => {
+    const { fake, capture } = ha;
     const [a, b] = await Promise.all([start('a'), start('b')]);
-    const db = new pg.Client({ connectionString: url });
+    const db = new pg.Client({ connectionString: ha.url });
     await db.connect();
     try {
       // A clustered Alertmanager delivering one group to both replicas at the same moment.

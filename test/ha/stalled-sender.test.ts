@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCaptureServer, type CaptureServer } from '../harness/capture-server';
-import { startFakeSlack, type FakeSlack } from '../harness/fake-slack';
-import { requirePostgresOrSkip, startPostgres, type RunningPostgres } from '../harness/postgres';
+import { describe, expect, it } from 'vitest';
+import { requirePostgresOrSkip } from '../harness/postgres';
 import { sendSlashCommand, slashCommandBody } from '../harness/slack-requests';
 import { SIGNING_SECRET } from '../harness/start-bot';
 import { dmsTo, markerOf, sleep } from '../escalation/escalation-helpers';
-import { spawnBotProcess, type BotProcess } from '../escalation/fixtures/spawn-bot-process';
+import { useReplicaHarness } from './replica-harness';
 
 /**
  * A replica frozen mid-send (SIGSTOP, a long GC pause, a paused VM) past its lease: another replica takes the
@@ -14,44 +12,20 @@ import { spawnBotProcess, type BotProcess } from '../escalation/fixtures/spawn-b
  * post leaves.
  */
 describe.runIf(requirePostgresOrSkip())('a replica stalled past its lease while sending a page', () => {
-  let server: RunningPostgres;
-  let url: string;
-  let fake: FakeSlack;
-  let capture: CaptureServer;
-  const running: BotProcess[] = [];
-
-  beforeAll(async () => {
-    [server, fake, capture] = await Promise.all([startPostgres(), startFakeSlack(), startCaptureServer()]);
-    url = await server.createDatabase('stalled');
-  }, 30_000);
-  afterAll(async () => {
-    for (const p of running) {
-      p.child.kill('SIGCONT');
-      await p.stop();
-    }
-    await fake?.close();
-    await capture?.close();
-    await server?.stop();
-  });
-
-  const start = async (replica: string) => {
-    const p = await spawnBotProcess(
+  const ha = useReplicaHarness('stalled');
+  const start = (replica: string) =>
+    ha.spawn(
       {
-        postgresUrlEnv: 'DATABASE_URL',
-        slackApiUrl: fake.apiUrl,
-        pagerdutyUrl: `${capture.url}/v2/enqueue`,
         nodes: ['stemedb-1'],
         hostChecks: false,
         leaseTtl: '2s',
         escalation: { levels: [{ name: 'Primary on-call: Storage SRE', ackTimeout: '10m', slack: { users: ['USRE1'] } }], repeat: { times: 0 } },
       },
-      { DATABASE_URL: url, STEMEDB_CHATOPS_REPLICA: replica },
+      { STEMEDB_CHATOPS_REPLICA: replica },
     );
-    running.push(p);
-    return p;
-  };
 
   it('the replica that took the page over sends it; the stalled one wakes and drops its post (one DM)', async () => {
+    const fake = ha.fake;
     const stalled = await start('stalled');
     // Slack is slow to open the DM: the first replica is frozen between claiming the page and posting it.
     fake.holdAnswers('conversations.open', true);
