@@ -57,6 +57,8 @@ export class AlertWorker {
    * completed job's row is gone and an extend finding nothing is not a lost lease.
    */
   private readonly settling = new Set<number>();
+  /** Jobs found taken over while still in hand: said once, never renewed again (their outcome is dropped). */
+  private readonly lost = new Set<number>();
   private stopped = true;
   private scheduled = false;
   /** A pump is reading the queue: a kick meanwhile asks for one more pass (two passes never overlap). */
@@ -174,11 +176,12 @@ export class AlertWorker {
         },
       )
       .then((held) => {
-        if (!held) this.leaseLost(job);
+        if (!held && !this.lost.has(job.id)) this.leaseLost(job);
       })
       .catch((err: unknown) => this.options.log.warn({ err, job }, 'alert job bookkeeping failed (store closed?)'))
       .finally(() => {
         this.settling.delete(job.id);
+        this.lost.delete(job.id);
         this.running.delete(keyOf(job));
         this.options.metrics.leasesHeld.set({ kind: 'alert_job' }, this.running.size);
         this.kick();
@@ -191,9 +194,12 @@ export class AlertWorker {
   private async renew(): Promise<void> {
     const { jobs, now, lease, log } = this.options;
     for (const { job } of [...this.running.values()]) {
-      if (this.settling.has(job.id)) continue;
+      if (this.settling.has(job.id) || this.lost.has(job.id)) continue;
       try {
-        if (!(await jobs.extend(job, now(), lease.ttlMs)) && this.stillRunning(job)) this.leaseLost(job);
+        if (!(await jobs.extend(job, now(), lease.ttlMs)) && this.stillRunning(job)) {
+          this.lost.add(job.id);
+          this.leaseLost(job);
+        }
       } catch (err) {
         log.warn({ err, job }, 'could not extend an alert job lease');
       }

@@ -134,8 +134,12 @@ export class PageDelivery {
     for (const [id, lease] of [...this.leases]) {
       try {
         const extended = await outbox.extend(id, lease, this.deps.services.now().getTime(), this.deps.lease.ttlMs);
-        // Still ours to send: a row whose outcome is being recorded meanwhile has left the map.
-        if (!extended && this.leases.get(id) === lease) this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
+        // Still ours to send: a row whose outcome is being recorded meanwhile has left the map. A lost row leaves
+        // it too, so it is said once: its send may wait minutes in the channel's pace, to be dropped by the fence.
+        if (!extended && this.leases.get(id) === lease) {
+          this.leases.delete(id);
+          this.deps.services.log.warn({ id, lease }, 'page lease lost: another process took the row over');
+        }
       } catch (err) {
         this.deps.services.log.warn({ err, id }, 'could not extend a page lease');
       }

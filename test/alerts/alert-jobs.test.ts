@@ -148,4 +148,31 @@ describe('the alert worker renewing its leases', () => {
     t.db.close();
     expect(t.warnings).toEqual([]);
   });
+
+  it('says once that a job was taken over, however long it still runs here', async () => {
+    let release!: () => void;
+    const running = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((r) => (started = r));
+    const t = worker(
+      (queue) => queue,
+      async () => {
+        started();
+        await running;
+      },
+    );
+    await t.queue.enqueue('sync', 'inc-1', new Date());
+    await t.worker.start();
+    await handlerStarted;
+    // Another process takes the job over (its lease, as it sees it, ran out): the row names the new holder.
+    t.db
+      .prepare("UPDATE alert_jobs SET lease_owner = 'host:2:bbbb', attempts = attempts + 1, lease_until = ?")
+      .run(new Date(Date.now() + 60_000).toISOString());
+    await new Promise((r) => setTimeout(r, 80)); // about eight renewals
+    release();
+    await new Promise((r) => setTimeout(r, 30));
+    await t.worker.stop();
+    t.db.close();
+    expect(t.warnings).toEqual(['alert job lease lost: another process took the job over, its outcome here is dropped']);
+  });
 });
